@@ -1,0 +1,1 @@
+"""Datasette plugins of agent-runs, registered by the ``datasette`` entry point."""

@@ -1,0 +1,1 @@
+"""The agent-runs Datasette plugin: dashboard, run pages, cell rendering, canned queries."""

@@ -1,0 +1,200 @@
+"""The ``agent-runs`` command line: a thin click layer over the recorder's Python API."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+
+import click
+
+from . import database, diagnostics, install, paths
+
+DB_HELP = (
+    "SQLite database (default: $AGENT_RUNS_DB, else ~/.claude/emergent-learning/memory/index.db)."
+)
+
+
+class Cli(click.Group):
+    """Turns expected failures into one clear line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except (sqlite3.Error, OSError, ValueError, install.SettingsError) as exc:
+            raise click.ClickException(one_line(exc)) from None
+        except Exception as exc:
+            if os.environ.get("AGENT_RUNS_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"unexpected {type(exc).__name__}: {one_line(exc)}"
+            ) from None
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def db_option(default: str | None = None):
+    return click.option(
+        "--db", "db", default=default, type=click.Path(dir_okay=False), help=DB_HELP
+    )
+
+
+@click.group(cls=Cli)
+@click.version_option(package_name="agent-runs")
+def cli() -> None:
+    """Record Claude Code subagent runs into SQLite and explore them with Datasette."""
+
+
+@cli.command()
+@db_option()
+def init(db: str | None) -> None:
+    """Create the database, or upgrade it (an ELF index.db included) in place."""
+    path = paths.database(db)
+    conn = database.connect(path)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    click.echo(f"{path}: schema version {version}")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@db_option()
+def hook(db: str | None) -> None:
+    """The Claude Code hook: record one event from stdin (always exits 0)."""
+    from .hook import main
+
+    sys.exit(main(["--db", db] if db else []))
+
+
+@cli.command("install-hooks")
+@click.option(
+    "--scope",
+    type=click.Choice(["user", "project"]),
+    default="user",
+    show_default=True,
+    help="~/.claude/settings.json or ./.claude/settings.json",
+)
+@click.option("--uninstall", is_flag=True, help="Remove exactly what install-hooks added.")
+@click.option("--dry-run", is_flag=True, help="Show the change without writing it.")
+@click.option(
+    "--files", is_flag=True, help="Also record file tools (Edit, Write, Read …) used by subagents."
+)
+@click.option(
+    "--db",
+    "db",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Database the hook writes to (default: the hook's own default).",
+)
+def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: str | None) -> None:
+    """Register the agent-runs hook in Claude Code's settings.json."""
+    command = install.hook_command(db=paths.database(db) if db else None)
+    result = install.apply(
+        install.settings_path(scope),
+        uninstall=uninstall,
+        dry_run=dry_run,
+        files=files,
+        command=command,
+    )
+    if result.diff:
+        click.echo(result.diff, nl=False)
+    verb = "would change" if dry_run else "updated"
+    if not result.changed:
+        click.echo(f"{result.path}: already up to date")
+    else:
+        click.echo(f"{result.path}: {verb} (+{result.added} -{result.removed} hooks)")
+        if result.backup:
+            click.echo(f"backup: {result.backup}")
+
+
+@cli.command()
+@db_option()
+def replay(db: str | None) -> None:
+    """Ingest spooled events and retry dead letters."""
+    from .ingest import replay as replay_kept
+
+    path = paths.database(db)
+    conn = database.connect(path)
+    try:
+        report = replay_kept(conn, path)
+    finally:
+        conn.close()
+    click.echo(f"{path}: {report}")
+
+
+@cli.command()
+@db_option()
+def doctor(db: str | None) -> None:
+    """Check hooks, database, schema and spool; exit 1 when something is wrong."""
+    problems = 0
+    for ok, line in diagnostics.checks(paths.database(db)):
+        click.echo(("ok    " if ok else "FAIL  ") + line)
+        problems += not ok
+    if problems:
+        raise click.ClickException(f"{problems} problem(s) found")
+
+
+@cli.command()
+@db_option()
+def stats(db: str | None) -> None:
+    """Counts of sessions, runs and nodes by status."""
+    path = paths.database(db)
+    if not os.path.exists(path):
+        raise click.ClickException(f"{path} does not exist (run `agent-runs init`)")
+    for line in diagnostics.summary(path):
+        click.echo(line)
+
+
+@cli.command()
+@click.option(
+    "--db",
+    "db",
+    default=os.path.join("memory", "index.db"),
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the demo database.",
+)
+@click.option("--days", default=35, show_default=True, type=click.IntRange(1, 3650))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def demo(db: str, days: int, seed: int, force: bool) -> None:
+    """Write a realistic demo database through the real recording path."""
+    from .demo import write_demo
+
+    path = os.path.abspath(db)
+    if os.path.exists(path) and not force:
+        raise click.ClickException(f"{path} exists; use --force to replace it")
+    with click.progressbar(length=days, label="Recording demo days") as bar:
+        counts = write_demo(path, days=days, seed=seed, progress=bar.update)
+    click.echo(f"{path}: {counts}")
+
+
+@cli.command()
+@db_option()
+@click.option("-h", "--host", default="127.0.0.1", show_default=True)
+@click.option("-p", "--port", default=8001, show_default=True, type=int)
+def serve(db: str | None, host: str, port: int) -> None:
+    """Serve the database with Datasette (loopback only)."""
+    import subprocess
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise click.ClickException(
+            f"refusing to bind {host}: agent-runs serves loopback only unless "
+            "authentication is configured"
+        )
+    path = paths.database(db)
+    if not os.path.exists(path):
+        raise click.ClickException(f"{path} does not exist (run `agent-runs init` or `demo`)")
+    sys.exit(
+        subprocess.call(
+            [sys.executable, "-m", "datasette", "serve", path, "-h", host, "-p", str(port)]
+        )
+    )
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,367 @@
+"""A realistic demo database, recorded through the same path as real hook events.
+
+The generator plays Claude Code: sessions in several projects over N days,
+user prompts, subagents (some in parallel, some in the background), results
+that succeed or report failure, tool errors, interrupts, sessions that end
+with subagents still running, and subagents that never finish (stuck). Every
+event is a hook payload fed to ``ingest.record``; nothing is inserted raw.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+
+from . import clock, database, ingest
+from .events import META
+from .queries import sql
+
+PROJECTS = [
+    "/home/dev/code/webshop",
+    "/home/dev/code/payments-api",
+    "/home/dev/code/infra",
+    "/home/dev/code/ml-pipeline",
+    "/home/dev/code/docs-site",
+]
+
+# agent type: (weight, median seconds, median total tokens)
+AGENT_TYPES = {
+    "general-purpose": (30, 70, 28000),
+    "Explore": (25, 35, 18000),
+    "Plan": (8, 60, 24000),
+    "code-reviewer": (10, 90, 32000),
+    "test-runner": (10, 120, 21000),
+    "debugger": (7, 150, 41000),
+    "docs-writer": (5, 80, 26000),
+    "security-auditor": (5, 200, 52000),
+}
+
+TASKS = [
+    ("Find API endpoints", "List every HTTP endpoint in {area} with its handler and auth."),
+    ("Review {area} changes", "Review the diff in {area} for bugs, races and missing tests."),
+    ("Run test suite", "Run the {area} tests and summarise any failures with causes."),
+    ("Investigate flaky test", "Find out why the {area} integration test fails intermittently."),
+    ("Plan {area} refactor", "Propose a step-by-step plan to split {area} into modules."),
+    ("Update {area} docs", "Bring the README section on {area} up to date with the code."),
+    ("Audit {area} for secrets", "Check {area} for hard-coded credentials and unsafe defaults."),
+    ("Fix lint errors", "Fix all ruff/eslint errors in {area} without changing behaviour."),
+    ("Profile slow query", "Find why the {area} listing query takes seconds and fix it."),
+    ("Add input validation", "Add validation for all request bodies in {area}."),
+]
+AREAS = [
+    "checkout",
+    "auth",
+    "billing",
+    "search",
+    "the CLI",
+    "the worker queue",
+    "reports",
+    "the cache layer",
+    "migrations",
+    "webhooks",
+]
+
+PROMPTS = [
+    "Can you figure out why {area} is slow and fix it?",
+    "Please review everything touching {area} before the release.",
+    "Add tests for {area}, the coverage there is terrible.",
+    "Refactor {area} so it is easier to extend.",
+    "Something broke in {area} after yesterday's deploy, investigate.",
+    "Document how {area} works for the new team members.",
+]
+
+SUCCESS_RESULTS = [
+    "## Summary\n\nFixed the failing test in `{area}`: the fixture leaked state between "
+    "cases. All 214 tests pass now.\n\n- Root cause: shared mutable default\n"
+    "- Added a regression test",
+    "Found 12 endpoints in {area}. Error handling is consistent; two handlers lack auth checks "
+    "(`/admin/export`, `/internal/reindex`). Details below.\n\n| endpoint | auth |\n|---|---|\n"
+    "| GET /orders | yes |\n| POST /admin/export | **no** |",
+    "No errors found. The {area} module is covered by 87% of tests and the remaining paths "
+    "are trivial getters.",
+    "Plan:\n1. Extract the {area} client into its own package\n2. Add an interface for storage\n"
+    "3. Migrate callers one by one behind a flag\n\nRisk is low; estimated 2 days.",
+    "Updated the docs for {area}: rewrote the setup section, added a diagram of the request "
+    "flow and removed the outdated config table.",
+    "The query was missing an index on (customer_id, created_at). Added a migration; the "
+    "listing went from 2.4 s to 35 ms on the staging data.",
+    "Reviewed 9 files. Two issues worth fixing:\n- a race when two workers claim the same job\n"
+    "- the retry loop swallows KeyboardInterrupt\nEverything else looks good.",
+]
+
+FAILURE_RESULTS = [
+    "I was unable to run the {area} tests: the database container is not reachable from "
+    "this environment.",
+    "BLOCKED: the {area} service needs credentials I do not have access to.",
+    "I could not complete the refactor of {area} because the build is already failing on "
+    "main before any change.",
+    'Traceback (most recent call last):\n  File "scripts/check.py", line 41, in <module>\n'
+    '    main()\n  File "scripts/check.py", line 12, in main\n    import {module}\n'
+    "ModuleNotFoundError: No module named '{module}'",
+]
+
+TOOL_ERRORS = [
+    'API Error: 529 {"type":"error","error":{"type":"overloaded_error"}}',
+    "Request timed out after 600000ms",
+    "Agent type 'db-migrator' not found. Available agents: general-purpose, Explore, Plan",
+    "API Error: 500 Internal server error",
+]
+
+
+class Generator:
+    """Plays sessions and turns into a list of stamped hook payloads."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.counter = 0
+        self.payloads: list[tuple[float, int, dict]] = []
+
+    def next_id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.rng.getrandbits(48):012x}{self.counter:05d}"
+
+    def emit(self, at: float, name: str, session: dict, **fields) -> None:
+        payload = {
+            "session_id": session["id"],
+            "transcript_path": session["transcript"],
+            "cwd": session["cwd"],
+            "permission_mode": "default",
+            "hook_event_name": name,
+            META: {"received_at": clock.iso(at)},
+        }
+        payload.update(fields)
+        self.payloads.append((at, len(self.payloads), payload))
+
+    def lognormal(self, median: float, sigma: float = 0.8) -> float:
+        return median * math.exp(self.rng.gauss(0, sigma))
+
+    def session(self, start: float, open_ended: bool) -> None:
+        """One Claude Code session of a few prompts; returns nothing, emits events."""
+        cwd = self.rng.choice(PROJECTS)
+        sid = self.next_id("sess-")
+        session = {
+            "id": sid,
+            "cwd": cwd,
+            "late_hooks": self.rng.random() < 0.04,
+            "transcript": f"/home/dev/.claude/projects/{cwd.replace('/', '-')}/{sid}.jsonl",
+        }
+        self.emit(start, "SessionStart", session, source="startup", model="claude-sonnet-4-5")
+        at = start + self.rng.uniform(5, 60)
+        for _ in range(self.rng.randint(1, 6)):
+            at = self.turn(session, at)
+            at += self.rng.uniform(30, 900)
+        if open_ended or session.get("crashed") or self.rng.random() < 0.02:
+            return  # still open, or Claude Code died without a SessionEnd
+        reason = self.rng.choice(["prompt_input_exit", "prompt_input_exit", "clear", "other"])
+        self.emit(at, "SessionEnd", session, reason=reason)
+
+    def turn(self, session: dict, at: float) -> float:
+        """One user prompt, its subagents, and Stop; return when the turn ended."""
+        area = self.rng.choice(AREAS)
+        # Newer Claude Code sends prompt_id; older versions group by turn; a few
+        # sessions miss UserPromptSubmit (hooks installed mid-session): one run per task.
+        prompt_id = self.next_id("prompt-") if at > time.time() - 12 * 86400 else None
+        if not session["late_hooks"]:
+            self.emit(
+                at,
+                "UserPromptSubmit",
+                session,
+                prompt=self.rng.choice(PROMPTS).format(area=area),
+                prompt_id=prompt_id,
+            )
+        session["prompt_id"] = prompt_id
+        at += self.rng.uniform(3, 20)
+        end = at
+        batches = self.rng.choices([0, 1, 2, 3], weights=[2, 5, 3, 1])[0]
+        interrupted = False
+        for _ in range(batches):
+            width = self.rng.choices([1, 2, 3, 4], weights=[6, 3, 2, 1])[0]
+            finished = [
+                self.subagent(session, at + i * self.rng.uniform(0.1, 2), area)
+                for i in range(width)
+            ]
+            if any(f is None for f in finished):
+                interrupted = True
+                break
+            at = max(finished) + self.rng.uniform(2, 30)
+            end = at
+        if not interrupted and not session.get("crashed"):
+            self.emit(
+                end + self.rng.uniform(1, 15),
+                "Stop",
+                session,
+                stop_hook_active=False,
+                prompt_id=prompt_id,
+            )
+        return end + 20
+
+    def subagent(self, session: dict, at: float, area: str) -> float | None:
+        """One Task/Agent call; return its end time (None when the user interrupted it)."""
+        rng = self.rng
+        agent_type = rng.choices(list(AGENT_TYPES), weights=[v[0] for v in AGENT_TYPES.values()])[0]
+        _, median_seconds, median_tokens = AGENT_TYPES[agent_type]
+        title, instructions = rng.choice(TASKS)
+        tool = "Agent" if at > time.time() - 20 * 86400 else "Task"
+        background = rng.random() < 0.12
+        tool_input = {
+            "description": title.format(area=area),
+            "prompt": instructions.format(area=area),
+            "subagent_type": agent_type,
+            "model": rng.choice(["sonnet", "sonnet", "opus", "haiku"]),
+        }
+        if background:
+            tool_input["run_in_background"] = True
+        tool_use_id = self.next_id("toolu_")
+        agent_id = self.next_id("a")
+        common = {
+            "tool_name": tool,
+            "tool_use_id": tool_use_id,
+            "tool_input": tool_input,
+            "prompt_id": session.get("prompt_id"),
+        }
+        self.emit(at, "PreToolUse", session, **common)
+        self.emit(at + 0.05, "SubagentStart", session, agent_id=agent_id, agent_type=agent_type)
+        seconds = min(3600.0, max(2.0, self.lognormal(median_seconds)))
+        end = at + seconds
+        fate = rng.random()
+        if fate < 0.006:
+            session["crashed"] = True  # stuck: Claude Code died; the subagent never reports back
+            return end
+        if fate < 0.03:
+            self.emit(
+                end,
+                "PostToolUseFailure",
+                session,
+                error="User interrupted the agent",
+                is_interrupt=True,
+                **common,
+            )
+            return None
+        if fate < 0.07:
+            self.emit(
+                end,
+                "PostToolUseFailure",
+                session,
+                error=rng.choice(TOOL_ERRORS),
+                is_interrupt=False,
+                duration_ms=int(seconds * 1000),
+                **common,
+            )
+            return end
+        pool = FAILURE_RESULTS if fate < 0.14 else SUCCESS_RESULTS
+        text = rng.choice(pool).format(area=area, module=rng.choice(["psycopg", "boto3", "redis"]))
+        tokens = int(self.lognormal(median_tokens, 0.6))
+        usage = {
+            "input_tokens": int(tokens * 0.05),
+            "output_tokens": int(tokens * 0.08),
+            "cache_read_input_tokens": int(tokens * 0.8),
+            "cache_creation_input_tokens": int(tokens * 0.07),
+        }
+        transcript = session["transcript"].replace(".jsonl", f"/subagents/agent-{agent_id}.jsonl")
+        if background:
+            self.emit(
+                at + 0.5,
+                "PostToolUse",
+                session,
+                tool_response={
+                    "isAsync": True,
+                    "status": "async_launched",
+                    "agentId": agent_id,
+                    "description": tool_input["description"],
+                    "outputFile": f"/tmp/claude-1000/tasks/{agent_id}.output",
+                },
+                **common,
+            )
+            if rng.random() < 0.9:  # else the session ends first: the node is abandoned
+                self.emit(
+                    end,
+                    "SubagentStop",
+                    session,
+                    agent_id=agent_id,
+                    agent_type=agent_type,
+                    agent_transcript_path=transcript,
+                    last_assistant_message=text,
+                    stop_hook_active=False,
+                )
+            return at + 1
+        self.emit(
+            end - 0.2,
+            "SubagentStop",
+            session,
+            agent_id=agent_id,
+            agent_type=agent_type,
+            agent_transcript_path=transcript,
+            last_assistant_message=text,
+            stop_hook_active=False,
+        )
+        self.emit(
+            end,
+            "PostToolUse",
+            session,
+            tool_response={
+                "status": "completed",
+                "agentId": agent_id,
+                "agentType": agent_type,
+                "content": [{"type": "text", "text": text}],
+                "totalDurationMs": int(seconds * 1000),
+                "totalTokens": tokens,
+                "totalToolUseCount": max(1, int(self.lognormal(9, 0.7))),
+                "usage": usage,
+                "resolvedModel": "claude-sonnet-4-5",
+            },
+            **common,
+        )
+        return end
+
+    def days(self, days: int, end: float) -> Iterator[None]:
+        """Sessions day by day (weekdays busier), the last few left open; yields per day."""
+        for day in range(days, 0, -1):
+            day_start = end - day * 86400
+            weekday = time.gmtime(day_start).tm_wday < 5
+            for _ in range(self.rng.randint(9, 15) if weekday else self.rng.randint(1, 5)):
+                start = day_start + self.rng.uniform(7, 19) * 3600
+                if start < end - 3600:
+                    self.session(start, open_ended=False)
+            yield
+        self.session(end - 1800, open_ended=True)
+
+    def ordered(self) -> list[dict]:
+        return [p for _, _, p in sorted(self.payloads, key=lambda t: (t[0], t[1]))]
+
+
+def write_demo(
+    path: str, days: int = 35, seed: int = 7, progress: Callable[[int], None] | None = None
+) -> str:
+    """Write the demo database to ``path`` atomically; return a one-line summary."""
+    generator = Generator(seed)
+    for _ in generator.days(days, time.time()):
+        if progress:
+            progress(1)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".demo-", suffix=".db", dir=directory)
+    os.close(fd)
+    try:
+        conn = database.connect(temporary)
+        try:
+            payloads = generator.ordered()
+            for start in range(0, len(payloads), 2000):
+                ingest.record(conn, (ingest.stamp(p) for p in payloads[start : start + 2000]))
+            counts = conn.execute(sql("counts")).fetchone()
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            conn.close()
+        os.replace(temporary, path)
+    finally:
+        for leftover in (temporary, temporary + "-wal", temporary + "-shm"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+    return (
+        f"{len(payloads)} events: {counts['sessions']} sessions, {counts['runs']} runs, "
+        f"{counts['nodes']} nodes"
+    )

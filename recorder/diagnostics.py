@@ -1,0 +1,127 @@
+"""What ``agent-runs doctor`` and ``stats`` report."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+
+from . import install, migrations, paths, spool
+from .queries import sql
+
+
+def checks(db: str) -> Iterator[tuple[bool, str]]:
+    """(ok, one line) for hooks, database, schema, spool and dead letters."""
+    yield hooks_check()
+    yield from database_checks(db)
+    for name, label in ((paths.SPOOL, "spooled events"), (paths.DEAD_LETTERS, "dead letters")):
+        files = spool.pending(db, name)
+        count = sum(count_lines(f) for f in files)
+        where = ", ".join(files) if files else "none"
+        advice = " (run `agent-runs replay`)" if count else ""
+        yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
+
+
+def hooks_check() -> tuple[bool, str]:
+    """Whether every agent-runs hook event is registered in user or project settings."""
+    registered: dict[str, bool] = {}
+    notes = []
+    for scope in ("user", "project"):
+        path = install.settings_path(scope)
+        try:
+            events = install.installed_events(install.read_settings(path))
+        except install.SettingsError as exc:
+            notes.append(str(exc))
+            continue
+        for event, present in events.items():
+            registered[event] = registered.get(event, False) or present
+    missing = sorted(e for e, present in registered.items() if not present)
+    if notes:
+        return False, "hooks: " + "; ".join(notes)
+    if missing:
+        return (
+            False,
+            f"hooks: not installed for {', '.join(missing)} (run `agent-runs install-hooks`)",
+        )
+    return True, "hooks: installed for every event"
+
+
+def database_checks(db: str) -> Iterator[tuple[bool, str]]:
+    directory = os.path.dirname(db)
+    if not os.path.exists(db):
+        writable = os.access(
+            directory if os.path.isdir(directory) else os.path.dirname(directory), os.W_OK
+        )
+        yield (
+            writable,
+            f"database: {db} does not exist yet"
+            + (
+                " (it will be created on the first event)"
+                if writable
+                else " and its directory is not writable"
+            ),
+        )
+        return
+    problem = writability_problem(db)
+    yield problem is None, f"database: {db} " + (problem or "is writable")
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+        try:
+            version = migrations.schema_version(conn)
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        yield False, f"database: {db} cannot be read: {exc}"
+        return
+    yield check == "ok", f"database: integrity {check}"
+    yield (
+        version == migrations.LATEST,
+        f"schema: version {version} of {migrations.LATEST}"
+        + (
+            ""
+            if version == migrations.LATEST
+            else " (upgraded by the next hook or `agent-runs init`)"
+        ),
+    )
+
+
+def writability_problem(db: str) -> str | None:
+    """Why the hook could not write to ``db`` now, or None."""
+    for path in (db, os.path.dirname(db)):
+        if not os.access(path, os.W_OK):
+            return f"is read-only ({path} is not writable)"
+    try:
+        conn = sqlite3.connect(db, timeout=1)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"cannot be written: {exc}"
+    stat = os.statvfs(os.path.dirname(db))
+    if stat.f_bavail * stat.f_frsize < 1_000_000:
+        return f"cannot grow: disk full ({stat.f_bavail * stat.f_frsize} bytes free)"
+    return None
+
+
+def count_lines(path: str) -> int:
+    try:
+        with open(path, "rb") as f:
+            return sum(1 for line in f if line.strip())
+    except OSError:
+        return 0
+
+
+def summary(db: str) -> Iterator[str]:
+    """Lines of counts for ``agent-runs stats``."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        yield f"sessions: {conn.execute(sql('counts')).fetchone()[0]}"
+        for label, query in (("runs", "summary_runs"), ("nodes", "summary_nodes")):
+            rows = conn.execute(sql(query)).fetchall()
+            total = sum(n for _, n in rows)
+            yield f"{label}: {total} (" + ", ".join(f"{s} {n}" for s, n in rows) + ")"
+    finally:
+        conn.close()

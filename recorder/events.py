@@ -1,0 +1,184 @@
+"""Turn one Claude Code hook payload into a flat, typed event.
+
+Claude Code's payloads vary by version (``Task`` became ``Agent``; fields come
+and go), and the hook must survive junk: every field is read defensively,
+wrong types become None (or text), unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+
+SUBAGENT_TOOLS = frozenset({"Task", "Agent"})
+
+EVENTS = frozenset(
+    {
+        "SessionStart",
+        "SessionEnd",
+        "UserPromptSubmit",
+        "PreToolUse",
+        "PostToolUse",
+        "PostToolUseFailure",
+        "SubagentStart",
+        "SubagentStop",
+        "Stop",
+    }
+)
+TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure"})
+
+# Where the recorder keeps its own metadata inside a payload (receipt time).
+META = "_agent_runs"
+
+
+class RejectedEvent(ValueError):
+    """A payload the normaliser cannot make an event of (kept as a dead letter)."""
+
+
+def text(value: object) -> str | None:
+    """A string field: strings as they are, scalars as text, structures as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return str(value)
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return str(value)
+
+
+def identifier(value: object) -> str | None:
+    """An id field: non-empty text or None."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        value = str(value).strip()
+        return value or None
+    return None
+
+
+def integer(value: object) -> int | None:
+    """A count field: a non-negative int, or None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value == value and abs(value) < 2**62:
+        value = int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and 0 <= value < 2**63:
+        return value
+    return None
+
+
+def flag(value: object) -> bool:
+    """A boolean field: only real true values count."""
+    return value is True or (isinstance(value, str) and value.lower() == "true") or value == 1
+
+
+def mapping(value: object) -> dict:
+    """A dict field, or an empty dict."""
+    return value if isinstance(value, dict) else {}
+
+
+def result_text(response: object) -> str | None:
+    """The text a subagent returned, from any shape of ``tool_response``.
+
+    A string, a list of text blocks, or an object whose ``content`` is either.
+    """
+    if isinstance(response, dict):
+        response = response.get("content", response.get("result"))
+    if isinstance(response, str):
+        return response
+    if isinstance(response, list):
+        parts = []
+        for block in response:
+            if isinstance(block, str):
+                parts.append(block)
+            elif isinstance(block, dict) and isinstance(block.get("text"), str):
+                parts.append(block["text"])
+        return "\n".join(parts) if parts else None
+    return None
+
+
+def response_metadata(response: object) -> str | None:
+    """``tool_response`` as JSON, without the result text (kept in result_text)."""
+    if isinstance(response, dict):
+        return text({k: v for k, v in response.items() if k != "content"})
+    return None
+
+
+def normalise(payload: object, received_at: str) -> dict | None:
+    """The flat event for ``payload``, or None for an event agent-runs does not record.
+
+    Raises RejectedEvent for a payload that is not a well-formed hook event.
+    Missing fields are None-valued keys, so the store can read every key.
+    """
+    if not isinstance(payload, dict):
+        raise RejectedEvent(f"payload is a {type(payload).__name__}, not a JSON object")
+    name = payload.get("hook_event_name")
+    if not isinstance(name, str) or not name:
+        raise RejectedEvent("payload has no hook_event_name")
+    if name not in EVENTS:
+        return None
+    if name in TOOL_EVENTS and payload.get("tool_name") not in SUBAGENT_TOOLS:
+        return None
+    session_id = identifier(payload.get("session_id"))
+    if session_id is None:
+        raise RejectedEvent(f"{name} without a session_id")
+    meta = mapping(payload.get(META))
+    event = {
+        "event": name,
+        "received_at": text(meta.get("received_at")) or received_at,
+        "session_id": session_id,
+        "transcript_path": text(payload.get("transcript_path")),
+        "cwd": text(payload.get("cwd")),
+        "permission_mode": text(payload.get("permission_mode")),
+        "prompt_id": identifier(payload.get("prompt_id")),
+        "agent_id": identifier(payload.get("agent_id")),
+        "agent_type": text(payload.get("agent_type")),
+        "source": text(payload.get("source")),
+        "reason": text(payload.get("reason")),
+        "model": text(payload.get("model")),
+        "prompt": text(payload.get("prompt")),
+        "last_assistant_message": text(payload.get("last_assistant_message")),
+        "agent_transcript_path": text(payload.get("agent_transcript_path")),
+    }
+    if name in TOOL_EVENTS:
+        event.update(tool_fields(payload))
+    return event
+
+
+def tool_fields(payload: dict) -> dict:
+    """The fields of a Pre/PostToolUse(Failure) event for the subagent tool."""
+    tool_name = payload["tool_name"]
+    tool_use_id = identifier(payload.get("tool_use_id"))
+    if tool_use_id is None:
+        raise RejectedEvent(f"{tool_name} call without a tool_use_id")
+    tool_input = mapping(payload.get("tool_input"))
+    response = payload.get("tool_response")
+    details = mapping(response)
+    usage = mapping(details.get("usage"))
+    error = payload.get("error")
+    return {
+        "tool_use_id": tool_use_id,
+        "tool_name": tool_name,
+        "description": text(tool_input.get("description")),
+        "task_prompt": text(tool_input.get("prompt")),
+        "subagent_type": text(tool_input.get("subagent_type")) or text(details.get("agentType")),
+        "task_model": text(details.get("resolvedModel")) or text(tool_input.get("model")),
+        "run_in_background": flag(tool_input.get("run_in_background")),
+        "response": response,
+        "response_json": response_metadata(response),
+        "result_text": result_text(response),
+        "response_status": text(details.get("status")),
+        "is_async": flag(details.get("isAsync")) or details.get("status") == "async_launched",
+        "launched_agent_id": identifier(details.get("agentId")),
+        "output_file": text(details.get("outputFile")),
+        "duration_ms": integer(details.get("totalDurationMs"))
+        or integer(payload.get("duration_ms")),
+        "total_tokens": integer(details.get("totalTokens")),
+        "input_tokens": integer(usage.get("input_tokens")),
+        "output_tokens": integer(usage.get("output_tokens")),
+        "cache_read_tokens": integer(usage.get("cache_read_input_tokens")),
+        "cache_creation_tokens": integer(usage.get("cache_creation_input_tokens")),
+        "tool_use_count": integer(details.get("totalToolUseCount")),
+        "error": None if error is None else text(error),
+        "is_interrupt": flag(payload.get("is_interrupt")),
+    }

@@ -1,0 +1,116 @@
+"""The Claude Code hook: read one event on stdin and record it.
+
+Promises (see DESIGN.md): exit code 0 and nothing on stdout whatever happens;
+problems go to stderr and the log beside the database; an event that cannot be
+written within the time budget is spooled and ingested by the next run; an
+event the normaliser rejects is kept as a dead letter. Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import sys
+
+from . import clock, database, ingest, paths, spool
+from .events import RejectedEvent, normalise
+from .redact import redact_text
+
+BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
+DEFAULT_BUDGET_SECONDS = 2.0
+# Spooled events one hook run ingests before its own; `agent-runs replay` takes the rest.
+REPLAY_BATCH = 500
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``agent-runs-hook``; always returns 0."""
+    real_stdout = sys.stdout
+    sys.stdout = sys.stderr  # nothing printed by us or a library may reach Claude Code
+    db = None
+    try:
+        db = paths.database(db_argument(sys.argv[1:] if argv is None else argv))
+        handle(db, sys.stdin.buffer.read())
+    except BaseException as exc:  # the session must never see our failure
+        report(db, f"hook failed: {type(exc).__name__}: {exc}")
+    finally:
+        sys.stdout = real_stdout
+    return 0
+
+
+def db_argument(argv: list[str]) -> str | None:
+    """The value of ``--db PATH`` or ``--db=PATH``, if given."""
+    for i, arg in enumerate(argv):
+        if arg == "--db" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--db="):
+            return arg[5:]
+    return None
+
+
+def budget() -> float:
+    """Seconds the hook may wait for the database before spooling."""
+    try:
+        return max(0.05, float(os.environ.get(BUDGET_ENV, DEFAULT_BUDGET_SECONDS)))
+    except ValueError:
+        return DEFAULT_BUDGET_SECONDS
+
+
+def handle(db: str, raw: bytes) -> None:
+    """Parse, keep or record one event."""
+    received_at = clock.now()
+    text = raw.decode("utf-8", "replace")
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        keep_dead_letter(db, f"malformed JSON: {exc}", raw=redact_text(text))
+        return
+    if not isinstance(payload, dict):
+        keep_dead_letter(db, "event is not a JSON object", raw=redact_text(text))
+        return
+    payload = ingest.stamp(payload, received_at)
+    try:
+        if normalise(payload, received_at) is None:
+            return
+    except RejectedEvent as exc:
+        keep_dead_letter(db, str(exc), payload=payload)
+        return
+    try:
+        record(db, payload)
+    except (sqlite3.Error, OSError) as exc:
+        where = spool.spool(db, payload)
+        report(db, f"database not writable ({type(exc).__name__}: {exc}); event spooled to {where}")
+    except Exception as exc:
+        keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
+
+
+def record(db: str, payload: dict) -> None:
+    """Ingest waiting spooled events, then this one."""
+    conn = database.connect(db, timeout=budget())
+    try:
+        if spool.pending(db, paths.SPOOL):
+            ingest.replay(conn, db, limit=REPLAY_BATCH, dead_letters=False)
+        database.write(conn, lambda c: ingest.apply_payload(c, payload))
+    finally:
+        conn.close()
+
+
+def keep_dead_letter(db: str, error: str, payload: dict | None = None, raw: str | None = None):
+    where = spool.dead_letter(db, error, payload, raw)
+    report(db, f"event kept as a dead letter in {where}: {error}")
+
+
+def report(db: str | None, message: str) -> None:
+    """Log a problem; if even that fails, stderr is all there is."""
+    try:
+        if db is None:
+            raise OSError("no database path")
+        spool.log(db, message)
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            print(f"agent-runs: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

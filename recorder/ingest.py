@@ -1,0 +1,153 @@
+"""From raw hook payloads to rows: redact, normalise, apply; and replay of kept events."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from . import clock, database, paths, spool, store
+from .events import META, RejectedEvent, normalise
+from .redact import redact
+
+
+class NotOurs(Exception):
+    """An event agent-runs does not record (another tool, another hook event)."""
+
+
+def stamp(payload: dict, received_at: str | None = None) -> dict:
+    """The payload, redacted, with the time it was received kept inside it.
+
+    Keeping the time in the payload makes replays and backfills write the same rows.
+    """
+    clean = redact(payload)
+    meta = clean.get(META) if isinstance(clean.get(META), dict) else {}
+    clean[META] = dict(meta, received_at=meta.get("received_at") or received_at or clock.now())
+    return clean
+
+
+def apply_payload(conn: sqlite3.Connection, payload: dict) -> None:
+    """Record one stamped payload; NotOurs for events we skip, RejectedEvent for junk."""
+    event = normalise(payload, payload[META]["received_at"])
+    if event is None:
+        raise NotOurs(payload.get("hook_event_name"))
+    conn.execute("SAVEPOINT event")
+    try:
+        store.apply(conn, event)
+    except BaseException:
+        conn.execute("ROLLBACK TO event")
+        conn.execute("RELEASE event")
+        raise
+    conn.execute("RELEASE event")
+
+
+def record(conn: sqlite3.Connection, payloads: Iterable[dict], db: str | None = None) -> int:
+    """Record stamped payloads in one transaction; failures become dead letters. Return count."""
+
+    def work(conn: sqlite3.Connection) -> int:
+        count = 0
+        for payload in payloads:
+            if apply_or_keep(conn, payload, db):
+                count += 1
+        return count
+
+    return database.write(conn, work)
+
+
+def apply_or_keep(conn: sqlite3.Connection, payload: dict, db: str | None) -> bool:
+    """Apply a payload; one we cannot handle goes to the dead letters (when ``db`` is known)."""
+    try:
+        apply_payload(conn, payload)
+        return True
+    except NotOurs:
+        return False
+    except sqlite3.OperationalError:
+        raise
+    except Exception as exc:  # our normaliser or store failed on this event: keep it
+        if db is None:
+            raise
+        spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload)
+        return False
+
+
+class ReplayReport:
+    """What a replay did: events recorded, skipped, still failing."""
+
+    def __init__(self) -> None:
+        self.recorded = 0
+        self.skipped = 0
+        self.still_failing = 0
+        self.left_for_later = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.recorded} recorded, {self.skipped} skipped, "
+            f"{self.still_failing} still failing, {self.left_for_later} left for later"
+        )
+
+
+def replay(
+    conn: sqlite3.Connection, db: str, limit: int | None = None, dead_letters: bool = True
+) -> ReplayReport:
+    """Ingest the spool and (with ``dead_letters``) retry the dead letters, at most ``limit``.
+
+    Files are claimed first and removed only after the transaction commits, so a
+    crash or a failed write leaves them to be replayed again: nothing lost.
+    """
+    report = ReplayReport()
+    claimed = [(p, paths.SPOOL) for p in spool.claim(db, paths.SPOOL)]
+    if dead_letters:
+        claimed += [(p, paths.DEAD_LETTERS) for p in spool.claim(db, paths.DEAD_LETTERS)]
+    if not claimed:
+        return report
+    leftovers: dict[str, list[str]] = {}
+
+    def work(conn: sqlite3.Connection) -> None:
+        for path, name in claimed:
+            rest = leftovers[path] = []
+            for record, line in spool.read_records(path):
+                if limit is not None and report.recorded + report.skipped >= limit:
+                    rest.append(line)
+                    report.left_for_later += 1
+                    continue
+                replay_one(conn, db, name, record, line, report, rest)
+
+    database.write(conn, work)
+    for path, name in claimed:
+        spool.release(path, name, leftovers.get(path, []))
+    return report
+
+
+def replay_one(
+    conn: sqlite3.Connection,
+    db: str,
+    name: str,
+    record: dict | None,
+    line: str,
+    report: ReplayReport,
+    still_failing: list[str],
+) -> None:
+    """Replay one kept line; a dead letter that fails again stays where it was."""
+    payload = record
+    if name == paths.DEAD_LETTERS and record is not None:
+        payload = record.get("payload")
+        if payload is None and isinstance(record.get("raw"), str):
+            try:
+                payload = json.loads(record["raw"])
+            except ValueError:
+                payload = None
+    try:
+        if not isinstance(payload, dict):
+            raise RejectedEvent("not a JSON object")
+        apply_payload(conn, stamp(payload))
+        report.recorded += 1
+    except NotOurs:
+        report.skipped += 1
+    except sqlite3.OperationalError:
+        raise
+    except Exception as exc:
+        report.still_failing += 1
+        if name == paths.DEAD_LETTERS:
+            still_failing.append(line)
+        else:
+            spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload, None)

@@ -1,0 +1,418 @@
+"""Numbered schema migrations, recorded in the database.
+
+Each migration is a small function taking a sqlite3 connection. They run in
+order, once, inside one transaction per migration; the table
+``_agent_runs_migrations`` records which have run and ``PRAGMA user_version``
+mirrors their count so the hook can skip this module's work with one read.
+
+Migration 1 creates the tables exactly as the Emergent Learning Framework (ELF)
+does, so an ELF ``memory/index.db`` and a new file follow the same path from
+there on: later migrations only add tables, columns, indexes and triggers.
+Nothing is ever dropped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
+
+
+def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
+    """Register ``fn`` as the next migration."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def add_columns(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """Add each missing column of ``columns`` (name -> declaration) to ``table``."""
+    existing = {row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")}
+    for name, declaration in columns.items():
+        if name not in existing:
+            conn.execute(f"ALTER TABLE [{table}] ADD COLUMN [{name}] {declaration}")
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Execute each statement of ``script`` inside the current transaction.
+
+    (``executescript`` would commit first, breaking the one-transaction rule.)
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement.strip()[:60]}")
+
+
+ISO_NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+
+
+@migration
+def m001_elf_tables(conn: sqlite3.Connection) -> None:
+    """The ELF conductor tables and indexes, as ELF creates them."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS workflows (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT,
+            nodes_json TEXT NOT NULL DEFAULT '[]',
+            config_json TEXT DEFAULT '{}',
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            updated_at DATETIME DEFAULT CURRENT_TIMESTAMP
+        );
+        CREATE TABLE IF NOT EXISTS workflow_edges (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workflow_id INTEGER NOT NULL,
+            from_node TEXT NOT NULL,
+            to_node TEXT NOT NULL,
+            condition TEXT DEFAULT '',
+            priority INTEGER DEFAULT 100,
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            FOREIGN KEY (workflow_id) REFERENCES workflows(id) ON DELETE CASCADE
+        );
+        CREATE TABLE IF NOT EXISTS workflow_runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workflow_id INTEGER,
+            workflow_name TEXT,
+            status TEXT NOT NULL DEFAULT 'pending',
+            phase TEXT DEFAULT 'init',
+            input_json TEXT DEFAULT '{}',
+            output_json TEXT DEFAULT '{}',
+            context_json TEXT DEFAULT '{}',
+            total_nodes INTEGER DEFAULT 0,
+            completed_nodes INTEGER DEFAULT 0,
+            failed_nodes INTEGER DEFAULT 0,
+            started_at DATETIME,
+            completed_at DATETIME,
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            error_message TEXT,
+            FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+        );
+        CREATE TABLE IF NOT EXISTS node_executions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL,
+            node_id TEXT NOT NULL,
+            node_name TEXT,
+            node_type TEXT NOT NULL DEFAULT 'single',
+            agent_id TEXT,
+            session_id TEXT,
+            prompt TEXT,
+            prompt_hash TEXT,
+            status TEXT NOT NULL DEFAULT 'pending',
+            result_json TEXT DEFAULT '{}',
+            result_text TEXT,
+            findings_json TEXT DEFAULT '[]',
+            files_modified TEXT DEFAULT '[]',
+            duration_ms INTEGER,
+            token_count INTEGER,
+            retry_count INTEGER DEFAULT 0,
+            started_at DATETIME,
+            completed_at DATETIME,
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            error_message TEXT,
+            error_type TEXT,
+            FOREIGN KEY (run_id) REFERENCES workflow_runs(id) ON DELETE CASCADE
+        );
+        CREATE TABLE IF NOT EXISTS trails (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER,
+            location TEXT NOT NULL,
+            location_type TEXT DEFAULT 'file',
+            scent TEXT NOT NULL,
+            strength REAL DEFAULT 1.0,
+            agent_id TEXT,
+            node_id TEXT,
+            message TEXT,
+            tags TEXT,
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            expires_at DATETIME,
+            FOREIGN KEY (run_id) REFERENCES workflow_runs(id)
+        );
+        CREATE TABLE IF NOT EXISTS conductor_decisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL,
+            decision_type TEXT NOT NULL,
+            decision_data TEXT DEFAULT '{}',
+            reason TEXT,
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            FOREIGN KEY (run_id) REFERENCES workflow_runs(id) ON DELETE CASCADE
+        );
+        CREATE INDEX IF NOT EXISTS idx_workflows_name ON workflows(name);
+        CREATE INDEX IF NOT EXISTS idx_edges_workflow ON workflow_edges(workflow_id);
+        CREATE INDEX IF NOT EXISTS idx_runs_workflow ON workflow_runs(workflow_id);
+        CREATE INDEX IF NOT EXISTS idx_runs_status ON workflow_runs(status);
+        CREATE INDEX IF NOT EXISTS idx_runs_created ON workflow_runs(created_at DESC);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_run ON node_executions(run_id);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_agent ON node_executions(agent_id);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_status ON node_executions(status);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_created ON node_executions(created_at DESC);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_node_id ON node_executions(node_id);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_prompt_hash ON node_executions(prompt_hash);
+        CREATE INDEX IF NOT EXISTS idx_trails_run ON trails(run_id);
+        CREATE INDEX IF NOT EXISTS idx_decisions_run ON conductor_decisions(run_id);
+        """,
+    )
+
+
+@migration
+def m002_sessions_and_subagents(conn: sqlite3.Connection) -> None:
+    """Claude Code sessions, and the subagents seen by SubagentStart/Stop."""
+    run_script(
+        conn,
+        f"""
+        CREATE TABLE IF NOT EXISTS sessions (
+            id TEXT PRIMARY KEY,
+            project TEXT,
+            transcript_path TEXT,
+            started_at TEXT,
+            ended_at TEXT,
+            end_reason TEXT,
+            source TEXT,
+            permission_mode TEXT,
+            model TEXT,
+            current_prompt TEXT,
+            current_prompt_id TEXT,
+            current_prompt_at TEXT,
+            turn_ended_at TEXT,
+            last_event_at TEXT,
+            created_at TEXT DEFAULT {ISO_NOW}
+        );
+        CREATE INDEX IF NOT EXISTS idx_sessions_project ON sessions(project);
+        CREATE INDEX IF NOT EXISTS idx_sessions_started ON sessions(started_at);
+        CREATE TABLE IF NOT EXISTS subagents (
+            agent_id TEXT PRIMARY KEY,
+            session_id TEXT REFERENCES sessions(id),
+            agent_type TEXT,
+            transcript_path TEXT,
+            last_assistant_message TEXT,
+            started_at TEXT,
+            stopped_at TEXT,
+            created_at TEXT DEFAULT {ISO_NOW}
+        );
+        CREATE INDEX IF NOT EXISTS idx_subagents_session ON subagents(session_id);
+        """,
+    )
+
+
+@migration
+def m003_run_columns(conn: sqlite3.Connection) -> None:
+    """What a run needs beyond ELF's columns: its session, prompt and grouping."""
+    add_columns(
+        conn,
+        "workflow_runs",
+        {
+            "session_id": "TEXT REFERENCES sessions(id)",
+            "prompt_id": "TEXT",
+            "run_key": "TEXT",
+            "grouping": "TEXT",
+            "project": "TEXT",
+            "closed_at": "TEXT",
+            "cancelled_nodes": "INTEGER DEFAULT 0",
+            "running_nodes": "INTEGER DEFAULT 0",
+            "total_tokens": "INTEGER",
+            "updated_at": "TEXT",
+        },
+    )
+
+
+@migration
+def m004_node_columns(conn: sqlite3.Connection) -> None:
+    """What a node needs beyond ELF's columns: tool call, agent, outcome, tokens."""
+    add_columns(
+        conn,
+        "node_executions",
+        {
+            "tool_use_id": "TEXT",
+            "tool_name": "TEXT",
+            "agent_type": "TEXT",
+            "parent_agent_id": "TEXT",
+            "model": "TEXT",
+            "project": "TEXT",
+            "is_background": "INTEGER NOT NULL DEFAULT 0",
+            "outcome": "TEXT",
+            "outcome_reason": "TEXT",
+            "input_tokens": "INTEGER",
+            "output_tokens": "INTEGER",
+            "cache_read_tokens": "INTEGER",
+            "cache_creation_tokens": "INTEGER",
+            "tool_use_count": "INTEGER",
+            "agent_transcript_path": "TEXT",
+            "output_file": "TEXT",
+            "updated_at": "TEXT",
+        },
+    )
+
+
+@migration
+def m005_indexes(conn: sqlite3.Connection) -> None:
+    """The idempotency key and an index for every filter the dashboard uses."""
+    run_script(
+        conn,
+        """
+        CREATE UNIQUE INDEX IF NOT EXISTS idx_node_exec_tool_use_id
+            ON node_executions(tool_use_id);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_session ON node_executions(session_id);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_started ON node_executions(started_at);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_status_started
+            ON node_executions(status, started_at);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_agent_type
+            ON node_executions(agent_type, started_at);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_project ON node_executions(project, started_at);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_outcome ON node_executions(outcome, started_at);
+        CREATE UNIQUE INDEX IF NOT EXISTS idx_runs_run_key ON workflow_runs(run_key);
+        CREATE INDEX IF NOT EXISTS idx_runs_session ON workflow_runs(session_id, closed_at);
+        CREATE INDEX IF NOT EXISTS idx_runs_started ON workflow_runs(started_at);
+        CREATE INDEX IF NOT EXISTS idx_runs_project ON workflow_runs(project, started_at);
+        """,
+    )
+
+
+@migration
+def m006_full_text_search(conn: sqlite3.Connection) -> None:
+    """FTS5 over node text, kept in sync by triggers; Datasette detects it."""
+    run_script(
+        conn,
+        """
+        CREATE VIRTUAL TABLE IF NOT EXISTS node_executions_fts USING fts5(
+            node_name, prompt, result_text, error_message,
+            content=[node_executions], content_rowid=[id]
+        );
+        CREATE TRIGGER IF NOT EXISTS node_executions_fts_ai AFTER INSERT ON node_executions
+        BEGIN
+            INSERT INTO node_executions_fts(rowid, node_name, prompt, result_text, error_message)
+            VALUES (new.id, new.node_name, new.prompt, new.result_text, new.error_message);
+        END;
+        CREATE TRIGGER IF NOT EXISTS node_executions_fts_ad AFTER DELETE ON node_executions
+        BEGIN
+            INSERT INTO node_executions_fts(
+                node_executions_fts, rowid, node_name, prompt, result_text, error_message)
+            VALUES ('delete', old.id, old.node_name, old.prompt, old.result_text,
+                    old.error_message);
+        END;
+        CREATE TRIGGER IF NOT EXISTS node_executions_fts_au
+        AFTER UPDATE OF node_name, prompt, result_text, error_message ON node_executions
+        BEGIN
+            INSERT INTO node_executions_fts(
+                node_executions_fts, rowid, node_name, prompt, result_text, error_message)
+            VALUES ('delete', old.id, old.node_name, old.prompt, old.result_text,
+                    old.error_message);
+            INSERT INTO node_executions_fts(rowid, node_name, prompt, result_text, error_message)
+            VALUES (new.id, new.node_name, new.prompt, new.result_text, new.error_message);
+        END;
+        INSERT INTO node_executions_fts(node_executions_fts) VALUES ('rebuild');
+        """,
+    )
+
+
+def iso_utc(column: str) -> str:
+    """SQL that turns an ELF timestamp in ``column`` into ISO 8601 UTC with a Z.
+
+    ELF wrote two kinds: SQLite's CURRENT_TIMESTAMP ('2026-01-02 03:04:05', UTC)
+    and Python's naive ``datetime.now().isoformat()`` ('2026-01-02T03:04:05.123456',
+    local time). Values with an explicit offset are converted; unparseable ones kept.
+    """
+    return (
+        f"CASE WHEN {column} IS NULL OR {column} LIKE '%Z' THEN {column} "
+        f"WHEN {column} GLOB '*T*[+-][0-9][0-9]:[0-9][0-9]' "
+        f"THEN coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', {column}), {column}) "
+        f"WHEN {column} LIKE '%T%' "
+        f"THEN coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', {column}, 'utc'), {column}) "
+        f"ELSE coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', {column}), {column}) END"
+    )
+
+
+TIMESTAMP_COLUMNS = {
+    "workflow_runs": ("started_at", "completed_at", "created_at"),
+    "node_executions": ("started_at", "completed_at", "created_at"),
+}
+
+
+@migration
+def m007_utc_timestamps(conn: sqlite3.Connection) -> None:
+    """Existing ELF timestamps to UTC ISO 8601, and the same for rows ELF code adds later."""
+    for table, columns in TIMESTAMP_COLUMNS.items():
+        assignments = ", ".join(f"{c} = {iso_utc(c)}" for c in columns)
+        not_iso = " OR ".join(f"({c} IS NOT NULL AND {c} NOT LIKE '%Z')" for c in columns)
+        conn.execute(f"UPDATE {table} SET {assignments} WHERE {not_iso}")
+        new_not_iso = " OR ".join(
+            f"(new.{c} IS NOT NULL AND new.{c} NOT LIKE '%Z')" for c in columns
+        )
+        for verb in ("INSERT", "UPDATE"):
+            conn.execute(
+                f"""
+                CREATE TRIGGER IF NOT EXISTS {table}_utc_after_{verb.lower()}
+                AFTER {verb} ON {table} WHEN {new_not_iso}
+                BEGIN
+                    UPDATE {table} SET {assignments} WHERE id = new.id;
+                END
+                """
+            )
+
+
+@migration
+def m008_elf_outcomes(conn: sqlite3.Connection) -> None:
+    """Give ELF's finished nodes an outcome: from its result_json, else from status."""
+    conn.execute(
+        """
+        UPDATE node_executions SET
+            outcome = CASE
+                WHEN json_valid(result_json)
+                     AND json_extract(result_json, '$.outcome') IN ('success', 'failure', 'unknown')
+                THEN json_extract(result_json, '$.outcome')
+                WHEN status = 'failed' THEN 'failure'
+                ELSE 'unknown' END,
+            outcome_reason = coalesce(
+                CASE WHEN json_valid(result_json) THEN json_extract(result_json, '$.reason') END,
+                error_message,
+                'recorded by ELF')
+        WHERE outcome IS NULL AND status IN ('completed', 'failed')
+        """
+    )
+    conn.execute(
+        "UPDATE workflow_runs SET grouping = 'elf' WHERE grouping IS NULL AND run_key IS NULL"
+    )
+
+
+LATEST = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The number of migrations applied to this database (0 for a new or ELF file)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every pending migration; return how many ran.
+
+    Takes the write lock first so concurrent processes migrate once.
+    """
+    if schema_version(conn) >= LATEST:
+        return 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            f"""CREATE TABLE IF NOT EXISTS _agent_runs_migrations (
+                name TEXT PRIMARY KEY, applied_at TEXT DEFAULT {ISO_NOW})"""
+        )
+        done = {row[0] for row in conn.execute("SELECT name FROM _agent_runs_migrations")}
+        ran = 0
+        for fn in MIGRATIONS:
+            if fn.__name__ in done:
+                continue
+            conn.execute("SAVEPOINT migration")
+            fn(conn)
+            conn.execute("INSERT INTO _agent_runs_migrations(name) VALUES (?)", (fn.__name__,))
+            conn.execute("RELEASE migration")
+            ran += 1
+        conn.execute(f"PRAGMA user_version = {LATEST}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return ran

@@ -1,0 +1,46 @@
+"""Where the database and its companion files live."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_DB = os.path.join("~", ".claude", "emergent-learning", "memory", "index.db")
+ENV_DB = "AGENT_RUNS_DB"
+
+SPOOL = "agent-runs-spool.ndjson"
+DEAD_LETTERS = "agent-runs-dead-letters.ndjson"
+LOG = "agent-runs.log"
+
+
+def database(explicit: str | os.PathLike | None = None) -> str:
+    """The database path: ``explicit``, else ``$AGENT_RUNS_DB``, else ELF's index.db."""
+    chosen = explicit or os.environ.get(ENV_DB) or DEFAULT_DB
+    return os.path.abspath(os.path.expanduser(os.fspath(chosen)))
+
+
+def beside(db: str, name: str) -> str:
+    """A companion file in the database's directory."""
+    return os.path.join(os.path.dirname(db), name)
+
+
+def fallback_dir(db: str) -> str:
+    """Where companion files go when the database's directory is not writable."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
+    return os.path.join(state, "agent-runs", db.strip(os.sep).replace(os.sep, "_"))
+
+
+def temporary_dir(db: str) -> str:
+    """The last resort for companion files: the system's temporary directory."""
+    base = os.environ.get("TMPDIR") or "/tmp"
+    return os.path.join(base, f"agent-runs-{os.getuid()}", db.strip(os.sep).replace(os.sep, "_"))
+
+
+def candidates(db: str, name: str) -> list[str]:
+    """Every place a companion file of ``db`` may be: beside it, the fallback, the temp dir."""
+    return [
+        beside(db, name),
+        os.path.join(fallback_dir(db), name),
+        os.path.join(temporary_dir(db), name),
+    ]

@@ -1,0 +1,16 @@
+"""The recorder's SQL statements, each in its own file under ``recorder/sql/``."""
+
+from __future__ import annotations
+
+import os
+
+SQL_DIR = os.path.join(os.path.dirname(__file__), "sql")
+_loaded: dict[str, str] = {}
+
+
+def sql(name: str) -> str:
+    """The text of ``recorder/sql/<name>.sql`` (read once per process)."""
+    if name not in _loaded:
+        with open(os.path.join(SQL_DIR, name + ".sql"), encoding="utf-8") as f:
+            _loaded[name] = f.read()
+    return _loaded[name]

@@ -1,0 +1,360 @@
+"""Secret redaction for everything the recorder writes.
+
+Runs in the hook process on every event, so it uses only the standard library
+and ONE compiled regular expression, scanned once per string.
+
+How the regex stays fast and safe:
+
+* every top-level alternative starts with a literal "anchor" character, so
+  the regex engine skips all other characters in a tight C loop.  Anchors are
+  rare letters inside the thing to find (``z`` of ``Authorization``, ``J`` of
+  ``eyJ``, ``k`` of ``token``); fixed-width lookbehinds check what precedes
+  the anchor, and the known prefix of a token is added back to the redacted
+  span (``_BACK``).
+* the shared ``key = value`` tail is written once, behind a gate of
+  conditional groups that only opens after a keyword alternative matched.
+* no nested quantifiers over overlapping classes and every name run is
+  bounded, so the scan is linear (50 MB inputs are fine).
+* a secret never includes a quote, and a backslash only as part of a whole
+  escape pair (``\\n``), so redacting serialized JSON keeps it valid.
+* markers are never matched again (``(?!\\[REDACTED:)``), so redaction is
+  idempotent.
+
+Context is kept (``DB_PASSWORD=``, ``Authorization: Bearer ``,
+``https://user:`` ...); only the secret becomes ``[REDACTED:<kind>]``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["MARKER", "load_patterns", "redact", "redact_text"]
+
+MARKER = "[REDACTED:{kind}]"
+
+# -- building blocks -------------------------------------------------------
+_NR = r"(?!\[REDACTED:)"  # never re-redact a marker
+_NOREF = r"(?!\$[{(A-Za-z_])"  # $VAR, ${VAR}, $(cmd) are references, not secrets
+
+
+def _start(prefix: str, word: str = "A-Za-z0-9_") -> str:
+    """Lookbehind: ``prefix`` (just consumed) starts a token, i.e. it is not
+    preceded by a word character, unless that is the end of a JSON escape."""
+    return rf"(?:(?<![{word}]{prefix})|(?<=\\[nrt]{prefix}))"
+
+
+# unquoted values that are not secrets: literals, type hints, references,
+# code expressions (calls, subscripts, attribute access), PEM headers
+_NOTVAL = (
+    r"(?!(?i:true|false|null|none|nil|undefined|yes|no|on|off|str|bytes|int|float"
+    r"|bool|dict|list|tuple|string|number|boolean|object|any|optional|union"
+    r"|secret(?:str|bytes))(?![A-Za-z0-9_])"
+    r"|\$[{(A-Za-z_]|%[A-Za-z_]+%|\{\{|-----BEGIN"
+    r"|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*[(\[]"
+    r"|[A-Za-z_]+(?:\.[A-Za-z_]+)+(?![A-Za-z0-9_]))"
+)
+_UQ = r"[^\s\"'\\`]+"  # unquoted value: stops at whitespace, quotes, backslash
+# quoted value: may hold spaces; backslashes only as whole escape pairs
+_QB = r"[^\"'\\\r\n]+(?:\\[^\"'\r\n][^\"'\\\r\n]*)*"
+
+_PEM_C = r"[A-Za-z0-9+/=\s:,.]"
+_PEM_X = r"(?:\\[^\"\s]|-(?!----END))"
+_URL_NAMES = (
+    r"(?:(?i:key|sig|pwd|pass|auth|jwt)"
+    r"|[A-Za-z0-9_.-]{0,32}?(?i:token(?!s)|passw(?:or)?d|secret|api[_-]?key|credential"
+    r"|signature)[A-Za-z0-9_.-]{0,32})=" + _NR + _NOREF
+)
+_URL_VALUE = r"[^\s&#\"'\\<>]+"
+_AUTH_VALUE = r"[A-Za-z0-9._~+/=-]"
+_FLAG_KW = r"(?:passw(?:or)?d|pass(?![a-z])|secret|token(?!s)|api-?key|credential|private-key)"
+
+# Top-level alternatives: (anchor-first pattern).  Groups:
+#  * tag groups (empty, at the end): the whole match is the token, widened
+#    by _BACK characters to the left;
+#  * value groups: only the group is the secret, the rest is context.
+_ITEMS: list[str] = [
+    # PEM private key block: keep the BEGIN/END lines, redact the body
+    r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
+    rf"(?P<pem>(?={_PEM_C}|{_PEM_X}){_PEM_C}*(?:{_PEM_X}{_PEM_C}*)*)"
+    r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?",
+    # --db-password hunter2 (the --name=value form is handled by the kv tail)
+    r"-(?<![A-Za-z0-9_-]-)-(?=[a-z0-9-]{0,40}?" + _FLAG_KW + r")[a-z0-9-]{1,64}[ \t]+"
+    r"(?!-)" + _NOREF + r"(?:\\?[\"'])?" + _NR + rf"(?P<flag>{_UQ})",
+    # curl -u user:password
+    r"-(?<![A-Za-z0-9_-]-)(?:u|-user)[ \t]+[\"']?[^\s:\"'\\-][^\s:\"'\\]*:" + _NR + _NOREF
+    + r"(?P<curl_user>[^\s\"'\\]+)",
+    # sk-ant-... (Anthropic), sk-... / sk-proj-... (OpenAI)
+    r"k(?<=sk)" + _start("sk", "A-Za-z0-9_-")
+    + r"-(?:ant-[A-Za-z0-9_-]{20,}(?P<anthropic>)"
+    r"|(?=[A-Za-z_-]{0,64}[0-9])[A-Za-z0-9_-]{20,}(?P<openai>))",
+    # Slack incoming webhook URL
+    r"k(?<=hooks\.slack)\.com/(?:services|workflows|triggers)/(?P<slack_hook>[A-Za-z0-9_/-]{8,})",
+    # sk_live_ / rk_live_ (Stripe-like)
+    r"_(?<=[rs]k_)" + _start("[rs]k_") + r"(?:live|test)_[A-Za-z0-9]{16,}(?P<stripe>)",
+    # GitHub ghp_/gho_/ghu_/ghs_/ghr_ and github_pat_
+    r"_(?:(?<=gh[pousr]_)" + _start("gh[pousr]_") + r"[A-Za-z0-9]{30,}(?P<github>)"
+    r"|(?<=github_)" + _start("github_") + r"pat_[A-Za-z0-9_]{30,}(?P<github_pat>))",
+    # AWS access key id
+    r"A" + _start("A") + r"(?:KI|SI)A[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_id>)",
+    # Slack tokens
+    r"x" + _start("x") + r"ox[abeoprs]-[A-Za-z0-9-]{10,}(?P<slack>)",
+    # Google API key
+    r"z(?<=AIz)" + _start("AIz", "A-Za-z0-9_-") + r"a[A-Za-z0-9_-]{35,}(?P<google>)",
+    # Authorization: Bearer/Basic/token ...  (or a bare credential)
+    r"z(?i:(?<=authoriz)ation)(?:\\?[\"'])?[ \t]*[:=][ \t]*(?:\\?[\"'])?"
+    r"(?:(?i:bearer|basic|token|digest|apikey)[ \t]+" + rf"(?P<auth_scheme>{_AUTH_VALUE}{{6,}})"
+    r"|(?=[A-Za-z._~+/=-]{0,64}[0-9])" + rf"(?P<auth_raw>{_AUTH_VALUE}{{16,}}))",
+    # bare "Bearer <token>"
+    r"B(?<![A-Za-z0-9_-]B)earer[ \t]+(?=[A-Za-z._~+/=-]{0,64}[0-9])"
+    + rf"(?P<bearer>{_AUTH_VALUE}{{16,}})",
+    # JWT
+    r"J(?<=eyJ)" + _start("eyJ", "A-Za-z0-9_-")
+    + r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?P<jwt>)",
+    # scheme://user:PASSWORD@host
+    r"://[^\s:/?#@\"'\\]*:" + _NR + _NOREF + r"(?P<url_pw>[^\s/?#@\"'\\]+)@",
+    # ?token=... &password=... (query parameters)
+    r"\?" + _URL_NAMES + rf"(?P<url_param>{_URL_VALUE})",
+    r"&(?:amp;)?" + _URL_NAMES + rf"(?P<url_param2>{_URL_VALUE})",
+]
+
+# Keyword alternatives for NAME=value (the name CONTAINS the keyword); each
+# ends with an empty group that opens the gate to the shared value tail.
+_KW_ITEMS: list[str] = []
+for _c in "pP":
+    _KW_ITEMS.append(
+        _c + r"(?:(?i:ass(?:w(?:or)?d|phrase)|rivate[_-]?key)"
+        rf"|(?:(?<![A-Za-z]{_c})|(?<=\\[nrt]{_c}))(?i:ass)(?![A-Za-z])"
+        rf"|(?<=[_.-]{_c})(?i:wd)(?![A-Za-z]))"
+    )
+for _c in "cC":
+    _KW_ITEMS.append(_c + r"(?i:(?<=sec)ret|redential)")
+for _c in "kK":
+    _KW_ITEMS.append(_c + r"(?i:(?<=tok)en(?!s|iz)|(?:(?<=apik)|(?<=api[_-]k))ey)")
+_KW_GROUPS = [f"kw{i}" for i in range(len(_KW_ITEMS))]
+# _GATE passes iff a keyword alternative matched, _NO_GATE iff none did
+_GATE = "".join(f"(?({g})|" for g in _KW_GROUPS) + "(?!)" + ")" * len(_KW_GROUPS)
+_NO_GATE = "".join(f"(?({g})(?!)|" for g in _KW_GROUPS) + ")" * len(_KW_GROUPS)
+
+
+def _value(name: str) -> str:
+    """A quoted value (group ``<name>_q``) or an unquoted one (group ``<name>``)."""
+    return (
+        rf"(?:\\?[\"']{_NR}(?P<{name}_q>{_QB})(?=\\?[\"'])"
+        rf"|\\?[\"']?{_NR}{_NOTVAL}(?:(?i:bearer|basic|token)[ \t]+)?{_NR}(?P<{name}>{_UQ}))"
+    )
+
+
+_KV_TAIL = (
+    r"(?=(?P<kv_name>[A-Za-z0-9_.-]{0,64}))(?P=kv_name)"  # atomic: no backtracking
+    r"(?:\\?[\"']\]?[ \t]*(?:=>|[:=])[ \t]*(?=\\?[\"'])"  # quoted name: quoted value only
+    r"|[ \t]*(?::=|=>|=(?![=~>])|:(?![:=/\\]))[ \t]*)" + _value("kv")
+)
+
+_PATTERN = (
+    "(?:"
+    + "|".join(_ITEMS + [item + f"(?P<{g}>)" for item, g in zip(_KW_ITEMS, _KW_GROUPS, strict=False)])
+    + f")(?:{_GATE}{_KV_TAIL}|{_NO_GATE})"
+)
+_RX = re.compile(_PATTERN, re.ASCII)
+
+# group -> marker kind ("" = decided from the key name)
+_KIND = {
+    "pem": "private-key",
+    "anthropic": "anthropic-key",
+    "openai": "openai-key",
+    "stripe": "stripe-key",
+    "github": "github-token",
+    "github_pat": "github-token",
+    "aws_id": "aws-access-key-id",
+    "slack": "slack-token",
+    "slack_hook": "slack-webhook",
+    "google": "google-api-key",
+    "jwt": "jwt",
+    "auth_scheme": "bearer-token",
+    "auth_raw": "bearer-token",
+    "bearer": "bearer-token",
+    "url_pw": "url-password",
+    "url_param": "url-param",
+    "url_param2": "url-param",
+    "curl_user": "password",
+    "flag": "",
+    "kv": "",
+    "kv_q": "",
+}
+# tag groups: characters of the token before the match start
+_BACK = {
+    "anthropic": 1,
+    "openai": 1,
+    "stripe": 2,
+    "github": 3,
+    "github_pat": 6,
+    "aws_id": 0,
+    "slack": 0,
+    "google": 2,
+    "jwt": 2,
+}
+_SPECIFIC = frozenset(_BACK) | {"pem"}
+_TRIMMED = frozenset(("kv", "flag", "url_param", "url_param2"))
+_TRAIL = ",;)]}"
+_AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
+
+
+def _name_before(text: str, index: int) -> str:
+    """The run of key-name characters ending at ``index`` (at most 64)."""
+    low = max(0, index - 64)
+    i = index
+    while i > low and (text[i - 1].isalnum() or text[i - 1] in "_.-"):
+        i -= 1
+    return text[i:index]
+
+
+def _kind_for_name(name: str, secret: str) -> str:
+    """Marker kind for a value whose key name contains a keyword."""
+    low = name.lower()
+    if "private" in low and "key" in low:
+        return "private-key"
+    if "pass" in low or "pwd" in low:
+        return "password"
+    if "secret" in low and "access" in low and _AWS_SECRET.fullmatch(secret):
+        return "aws-secret-key"
+    return "secret"
+
+
+def _span(m: re.Match[str]) -> tuple[int, int, str] | None:
+    """(start, end, kind) of the secret in a match, or None to keep it."""
+    group = m.lastgroup
+    if group is None or group not in _KIND:
+        return None
+    if group in _BACK:
+        return m.start() - _BACK[group], m.end(), _KIND[group]
+    start, end = m.span(group)
+    if group in _TRIMMED:
+        end = start + len(m.string[start:end].rstrip(_TRAIL))
+        if end <= start:
+            return None
+    kind = _KIND[group]
+    if group == "pem":
+        return start, end, kind
+    secret = m.string[start:end]
+    if not kind:  # named key or flag: kind follows the name
+        name = _name_before(m.string, m.start()) + m.string[m.start() : start]
+        kind = _kind_for_name(name, secret)
+        if kind == "secret" and group == "kv" and secret.isdigit():
+            return None  # e.g. token_limit=4096
+    elif group.startswith("auth") and "basic" in m.string[m.start() : start].lower():
+        kind = "basic-auth"
+    if kind != "aws-secret-key":
+        inner = _RX.search(secret)
+        if inner is not None and inner.lastgroup in _SPECIFIC:
+            span = _span(inner)
+            if span is not None and span[:2] == (0, len(secret)):
+                kind = span[2]
+    return start, end, kind
+
+
+def _replace_custom(m: re.Match[str]) -> str:
+    """Replace a user pattern match (or its ``secret`` group) with the marker."""
+    marker = MARKER.format(kind="custom")
+    if "secret" in m.re.groupindex:
+        start, end = m.span("secret")
+        if end <= start:
+            return m.group()
+        base = m.start()
+        whole = m.group()
+        return whole[: start - base] + marker + whole[end - base :]
+    return marker if m.end() > m.start() else ""
+
+
+def redact_text(text: str, extra: Sequence[re.Pattern[str]] = ()) -> str:
+    """Return ``text`` with every recognised secret replaced by a marker.
+
+    ``extra`` are user patterns (see :func:`load_patterns`), applied after the
+    built-in ones: each match, or its group named ``secret`` when the pattern
+    has one, becomes ``[REDACTED:custom]``.
+    """
+    if not isinstance(text, str) or not text:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for m in _RX.finditer(text):
+        span = _span(m)
+        if span is None:
+            continue
+        start, end, kind = span
+        parts.append(text[pos : max(start, pos)])
+        parts.append(MARKER.format(kind=kind))
+        pos = end
+    out = text
+    if parts:
+        parts.append(text[pos:])
+        out = "".join(parts)
+    for pattern in extra:
+        out = pattern.sub(_replace_custom, out)
+    return out
+
+
+def redact(value: object, extra: Sequence[re.Pattern[str]] = ()) -> object:
+    """Redact every string inside ``value``.
+
+    Walks dict values, lists and tuples (iteratively, so deep nesting cannot
+    overflow the stack); dict keys and non-string leaves are kept.  Returns
+    new containers and leaves the input untouched.
+    """
+    if isinstance(value, str):
+        return redact_text(value, extra)
+    if not isinstance(value, (dict, list, tuple)):
+        return value
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    tuples: list[tuple[Any, Any, type]] = []
+    copies: dict[int, Any] = {}  # shared or cyclic dicts/lists are copied once
+    while stack:
+        parent, key = stack.pop()
+        item = parent[key]
+        if isinstance(item, str):
+            parent[key] = redact_text(item, extra)
+        elif isinstance(item, (dict, list)):
+            if id(item) in copies:
+                parent[key] = copies[id(item)]
+                continue
+            copy: Any = dict(item) if isinstance(item, dict) else list(item)
+            copies[id(item)] = parent[key] = copy
+            stack.extend((copy, k) for k in (list(copy) if isinstance(copy, dict) else range(len(copy))))
+        elif isinstance(item, tuple):
+            parent[key] = list(item)
+            tuples.append((parent, key, type(item)))
+            stack.extend((parent[key], i) for i in range(len(item)))
+    for parent, key, cls in reversed(tuples):  # innermost first
+        items = parent[key]
+        parent[key] = cls._make(items) if hasattr(cls, "_fields") else cls(items)
+    return root[0]
+
+
+def load_patterns(path: str | os.PathLike[str]) -> list[re.Pattern[str]]:
+    """Read user redaction patterns: one regex per line.
+
+    Blank lines and lines starting with ``#`` are ignored; surrounding
+    whitespace is stripped.  A line that does not compile, or that matches the
+    empty string, raises ``ValueError`` naming the file and line number.
+    """
+    patterns: list[re.Pattern[str]] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            try:
+                pattern = re.compile(line)
+            except re.error as exc:
+                raise ValueError(
+                    f"{os.fspath(path)}: line {lineno}: invalid pattern {line!r}: {exc}"
+                ) from None
+            if pattern.fullmatch("") is not None:
+                raise ValueError(
+                    f"{os.fspath(path)}: line {lineno}: pattern {line!r} matches the empty string"
+                )
+            patterns.append(pattern)
+    return patterns

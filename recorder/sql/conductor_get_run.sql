@@ -1,0 +1,1 @@
+SELECT * FROM workflow_runs WHERE id = :run_id;

@@ -1,0 +1,1 @@
+SELECT * FROM subagents WHERE agent_id = :agent_id;

@@ -1,0 +1,427 @@
+"""Apply normalised hook events to the database.
+
+Events arrive in any order and may be replayed: every write merges into what
+is already there, keyed by tool_use_id (nodes), run_key (runs), session id and
+agent id, and every time written comes from the event, never from the clock,
+so applying an event twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from . import clock
+from .outcome import classify
+from .queries import sql
+
+# A status may only move forward: a late PreToolUse or a background launch
+# acknowledgement never reopens a finished node.
+STATUS_RANK = {
+    "pending": 0,
+    "running": 0,
+    "abandoned": 1,
+    "completed": 2,
+    "failed": 2,
+    "cancelled": 2,
+}
+
+NODE_COLUMNS = [
+    "run_id",
+    "node_id",
+    "node_name",
+    "node_type",
+    "tool_use_id",
+    "tool_name",
+    "session_id",
+    "project",
+    "agent_id",
+    "agent_type",
+    "parent_agent_id",
+    "model",
+    "prompt",
+    "prompt_hash",
+    "is_background",
+    "status",
+    "outcome",
+    "outcome_reason",
+    "result_text",
+    "result_json",
+    "error_message",
+    "error_type",
+    "duration_ms",
+    "token_count",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_creation_tokens",
+    "tool_use_count",
+    "agent_transcript_path",
+    "output_file",
+    "started_at",
+    "completed_at",
+    "created_at",
+    "updated_at",
+]
+
+
+def apply(conn: sqlite3.Connection, event: dict) -> None:
+    """Record one normalised event (the caller holds the transaction)."""
+    conn.execute(sql("touch_session"), event)
+    HANDLERS[event["event"]](conn, event)
+
+
+def prompt_hash(prompt: str | None) -> str | None:
+    """ELF's prompt hash: the first 16 hex digits of SHA-256."""
+    if prompt is None:
+        return None
+    import hashlib
+
+    return hashlib.sha256(prompt.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+# -- sessions and turns ---------------------------------------------------------------
+
+
+def session_start(conn: sqlite3.Connection, event: dict) -> None:
+    conn.execute(sql("start_session"), event)
+
+
+def session_end(conn: sqlite3.Connection, event: dict) -> None:
+    conn.execute(sql("end_session"), event)
+    for node in conn.execute(sql("running_nodes_of_session"), event).fetchall():
+        if (node["started_at"] or "") <= event["received_at"]:
+            finish_node(
+                conn,
+                dict(node),
+                event,
+                status="abandoned",
+                outcome="unknown",
+                reason=f"session ended ({event['reason'] or 'unknown reason'}) "
+                "before the subagent finished",
+            )
+    close_runs(conn, event)
+
+
+def user_prompt_submit(conn: sqlite3.Connection, event: dict) -> None:
+    conn.execute(sql("submit_prompt"), event)
+    keep = run_key_for_prompt(event)
+    close_runs(conn, event, keep_run_key=keep)
+    if event["prompt_id"] and event["prompt"]:
+        conn.execute(
+            sql("fill_run_prompt"),
+            {
+                "input_json": json.dumps({"prompt": event["prompt"]}),
+                "workflow_name": first_line(event["prompt"]),
+                "run_key": keep,
+            },
+        )
+
+
+def stop(conn: sqlite3.Connection, event: dict) -> None:
+    conn.execute(sql("end_turn"), event)
+    close_runs(conn, event)
+
+
+def close_runs(conn: sqlite3.Connection, event: dict, keep_run_key: str | None = None) -> None:
+    """Close the session's open turn runs and let their status settle."""
+    params = dict(event, keep_run_key=keep_run_key)
+    for (run_id,) in conn.execute(sql("close_runs"), params).fetchall():
+        refresh_run(conn, run_id, event["received_at"])
+
+
+def refresh_run(conn: sqlite3.Connection, run_id: int, at: str) -> None:
+    conn.execute(sql("refresh_run"), {"run_id": run_id, "received_at": at})
+
+
+def run_key_for_prompt(event: dict) -> str:
+    if event["prompt_id"]:
+        return f"prompt:{event['session_id']}:{event['prompt_id']}"
+    return f"turn:{event['session_id']}:{event['received_at']}"
+
+
+def run_for_node(conn: sqlite3.Connection, event: dict) -> int:
+    """The run a new node belongs to: its prompt, else the open turn, else its own."""
+    turn = conn.execute(sql("open_turn"), event).fetchone()
+    prompt = started = None
+    if event["prompt_id"]:
+        key, grouping = run_key_for_prompt(event), "prompt"
+        if turn and turn["current_prompt_id"] == event["prompt_id"]:
+            prompt, started = turn["current_prompt"], turn["current_prompt_at"]
+    elif turn:
+        key, grouping = f"turn:{event['session_id']}:{turn['current_prompt_at']}", "turn"
+        prompt, started = turn["current_prompt"], turn["current_prompt_at"]
+    else:
+        key, grouping = f"task:{event['tool_use_id']}", "task"
+    if prompt:
+        name, input_json = first_line(prompt), json.dumps({"prompt": prompt})
+    else:
+        name = event.get("description") or event.get("subagent_type") or "subagent task"
+        input_json = json.dumps({"description": event.get("description")})
+    params = {
+        "run_key": key,
+        "grouping": grouping,
+        "session_id": event["session_id"],
+        "prompt_id": event["prompt_id"],
+        "project": event["cwd"],
+        "workflow_name": name,
+        "input_json": input_json,
+        "started_at": started or event["received_at"],
+    }
+    return conn.execute(sql("ensure_run"), params).fetchone()[0]
+
+
+def first_line(text: str, limit: int = 80) -> str:
+    line = text.strip().split("\n", 1)[0].strip()
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+# -- subagent nodes --------------------------------------------------------------------
+
+
+def pre_tool_use(conn: sqlite3.Connection, event: dict) -> None:
+    node = load_node(conn, event)
+    merge_tool_facts(node, event)
+    if node["started_at"] is None:
+        node["started_at"] = event["received_at"]
+    advance(node, {"status": "running"})
+    save_node(conn, node, event)
+
+
+def post_tool_use(conn: sqlite3.Connection, event: dict) -> None:
+    node = load_node(conn, event)
+    merge_tool_facts(node, event)
+    if event["is_async"]:
+        node["is_background"] = 1
+        node["node_type"] = "background"
+        advance(node, {"status": "running"})
+        subagent = linked_subagent(conn, node)
+        if subagent is not None and subagent["stopped_at"]:
+            finish_background(conn, node, event, subagent)
+            return
+        save_node(conn, node, event)
+        return
+    linked_subagent(conn, node)
+    verdict = classify(event["result_text"], response=event["response"])
+    finish_node(
+        conn,
+        node,
+        event,
+        status="failed" if verdict.outcome == "failure" else "completed",
+        outcome=verdict.outcome,
+        reason=verdict.reason,
+        result_text=event["result_text"],
+        error_type="subagent_failure" if verdict.outcome == "failure" else None,
+    )
+
+
+def post_tool_use_failure(conn: sqlite3.Connection, event: dict) -> None:
+    node = load_node(conn, event)
+    merge_tool_facts(node, event)
+    interrupted = event["is_interrupt"]
+    verdict = classify(
+        None, response=event["response"], error=event["error"] or "", interrupted=interrupted
+    )
+    finish_node(
+        conn,
+        node,
+        event,
+        status="cancelled" if interrupted else "failed",
+        outcome=verdict.outcome,
+        reason=verdict.reason,
+        error_message=event["error"] or verdict.reason,
+        error_type="interrupt" if interrupted else "tool_error",
+    )
+
+
+def subagent_start(conn: sqlite3.Connection, event: dict) -> None:
+    if event["agent_id"]:
+        conn.execute(
+            sql("upsert_subagent"),
+            dict(
+                event, started_at=event["received_at"], stopped_at=None, last_assistant_message=None
+            ),
+        )
+
+
+def subagent_stop(conn: sqlite3.Connection, event: dict) -> None:
+    """Link the subagent's transcript; a background subagent's stop is its result."""
+    if not event["agent_id"]:
+        return
+    conn.execute(
+        sql("upsert_subagent"), dict(event, started_at=None, stopped_at=event["received_at"])
+    )
+    row = conn.execute(sql("select_node_by_agent"), event).fetchone()
+    if row is None:
+        return
+    node = dict(row)
+    subagent = linked_subagent(conn, node)
+    if node["is_background"]:
+        finish_background(conn, node, event, subagent)
+    else:
+        save_node(conn, node, event)
+
+
+def finish_background(conn: sqlite3.Connection, node: dict, event: dict, subagent) -> None:
+    """Complete a background node from its subagent's last message."""
+    result = subagent["last_assistant_message"]
+    verdict = classify(result)
+    finish_node(
+        conn,
+        node,
+        event,
+        status="failed" if verdict.outcome == "failure" else "completed",
+        outcome=verdict.outcome,
+        reason=verdict.reason,
+        result_text=result,
+        completed_at=subagent["stopped_at"],
+        error_type="subagent_failure" if verdict.outcome == "failure" else None,
+    )
+    clear_subagent_message(conn, node)
+
+
+def linked_subagent(conn: sqlite3.Connection, node: dict) -> sqlite3.Row | None:
+    """The subagent row of the node's agent, copying its transcript path to the node."""
+    if not node["agent_id"]:
+        return None
+    subagent = conn.execute(sql("select_subagent"), node).fetchone()
+    if subagent is not None and subagent["transcript_path"]:
+        node["agent_transcript_path"] = subagent["transcript_path"]
+    if subagent is not None and not node["is_background"]:
+        clear_subagent_message(conn, node)
+    return subagent
+
+
+def clear_subagent_message(conn: sqlite3.Connection, node: dict) -> None:
+    """The node holds the result now; the subagent row need not keep a copy."""
+    conn.execute(sql("clear_subagent_message"), node)
+
+
+def load_node(conn: sqlite3.Connection, event: dict) -> dict:
+    """The node of the event's tool_use_id, or a fresh one in the right run."""
+    row = conn.execute(sql("select_node"), event).fetchone()
+    if row is not None:
+        return dict(row, _stored=dict(row))
+    node = dict.fromkeys(NODE_COLUMNS)
+    node.update(
+        run_id=run_for_node(conn, event),
+        node_id=event["tool_use_id"],
+        tool_use_id=event["tool_use_id"],
+        node_type="single",
+        is_background=0,
+        created_at=event["received_at"],
+    )
+    return node
+
+
+def merge_tool_facts(node: dict, event: dict) -> None:
+    """Fill the node with what the event knows, never erasing what it knew."""
+    facts = {
+        "tool_name": event["tool_name"],
+        "session_id": event["session_id"],
+        "project": event["cwd"],
+        "node_name": event["description"],
+        "prompt": event["task_prompt"],
+        "prompt_hash": prompt_hash(event["task_prompt"]),
+        "agent_type": event["subagent_type"],
+        "parent_agent_id": event["agent_id"],
+        "model": event["task_model"],
+        "agent_id": event["launched_agent_id"],
+        "output_file": event["output_file"],
+        "result_json": event["response_json"],
+        "duration_ms": event["duration_ms"],
+        "token_count": event["total_tokens"],
+        "input_tokens": event["input_tokens"],
+        "output_tokens": event["output_tokens"],
+        "cache_read_tokens": event["cache_read_tokens"],
+        "cache_creation_tokens": event["cache_creation_tokens"],
+        "tool_use_count": event["tool_use_count"],
+    }
+    for key, value in facts.items():
+        if value is not None:
+            node[key] = value
+    if event["run_in_background"]:
+        node["is_background"] = 1
+        node["node_type"] = "background"
+
+
+def advance(node: dict, state: dict) -> bool:
+    """Apply ``state`` (status and its fields) unless it would move the status back."""
+    rank, current = STATUS_RANK.get(state["status"], 0), STATUS_RANK.get(node["status"], -1)
+    if rank < current:
+        return False
+    if rank == current == 2 and node["completed_at"]:
+        state = dict(state, completed_at=None)  # a repeated finish keeps the first end time
+    for key, value in state.items():
+        if value is not None:
+            node[key] = value
+    return True
+
+
+def finish_node(
+    conn: sqlite3.Connection,
+    node: dict,
+    event: dict,
+    *,
+    status: str,
+    outcome: str,
+    reason: str,
+    result_text: str | None = None,
+    error_message: str | None = None,
+    error_type: str | None = None,
+    completed_at: str | None = None,
+) -> None:
+    """Move the node to a final status with its outcome, then save it."""
+    if status in ("completed", "failed") and outcome == "failure" and error_message is None:
+        error_message = reason
+    advance(
+        node,
+        {
+            "status": status,
+            "outcome": outcome,
+            "outcome_reason": reason,
+            "result_text": result_text,
+            "error_message": error_message,
+            "error_type": error_type,
+            "completed_at": completed_at or event["received_at"],
+        },
+    )
+    save_node(conn, node, event)
+
+
+def fill_times(node: dict) -> None:
+    """Derive the start from the duration, or the duration from start and end."""
+    end = clock.epoch(node["completed_at"])
+    if node["started_at"] is None:
+        if end is not None and node["duration_ms"] is not None:
+            node["started_at"] = clock.iso(end - node["duration_ms"] / 1000)
+        else:
+            node["started_at"] = node["completed_at"] or node["created_at"]
+    if node["duration_ms"] is None and end is not None:
+        start = clock.epoch(node["started_at"])
+        if start is not None:
+            node["duration_ms"] = max(0, round((end - start) * 1000))
+
+
+def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
+    """Write the node and let its run's counters follow."""
+    fill_times(node)
+    stored = node.pop("_stored", None)
+    if stored is not None and all(stored[k] == node[k] for k in NODE_COLUMNS):
+        return  # a repeated event: nothing to change
+    node["updated_at"] = max(node["updated_at"] or "", event["received_at"])
+    conn.execute(sql("upsert_node"), node)
+    refresh_run(conn, node["run_id"], node["updated_at"])
+
+
+HANDLERS = {
+    "SessionStart": session_start,
+    "SessionEnd": session_end,
+    "UserPromptSubmit": user_prompt_submit,
+    "Stop": stop,
+    "PreToolUse": pre_tool_use,
+    "PostToolUse": post_tool_use,
+    "PostToolUseFailure": post_tool_use_failure,
+    "SubagentStart": subagent_start,
+    "SubagentStop": subagent_stop,
+}

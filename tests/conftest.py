@@ -1,0 +1,137 @@
+"""Shared fixtures: real databases in tmp_path and the real hook run as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+HOOK = str(BIN / "agent-runs-hook")
+CLI = str(BIN / "agent-runs")
+
+
+def run_hook(
+    db: Path | str, stdin: bytes | str | dict, env: dict | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """Run ``agent-runs-hook --db DB`` with ``stdin`` (a dict is sent as JSON)."""
+    if isinstance(stdin, dict):
+        stdin = json.dumps(stdin)
+    if isinstance(stdin, str):
+        stdin = stdin.encode("utf-8")
+    return subprocess.run(
+        [HOOK, "--db", str(db)],
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        env=dict(os.environ, **(env or {})),
+    )
+
+
+def run_cli(
+    *args: str, env: dict | None = None, stdin: bytes | None = None, cwd: Path | str | None = None
+) -> subprocess.CompletedProcess:
+    """Run the ``agent-runs`` command line."""
+    return subprocess.run(
+        [CLI, *args],
+        capture_output=True,
+        text=stdin is None,
+        input=stdin,
+        timeout=300,
+        env=dict(os.environ, **(env or {})),
+        cwd=cwd,
+    )
+
+
+def query(db: Path | str, sql: str, params: tuple = ()) -> list[dict]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def event(name: str, session: str = "sess-1", **fields) -> dict:
+    """A hook payload as Claude Code sends it."""
+    payload = {
+        "session_id": session,
+        "transcript_path": f"/home/u/.claude/projects/-home-u-proj/{session}.jsonl",
+        "cwd": "/home/u/proj",
+        "permission_mode": "default",
+        "hook_event_name": name,
+    }
+    payload.update(fields)
+    return payload
+
+
+def task_input(
+    description: str = "Find API endpoints",
+    prompt: str = "List every endpoint",
+    subagent_type: str = "Explore",
+    **extra,
+) -> dict:
+    return dict(description=description, prompt=prompt, subagent_type=subagent_type, **extra)
+
+
+def pre(tool_use_id: str, tool: str = "Task", session: str = "sess-1", **fields) -> dict:
+    fields.setdefault("tool_input", task_input())
+    return event("PreToolUse", session, tool_name=tool, tool_use_id=tool_use_id, **fields)
+
+
+def post(
+    tool_use_id: str,
+    text: str = "Found 12 endpoints.",
+    tool: str = "Task",
+    session: str = "sess-1",
+    response: object = None,
+    **fields,
+) -> dict:
+    fields.setdefault("tool_input", task_input())
+    if response is None:
+        response = {
+            "status": "completed",
+            "agentId": f"agent-{tool_use_id}",
+            "content": [{"type": "text", "text": text}],
+            "totalDurationMs": 48211,
+            "totalTokens": 12450,
+            "totalToolUseCount": 7,
+            "usage": {
+                "input_tokens": 8320,
+                "output_tokens": 610,
+                "cache_creation_input_tokens": 1200,
+                "cache_read_input_tokens": 2320,
+            },
+        }
+    return event(
+        "PostToolUse",
+        session,
+        tool_name=tool,
+        tool_use_id=tool_use_id,
+        tool_response=response,
+        **fields,
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A database path in its own directory (the hook creates the file)."""
+    return tmp_path / "memory" / "index.db"
+
+
+@pytest.fixture
+def hook(db: Path):
+    """Send one payload through the real hook; assert its promises; return the result."""
+
+    def send(payload: bytes | str | dict, env: dict | None = None):
+        result = run_hook(db, payload, env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == b""
+        return result
+
+    return send

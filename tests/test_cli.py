@@ -1,0 +1,95 @@
+"""The command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import HOOK, query, run_cli
+
+
+def test_install_hooks_registers_every_event_with_the_absolute_hook(tmp_path):
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    settings = home / ".claude" / "settings.json"
+    settings.write_text(
+        json.dumps(
+            {
+                "hooks": {
+                    "PreToolUse": [
+                        {
+                            "matcher": "Bash",
+                            "hooks": [{"type": "command", "command": "/usr/bin/audit"}],
+                        }
+                    ]
+                },
+                "permissions": {"allow": ["Bash(ls)"]},
+            }
+        )
+    )
+    env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / ".claude")}
+    dry = run_cli("install-hooks", "--dry-run", env=env)
+    assert dry.returncode == 0 and "+" in dry.stdout and "agent-runs-hook" in dry.stdout
+    assert "agent-runs-hook" not in settings.read_text()
+    assert run_cli("install-hooks", env=env).returncode == 0
+    data = json.loads(settings.read_text())
+    assert data["permissions"] == {"allow": ["Bash(ls)"]}
+    commands = {
+        e: [h["command"] for g in groups for h in g["hooks"]] for e, groups in data["hooks"].items()
+    }
+    assert "/usr/bin/audit" in commands["PreToolUse"]
+    for name in (
+        "SessionStart",
+        "SessionEnd",
+        "UserPromptSubmit",
+        "PreToolUse",
+        "PostToolUse",
+        "PostToolUseFailure",
+        "SubagentStart",
+        "SubagentStop",
+        "Stop",
+    ):
+        assert HOOK in commands[name], name
+    again = run_cli("install-hooks", env=env)
+    assert "already up to date" in again.stdout
+    doctor = run_cli("doctor", "--db", str(tmp_path / "x.db"), env=env)
+    assert "hooks: installed for every event" in doctor.stdout
+    assert run_cli("install-hooks", "--uninstall", env=env).returncode == 0
+    assert "agent-runs-hook" not in settings.read_text()
+
+
+def test_broken_settings_is_one_clear_line(tmp_path):
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    (home / ".claude" / "settings.json").write_text('{"hooks": {')
+    result = run_cli(
+        "install-hooks", env={"HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / ".claude")}
+    )
+    assert result.returncode == 1
+    assert "not valid JSON" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_init_stats_and_default_path(tmp_path):
+    db = tmp_path / "a" / "index.db"
+    result = run_cli("init", env={"AGENT_RUNS_DB": str(db)})
+    assert result.returncode == 0 and str(db) in result.stdout
+    stats = run_cli("stats", "--db", str(db))
+    assert "nodes: 0" in stats.stdout
+    missing = run_cli("stats", "--db", str(tmp_path / "nope.db"))
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+def test_demo_refuses_to_overwrite_without_force(tmp_path):
+    target = tmp_path / "memory" / "index.db"
+    target.parent.mkdir()
+    target.write_text("keep me")
+    result = run_cli("demo", "--db", str(target), "--days", "2")
+    assert result.returncode == 1 and "exists" in result.stderr
+    assert target.read_text() == "keep me"
+    assert run_cli("demo", "--db", str(target), "--days", "2", "--force").returncode == 0
+    assert query(target, "SELECT count(*) AS n FROM sessions")[0]["n"] > 0
+
+
+def test_serve_refuses_a_public_address(tmp_path):
+    result = run_cli("serve", "--db", str(tmp_path / "x.db"), "--host", "0.0.0.0")
+    assert result.returncode == 1 and "loopback" in result.stderr

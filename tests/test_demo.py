@@ -1,0 +1,89 @@
+"""The demo database is realistic and recorded through the hook code path."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import query, run_cli
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("demo")
+    result = run_cli("demo", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return cwd / "memory" / "index.db"  # the default path, relative to the current directory
+
+
+def one(db, sql: str):
+    return next(iter(query(db, sql)[0].values()))
+
+
+def test_span_projects_and_volume(demo):
+    assert (
+        one(
+            demo,
+            "SELECT julianday(max(started_at)) - julianday(min(started_at)) FROM node_executions",
+        )
+        >= 30
+    )
+    assert one(demo, "SELECT count(DISTINCT project) FROM sessions") >= 4
+    assert one(demo, "SELECT count(*) FROM sessions") >= 100
+    assert one(demo, "SELECT count(*) FROM node_executions") >= 2000
+    assert one(demo, "SELECT count(DISTINCT agent_type) FROM node_executions") >= 6
+    assert one(demo, "SELECT count(DISTINCT tool_name) FROM node_executions") == 2
+
+
+def test_every_kind_of_status_and_failure(demo):
+    statuses = {r["status"] for r in query(demo, "SELECT DISTINCT status FROM node_executions")}
+    assert statuses == {"running", "completed", "failed", "cancelled", "abandoned"}
+    kinds = {
+        r["error_type"]
+        for r in query(
+            demo, "SELECT DISTINCT error_type FROM node_executions WHERE error_type IS NOT NULL"
+        )
+    }
+    assert kinds == {"tool_error", "subagent_failure", "interrupt"}
+    reasons = " ".join(
+        r["outcome_reason"]
+        for r in query(
+            demo, "SELECT DISTINCT outcome_reason FROM node_executions WHERE outcome = 'failure'"
+        )
+    )
+    assert "traceback" in reasons and "unable" in reasons and "tool call failed" in reasons
+    assert one(demo, "SELECT count(*) FROM node_executions WHERE is_background = 1") > 50
+    groupings = {r["grouping"] for r in query(demo, "SELECT DISTINCT grouping FROM workflow_runs")}
+    assert groupings == {"prompt", "turn", "task"}
+
+
+def test_parallel_subagents_overlap_within_a_run(demo):
+    overlapping = one(
+        demo,
+        """
+        SELECT count(*) FROM node_executions a JOIN node_executions b
+          ON a.run_id = b.run_id AND a.id < b.id
+         AND a.started_at < b.completed_at AND b.started_at < a.completed_at""",
+    )
+    assert overlapping > 100
+
+
+def test_distributions_look_real(demo):
+    median, p95 = (
+        one(
+            demo,
+            f"""SELECT duration_ms FROM node_executions
+        WHERE duration_ms IS NOT NULL ORDER BY duration_ms
+        LIMIT 1 OFFSET (SELECT count(duration_ms) * {q} / 100 FROM node_executions)""",
+        )
+        for q in (50, 95)
+    )
+    assert 10_000 < median < 200_000 and p95 > 2 * median
+    tokens = one(demo, "SELECT avg(token_count) FROM node_executions")
+    assert 5_000 < tokens < 100_000
+    assert (
+        one(
+            demo,
+            "SELECT count(*) FROM workflow_runs WHERE total_nodes <> "
+            "(SELECT count(*) FROM node_executions n WHERE n.run_id = workflow_runs.id)",
+        )
+        == 0
+    )

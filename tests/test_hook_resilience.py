@@ -1,0 +1,188 @@
+"""The hook never hurts the session and never loses an event."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from conftest import HOOK, event, post, pre, query, run_cli, run_hook
+
+SPOOL = "agent-runs-spool.ndjson"
+DEAD = "agent-runs-dead-letters.ndjson"
+
+
+def lines(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def tool_use_ids(db: Path) -> list[str]:
+    return [
+        r["tool_use_id"]
+        for r in query(db, "SELECT tool_use_id FROM node_executions ORDER BY tool_use_id")
+    ]
+
+
+@pytest.mark.parametrize("stdin", [b"", b"{not json", b"[1, 2, 3]", b"\x00\x01\x02", b"null"])
+def test_junk_is_kept_as_a_dead_letter(db, hook, stdin):
+    result = hook(stdin)
+    assert b"dead letter" in result.stderr
+    (letter,) = lines(db.parent / DEAD)
+    assert "raw" in letter and letter["error"]
+    assert "dead letter" in (db.parent / "agent-runs.log").read_text()
+
+
+def test_event_without_session_is_a_dead_letter_and_replays_after_a_fix(db, hook):
+    payload = post("toolu_dl")
+    del payload["session_id"]
+    hook(payload)
+    (letter,) = lines(db.parent / DEAD)
+    assert letter["payload"]["tool_use_id"] == "toolu_dl"
+    # The user (or a newer agent-runs) fixes the kept event, then replays it.
+    letter["payload"]["session_id"] = "sess-fixed"
+    (db.parent / DEAD).write_text(json.dumps(letter) + "\n")
+    result = run_cli("replay", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "1 recorded" in result.stdout
+    assert tool_use_ids(db) == ["toolu_dl"]
+    assert not (db.parent / DEAD).exists()
+
+
+def test_invalid_utf8_is_recorded_with_replacement_characters(db, hook):
+    raw = json.dumps(post("toolu_utf", text="caf\u00e9 PLACEHOLDER")).encode()
+    hook(raw.replace(b"PLACEHOLDER", b"\xff\xfe broken"))
+    (row,) = query(db, "SELECT result_text FROM node_executions")
+    assert row["result_text"].startswith("caf\u00e9 \ufffd\ufffd broken")
+
+
+def test_fifty_megabyte_payload_is_recorded(db, hook):
+    text = "x" * (50 * 1024 * 1024)
+    hook(post("toolu_big", text=text))
+    (row,) = query(db, "SELECT length(result_text) AS n FROM node_executions")
+    assert row["n"] == len(text)
+
+
+def test_locked_database_spools_and_next_run_ingests(db, hook):
+    hook(pre("toolu_before"))
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        started = time.monotonic()
+        result = run_hook(db, post("toolu_locked"), env={"AGENT_RUNS_HOOK_TIMEOUT": "0.3"})
+        assert result.returncode == 0 and result.stdout == b""
+        assert time.monotonic() - started < 10
+        assert [p["tool_use_id"] for p in lines(db.parent / SPOOL)] == ["toolu_locked"]
+        assert b"spooled" in result.stderr
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    hook(post("toolu_after"))
+    assert tool_use_ids(db) == ["toolu_after", "toolu_before", "toolu_locked"]
+    assert not list(db.parent.glob(SPOOL + "*"))
+
+
+def test_corrupt_database_spools_and_doctor_names_it(db, hook):
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"this is not a database" * 100)
+    result = hook(post("toolu_corrupt"))
+    assert b"spooled" in result.stderr
+    assert [p["tool_use_id"] for p in lines(db.parent / SPOOL)] == ["toolu_corrupt"]
+    doctor = run_cli("doctor", "--db", str(db), env={"HOME": str(db.parent)})
+    assert doctor.returncode == 1
+    assert "not a database" in doctor.stdout
+
+
+def test_exception_in_our_code_keeps_the_event(db, hook, tmp_path):
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(
+        "import recorder.store\n"
+        "def broken(conn, event):\n"
+        "    raise RuntimeError('injected fault')\n"
+        "recorder.store.apply = broken\n"
+    )
+    result = hook(post("toolu_bug"), env={"PYTHONPATH": str(inject)})
+    assert b"injected fault" in result.stderr
+    (letter,) = lines(db.parent / DEAD)
+    assert letter["payload"]["tool_use_id"] == "toolu_bug" and "injected" in letter["error"]
+    assert tool_use_ids(db) == []
+    assert "1 recorded" in run_cli("replay", "--db", str(db)).stdout  # after the "fix"
+    assert tool_use_ids(db) == ["toolu_bug"]
+
+
+def unprivileged(command: list[str]) -> list[str]:
+    """Run as nobody so file permissions apply even when the tests run as root."""
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv is needed to drop root")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+
+
+@pytest.fixture
+def open_tmp():
+    """A temporary directory every user can enter (pytest's own is private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="agent-runs-test-"))
+    path.chmod(0o755)
+    yield path
+    for sub in path.rglob("*"):
+        if sub.is_dir():
+            sub.chmod(0o755)
+    shutil.rmtree(path)
+
+
+def test_read_only_directory_spools_to_the_fallback(open_tmp):
+    memory = open_tmp / "memory"
+    memory.mkdir()
+    db = memory / "index.db"
+    state = open_tmp / "state"
+    state.mkdir()
+    state.chmod(0o777)
+    subprocess.run([HOOK, "--db", str(db)], input=json.dumps(pre("toolu_ro")).encode(), check=True)
+    db.chmod(0o444)
+    memory.chmod(0o555)
+    env = dict(os.environ, XDG_STATE_HOME=str(state), HOME=str(state))
+    result = subprocess.run(
+        unprivileged([HOOK, "--db", str(db)]),
+        input=json.dumps(post("toolu_ro")).encode(),
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0 and result.stdout == b""
+    (spooled,) = list(state.rglob(SPOOL))
+    assert [p["tool_use_id"] for p in lines(spooled)] == ["toolu_ro"]
+    doctor = subprocess.run(
+        unprivileged([sys.executable, "-m", "recorder.cli", "doctor", "--db", str(db)]),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert doctor.returncode == 1 and "read-only" in doctor.stdout
+    assert "1 waiting" in doctor.stdout
+    memory.chmod(0o755)
+    db.chmod(0o644)
+    replay = run_cli("replay", "--db", str(db), env={"XDG_STATE_HOME": str(state)})
+    assert "1 recorded" in replay.stdout, replay.stderr
+    assert query(db, "SELECT status FROM node_executions")[0]["status"] == "completed"
+
+
+def test_spooled_events_are_ingested_once_across_many_runs(db, hook):
+    db.parent.mkdir(parents=True)
+    spooled = [post(f"toolu_s{i}") for i in range(5)]
+    (db.parent / SPOOL).write_text("".join(json.dumps(p) + "\n" for p in spooled))
+    hook(event("SessionStart", source="startup"))
+    hook(event("SessionStart", source="startup"))
+    assert tool_use_ids(db) == [f"toolu_s{i}" for i in range(5)]
+    assert query(db, "SELECT count(*) AS n FROM workflow_runs")[0]["n"] == 5

@@ -1,0 +1,225 @@
+"""Schema by numbered migrations; an ELF database upgraded in place."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from conftest import post, query, run_cli
+
+from recorder import database, migrations
+
+# ELF's own DDL for the tables agent-runs shares with it (templates/init_db.sql).
+ELF_DDL = """
+CREATE TABLE workflows (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,
+    description TEXT, nodes_json TEXT NOT NULL DEFAULT '[]', config_json TEXT DEFAULT '{}',
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP, updated_at DATETIME DEFAULT CURRENT_TIMESTAMP);
+CREATE TABLE workflow_edges (id INTEGER PRIMARY KEY AUTOINCREMENT, workflow_id INTEGER NOT NULL,
+    from_node TEXT NOT NULL, to_node TEXT NOT NULL, condition TEXT DEFAULT '',
+    priority INTEGER DEFAULT 100, created_at DATETIME DEFAULT CURRENT_TIMESTAMP);
+CREATE TABLE workflow_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, workflow_id INTEGER,
+    workflow_name TEXT, status TEXT NOT NULL DEFAULT 'pending', phase TEXT DEFAULT 'init',
+    input_json TEXT DEFAULT '{}', output_json TEXT DEFAULT '{}', context_json TEXT DEFAULT '{}',
+    total_nodes INTEGER DEFAULT 0, completed_nodes INTEGER DEFAULT 0,
+    failed_nodes INTEGER DEFAULT 0, started_at DATETIME, completed_at DATETIME,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP, error_message TEXT);
+CREATE TABLE node_executions (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL,
+    node_id TEXT NOT NULL, node_name TEXT, node_type TEXT NOT NULL DEFAULT 'single',
+    agent_id TEXT, session_id TEXT, prompt TEXT, prompt_hash TEXT,
+    status TEXT NOT NULL DEFAULT 'pending', result_json TEXT DEFAULT '{}', result_text TEXT,
+    findings_json TEXT DEFAULT '[]', files_modified TEXT DEFAULT '[]', duration_ms INTEGER,
+    token_count INTEGER, retry_count INTEGER DEFAULT 0, started_at DATETIME,
+    completed_at DATETIME, created_at DATETIME DEFAULT CURRENT_TIMESTAMP, error_message TEXT,
+    error_type TEXT);
+CREATE TABLE trails (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER,
+    location TEXT NOT NULL, location_type TEXT DEFAULT 'file', scent TEXT NOT NULL,
+    strength REAL DEFAULT 1.0, agent_id TEXT, node_id TEXT, message TEXT, tags TEXT,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP, expires_at DATETIME);
+CREATE TABLE conductor_decisions (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL,
+    decision_type TEXT NOT NULL, decision_data TEXT DEFAULT '{}', reason TEXT,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP);
+CREATE TABLE learnings (id INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL,
+    filepath TEXT NOT NULL, title TEXT NOT NULL, summary TEXT, tags TEXT, domain TEXT,
+    severity INTEGER DEFAULT 3, created_at DATETIME DEFAULT CURRENT_TIMESTAMP);
+"""
+
+
+def elf_database(path) -> None:
+    """A database as ELF's post-tool hook leaves it, with both of ELF's timestamp styles."""
+    conn = sqlite3.connect(path)
+    conn.executescript(ELF_DDL)
+    conn.execute(
+        "INSERT INTO workflow_runs (workflow_name, status, phase, input_json, total_nodes, "
+        "completed_nodes, started_at, completed_at, created_at) VALUES "
+        "('task-20251201-140322', 'completed', 'init', '{\"description\": \"Review\"}', 1, 1, "
+        "'2025-12-01T14:03:22.123456', '2025-12-01T14:03:25.000001', '2025-12-01 13:03:22')"
+    )
+    conn.execute(
+        "INSERT INTO node_executions (run_id, node_id, node_name, node_type, prompt, prompt_hash,"
+        " status, result_json, result_text, started_at, completed_at, created_at) VALUES "
+        "(1, 'task-1764597802.1', 'Review auth', 'single', 'Review the auth module', "
+        '\'0123456789abcdef\', \'completed\', \'{"outcome": "success", "reason": "Substantial '
+        "output without errors\"}', 'Looks fine', '2025-12-01T14:03:22.123456', "
+        "'2025-12-01T14:03:25.000001', '2025-12-01 13:03:22')"
+    )
+    conn.execute(
+        "INSERT INTO workflow_runs (workflow_name, status, error_message, created_at) VALUES "
+        "('task-20251202-090000', 'failed', 'Error detected', '2025-12-02 08:00:00')"
+    )
+    conn.execute(
+        "INSERT INTO node_executions (run_id, node_id, node_name, status, error_message, "
+        "error_type, created_at) VALUES (2, 'task-2', 'Deploy', 'failed', 'Error detected', "
+        "'task_failure', '2025-12-02 08:00:00')"
+    )
+    conn.execute("INSERT INTO learnings (type, filepath, title) VALUES ('observation', 'x', 'y')")
+    conn.commit()
+    conn.close()
+
+
+def columns(db, table: str) -> set[str]:
+    return {r["name"] for r in query(db, f"PRAGMA table_info({table})")}
+
+
+def test_new_database_has_the_contract_schema(tmp_path):
+    db = tmp_path / "index.db"
+    database.connect(str(db)).close()
+    assert {"id", "project", "transcript_path", "started_at", "ended_at", "end_reason"} <= columns(
+        db, "sessions"
+    )
+    assert {
+        "id",
+        "session_id",
+        "prompt_id",
+        "workflow_name",
+        "status",
+        "phase",
+        "input_json",
+        "output_json",
+        "total_nodes",
+        "completed_nodes",
+        "failed_nodes",
+        "started_at",
+        "completed_at",
+        "created_at",
+        "error_message",
+    } <= columns(db, "workflow_runs")
+    assert {
+        "id",
+        "run_id",
+        "tool_use_id",
+        "session_id",
+        "node_id",
+        "node_name",
+        "node_type",
+        "agent_type",
+        "agent_id",
+        "model",
+        "prompt",
+        "prompt_hash",
+        "status",
+        "outcome",
+        "outcome_reason",
+        "result_text",
+        "result_json",
+        "error_message",
+        "error_type",
+        "duration_ms",
+        "token_count",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_creation_tokens",
+        "tool_use_count",
+        "files_modified",
+        "started_at",
+        "completed_at",
+        "created_at",
+    } <= columns(db, "node_executions")
+    applied = query(db, "SELECT name FROM _agent_runs_migrations ORDER BY name")
+    assert [r["name"] for r in applied] == [f.__name__ for f in migrations.MIGRATIONS]
+    assert query(db, "PRAGMA user_version")[0]["user_version"] == migrations.LATEST
+    unique = [i for i in query(db, "PRAGMA index_list(node_executions)") if i["unique"]]
+    assert any(
+        query(db, f"PRAGMA index_info({i['name']})")[0]["name"] == "tool_use_id" for i in unique
+    )
+    plan = query(
+        db,
+        "EXPLAIN QUERY PLAN SELECT * FROM node_executions WHERE status = 'failed' "
+        "AND started_at > '2026-01-01'",
+    )
+    assert "USING INDEX" in plan[0]["detail"]
+
+
+def test_migrating_twice_changes_nothing(tmp_path):
+    db = tmp_path / "index.db"
+    conn = database.connect(str(db))
+    assert migrations.migrate(conn) == 0
+    conn.close()
+
+
+def test_elf_database_is_upgraded_in_place(tmp_path):
+    db = tmp_path / "index.db"
+    elf_database(db)
+    result = run_cli("init", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    runs = query(db, "SELECT * FROM workflow_runs ORDER BY id")
+    nodes = query(db, "SELECT * FROM node_executions ORDER BY id")
+    assert [r["workflow_name"] for r in runs] == ["task-20251201-140322", "task-20251202-090000"]
+    assert runs[0]["created_at"] == "2025-12-01T13:03:22.000Z"  # SQLite's UTC default
+    assert runs[0]["started_at"].endswith("Z") and runs[0]["started_at"].startswith("2025-12-01T")
+    assert nodes[0]["outcome"] == "success" and nodes[1]["outcome"] == "failure"
+    assert nodes[1]["outcome_reason"] == "Error detected"
+    assert query(db, "SELECT count(*) AS n FROM learnings")[0]["n"] == 1  # untouched
+    hits = query(db, "SELECT rowid FROM node_executions_fts WHERE node_executions_fts MATCH 'auth'")
+    assert [h["rowid"] for h in hits] == [1]
+
+
+def test_elf_style_inserts_keep_working_after_the_upgrade(tmp_path):
+    db = tmp_path / "index.db"
+    elf_database(db)
+    run_cli("init", "--db", str(db))
+    conn = sqlite3.connect(db)
+    run_id = conn.execute(
+        "INSERT INTO workflow_runs (workflow_id, workflow_name, status, phase, input_json, "
+        "started_at) VALUES (NULL, 'task-x', 'running', 'init', '{}', '2026-01-05T10:00:00.5')"
+    ).lastrowid
+    conn.execute(
+        "INSERT INTO node_executions (run_id, node_id, node_name, node_type, agent_id, prompt, "
+        "prompt_hash, status, started_at) VALUES (?, 'n1', 'Find bug', 'single', NULL, "
+        "'find it', 'abc', 'running', '2026-01-05T10:00:01')",
+        (run_id,),
+    )
+    conn.execute("UPDATE workflow_runs SET total_nodes = total_nodes + 1 WHERE id = ?", (run_id,))
+    conn.commit()
+    conn.close()
+    (node,) = query(db, "SELECT * FROM node_executions WHERE node_id = 'n1'")
+    assert node["created_at"].endswith("Z") and node["started_at"].endswith("Z")
+    assert (
+        query(db, "SELECT rowid FROM node_executions_fts WHERE node_executions_fts MATCH 'bug'")[0][
+            "rowid"
+        ]
+        == node["id"]
+    )
+
+
+def test_hook_writes_into_an_elf_database(tmp_path, hook):
+    db = tmp_path / "memory" / "index.db"
+    db.parent.mkdir()
+    elf_database(db)
+    hook(post("toolu_elf"))
+    assert query(db, "SELECT count(*) AS n FROM node_executions")[0]["n"] == 3
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("2025-12-01 13:03:22", "2025-12-01T13:03:22.000Z"),
+        ("2025-12-01T13:03:22.250+02:00", "2025-12-01T11:03:22.250Z"),
+        ("2025-12-01T13:03:22.250Z", "2025-12-01T13:03:22.250Z"),
+        ("not a time", "not a time"),
+    ],
+)
+def test_timestamp_normalisation(stored, expected):
+    conn = sqlite3.connect(":memory:")
+    sql = migrations.iso_utc("x")
+    assert conn.execute(f"SELECT {sql} FROM (SELECT ? AS x)", (stored,)).fetchone()[0] == expected
