@@ -28,8 +28,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds of import time in the hook
+    from collections.abc import Sequence
+    from typing import Any
 
 __all__ = ["MARKER", "load_patterns", "redact", "redact_text"]
 
@@ -38,6 +41,8 @@ MARKER = "[REDACTED:{kind}]"
 # -- building blocks -------------------------------------------------------
 _NR = r"(?!\[REDACTED:)"  # never re-redact a marker
 _NOREF = r"(?!\$[{(A-Za-z_])"  # $VAR, ${VAR}, $(cmd) are references, not secrets
+# after an opening quote: not the gap between two JSON strings (", " / ": ")
+_INSIDE = r"(?![ \t]*[,:\]}])"
 
 
 def _start(prefix: str, word: str = "A-Za-z0-9_") -> str:
@@ -51,7 +56,8 @@ def _start(prefix: str, word: str = "A-Za-z0-9_") -> str:
 _NOTVAL = (
     r"(?!(?i:true|false|null|none|nil|undefined|yes|no|on|off|str|bytes|int|float"
     r"|bool|dict|list|tuple|string|number|boolean|object|any|optional|union"
-    r"|secret(?:str|bytes))(?![A-Za-z0-9_])"
+    r"|secret(?:str|bytes))(?=[\s\"'\\`,;)\]}\[|]|\Z)"
+    r"|(?i:bearer|basic)[ \t]*(?=[\r\n\"'\\,;)\]}]|\Z)|(?i:bearer|basic|token)[ \t]+\[REDACTED:"
     r"|\$[{(A-Za-z_]|%[A-Za-z_]+%|\{\{|-----BEGIN"
     r"|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*[(\[]"
     r"|[A-Za-z_]+(?:\.[A-Za-z_]+)+(?![A-Za-z0-9_]))"
@@ -81,14 +87,16 @@ _ITEMS: list[str] = [
     rf"(?P<pem>(?={_PEM_C}|{_PEM_X}){_PEM_C}*(?:{_PEM_X}{_PEM_C}*)*)"
     r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?",
     # --db-password hunter2 (the --name=value form is handled by the kv tail)
-    r"-(?<![A-Za-z0-9_-]-)-(?=[a-z0-9-]{0,40}?" + _FLAG_KW + r")[a-z0-9-]{1,64}[ \t]+"
-    r"(?!-)" + _NOREF + r"(?:\\?[\"'])?" + _NR + rf"(?P<flag>{_UQ})",
+    r"-(?<![A-Za-z0-9_-]-)-(?=[a-z0-9-]{0,40}?" + _FLAG_KW + r")[a-z0-9-]{1,64}"
+    r"(?<!-file)(?<!-path)(?<!-stdin)(?<!-env)(?<!-dir)(?<!-name)(?<!-type)[ \t]+"
+    r"(?!-)" + _NOREF + r"(?:\\?[\"'])?" + _NR + _INSIDE + rf"(?P<flag>{_UQ})",
     # curl -u user:password
-    r"-(?<![A-Za-z0-9_-]-)(?:u|-user)[ \t]+[\"']?[^\s:\"'\\-][^\s:\"'\\]*:" + _NR + _NOREF
+    r"-(?<![A-Za-z0-9_-]-)(?:u|-user)[ \t]+[\"']?[^\s:\"'\\\[-][^\s:\"'\\\[]*:"
+    + _NR
+    + _NOREF
     + r"(?P<curl_user>[^\s\"'\\]+)",
     # sk-ant-... (Anthropic), sk-... / sk-proj-... (OpenAI)
-    r"k(?<=sk)" + _start("sk", "A-Za-z0-9_-")
-    + r"-(?:ant-[A-Za-z0-9_-]{20,}(?P<anthropic>)"
+    r"k(?<=sk)" + _start("sk", "A-Za-z0-9_-") + r"-(?:ant-[A-Za-z0-9_-]{20,}(?P<anthropic>)"
     r"|(?=[A-Za-z_-]{0,64}[0-9])[A-Za-z0-9_-]{20,}(?P<openai>))",
     # Slack incoming webhook URL
     r"k(?<=hooks\.slack)\.com/(?:services|workflows|triggers)/(?P<slack_hook>[A-Za-z0-9_/-]{8,})",
@@ -111,10 +119,11 @@ _ITEMS: list[str] = [
     r"B(?<![A-Za-z0-9_-]B)earer[ \t]+(?=[A-Za-z._~+/=-]{0,64}[0-9])"
     + rf"(?P<bearer>{_AUTH_VALUE}{{16,}})",
     # JWT
-    r"J(?<=eyJ)" + _start("eyJ", "A-Za-z0-9_-")
+    r"J(?<=eyJ)"
+    + _start("eyJ", "A-Za-z0-9_-")
     + r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?P<jwt>)",
     # scheme://user:PASSWORD@host
-    r"://[^\s:/?#@\"'\\]*:" + _NR + _NOREF + r"(?P<url_pw>[^\s/?#@\"'\\]+)@",
+    r"://[^\s:/?#@\"'\\\[\]]*:" + _NR + _NOREF + r"(?P<url_pw>[^\s/?#@\"'\\]+)@",
     # ?token=... &password=... (query parameters)
     r"\?" + _URL_NAMES + rf"(?P<url_param>{_URL_VALUE})",
     r"&(?:amp;)?" + _URL_NAMES + rf"(?P<url_param2>{_URL_VALUE})",
@@ -139,26 +148,36 @@ _GATE = "".join(f"(?({g})|" for g in _KW_GROUPS) + "(?!)" + ")" * len(_KW_GROUPS
 _NO_GATE = "".join(f"(?({g})(?!)|" for g in _KW_GROUPS) + ")" * len(_KW_GROUPS)
 
 
-def _value(name: str) -> str:
-    """A quoted value (group ``<name>_q``) or an unquoted one (group ``<name>``)."""
-    return (
-        rf"(?:\\?[\"']{_NR}(?P<{name}_q>{_QB})(?=\\?[\"'])"
-        rf"|\\?[\"']?{_NR}{_NOTVAL}(?:(?i:bearer|basic|token)[ \t]+)?{_NR}(?P<{name}>{_UQ}))"
-    )
+_KV_VALUE = (  # a quoted value (may hold spaces) or an unquoted one
+    rf"(?:\\?[\"']{_NR}{_INSIDE}(?P<kv_q>{_QB})(?=\\?[\"'])"
+    rf"|(?:\\?[\"'])?{_NR}{_INSIDE}{_NOTVAL}(?:(?i:bearer|basic|token)[ \t]+)?{_NR}"
+    rf"(?P<kv>{_UQ}))"
+)
 
 
 _KV_TAIL = (
     r"(?=(?P<kv_name>[A-Za-z0-9_.-]{0,64}))(?P=kv_name)"  # atomic: no backtracking
     r"(?:\\?[\"']\]?[ \t]*(?:=>|[:=])[ \t]*(?=\\?[\"'])"  # quoted name: quoted value only
-    r"|[ \t]*(?::=|=>|=(?![=~>])|:(?![:=/\\]))[ \t]*)" + _value("kv")
+    r"|[ \t]*(?::=|=>|=(?![=~>])|:(?![:=/\\]))[ \t]*)" + _KV_VALUE
 )
 
 _PATTERN = (
     "(?:"
-    + "|".join(_ITEMS + [item + f"(?P<{g}>)" for item, g in zip(_KW_ITEMS, _KW_GROUPS, strict=False)])
+    + "|".join(
+        _ITEMS + [item + f"(?P<{g}>)" for item, g in zip(_KW_ITEMS, _KW_GROUPS, strict=True)]
+    )
     + f")(?:{_GATE}{_KV_TAIL}|{_NO_GATE})"
 )
-_RX = re.compile(_PATTERN, re.ASCII)
+_RX: re.Pattern[str] | None = None  # compiled on first use (~3 ms)
+
+
+def _regex() -> re.Pattern[str]:
+    """The combined built-in pattern, compiled once per process."""
+    global _RX
+    if _RX is None:
+        _RX = re.compile(_PATTERN, re.ASCII)
+    return _RX
+
 
 # group -> marker kind ("" = decided from the key name)
 _KIND = {
@@ -246,8 +265,8 @@ def _span(m: re.Match[str]) -> tuple[int, int, str] | None:
             return None  # e.g. token_limit=4096
     elif group.startswith("auth") and "basic" in m.string[m.start() : start].lower():
         kind = "basic-auth"
-    if kind != "aws-secret-key":
-        inner = _RX.search(secret)
+    if kind != "aws-secret-key" and len(secret) >= 20:
+        inner = _regex().search(secret)
         if inner is not None and inner.lastgroup in _SPECIFIC:
             span = _span(inner)
             if span is not None and span[:2] == (0, len(secret)):
@@ -279,7 +298,7 @@ def redact_text(text: str, extra: Sequence[re.Pattern[str]] = ()) -> str:
         return text
     parts: list[str] = []
     pos = 0
-    for m in _RX.finditer(text):
+    for m in _regex().finditer(text):
         span = _span(m)
         if span is None:
             continue
@@ -322,7 +341,9 @@ def redact(value: object, extra: Sequence[re.Pattern[str]] = ()) -> object:
                 continue
             copy: Any = dict(item) if isinstance(item, dict) else list(item)
             copies[id(item)] = parent[key] = copy
-            stack.extend((copy, k) for k in (list(copy) if isinstance(copy, dict) else range(len(copy))))
+            stack.extend(
+                (copy, k) for k in (list(copy) if isinstance(copy, dict) else range(len(copy)))
+            )
         elif isinstance(item, tuple):
             parent[key] = list(item)
             tuples.append((parent, key, type(item)))
