@@ -15,7 +15,7 @@ import sqlite3
 import sys
 
 from . import clock, database, ingest, paths, spool
-from .events import RejectedEvent, normalise
+from .events import normalise
 from .redact import redact_text
 
 BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
@@ -64,17 +64,17 @@ def handle(db: str, raw: bytes) -> None:
     try:
         payload = json.loads(text)
     except ValueError as exc:
-        keep_dead_letter(db, f"malformed JSON: {exc}", raw=redact_text(text))
+        keep_dead_letter(db, f"malformed JSON: {exc}", raw=redacted_or_raw(text))
         return
     if not isinstance(payload, dict):
-        keep_dead_letter(db, "event is not a JSON object", raw=redact_text(text))
+        keep_dead_letter(db, "event is not a JSON object", raw=redacted_or_raw(text))
         return
-    payload = ingest.stamp(payload, received_at)
     try:
+        payload = ingest.stamp(payload, received_at)
         if normalise(payload, received_at) is None:
             return
-    except RejectedEvent as exc:
-        keep_dead_letter(db, str(exc), payload=payload)
+    except Exception as exc:  # RejectedEvent, or a bug of ours: keep the event either way
+        keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
         return
     try:
         record(db, payload)
@@ -83,6 +83,14 @@ def handle(db: str, raw: bytes) -> None:
         report(db, f"database not writable ({type(exc).__name__}: {exc}); event spooled to {where}")
     except Exception as exc:
         keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
+
+
+def redacted_or_raw(text: str) -> str:
+    """The text with secrets redacted; as it is if redaction itself fails (nothing lost)."""
+    try:
+        return redact_text(text)
+    except Exception:
+        return text
 
 
 def record(db: str, payload: dict) -> None:

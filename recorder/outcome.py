@@ -10,14 +10,26 @@ a report -- not at every mention of an error in the middle of a long one.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections import namedtuple
+
+# (typing.NamedTuple would cost the hook process the import of typing.)
+Verdict = namedtuple("Verdict", "outcome reason")
+Verdict.__doc__ = """The outcome ("success", "failure" or "unknown") and a short reason."""
 
 
-class Verdict(NamedTuple):
-    """The outcome of one subagent execution and a short reason for it."""
+class _LazyPattern:
+    """A regex compiled on first use: most results never reach the text rules."""
 
-    outcome: str  # "success" | "failure" | "unknown"
-    reason: str
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled = None
+
+    def __getattr__(self, name: str):
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
 
 
 SUCCESS = "success"
@@ -31,8 +43,22 @@ QUOTE_MAX = 90
 
 _FAILED_STATUSES = frozenset(
     {
-        "error", "errored", "failed", "failure", "fail", "timeout", "timed_out", "timed-out",
-        "timedout", "killed", "cancelled", "canceled", "aborted", "crashed", "rejected", "denied",
+        "error",
+        "errored",
+        "failed",
+        "failure",
+        "fail",
+        "timeout",
+        "timed_out",
+        "timed-out",
+        "timedout",
+        "killed",
+        "cancelled",
+        "canceled",
+        "aborted",
+        "crashed",
+        "rejected",
+        "denied",
     }
 )
 _PENDING_STATUSES = frozenset({"running", "pending", "queued", "in_progress", "started"})
@@ -46,48 +72,56 @@ _VERBS = (
     r"|comply|fulfil|fulfill|modify|edit|provide|clone|fetch|download|push|start)"
 )
 
-# Failure rules: (compiled pattern, reason). Searched in the opening and the closing
-# of the result; the first match not excused by _EXEMPTIONS decides.
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+# Searched in the opening and the closing of the result; the first match not excused
+# by _EXEMPTIONS decides.
+# Failure rules: (pattern, reason, trigger words). A rule is tried only when one of its
+# trigger words (lower case, whitespace folded) is in the part of the text read, so a
+# report compiles just the patterns it could match.
+_RULES: tuple[tuple[_LazyPattern, str, tuple[str, ...]], ...] = (
     (
-        re.compile(
+        _LazyPattern(
             rf"\bI(?:\s+(?:was|am)|{_A}m)\s+(?:unable|not\s+able)\s+to\b"
             rf"|\bI\s+(?:wasn{_A}t|was\s+not)\s+able\s+to\b",
             re.I,
         ),
         "subagent reported it was unable to finish",
+        ("unable", "not able", "n't able", "n\u2019t able"),
     ),
     (
-        re.compile(
+        _LazyPattern(
             rf"\bI\s+(?:could\s*not|couldn{_A}t|did\s+not\s+manage\s+to|didn{_A}t\s+manage\s+to"
             rf"|cannot|can\s+not|can{_A}t)\s+(?:fully\s+|successfully\s+)?{_VERBS}\b",
             re.I,
         ),
         "subagent reported it could not do the job",
+        ("could", "cannot", "can not", "can't", "can\u2019t", "manage"),
     ),
     (
-        re.compile(
+        _LazyPattern(
             rf"\bI\s+(?:do\s+not|don{_A}t)\s+have\s+(?:the\s+)?(?:necessary\s+|required\s+)?"
             r"(?:access|permissions?|credentials)\b",
             re.I,
         ),
         "subagent reported it lacks access",
+        ("not have", "n't have", "n\u2019t have"),
     ),
     (
-        re.compile(r"^[^\w\n]{0,8}(?:BLOCKED|FAILED|FAILURE|ABORTED)[^\w\n]{0,4}:", re.M),
+        _LazyPattern(r"^[^\w\n]{0,8}(?:BLOCKED|FAILED|FAILURE|ABORTED)[^\w\n]{0,4}:", re.M),
         "subagent marked its result as failed",
+        ("blocked", "failed", "failure", "aborted"),
     ),
     (
-        re.compile(
+        _LazyPattern(
             r"^[^\w\n]{0,8}(?:final\s+|overall\s+)?(?:status|result|outcome|verdict)[^\w\n]{0,4}"
             r"[:=][^\w\n]{0,8}(?:blocked|failed|failure|fail|incomplete|not\s+(?:completed|done)"
             r"|aborted|unsuccessful)\b",
             re.I | re.M,
         ),
         "subagent reported a failed status",
+        ("blocked", "fail", "incomplete", "not completed", "not done", "aborted", "unsuccessful"),
     ),
     (
-        re.compile(
+        _LazyPattern(
             r"\b(?:task|subtask|assignment)\s+(?:has\s+|was\s+)?(?:failed"
             r"|(?:was\s+)?not\s+completed|is\s+incomplete|is\s+blocked"
             r"|remains\s+(?:incomplete|unfinished|blocked))\b"
@@ -95,22 +129,33 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
             re.I,
         ),
         "subagent reported the task failed",
+        (
+            "fail",
+            "not completed",
+            "incomplete",
+            "blocked",
+            "unfinished",
+            "be completed",
+            "be finished",
+            "be accomplished",
+        ),
     ),
     (
-        re.compile(
+        _LazyPattern(
             r"\b(?:unable|not\s+able)\s+to\s+(?:complete|finish|proceed|continue|accomplish)\b"
             r"|\bI\s+(?:gave|have\s+given|am\s+giving|had\s+to\s+give)\s+up\b",
             re.I,
         ),
         "subagent reported it could not finish",
+        ("unable", "not able", "gave up", "given up", "giving up", "give up"),
     ),
 )
 
 # Exemptions: a failure match is ignored when its sentence also matches one of these.
-_EXEMPTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\breproduc", re.I), "could not reproduce a problem"),
+_EXEMPTIONS: tuple[tuple[_LazyPattern, str], ...] = (
+    (_LazyPattern(r"\breproduc", re.I), "could not reproduce a problem"),
     (
-        re.compile(
+        _LazyPattern(
             r"\b(?:find|found|see|spot|identify|detect|locate|notice)\s+"
             r"(?:any|anything|a\s+single|no|nothing)\b",
             re.I,
@@ -118,7 +163,7 @@ _EXEMPTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         "found nothing wrong",
     ),
     (
-        re.compile(
+        _LazyPattern(
             r"\b(?:fixed|resolved|now\s+(?:pass(?:es|ing)?|works?|succeeds?|green)|no\s+longer"
             r"|before\s+(?:my|the|this)\s+(?:change|fix|patch)|previously|initially|at\s+first"
             r"|was\s+failing)\b",
@@ -126,25 +171,25 @@ _EXEMPTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "a problem that was since fixed",
     ),
-    (re.compile(r"\b(?:if|unless|whether|when)\s+I\b", re.I), "hypothetical"),
+    (_LazyPattern(r"\b(?:if|unless|whether|when)\s+I\b", re.I), "hypothetical"),
     (
-        re.compile(
+        _LazyPattern(
             r"\b(?:why|how|when|where)\s+(?:the|this|a|its|our)\s+[\w-]+\s+\w*\s*failed\b", re.I
         ),
         "explains a past failure",
     ),
-    (re.compile(r"\bFAILED\W{0,4}(?:0|none)\b", re.I), "zero failures"),
-    (re.compile(r"(?:^|\s|\()[`\"\u201c]I\b"), "quoted text, not the subagent speaking"),
+    (_LazyPattern(r"\bFAILED\W{0,4}(?:0|none)\b", re.I), "zero failures"),
+    (_LazyPattern(r"(?:^|\s|\()[`\"\u201c]I\b"), "quoted text, not the subagent speaking"),
 )
 
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
-_TB_FRAME = re.compile(
+_SENTENCE_END = _LazyPattern(r"[.!?](?=\s|$)|\n")
+_TB_FRAME = _LazyPattern(
     r"Traceback \(most recent call last\):|^\s*File \"[^\"\n]*\", line \d+", re.M
 )
-_EXC_LINE = re.compile(
+_EXC_LINE = _LazyPattern(
     r"(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt)\b(?::.*)?$"
 )
-_ERROR_ONLY = re.compile(
+_ERROR_ONLY = _LazyPattern(
     r"[^\w\n]{0,3}(?:(?:api|fatal|internal|runtime|tool|agent|uncaught|unhandled)\s+)?"
     r"(?:[\w.]*error|[\w.]*exception|fatal|panic)\b(?:\s*\d{3})?\s*[:\[(]"
     r"(?!\s*(?:none|0|n/a|nothing)\b)"
@@ -153,8 +198,8 @@ _ERROR_ONLY = re.compile(
     r"|(?:[\w ]{0,30}?\s)?usage\s+limit\s+reached|rate\s+limit(?:ed)?\b|request\s+timed\s+out)",
     re.I,
 )
-_INTERRUPTED_TEXT = re.compile(r"\s*\[Request interrupted by user[^\]\n]{0,40}\]\s*\Z")
-_WS = re.compile(r"\s+")
+_INTERRUPTED_TEXT = _LazyPattern(r"\s*\[Request interrupted by user[^\]\n]{0,40}\]\s*\Z")
+_WS = _LazyPattern(r"\s+")
 
 
 def _short(value: object, limit: int = QUOTE_MAX) -> str:
@@ -278,7 +323,10 @@ def _windows(n: int) -> list[tuple[int, int]]:
 def _from_rules(text: str) -> Verdict | None:
     """First failure rule matching in the opening or closing, unless exempted."""
     for pos, endpos in _windows(len(text)):
-        for pattern, reason in _RULES:
+        folded = _fold(text[pos:endpos])
+        for pattern, reason, triggers in _RULES:
+            if not any(t in folded for t in triggers):
+                continue
             for m in pattern.finditer(text, pos, endpos):
                 sentence = _sentence(text, m.start(), m.end())
                 if any(ex.search(sentence) for ex, _ in _EXEMPTIONS):
@@ -294,11 +342,21 @@ def _from_error_text(text: str, stripped: str) -> Verdict | None:
     lines = [ln.strip() for ln in tail.splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith("```")]
     last = lines[-1] if lines else ""
-    if len(last) <= 300 and _EXC_LINE.match(last) and _TB_FRAME.search(tail):
+    if (
+        len(last) <= 300
+        and any(w in last for w in ("Error", "Exception", "Exit", "Interrupt"))
+        and _EXC_LINE.match(last)
+        and _TB_FRAME.search(tail)
+    ):
         return Verdict(FAILURE, f"result ends in a Python traceback: '{_short(last)}'")
     if len(stripped) <= ERROR_ONLY_MAX and _ERROR_ONLY.match(stripped):
         return Verdict(FAILURE, f"result is only an error message: '{_short(stripped)}'")
     return None
+
+
+def _fold(text: str) -> str:
+    """Lower case with runs of whitespace folded to one space, for trigger words."""
+    return " ".join(text.lower().split())
 
 
 def classify(

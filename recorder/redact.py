@@ -40,15 +40,18 @@ MARKER = "[REDACTED:{kind}]"
 
 # -- building blocks -------------------------------------------------------
 _NR = r"(?!\[REDACTED:)"  # never re-redact a marker
-_NOREF = r"(?!\$[{(A-Za-z_])"  # $VAR, ${VAR}, $(cmd) are references, not secrets
+_NOREF = r"(?!\$[{(A-Za-z_\[])"  # $VAR, ${VAR}, $(cmd) are references, not secrets
 # after an opening quote: not the gap between two JSON strings (", " / ": ")
 _INSIDE = r"(?![ \t]*[,:\]}])"
 
 
 def _start(prefix: str, word: str = "A-Za-z0-9_") -> str:
     """Lookbehind: ``prefix`` (just consumed) starts a token, i.e. it is not
-    preceded by a word character, unless that is the end of a JSON escape."""
-    return rf"(?:(?<![{word}]{prefix})|(?<=\\[nrt]{prefix}))"
+    preceded by a word character, unless that is the end of a JSON escape.
+
+    ``]`` counts as a word character so that a marker ending right before a
+    token acts like the secret it replaced (keeps redaction idempotent)."""
+    return rf"(?:(?<![\]{word}]{prefix})|(?<=\\[nrt]{prefix}))"
 
 
 # unquoted values that are not secrets: literals, type hints, references,
@@ -58,16 +61,20 @@ _NOTVAL = (
     r"|bool|dict|list|tuple|string|number|boolean|object|any|optional|union"
     r"|secret(?:str|bytes))(?=[\s\"'\\`,;)\]}\[|]|\Z)"
     r"|(?i:bearer|basic)[ \t]*(?=[\r\n\"'\\,;)\]}]|\Z)|(?i:bearer|basic|token)[ \t]+\[REDACTED:"
-    r"|\$[{(A-Za-z_]|%[A-Za-z_]+%|\{\{|-----BEGIN"
+    r"|\$[{(A-Za-z_\[]|%[A-Za-z_]+%|\{\{|-----BEGIN"
     r"|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*[(\[]"
     r"|[A-Za-z_]+(?:\.[A-Za-z_]+)+(?![A-Za-z0-9_]))"
 )
 _UQ = r"[^\s\"'\\`]+"  # unquoted value: stops at whitespace, quotes, backslash
-# quoted value: may hold spaces; backslashes only as whole escape pairs
-_QB = r"[^\"'\\\r\n]+(?:\\[^\"'\r\n][^\"'\\\r\n]*)*"
+# quoted value: may hold spaces; a backslash run only with the character it
+# escapes, never before a quote (keeps JSON escaping intact at every depth)
+_QB = (
+    r"(?=[^\"'\\\r\n]|\\+[^\"'\\\r\n])"
+    r"[^\"'\\\r\n]*(?:\\+[^\"'\\\r\n][^\"'\\\r\n]*)*"
+)
 
 _PEM_C = r"[A-Za-z0-9+/=\s:,.]"
-_PEM_X = r"(?:\\[^\"\s]|-(?!----END))"
+_PEM_X = r"(?:\\+[^\"\\\s]|-(?!----END))"
 _URL_NAMES = (
     r"(?:(?i:key|sig|pwd|pass|auth|jwt)"
     r"|[A-Za-z0-9_.-]{0,32}?(?i:token(?!s)|passw(?:or)?d|secret|api[_-]?key|credential"
@@ -87,11 +94,11 @@ _ITEMS: list[str] = [
     rf"(?P<pem>(?={_PEM_C}|{_PEM_X}){_PEM_C}*(?:{_PEM_X}{_PEM_C}*)*)"
     r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?",
     # --db-password hunter2 (the --name=value form is handled by the kv tail)
-    r"-(?<![A-Za-z0-9_-]-)-(?=[a-z0-9-]{0,40}?" + _FLAG_KW + r")[a-z0-9-]{1,64}"
+    r"-(?<![A-Za-z0-9_\]-]-)-(?=[a-z0-9-]{0,40}?" + _FLAG_KW + r")[a-z0-9-]{1,64}"
     r"(?<!-file)(?<!-path)(?<!-stdin)(?<!-env)(?<!-dir)(?<!-name)(?<!-type)[ \t]+"
-    r"(?!-)" + _NOREF + r"(?:\\?[\"'])?" + _NR + _INSIDE + rf"(?P<flag>{_UQ})",
+    r"(?!-)" + _NOREF + r"(?:\\*[\"'])?" + _NR + _INSIDE + rf"(?P<flag>{_UQ})",
     # curl -u user:password
-    r"-(?<![A-Za-z0-9_-]-)(?:u|-user)[ \t]+[\"']?[^\s:\"'\\\[-][^\s:\"'\\\[]*:"
+    r"-(?<![A-Za-z0-9_\]-]-)(?:u|-user)[ \t]+[\"']?[^\s:\"'\\\[-][^\s:\"'\\\[]*:"
     + _NR
     + _NOREF
     + r"(?P<curl_user>[^\s\"'\\]+)",
@@ -112,11 +119,11 @@ _ITEMS: list[str] = [
     # Google API key
     r"z(?<=AIz)" + _start("AIz", "A-Za-z0-9_-") + r"a[A-Za-z0-9_-]{35,}(?P<google>)",
     # Authorization: Bearer/Basic/token ...  (or a bare credential)
-    r"z(?i:(?<=authoriz)ation)(?:\\?[\"'])?[ \t]*[:=][ \t]*(?:\\?[\"'])?"
+    r"z(?i:(?<=authoriz)ation)(?:\\*[\"'])?[ \t]*[:=][ \t]*(?:\\*[\"'])?"
     r"(?:(?i:bearer|basic|token|digest|apikey)[ \t]+" + rf"(?P<auth_scheme>{_AUTH_VALUE}{{6,}})"
     r"|(?=[A-Za-z._~+/=-]{0,64}[0-9])" + rf"(?P<auth_raw>{_AUTH_VALUE}{{16,}}))",
     # bare "Bearer <token>"
-    r"B(?<![A-Za-z0-9_-]B)earer[ \t]+(?=[A-Za-z._~+/=-]{0,64}[0-9])"
+    r"B(?<![A-Za-z0-9_\]-]B)earer[ \t]+(?=[A-Za-z._~+/=-]{0,64}[0-9])"
     + rf"(?P<bearer>{_AUTH_VALUE}{{16,}})",
     # JWT
     r"J(?<=eyJ)"
@@ -135,7 +142,7 @@ _KW_ITEMS: list[str] = []
 for _c in "pP":
     _KW_ITEMS.append(
         _c + r"(?:(?i:ass(?:w(?:or)?d|phrase)|rivate[_-]?key)"
-        rf"|(?:(?<![A-Za-z]{_c})|(?<=\\[nrt]{_c}))(?i:ass)(?![A-Za-z])"
+        rf"|(?:(?<![A-Za-z\]]{_c})|(?<=\\[nrt]{_c}))(?i:ass)(?![A-Za-z])"
         rf"|(?<=[_.-]{_c})(?i:wd)(?![A-Za-z]))"
     )
 for _c in "cC":
@@ -149,15 +156,15 @@ _NO_GATE = "".join(f"(?({g})(?!)|" for g in _KW_GROUPS) + ")" * len(_KW_GROUPS)
 
 
 _KV_VALUE = (  # a quoted value (may hold spaces) or an unquoted one
-    rf"(?:\\?[\"']{_NR}{_INSIDE}(?P<kv_q>{_QB})(?=\\?[\"'])"
-    rf"|(?:\\?[\"'])?{_NR}{_INSIDE}{_NOTVAL}(?:(?i:bearer|basic|token)[ \t]+)?{_NR}"
+    rf"(?:\\*[\"']{_NR}{_INSIDE}(?P<kv_q>{_QB})(?=\\*[\"'])"
+    rf"|(?:\\*[\"'])?{_NR}{_INSIDE}{_NOTVAL}(?:(?i:bearer|basic|token)[ \t]+)?{_NR}"
     rf"(?P<kv>{_UQ}))"
 )
 
 
 _KV_TAIL = (
     r"(?=(?P<kv_name>[A-Za-z0-9_.-]{0,64}))(?P=kv_name)"  # atomic: no backtracking
-    r"(?:\\?[\"']\]?[ \t]*(?:=>|[:=])[ \t]*(?=\\?[\"'])"  # quoted name: quoted value only
+    r"(?:\\*[\"']\]?[ \t]*(?:=>|[:=])[ \t]*(?=\\*[\"'])"  # quoted name: quoted value only
     r"|[ \t]*(?::=|=>|=(?![=~>])|:(?![:=/\\]))[ \t]*)" + _KV_VALUE
 )
 
@@ -287,6 +294,45 @@ def _replace_custom(m: re.Match[str]) -> str:
     return marker if m.end() > m.start() else ""
 
 
+def _one_pass(text: str) -> str:
+    """One scan with the built-in pattern; returns ``text`` itself if unchanged."""
+    parts: list[str] = []
+    pos = 0
+    for m in _regex().finditer(text):
+        span = _span(m)
+        if span is None:
+            continue
+        start, end, kind = span
+        context = m.start()
+        if start - context >= 20:  # long context (e.g. a URL user) may hold a token
+            parts.append(text[pos:context])
+            parts.append(_builtin(text[context:start]))
+        else:
+            parts.append(text[pos : max(start, pos)])
+        parts.append(MARKER.format(kind=kind))
+        pos = end
+    if not parts:
+        return text
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _builtin(text: str) -> str:
+    """Built-in redaction, repeated until nothing changes.
+
+    A marker can change what a guard sees (``b.sk-...`` looks like attribute
+    access, ``b.[REDACTED:...]`` does not), so a text that got a marker is
+    scanned again.  Every change removes unmarked characters, so this ends;
+    usually the second scan finds nothing.
+    """
+    for _ in range(8):
+        out = _one_pass(text)
+        if out is text:
+            break
+        text = out
+    return text
+
+
 def redact_text(text: str, extra: Sequence[re.Pattern[str]] = ()) -> str:
     """Return ``text`` with every recognised secret replaced by a marker.
 
@@ -296,20 +342,7 @@ def redact_text(text: str, extra: Sequence[re.Pattern[str]] = ()) -> str:
     """
     if not isinstance(text, str) or not text:
         return text
-    parts: list[str] = []
-    pos = 0
-    for m in _regex().finditer(text):
-        span = _span(m)
-        if span is None:
-            continue
-        start, end, kind = span
-        parts.append(text[pos : max(start, pos)])
-        parts.append(MARKER.format(kind=kind))
-        pos = end
-    out = text
-    if parts:
-        parts.append(text[pos:])
-        out = "".join(parts)
+    out = _builtin(text)
     for pattern in extra:
         out = pattern.sub(_replace_custom, out)
     return out

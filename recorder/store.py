@@ -12,6 +12,14 @@ import json
 import sqlite3
 
 from . import clock
+
+try:  # the built-in module: hashlib would load OpenSSL, a few ms per hook run
+    from _sha256 import sha256  # Python < 3.12
+except ImportError:
+    try:
+        from _sha2 import sha256  # Python >= 3.12
+    except ImportError:
+        from hashlib import sha256
 from .outcome import classify
 from .queries import sql
 
@@ -75,9 +83,7 @@ def prompt_hash(prompt: str | None) -> str | None:
     """ELF's prompt hash: the first 16 hex digits of SHA-256."""
     if prompt is None:
         return None
-    import hashlib
-
-    return hashlib.sha256(prompt.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return sha256(prompt.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 # -- sessions and turns ---------------------------------------------------------------

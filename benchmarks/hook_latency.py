@@ -1,0 +1,165 @@
+"""Hook latency: `agent-runs-hook` as a new process vs. `python -c "import sqlite3, json"`.
+
+The hook records a PostToolUse Task event with a 5 KB result into a database that
+already holds 100,000 nodes. Both commands run interleaved in the same run, so the
+ratio of their medians holds on a noisy machine. The bar is a ratio of 1.5 or lower.
+
+    python benchmarks/hook_latency.py [--runs 40] [--nodes 100000] [--hook PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from recorder import database, ingest
+from recorder.clock import iso
+from recorder.queries import sql
+
+BAR = 1.5
+WORK = Path(__file__).resolve().parent / ".work"
+
+REPORT = """## Summary
+
+Reviewed the checkout service (`services/checkout/`), 14 files, 2,310 lines.
+
+### Findings
+1. **Race in `reserve_stock()`**: two workers can reserve the last item; the
+   `SELECT ... FOR UPDATE` is issued after the availability check. Moved the lock
+   before the check and added `test_concurrent_reservation`.
+2. Error handling in `PaymentClient.charge()` retried on 4xx responses; it now
+   retries only on 5xx and timeouts, with exponential backoff (max 3 attempts).
+3. `OrderSerializer` exposed the internal `cost_price` field. Removed it from the
+   public schema; the admin serializer keeps it.
+
+### Tests
+All 214 tests pass (previously 2 failed on CI because of the race above).
+Coverage of the module went from 71% to 84%.
+
+### Files changed
+- services/checkout/stock.py
+- services/checkout/payment.py
+- services/checkout/serializers.py
+- tests/checkout/test_stock.py
+"""
+
+
+def result_text(size: int = 5000) -> str:
+    """A realistic subagent report of ``size`` characters."""
+    text = REPORT
+    while len(text) < size:
+        text += "\n" + REPORT
+    return text[:size]
+
+
+def payload(tool_use_id: str, text: str, session: str = "bench-session") -> dict:
+    return {
+        "session_id": session,
+        "transcript_path": f"/home/dev/.claude/projects/-home-dev-shop/{session}.jsonl",
+        "cwd": "/home/dev/shop",
+        "permission_mode": "default",
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Task",
+        "tool_use_id": tool_use_id,
+        "tool_input": {
+            "description": "Review checkout service",
+            "prompt": "Review services/checkout for races, error handling and data leaks.",
+            "subagent_type": "code-reviewer",
+        },
+        "tool_response": {
+            "status": "completed",
+            "agentId": f"agent-{tool_use_id}",
+            "content": [{"type": "text", "text": text}],
+            "totalDurationMs": 95311,
+            "totalTokens": 31204,
+            "totalToolUseCount": 17,
+            "usage": {
+                "input_tokens": 1200,
+                "output_tokens": 2400,
+                "cache_read_input_tokens": 26000,
+                "cache_creation_input_tokens": 1604,
+            },
+        },
+    }
+
+
+def populated_database(nodes: int) -> Path:
+    """A database with ``nodes`` nodes, built once through the recorder API and cached."""
+    cached = WORK / f"hook-latency-{nodes}.db"
+    if cached.exists():
+        return cached
+    WORK.mkdir(exist_ok=True)
+    building = cached.with_suffix(".building")
+    conn = database.connect(str(building))
+    text = result_text(2000)
+    start = time.time() - 90 * 86400
+    batch = 5000
+    for first in range(0, nodes, batch):
+        stamped = [
+            ingest.stamp(
+                payload(f"toolu_seed_{i:07d}", text, session=f"seed-{i // 40}"),
+                received_at=iso(start + i * 60),
+            )
+            for i in range(first, min(nodes, first + batch))
+        ]
+        ingest.record(conn, stamped)
+        print(f"  seeded {min(nodes, first + batch):,} / {nodes:,} nodes", file=sys.stderr)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    building.rename(cached)
+    return cached
+
+
+def timed(command: list[str], stdin: bytes | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, input=stdin, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--nodes", type=int, default=100_000)
+    parser.add_argument("--hook", default=str(Path(sys.executable).parent / "agent-runs-hook"))
+    args = parser.parse_args()
+
+    seeded = populated_database(args.nodes)
+    scratch = Path(tempfile.mkdtemp(prefix="hook-latency-"))
+    try:
+        db = scratch / "index.db"
+        shutil.copy(seeded, db)
+        text = result_text(5000)
+        baseline, hook = [], []
+        for i in range(args.runs + 3):
+            event = json.dumps(payload(f"toolu_bench_{os.getpid()}_{i}", text)).encode()
+            b = timed([sys.executable, "-c", "import sqlite3, json"])
+            h = timed([args.hook, "--db", str(db)], event)
+            if i >= 3:  # the first runs warm the page cache
+                baseline.append(b)
+                hook.append(h)
+        conn = database.connect(str(db))
+        total = conn.execute(sql("counts")).fetchone()["nodes"]
+        recorded = total - args.nodes
+        conn.close()
+    finally:
+        shutil.rmtree(scratch)
+
+    base_median, hook_median = statistics.median(baseline), statistics.median(hook)
+    ratio = hook_median / base_median
+    print(f"database: {total:,} nodes; hook runs: {len(hook)}; recorded: {recorded}")
+    print(f"baseline  python -c 'import sqlite3, json'  median {base_median * 1000:6.1f} ms")
+    print(f"hook      agent-runs-hook PostToolUse 5 KB  median {hook_median * 1000:6.1f} ms")
+    print(f"ratio     {ratio:.2f}  (bar: {BAR} or lower) -> {'PASS' if ratio <= BAR else 'FAIL'}")
+    return 0 if ratio <= BAR and recorded == args.runs + 3 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
