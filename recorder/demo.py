@@ -262,6 +262,19 @@ class Generator:
             "cache_creation_input_tokens": int(tokens * 0.07),
         }
         transcript = session["transcript"].replace(".jsonl", f"/subagents/agent-{agent_id}.jsonl")
+
+        def subagent_stop(at: float) -> None:
+            self.emit(
+                at,
+                "SubagentStop",
+                session,
+                agent_id=agent_id,
+                agent_type=agent_type,
+                agent_transcript_path=transcript,
+                last_assistant_message=text,
+                stop_hook_active=False,
+            )
+
         if background:
             self.emit(
                 at + 0.5,
@@ -277,27 +290,9 @@ class Generator:
                 **common,
             )
             if rng.random() < 0.9:  # else the session ends first: the node is abandoned
-                self.emit(
-                    end,
-                    "SubagentStop",
-                    session,
-                    agent_id=agent_id,
-                    agent_type=agent_type,
-                    agent_transcript_path=transcript,
-                    last_assistant_message=text,
-                    stop_hook_active=False,
-                )
+                subagent_stop(end)
             return at + 1
-        self.emit(
-            end - 0.2,
-            "SubagentStop",
-            session,
-            agent_id=agent_id,
-            agent_type=agent_type,
-            agent_transcript_path=transcript,
-            last_assistant_message=text,
-            stop_hook_active=False,
-        )
+        subagent_stop(end - 0.2)
         self.emit(
             end,
             "PostToolUse",

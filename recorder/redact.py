@@ -62,19 +62,15 @@ _NOTVAL = (
     r"|secret(?:str|bytes))(?=[\s\"'\\`,;)\]}\[|]|\Z)"
     r"|(?i:bearer|basic)[ \t]*(?=[\r\n\"'\\,;)\]}]|\Z)|(?i:bearer|basic|token)[ \t]+\[REDACTED:"
     r"|\$[{(A-Za-z_\[]|%[A-Za-z_]+%|\{\{|-----BEGIN"
-    r"|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*[(\[]"
-    r"|[A-Za-z_]+(?:\.[A-Za-z_]+)+(?![A-Za-z0-9_]))"
+    r"|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*){0,8}[(\[]"
+    r"|[A-Za-z_]+(?:\.[A-Za-z_]+){1,8}(?![A-Za-z0-9_.]))"
 )
 _UQ = r"[^\s\"'\\`]+"  # unquoted value: stops at whitespace, quotes, backslash
-# quoted value: may hold spaces; a backslash run only with the character it
-# escapes, never before a quote (keeps JSON escaping intact at every depth)
-_QB = (
-    r"(?=[^\"'\\\r\n]|\\+[^\"'\\\r\n])"
-    r"[^\"'\\\r\n]*(?:\\+[^\"'\\\r\n][^\"'\\\r\n]*)*"
-)
+# quoted value: may hold spaces; ends at the next quote (trailing backslashes
+# are given back in _span, so an escaped quote \" is never split)
+_QB = r"[^\"'\r\n]+"
 
-_PEM_C = r"[A-Za-z0-9+/=\s:,.]"
-_PEM_X = r"(?:\\+[^\"\\\s]|-(?!----END))"
+_PEM_C = r"A-Za-z0-9+/=\s:,.\\-"  # PEM body, also JSON-escaped ("\n")
 _URL_NAMES = (
     r"(?:(?i:key|sig|pwd|pass|auth|jwt)"
     r"|[A-Za-z0-9_.-]{0,32}?(?i:token(?!s)|passw(?:or)?d|secret|api[_-]?key|credential"
@@ -91,7 +87,7 @@ _FLAG_KW = r"(?:passw(?:or)?d|pass(?![a-z])|secret|token(?!s)|api-?key|credentia
 _ITEMS: list[str] = [
     # PEM private key block: keep the BEGIN/END lines, redact the body
     r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-    rf"(?P<pem>(?={_PEM_C}|{_PEM_X}){_PEM_C}*(?:{_PEM_X}{_PEM_C}*)*)"
+    rf"(?P<pem>[{_PEM_C}]+?)(?=-----END|[^{_PEM_C}]|\Z)"
     r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?",
     # --db-password hunter2 (the --name=value form is handled by the kv tail)
     r"-(?<![A-Za-z0-9_\]-]-)-(?=[a-z0-9-]{0,40}?" + _FLAG_KW + r")[a-z0-9-]{1,64}"
@@ -156,7 +152,7 @@ _NO_GATE = "".join(f"(?({g})(?!)|" for g in _KW_GROUPS) + ")" * len(_KW_GROUPS)
 
 
 _KV_VALUE = (  # a quoted value (may hold spaces) or an unquoted one
-    rf"(?:\\*[\"']{_NR}{_INSIDE}(?P<kv_q>{_QB})(?=\\*[\"'])"
+    rf"(?:\\*[\"']{_NR}{_INSIDE}(?P<kv_q>{_QB})(?=[\"'])"
     rf"|(?:\\*[\"'])?{_NR}{_INSIDE}{_NOTVAL}(?:(?i:bearer|basic|token)[ \t]+)?{_NR}"
     rf"(?P<kv>{_UQ}))"
 )
@@ -225,6 +221,7 @@ _BACK = {
 _SPECIFIC = frozenset(_BACK) | {"pem"}
 _TRIMMED = frozenset(("kv", "flag", "url_param", "url_param2"))
 _TRAIL = ",;)]}"
+_QUOTED = frozenset(("pem", "kv_q"))  # may end in a backslash run: give it back
 _AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
 
 
@@ -257,8 +254,8 @@ def _span(m: re.Match[str]) -> tuple[int, int, str] | None:
     if group in _BACK:
         return m.start() - _BACK[group], m.end(), _KIND[group]
     start, end = m.span(group)
-    if group in _TRIMMED:
-        end = start + len(m.string[start:end].rstrip(_TRAIL))
+    if group in _TRIMMED or group in _QUOTED:
+        end = start + len(m.string[start:end].rstrip(_TRAIL if group in _TRIMMED else "\\"))
         if end <= start:
             return None
     kind = _KIND[group]

@@ -209,16 +209,7 @@ def post_tool_use(conn: sqlite3.Connection, event: dict) -> None:
         return
     linked_subagent(conn, node)
     verdict = classify(event["result_text"], response=event["response"])
-    finish_node(
-        conn,
-        node,
-        event,
-        status="failed" if verdict.outcome == "failure" else "completed",
-        outcome=verdict.outcome,
-        reason=verdict.reason,
-        result_text=event["result_text"],
-        error_type="subagent_failure" if verdict.outcome == "failure" else None,
-    )
+    finish_with_result(conn, node, event, event["result_text"], verdict)
 
 
 def post_tool_use_failure(conn: sqlite3.Connection, event: dict) -> None:
@@ -271,19 +262,31 @@ def subagent_stop(conn: sqlite3.Connection, event: dict) -> None:
 def finish_background(conn: sqlite3.Connection, node: dict, event: dict, subagent) -> None:
     """Complete a background node from its subagent's last message."""
     result = subagent["last_assistant_message"]
-    verdict = classify(result)
+    finish_with_result(conn, node, event, result, classify(result), subagent["stopped_at"])
+    clear_subagent_message(conn, node)
+
+
+def finish_with_result(
+    conn: sqlite3.Connection,
+    node: dict,
+    event: dict,
+    result: str | None,
+    verdict: tuple,
+    completed_at: str | None = None,
+) -> None:
+    """Finish a node that returned a result: completed, or failed when it reported failure."""
+    failed = verdict.outcome == "failure"
     finish_node(
         conn,
         node,
         event,
-        status="failed" if verdict.outcome == "failure" else "completed",
+        status="failed" if failed else "completed",
         outcome=verdict.outcome,
         reason=verdict.reason,
         result_text=result,
-        completed_at=subagent["stopped_at"],
-        error_type="subagent_failure" if verdict.outcome == "failure" else None,
+        error_type="subagent_failure" if failed else None,
+        completed_at=completed_at,
     )
-    clear_subagent_message(conn, node)
 
 
 def linked_subagent(conn: sqlite3.Connection, node: dict) -> sqlite3.Row | None:
