@@ -1,7 +1,8 @@
 """Secret redaction for everything the recorder writes.
 
 Runs in the hook process on every event, so it uses only the standard library
-and ONE compiled regular expression, scanned once per string.
+and ONE regular expression (compiled on first use), scanned once per string;
+only a string that had a secret is scanned again to confirm nothing is left.
 
 How the regex stays fast and safe:
 
@@ -13,12 +14,13 @@ How the regex stays fast and safe:
   span (``_BACK``).
 * the shared ``key = value`` tail is written once, behind a gate of
   conditional groups that only opens after a keyword alternative matched.
-* no nested quantifiers over overlapping classes and every name run is
-  bounded, so the scan is linear (50 MB inputs are fine).
-* a secret never includes a quote, and a backslash only as part of a whole
-  escape pair (``\\n``), so redacting serialized JSON keeps it valid.
-* markers are never matched again (``(?!\\[REDACTED:)``), so redaction is
-  idempotent.
+* no nested quantifiers over overlapping classes, repeated groups and name
+  runs are bounded, so time is linear and memory flat (50 MB inputs are fine).
+* a secret never includes a quote, and backslashes only as whole runs with
+  the character they escape (``\\n``), never the run before a quote, so
+  redacting serialized JSON (even JSON inside JSON) keeps it valid.
+* markers are never matched again (``(?!\\[REDACTED:)``) and a marker acts
+  like a word character for the token boundaries, so redaction is idempotent.
 
 Context is kept (``DB_PASSWORD=``, ``Authorization: Bearer ``,
 ``https://user:`` ...); only the secret becomes ``[REDACTED:<kind>]``.
@@ -118,9 +120,10 @@ _ITEMS: list[str] = [
     r"z(?i:(?<=authoriz)ation)(?:\\*[\"'])?[ \t]*[:=][ \t]*(?:\\*[\"'])?"
     r"(?:(?i:bearer|basic|token|digest|apikey)[ \t]+" + rf"(?P<auth_scheme>{_AUTH_VALUE}{{6,}})"
     r"|(?=[A-Za-z._~+/=-]{0,64}[0-9])" + rf"(?P<auth_raw>{_AUTH_VALUE}{{16,}}))",
-    # bare "Bearer <token>"
-    r"B(?<![A-Za-z0-9_\]-]B)earer[ \t]+(?=[A-Za-z._~+/=-]{0,64}[0-9])"
-    + rf"(?P<bearer>{_AUTH_VALUE}{{16,}})",
+    # bare "Bearer <token>" / "Basic <base64>"
+    r"B(?<![A-Za-z0-9_\]-]B)(?:earer[ \t]+(?=[A-Za-z._~+/=-]{0,64}[0-9])"
+    + rf"(?P<bearer>{_AUTH_VALUE}{{16,}})"
+    + r"|asic[ \t]+(?=[A-Za-z]{0,64}[0-9+/=])(?P<basic>[A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=]))",
     # JWT
     r"J(?<=eyJ)"
     + _start("eyJ", "A-Za-z0-9_-")
@@ -152,7 +155,7 @@ _NO_GATE = "".join(f"(?({g})(?!)|" for g in _KW_GROUPS) + ")" * len(_KW_GROUPS)
 
 
 _KV_VALUE = (  # a quoted value (may hold spaces) or an unquoted one
-    rf"(?:\\*[\"']{_NR}{_INSIDE}(?P<kv_q>{_QB})(?=[\"'])"
+    rf"(?:\\*[\"']{_NR}{_INSIDE}{_NOREF}(?!\{{\{{)(?P<kv_q>{_QB})(?=[\"'])"
     rf"|(?:\\*[\"'])?{_NR}{_INSIDE}{_NOTVAL}(?:(?i:bearer|basic|token)[ \t]+)?{_NR}"
     rf"(?P<kv>{_UQ}))"
 )
@@ -161,7 +164,7 @@ _KV_VALUE = (  # a quoted value (may hold spaces) or an unquoted one
 _KV_TAIL = (
     r"(?=(?P<kv_name>[A-Za-z0-9_.-]{0,64}))(?P=kv_name)"  # atomic: no backtracking
     r"(?:\\*[\"']\]?[ \t]*(?:=>|[:=])[ \t]*(?=\\*[\"'])"  # quoted name: quoted value only
-    r"|[ \t]*(?::=|=>|=(?![=~>])|:(?![:=/\\]))[ \t]*)" + _KV_VALUE
+    r"|[ \t]*(?::=|=>|=(?![=~>])|:(?![:=/\\?+-]))[ \t]*)" + _KV_VALUE
 )
 
 _PATTERN = (
@@ -171,7 +174,73 @@ _PATTERN = (
     )
     + f")(?:{_GATE}{_KV_TAIL}|{_NO_GATE})"
 )
-_RX: re.Pattern[str] | None = None  # compiled on first use (~3 ms)
+_RX: re.Pattern[str] | None = None  # compiled on first use (3-5 ms)
+
+
+# A cheap first look: no built-in pattern can match a text without one of these, so
+# most texts never pay for compiling (or running) the combined pattern. Keep in step
+# with _ITEMS and _KW_ITEMS: every alternative there needs one of these to be present.
+_CASED_WORDS = (
+    "-----BEGIN",
+    "sk-",
+    "sk_",
+    "rk_",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat",
+    "AKIA",
+    "ASIA",
+    "xox",
+    "AIza",
+    "hooks.slack",
+    "eyJ",
+    "://",
+    "-u",
+    "--user",
+)
+_UNCASED_WORDS = (
+    "authoriz",
+    "bearer",
+    "basic",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "credential",
+    "privatekey",
+    "private_key",
+    "private-key",
+    "passw",
+    "passphrase",
+    "pwd",
+)
+# "pass" as a name (PASS=, "pass": ...) or inside a --flag; ?name= / &name= parameters
+_PASS_NAME = r"(?i:pass)[\w.-]{0,64}\s*(?:[:=]|\\*[\"'])|--[\w-]*(?i:pass)"
+_QUERY_PARAM = r"[?&][\w.-]"
+_SMALL: dict[str, re.Pattern[str]] = {}
+
+
+def _small(pattern: str) -> re.Pattern[str]:
+    """A small first-look pattern, compiled once per process."""
+    if pattern not in _SMALL:
+        _SMALL[pattern] = re.compile(pattern)
+    return _SMALL[pattern]
+
+
+def _may_hold_secret(text: str) -> bool:
+    """False only when no built-in pattern can match ``text``."""
+    if any(word in text for word in _CASED_WORDS):
+        return True
+    lower = text.lower()
+    if any(word in lower for word in _UNCASED_WORDS):
+        return True
+    if "pass" in lower and _small(_PASS_NAME).search(text):
+        return True
+    return ("?" in text or "&" in text) and _small(_QUERY_PARAM).search(text) is not None
 
 
 def _regex() -> re.Pattern[str]:
@@ -198,6 +267,7 @@ _KIND = {
     "auth_scheme": "bearer-token",
     "auth_raw": "bearer-token",
     "bearer": "bearer-token",
+    "basic": "basic-auth",
     "url_pw": "url-password",
     "url_param": "url-param",
     "url_param2": "url-param",
@@ -222,7 +292,7 @@ _SPECIFIC = frozenset(_BACK) | {"pem"}
 _TRIMMED = frozenset(("kv", "flag", "url_param", "url_param2"))
 _TRAIL = ",;)]}"
 _QUOTED = frozenset(("pem", "kv_q"))  # may end in a backslash run: give it back
-_AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 
 def _name_before(text: str, index: int) -> str:
@@ -241,7 +311,7 @@ def _kind_for_name(name: str, secret: str) -> str:
         return "private-key"
     if "pass" in low or "pwd" in low:
         return "password"
-    if "secret" in low and "access" in low and _AWS_SECRET.fullmatch(secret):
+    if "secret" in low and "access" in low and len(secret) == 40 and _BASE64.issuperset(secret):
         return "aws-secret-key"
     return "secret"
 
@@ -339,18 +409,61 @@ def redact_text(text: str, extra: Sequence[re.Pattern[str]] = ()) -> str:
     """
     if not isinstance(text, str) or not text:
         return text
-    out = _builtin(text)
+    out = _builtin(text) if _may_hold_secret(text) else text
     for pattern in extra:
         out = pattern.sub(_replace_custom, out)
     return out
+
+
+_KEY_CACHE: dict[str, bool] = {}
+_PLAIN_VALUES = frozenset(
+    ("true", "false", "null", "none", "nil", "undefined", "yes", "no", "on", "off")
+)
+
+
+def _secret_key(key: object) -> bool:
+    """Whether a dict key names a secret, like ``NAME`` in ``NAME=value``."""
+    if not isinstance(key, str) or not key or len(key) > 64:
+        return False
+    hit = _KEY_CACHE.get(key)
+    if hit is None:
+        probe = key + "=x"
+        hit = _may_hold_secret(probe) and any(
+            m.lastgroup == "kv" and m.end() == len(probe) for m in _regex().finditer(probe)
+        )
+        if len(_KEY_CACHE) < 4096:
+            _KEY_CACHE[key] = hit
+    return hit
+
+
+def _redact_keyed(key: str, value: str, extra: Sequence[re.Pattern[str]]) -> str:
+    """A string stored under a secret-naming key (``{"password": "..."}``)."""
+    plain = value.strip()
+    kind = _kind_for_name(key, plain)
+    if (
+        not plain
+        or plain.lower() in _PLAIN_VALUES
+        or plain.startswith(("$", "{{", "[REDACTED:"))
+        or (kind == "secret" and plain.isdigit())
+    ):
+        return redact_text(value, extra)
+    inner = _regex().search(plain)
+    if inner is not None and inner.lastgroup in _SPECIFIC:
+        span = _span(inner)
+        if span is not None and span[:2] == (0, len(plain)):
+            kind = span[2]
+    return MARKER.format(kind=kind)
 
 
 def redact(value: object, extra: Sequence[re.Pattern[str]] = ()) -> object:
     """Redact every string inside ``value``.
 
     Walks dict values, lists and tuples (iteratively, so deep nesting cannot
-    overflow the stack); dict keys and non-string leaves are kept.  Returns
-    new containers and leaves the input untouched.
+    overflow the stack); dict keys and non-string leaves are kept.  A string
+    stored under a key that names a secret (``password``, ``api_key``,
+    ``GITHUB_TOKEN`` ...) is replaced as a whole, unless it is a literal like
+    ``true``, a ``$VAR`` reference or a number under a ``*token*`` key.
+    Returns new containers and leaves the input untouched.
     """
     if isinstance(value, str):
         return redact_text(value, extra)
@@ -364,7 +477,10 @@ def redact(value: object, extra: Sequence[re.Pattern[str]] = ()) -> object:
         parent, key = stack.pop()
         item = parent[key]
         if isinstance(item, str):
-            parent[key] = redact_text(item, extra)
+            if isinstance(parent, dict) and _secret_key(key):
+                parent[key] = _redact_keyed(key, item, extra)
+            else:
+                parent[key] = redact_text(item, extra)
         elif isinstance(item, (dict, list)):
             if id(item) in copies:
                 parent[key] = copies[id(item)]

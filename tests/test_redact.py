@@ -200,7 +200,7 @@ SECRETS = [
         JWT,
         "jwt",
     ),
-    ("pem-rsa-cat", f"$ cat ~/.ssh/id_rsa\n{PEM_RSA}\n$ ", KEY_BODY.split("\n")[1], "private-key"),
+    ("pem-rsa-cat", f"$ cat ~/.ssh/id_rsa\n{PEM_RSA}\n$ ", KEY_BODY, "private-key"),
     (
         "pem-openssh-in-json",
         json.dumps({"type": "tool_result", "content": f"Found key:\n{PEM_OPENSSH}\n"}),
@@ -334,6 +334,8 @@ def test_secret_is_replaced_by_marker_of_its_kind(text, secret, kind):
     assert secret not in out
     assert MARKER.format(kind=kind) in out
     assert redact_text(out) == out
+    if text.startswith("{"):  # JSON documents stay JSON
+        assert json.loads(out).keys() == json.loads(text).keys()
 
 
 def test_there_are_plenty_of_realistic_secrets():
@@ -382,10 +384,13 @@ NON_SECRETS = [
     "def login(username: str, password: str) -> Token:",
     "api_key: Optional[str] = None",
     "password: ${DB_PASSWORD}\ntoken: $GITHUB_TOKEN",
+    'export GITHUB_TOKEN="${GITHUB_TOKEN:-}"\npassword: "{{ .Values.db.password }}"',
+    'password = os.getenv("DB_PASSWORD")\nclient = OpenAI(api_key=settings.OPENAI_API_KEY)',
     "PWD=/home/dev/project\nOLDPWD=/home/dev",
     "See https://github.com/anthropics/claude-code/issues/1234 for details.",
     "image: python@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     "Please rotate the secret key before deploying.",
+    "Basic authentication is required; use Basic Auth over TLS.",
     "The Bearer token must be sent in the Authorization header.",
     "git clone git@github.com:acme/api.git && cd api",
     "DATABASE_URL=postgres://localhost:5432/app",
@@ -411,7 +416,7 @@ def test_there_are_plenty_of_non_secrets():
 def test_redact_recurses_keeping_keys_and_other_types():
     payload = {
         "session_id": "123e4567-e89b-12d3-a456-426614174000",
-        "password": "plain text keys are not secrets",
+        "hook_event_name": "PostToolUse",
         "tool_input": {
             "prompt": f"deploy with ANTHROPIC_API_KEY={ANTHROPIC}",
             "retries": 3,
@@ -423,6 +428,7 @@ def test_redact_recurses_keeping_keys_and_other_types():
             {"type": "text", "text": f"token={GITHUB_CLASSIC}"},
             ("tuple", JWT, 7),
             [[f"Authorization: Bearer {SLACK_BOT}"]],
+            {"headers": {"Authorization": f"Basic {BASIC_CREDENTIALS}"}},
         ],
         "raw": b"bytes are left alone",
     }
@@ -430,7 +436,7 @@ def test_redact_recurses_keeping_keys_and_other_types():
     out = redact(payload)
     assert json.dumps(payload, default=repr) == before  # input untouched
     assert out["session_id"] == payload["session_id"]
-    assert out["password"] == payload["password"]  # values without secrets are kept
+    assert out["hook_event_name"] == "PostToolUse"  # values without secrets are kept
     assert list(out) == list(payload)  # keys kept, in order
     assert out["tool_input"]["prompt"] == "deploy with ANTHROPIC_API_KEY=[REDACTED:anthropic-key]"
     assert out["tool_input"]["retries"] == 3 and out["tool_input"]["ratio"] == 0.5
@@ -439,7 +445,44 @@ def test_redact_recurses_keeping_keys_and_other_types():
     assert out["tool_response"][1] == ("tuple", "[REDACTED:jwt]", 7)
     assert isinstance(out["tool_response"][1], tuple)
     assert out["tool_response"][2] == [["Authorization: Bearer [REDACTED:slack-token]"]]
+    assert out["tool_response"][3] == {"headers": {"Authorization": "Basic [REDACTED:basic-auth]"}}
     assert out["raw"] is payload["raw"]
+
+
+def test_redact_uses_secret_naming_keys_as_context():
+    env = {
+        "DB_PASSWORD": "correct horse battery staple",
+        "api_key": "k-7f3a",
+        "GITHUB_TOKEN": GITHUB_CLASSIC,
+        "private_key": PEM_EC,
+        "x-api-key": "a8f5f167f44f4964",
+        "NPM_TOKEN": "${NPM_TOKEN}",
+        "remember_password": "true",
+        "token_count": "1234",
+        "tokens": "not a secret name",
+        "password": "",
+        "HOME": "/home/dev",
+    }
+    out = redact({"tool_input": {"env": env, "retries": 2}})
+    assert out == {
+        "tool_input": {
+            "env": {
+                "DB_PASSWORD": "[REDACTED:password]",
+                "api_key": "[REDACTED:secret]",
+                "GITHUB_TOKEN": "[REDACTED:github-token]",
+                "private_key": "[REDACTED:private-key]",
+                "x-api-key": "[REDACTED:secret]",
+                "NPM_TOKEN": "${NPM_TOKEN}",
+                "remember_password": "true",
+                "token_count": "1234",
+                "tokens": "not a secret name",
+                "password": "",
+                "HOME": "/home/dev",
+            },
+            "retries": 2,
+        }
+    }
+    assert redact(out) == out
 
 
 def test_redact_leaves_scalars_and_keeps_tuple_types():
@@ -624,20 +667,26 @@ def test_redact_text_never_raises_and_is_idempotent(text):
     assert redact_text(once) == once
 
 
-@slow
-@given(
-    st.recursive(
-        st.none() | st.booleans() | st.integers() | any_text,
-        lambda kids: (
-            st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4)
-        ),
-        max_leaves=12,
-    )
+keys = st.sampled_from(["password", "api_key", "GITHUB_TOKEN", "tokens", "text"]) | st.text(
+    max_size=8
 )
-def test_serialized_json_stays_valid(obj):
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | any_text,
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(keys, kids, max_size=4),
+    max_leaves=12,
+)
+
+
+@slow
+@given(json_values)
+def test_serialized_json_stays_valid_and_redact_is_idempotent(obj):
     for text in (json.dumps(obj), json.dumps(json.dumps(obj))):
-        json.loads(redact_text(text))
-    json.dumps(redact(obj))
+        out = redact_text(text)
+        json.loads(out)
+        assert redact_text(out) == out
+    once = redact(obj)
+    json.dumps(once)
+    assert redact(once) == once
 
 
 def test_marker_format():

@@ -1,0 +1,64 @@
+"""The cheap first look of redaction never skips a text that holds a secret."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recorder import redact
+
+FRAGMENTS = [
+    "sk-ant-api03-" + "Ab1" * 12,
+    "sk-proj-" + "x9Y" * 10,
+    "ghp_" + "a1B2" * 9,
+    "github_pat_" + "A1_b" * 10,
+    "AKIAIOSFODNN7EXAMPLE",
+    "xoxb-1234567890-abcdefghij",
+    "AIza" + "Sy0-" * 9,
+    "eyJhbGciOiJI.eyJzdWIiOiIx.SflKxwRJSMeK",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "https://hooks.slack.com/services/T000/B000/XXXX",
+    "postgres://u:hunter2@db/x",
+    "?token=abcdef123",
+    "&password=x1",
+    "Authorization: Bearer abcdefghijklmnop1",
+    "Basic dXNlcjpwYXNz",
+    "DB_PASSWORD=hunter2",
+    "pass: 'x'",
+    "api_key: abc",
+    "--db-pass s3cret",
+    "curl -u bob:pw1 ",
+    "client_secret=zzz",
+    "PRIVATE_KEY=abc",
+    "pwd=1",
+    "credential=a",
+    "sk_live_" + "a" * 20,
+    "ASIAIOSFODNN7EXAMPL1",
+    "passphrase=abc",
+    "pass",
+    "token count 12",
+    "tests pass",
+    " = ",
+    ":",
+    "'",
+    '"',
+    "\\n",
+    " ",
+    "\n",
+    "&",
+    "?",
+]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=8))
+def test_first_look_is_a_superset_of_the_patterns(parts):
+    text = "".join(parts)
+    if not redact._may_hold_secret(text):
+        assert redact._builtin(text) == text
+
+
+def test_plain_reports_skip_the_combined_pattern():
+    report = "All 214 tests pass (previously 2 failed). Error handling fixed in checkout."
+    assert not redact._may_hold_secret(report)
+    assert redact.redact_text(report) == report
