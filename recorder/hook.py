@@ -36,7 +36,7 @@ def run() -> None:
     leave_open = True
     main()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        try:  # noqa: SIM105 (contextlib would be one more import on the hook path)
             stream.flush()
         except BaseException:
             pass

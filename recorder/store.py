@@ -174,7 +174,10 @@ def run_for_node(conn: sqlite3.Connection, event: dict) -> int:
         "input_json": input_json,
         "started_at": started or event["received_at"],
     }
-    return conn.execute(sql("ensure_run"), params).fetchone()[0]
+    existing = conn.execute(sql("select_run"), params).fetchone()
+    if existing is not None:
+        return existing[0]
+    return conn.execute(sql("insert_run"), params).fetchone()[0]
 
 
 def first_line(text: str, limit: int = 80) -> str:
@@ -419,7 +422,7 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     if stored is not None and all(stored[k] == node[k] for k in NODE_COLUMNS):
         return  # a repeated event: nothing to change
     node["updated_at"] = max(node["updated_at"] or "", event["received_at"])
-    conn.execute(sql("upsert_node"), node)
+    conn.execute(sql("insert_node" if node.get("id") is None else "update_node"), node)
     refresh_run(conn, node["run_id"], node["updated_at"])
 
 

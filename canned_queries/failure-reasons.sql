@@ -1,0 +1,21 @@
+-- Why tasks failed: failed tasks (status 'failed' or outcome 'failure') that started within
+-- the last :days days (default 30, rolling, UTC), grouped by error type and reason
+-- (outcome_reason, else error_message), most frequent first, with first and last seen.
+-- Empty :project / :agent_type mean all. Uses idx_node_exec_started (range on started_at).
+SELECT
+    n.error_type,
+    coalesce(n.outcome_reason, n.error_message, '(no reason recorded)') AS reason,
+    count(*) AS tasks,
+    count(DISTINCT n.session_id) AS sessions,
+    group_concat(DISTINCT n.agent_type) AS agent_types,
+    min(n.started_at) AS first_seen,
+    max(n.started_at) AS last_seen
+FROM node_executions AS n
+WHERE n.started_at >= strftime(
+        '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 30) || ' days')
+  AND (n.status = 'failed' OR n.outcome = 'failure')
+  AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
+  AND (ifnull(:agent_type, '') = '' OR n.agent_type = :agent_type)
+GROUP BY n.error_type, coalesce(n.outcome_reason, n.error_message, '(no reason recorded)')
+ORDER BY tasks DESC, last_seen DESC
+LIMIT 500

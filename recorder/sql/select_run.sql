@@ -1,0 +1,1 @@
+SELECT id FROM workflow_runs WHERE run_key = :run_key;
