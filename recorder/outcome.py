@@ -10,11 +10,27 @@ a report -- not at every mention of an error in the middle of a long one.
 from __future__ import annotations
 
 import re
-from collections import namedtuple
 
-# (typing.NamedTuple would cost the hook process the import of typing.)
-Verdict = namedtuple("Verdict", "outcome reason")
-Verdict.__doc__ = """The outcome ("success", "failure" or "unknown") and a short reason."""
+
+class Verdict(tuple):
+    """The outcome ("success", "failure" or "unknown") and a short reason.
+
+    A plain tuple subclass: typing.NamedTuple or collections.namedtuple would cost
+    the hook process an import or a code generation on every run.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, outcome: str, reason: str) -> Verdict:
+        return tuple.__new__(cls, (outcome, reason))
+
+    @property
+    def outcome(self) -> str:
+        return self[0]
+
+    @property
+    def reason(self) -> str:
+        return self[1]
 
 
 class _LazyPattern:
@@ -75,8 +91,9 @@ _VERBS = (
 # Searched in the opening and the closing of the result; the first match not excused
 # by _EXEMPTIONS decides.
 # Failure rules: (pattern, reason, trigger words). A rule is tried only when one of its
-# trigger words (lower case, whitespace folded) is in the part of the text read, so a
-# report compiles just the patterns it could match.
+# trigger words is in the part of the text read (lower-case words are looked for with
+# case and whitespace folded, upper-case ones as written), so a report compiles just
+# the patterns it could match.
 _RULES: tuple[tuple[_LazyPattern, str, tuple[str, ...]], ...] = (
     (
         _LazyPattern(
@@ -108,7 +125,7 @@ _RULES: tuple[tuple[_LazyPattern, str, tuple[str, ...]], ...] = (
     (
         _LazyPattern(r"^[^\w\n]{0,8}(?:BLOCKED|FAILED|FAILURE|ABORTED)[^\w\n]{0,4}:", re.M),
         "subagent marked its result as failed",
-        ("blocked", "failed", "failure", "aborted"),
+        ("BLOCKED", "FAILED", "FAILURE", "ABORTED"),  # upper case: matched as written
     ),
     (
         _LazyPattern(
@@ -118,7 +135,7 @@ _RULES: tuple[tuple[_LazyPattern, str, tuple[str, ...]], ...] = (
             re.I | re.M,
         ),
         "subagent reported a failed status",
-        ("blocked", "fail", "incomplete", "not completed", "not done", "aborted", "unsuccessful"),
+        ("status", "result", "outcome", "verdict"),
     ),
     (
         _LazyPattern(
@@ -129,16 +146,7 @@ _RULES: tuple[tuple[_LazyPattern, str, tuple[str, ...]], ...] = (
             re.I,
         ),
         "subagent reported the task failed",
-        (
-            "fail",
-            "not completed",
-            "incomplete",
-            "blocked",
-            "unfinished",
-            "be completed",
-            "be finished",
-            "be accomplished",
-        ),
+        ("task", "assignment", "be completed", "be finished", "be accomplished"),
     ),
     (
         _LazyPattern(
@@ -323,9 +331,10 @@ def _windows(n: int) -> list[tuple[int, int]]:
 def _from_rules(text: str) -> Verdict | None:
     """First failure rule matching in the opening or closing, unless exempted."""
     for pos, endpos in _windows(len(text)):
-        folded = _fold(text[pos:endpos])
+        window = text[pos:endpos]
+        folded = _fold(window)
         for pattern, reason, triggers in _RULES:
-            if not any(t in folded for t in triggers):
+            if not any(t in (window if t.isupper() else folded) for t in triggers):
                 continue
             for m in pattern.finditer(text, pos, endpos):
                 sentence = _sentence(text, m.start(), m.end())
