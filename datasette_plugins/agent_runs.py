@@ -1,1 +1,144 @@
-"""The agent-runs Datasette plugin: dashboard, run pages, cell rendering, canned queries."""
+"""The agent-runs Datasette plugin: dashboard, run pages, cell rendering, canned queries.
+
+Every hook below only does something for databases that have the agent-runs schema
+(tables node_executions, workflow_runs and sessions); any other database is left alone.
+The work lives in small modules, one concern each:
+
+    schema         which attached databases are agent-runs databases
+    locate         where metadata.yml and canned_queries/ are (checkout or installed wheel)
+    metadata       metadata.yml applied to every agent-runs database
+    canned         canned queries: canned_queries/<name>.sql + their metadata
+    routes         /-/agent-runs (dashboard), /-/agent-runs/runs/<id>, status, static files
+    dashboard      the dashboard's panels       runs        a run and its timeline
+    cells          render_cell                  markdown_lite  safe Markdown for results
+    formatting     durations, token counts      links       URLs of our pages
+    assets         the plugin's CSS and JS      sqlfiles    the SQL, one file per query (sql/)
+    templates/     the two pages (Jinja, extending Datasette's base.html)
+"""
+
+from __future__ import annotations
+
+import json
+
+from datasette import hookimpl
+from jinja2 import ChoiceLoader, FileSystemLoader
+from markupsafe import Markup
+
+from . import assets, canned, cells, formatting, links, locate, metadata, routes, schema
+from .locate import PACKAGE_DIR
+
+OUR_TABLES = ("node_executions", "workflow_runs", "sessions")
+
+
+@hookimpl
+def startup(datasette):
+    """Find the agent-runs databases once, before the first request."""
+    schema.agent_runs_databases(datasette)
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    """metadata.yml for every agent-runs database, whatever its file is called."""
+    return metadata.for_instance(datasette)
+
+
+@hookimpl
+def canned_queries(datasette, database, actor):
+    """canned_queries/*.sql with titles, descriptions and parameter help from metadata.yml."""
+    if not schema.is_agent_runs(datasette, database):
+        return None
+    config = datasette.plugin_config("agent-runs", database=database) or {}
+    return canned.load(locate.data_dir(), config)
+
+
+@hookimpl
+def register_routes(datasette):
+    return routes.ROUTES
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    """Our page templates (after any the user overrides) and number formatting filters."""
+    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(PACKAGE_DIR / "templates"))])
+    env.filters["ar_duration"] = formatting.duration
+    env.filters["ar_thousands"] = formatting.thousands
+    env.filters["ar_compact"] = formatting.compact
+
+
+@hookimpl
+def menu_links(datasette, actor, request):
+    """Datasette's menu links the dashboard when an agent-runs database is attached."""
+
+    async def inner():
+        names = schema.agent_runs_databases(datasette)
+        if not names or not await datasette.permission_allowed(
+            actor, "view-database", names[0], default=True
+        ):
+            return []
+        return [{"href": links.dashboard(datasette), "label": "Agent runs dashboard"}]
+
+    return inner
+
+
+@hookimpl
+def table_actions(datasette, actor, database, table, request):
+    """From our tables: the dashboard, and the failed-tasks query."""
+    if table not in OUR_TABLES or not schema.is_agent_runs(datasette, database):
+        return None
+
+    async def inner():
+        actions = [{"href": links.dashboard(datasette, database), "label": "Agent runs dashboard"}]
+        failed = "failed-tasks-this-week"
+        if table == "node_executions" and await datasette.get_canned_query(database, failed, actor):
+            actions.append(
+                {"href": datasette.urls.query(database, failed), "label": "Failed tasks this week"}
+            )
+        return actions
+
+    return inner
+
+
+@hookimpl
+def database_actions(datasette, actor, database, request):
+    """From the database page: the dashboard."""
+    if not schema.is_agent_runs(datasette, database):
+        return None
+    return [{"href": links.dashboard(datasette, database), "label": "Agent runs dashboard"}]
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """Badges, durations, token counts, JSON, safe Markdown, local times, id links."""
+    return cells.render(row, value, column, table, database, datasette)
+
+
+def _ours(datasette, database, view_name) -> bool:
+    return view_name == "agent-runs" or schema.is_agent_runs(datasette, database)
+
+
+@hookimpl
+def extra_css_urls(template, database, table, columns, view_name, request, datasette):
+    return assets.css_urls(datasette) if _ours(datasette, database, view_name) else []
+
+
+@hookimpl
+def extra_js_urls(template, database, table, columns, view_name, request, datasette):
+    return assets.js_urls(datasette) if _ours(datasette, database, view_name) else []
+
+
+@hookimpl
+def extra_body_script(template, database, table, columns, view_name, request, datasette):
+    """On a canned query page: its parameter help, which our page script shows in the inputs."""
+    is_query_page = (template or "").startswith("query")
+    if not is_query_page or request is None or not schema.is_agent_runs(datasette, database):
+        return None
+    name = (request.url_vars or {}).get("table")
+
+    async def inner():
+        query = await datasette.get_canned_query(database, name, request.actor) if name else None
+        if not query or not query.get("param_help"):
+            return None
+        data = json.dumps(query["param_help"]).replace("<", "\\u003c")
+        return Markup(f"window.agentRunsParamHelp = {data};")
+
+    return inner

@@ -319,7 +319,7 @@ SUCCESSES = [
     (
         "traceback-quoted-research",
         "The user's report contains this traceback:\n\n```\nTraceback (most recent call last):\n"
-        '  File "cli.py", line 9, in main\nAttributeError: \'NoneType\' object has no attribute '
+        "  File \"cli.py\", line 9, in main\nAttributeError: 'NoneType' object has no attribute "
         "'split'\n```\n\nCause: `os.environ.get('EDITOR')` returns None when EDITOR is unset. "
         "Fix: default to `vi`. Patch applied in `cli.py` line 9.",
     ),
@@ -329,7 +329,7 @@ SUCCESSES = [
     ),
     (
         "git-log-answer",
-        "The regression came from commit `a1b2c3d` (\"speed up tokenizer\"), which changed the "
+        'The regression came from commit `a1b2c3d` ("speed up tokenizer"), which changed the '
         "split regex. Reverting only that hunk restores the old behaviour; all tokenizer tests "
         "pass with the revert.",
     ),
@@ -620,7 +620,7 @@ def test_junk_error_and_interrupted_types() -> None:
 
 
 def test_large_report_is_classified_from_its_edges() -> None:
-    middle = ("I was unable to " + "a" * 50 + " (((( Traceback ")
+    middle = "I was unable to " + "a" * 50 + " (((( Traceback "
     filler = "Checked module and updated its tests; everything matched the spec. " * 7000
     text = "## Summary\n\nAll done.\n\n" + filler + middle * 2000 + filler + "\n\nAll tests pass."
     assert len(text) > 1_000_000
@@ -636,7 +636,7 @@ def test_large_report_is_classified_from_its_edges() -> None:
         "a." * 600_000,
         "Error" * 250_000,
         "x" * 1_000_000 + "\nValueError: y",
-        "File \"a\", line 1\n" * 60_000 + "A" * 1000 + "Error",
+        'File "a", line 1\n' * 60_000 + "A" * 1000 + "Error",
         "\n" * 1_000_000,
         "." * 1_000_000,
     ],

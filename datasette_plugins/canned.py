@@ -1,0 +1,78 @@
+"""Canned queries: each ``canned_queries/<name>.sql`` with its metadata from metadata.yml.
+
+The SQL lives only in the .sql files; titles, descriptions, ``params`` and
+``param_help`` live under ``plugins: agent-runs: queries: <name>`` in metadata.yml.
+Datasette has no ``param_help`` of its own, so the help is added to the query's
+description (and kept on the query for the page script that fills in placeholders).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from markupsafe import Markup
+
+PASSED_THROUGH = ("title", "description", "description_html", "params", "hide_sql", "fragment")
+
+
+@lru_cache(maxsize=256)
+def _read(path: str, mtime: float) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def param_help_items(param_help) -> list[tuple[str, str]]:
+    """``param_help`` as (parameter, help) pairs: accepts a mapping or a list of mappings."""
+    if isinstance(param_help, dict):
+        return [(str(k), str(v)) for k, v in param_help.items()]
+    if isinstance(param_help, list):
+        items = []
+        for entry in param_help:
+            if isinstance(entry, dict) and "name" in entry:
+                items.append((str(entry["name"]), str(entry.get("help", ""))))
+            elif isinstance(entry, dict):
+                items.extend((str(k), str(v)) for k, v in entry.items())
+        return items
+    return []
+
+
+def description_with_help(query: dict, param_help) -> str:
+    """The query's description as HTML, followed by a list of its parameters' help."""
+    if query.get("description_html"):
+        html = Markup(query["description_html"])
+    else:
+        html = (
+            Markup("<p>{}</p>").format(query.get("description", ""))
+            if query.get("description")
+            else Markup("")
+        )
+    items = param_help_items(param_help)
+    if isinstance(param_help, str):
+        return str(html + Markup('<p class="ar-param-help">{}</p>').format(param_help))
+    if not items:
+        return str(html)
+    rows = Markup("").join(
+        Markup("<dt><code>{}</code></dt><dd>{}</dd>").format(name, text) for name, text in items
+    )
+    return str(html + Markup('<dl class="ar-param-help">{}</dl>').format(rows))
+
+
+def load(directory: Path | None, config: dict) -> dict:
+    """{name: canned query} for every .sql file under ``directory/canned_queries``."""
+    if directory is None:
+        return {}
+    folder = directory / "canned_queries"
+    if not folder.is_dir():
+        return {}
+    described = config.get("queries") or {}
+    queries = {}
+    for path in sorted(folder.glob("*.sql")):
+        info = described.get(path.stem) or {}
+        query = {"sql": _read(str(path), path.stat().st_mtime)}
+        query.update({key: info[key] for key in PASSED_THROUGH if key in info})
+        if info.get("param_help"):
+            query["param_help"] = dict(param_help_items(info["param_help"]))
+            query["description_html"] = description_with_help(query, info["param_help"])
+        queries[path.stem] = query
+    return queries

@@ -1,0 +1,7 @@
+-- Subagents recorded as running right now (uses the status index), and how many of
+-- them started before :stale_before (likely stuck, or their end was never recorded).
+SELECT
+    count(*) AS running,
+    coalesce(sum(started_at < :stale_before), 0) AS stale
+FROM node_executions
+WHERE status = 'running'

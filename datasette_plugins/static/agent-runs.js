@@ -1,0 +1,66 @@
+// agent-runs: small page helpers for every page of an agent-runs database.
+// - <time datetime="...Z"> elements show the viewer's local time (the stored UTC value
+//   stays in the title and in the data);
+// - on row pages, the record reads top to bottom and long text starts unfolded;
+// - canned-query parameter inputs get their help text as a placeholder.
+const pad = (n) => String(n).padStart(2, "0");
+
+export function localTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return null;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function relativeTime(iso, now = Date.now()) {
+  const seconds = Math.round((now - new Date(iso).getTime()) / 1000);
+  if (!Number.isFinite(seconds)) return null;
+  const future = seconds < 0;
+  const s = Math.abs(seconds);
+  const [value, unit] = s < 60 ? [s, "s"] : s < 3600 ? [Math.round(s / 60), "min"]
+    : s < 86400 ? [Math.round(s / 3600), "h"] : [Math.round(s / 86400), "d"];
+  return future ? `in ${value} ${unit}` : `${value} ${unit} ago`;
+}
+
+export const timeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+
+export function localiseTimes(root = document) {
+  root.querySelectorAll("time[datetime]").forEach((el) => {
+    const iso = el.getAttribute("datetime");
+    const local = localTime(iso);
+    if (!local) return;
+    el.textContent = el.dataset.relative !== undefined ? relativeTime(iso) : local;
+    el.title = `${local} (${timeZone()})\nstored as ${iso} (UTC)`;
+  });
+  root.querySelectorAll("[data-time-zone]").forEach((el) => { el.textContent = timeZone(); });
+}
+
+function rowPageLayout() {
+  if (!document.body.classList.contains("row")) return;
+  document.querySelectorAll("details.ar-long").forEach((d) => { d.open = true; });
+  // Label each cell with its column so the stylesheet can lay the record out vertically.
+  const table = document.querySelector("table.rows-and-columns");
+  if (!table || table.tBodies[0]?.rows.length !== 1) return;
+  const names = [...table.querySelectorAll("thead th")].map((th) => th.dataset.column);
+  [...table.tBodies[0].rows[0].cells].forEach((td, i) => {
+    if (names[i]) td.dataset.column = names[i];
+  });
+  document.body.classList.add("ar-vertical");
+}
+
+function parameterHelp() {
+  const help = window.agentRunsParamHelp;
+  if (!help) return;
+  for (const [name, text] of Object.entries(help)) {
+    const input = document.querySelector(`form input[name="${CSS.escape(name)}"]`);
+    if (input && !input.placeholder) {
+      input.placeholder = text;
+      input.title = text;
+    }
+  }
+}
+
+localiseTimes();
+rowPageLayout();
+parameterHelp();
+window.agentRuns = Object.assign(window.agentRuns || {}, { localiseTimes, localTime, relativeTime });

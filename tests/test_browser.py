@@ -1,0 +1,255 @@
+"""The pages in a real headless Chromium: charts draw, no console errors, live mode works.
+
+Datasette runs as a subprocess on a free loopback port over a demo database written by
+``agent-runs demo``. Screenshots go to tests/screenshots/ (not committed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from conftest import CLI, post, task_input
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed (Debian package chromium)"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"datasette exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"datasette did not answer {url}")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("browser") / "index.db"
+    result = subprocess.run(
+        [CLI, "demo", "--db", str(path)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(demo_db):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            str(demo_db),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=demo_db.parent,  # not the checkout: serve what is installed
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/-/versions.json", process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A page that records console errors, failed requests and any request off the server."""
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, timezone_id="Europe/Berlin"
+    )
+    page = context.new_page()
+    problems: list[str] = []
+
+    def on_console(message):
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    def on_request(request):
+        if not request.url.startswith((server, "data:")):
+            problems.append(f"off-site request: {request.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    page.on("request", on_request)
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def marks(page, selector: str) -> int:
+    return page.locator(f"{selector} svg .ar-mark").count()
+
+
+def test_dashboard_draws_its_charts(page, server):
+    page.goto(server + "/-/agent-runs")
+    page.wait_for_selector("#chart-activity svg rect.ar-mark")
+    assert marks(page, "#chart-activity") > 20
+    assert marks(page, "#chart-tokens") > 10
+    assert marks(page, "#chart-durations") >= 8
+    assert page.locator(".ar-kpi").count() == 9
+    first_time = page.locator("#panel-runs time").first
+    assert "stored as" in first_time.get_attribute("title")
+    assert "ago" in first_time.inner_text()
+    assert page.locator("[data-time-zone]").inner_text() == "Europe/Berlin"
+    screenshot(page, "dashboard")
+    assert page.problems == []
+
+
+def test_dashboard_filters_and_chart_links(page, server):
+    page.goto(server + "/-/agent-runs")
+    page.select_option("select[name=agent_type]", "Explore")
+    page.wait_for_url("**agent_type=Explore**")
+    page.wait_for_selector("#chart-durations svg rect.ar-mark")
+    assert page.locator("#panel-agent-types tbody tr").count() == 1
+    page.locator("a[aria-current=false]", has_text="7 d").click()
+    page.wait_for_url("**range=7d**")
+    assert "agent_type=Explore" in page.url
+    href = page.locator("#chart-activity svg a").first.get_attribute("href")
+    assert "/index/node_executions?" in href and "agent_type=Explore" in href
+    assert page.problems == []
+
+
+def test_live_mode_redraws_when_the_recorder_writes(page, server, demo_db):
+    page.goto(server + "/-/agent-runs?range=24h")
+    page.wait_for_selector("#chart-activity svg")
+    before = page.locator("#ar-panels").get_attribute("data-generated-at")
+    page.check("#ar-live")
+    page.wait_for_function(
+        "document.getElementById('ar-live-state').textContent.includes('checked')"
+    )
+    assert "live=1" in page.url
+    assert "live=1" in page.locator("a[aria-current=false]", has_text="7 d").get_attribute("href")
+    # A subagent finishes, recorded through the real recorder.
+    from recorder import database, ingest
+
+    conn = database.connect(str(demo_db))
+    try:
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        ingest.record(
+            conn,
+            [
+                ingest.stamp(
+                    post(
+                        "toolu_browser_live",
+                        tool_input=task_input(description="Live browser check"),
+                    ),
+                    received_at=now,
+                )
+            ],
+            db=str(demo_db),
+        )
+    finally:
+        conn.close()
+    page.wait_for_function(
+        f"document.getElementById('ar-panels').dataset.generatedAt !== {json.dumps(before)}",
+        timeout=20_000,
+    )
+    page.wait_for_selector("#chart-activity svg rect.ar-mark")
+    page.uncheck("#ar-live")
+    assert page.locator("#ar-live-state").inner_text() == "off"
+    assert page.problems == []
+
+
+def busiest_run(db: Path) -> tuple[int, int]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT run_id, count(*) FROM node_executions GROUP BY run_id "
+            "ORDER BY count(*) DESC, run_id LIMIT 1"
+        ).fetchone()
+    finally:
+        conn.close()
+
+
+def test_run_page_timeline(page, server, demo_db):
+    run_id, nodes = busiest_run(demo_db)
+    page.goto(f"{server}/-/agent-runs/runs/{run_id}")
+    bars = page.locator(".ar-timeline svg rect.ar-bar")
+    assert bars.count() == nodes
+    assert int(page.locator("[data-kpi=peak]").get_attribute("data-value")) >= 2
+    first = page.locator(".ar-timeline svg a.ar-node").first
+    node_id = first.get_attribute("data-node-id")
+    assert first.get_attribute("href") == f"/index/node_executions/{node_id}"
+    screenshot(page, "run")
+    first.locator("rect").click()
+    page.wait_for_url(f"**/index/node_executions/{node_id}")
+    assert page.problems == []
+
+
+def test_row_page_reads_well(page, server, demo_db):
+    conn = sqlite3.connect(demo_db)
+    try:
+        (node_id,) = conn.execute(
+            "SELECT id FROM node_executions WHERE status = 'completed' AND result_text LIKE '%|%' "
+            "ORDER BY id LIMIT 1"
+        ).fetchone()
+    finally:
+        conn.close()
+    page.goto(f"{server}/index/node_executions/{node_id}")
+    assert page.locator("body.ar-vertical").count() == 1
+    assert page.locator(".ar-badge.ar-completed").count() == 1
+    assert page.locator(".ar-md table").count() >= 1
+    started = page.locator("td.col-started_at time")
+    assert "stored as" in started.get_attribute("title")
+    assert "T" not in started.inner_text()  # shown as local time, not the stored ISO value
+    screenshot(page, "row")
+    assert page.problems == []
