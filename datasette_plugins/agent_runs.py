@@ -112,6 +112,14 @@ def render_cell(row, value, column, table, database, datasette):
     return cells.render(row, value, column, table, database, datasette)
 
 
+@hookimpl
+def register_output_renderer(datasette):
+    """``.ndjson`` for every table and query page: the same lines as ``agent-runs export``."""
+    from . import ndjson
+
+    return ndjson.RENDERER
+
+
 def _ours(datasette, database, view_name) -> bool:
     return view_name == "agent-runs" or schema.is_agent_runs(datasette, database)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 import sys
@@ -194,6 +195,66 @@ def serve(db: str | None, host: str, port: int) -> None:
             [sys.executable, "-m", "datasette", "serve", path, "-h", host, "-p", str(port)]
         )
     )
+
+
+@cli.command()
+@db_option()
+@click.option(
+    "--kind",
+    type=click.Choice(["nodes", "runs", "sessions"]),
+    default="nodes",
+    show_default=True,
+    help="What to export.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "ndjson", "csv"]),
+    default="json",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write to FILE (atomically) instead of stdout.",
+)
+@click.option("--since", help="Only since then: 7d, 24h, 90m or an ISO time.")
+@click.option("--status", help="Only these statuses (comma-separated).")
+@click.option("--agent-type", help="Only this agent type.")
+@click.option("--project", help="Only this project (its cwd).")
+@click.option(
+    "--otlp",
+    metavar="URL",
+    help="Send finished runs not sent before as OpenTelemetry traces (OTLP/HTTP).",
+)
+def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> None:
+    """Export nodes, runs or sessions as JSON, NDJSON or CSV, or as traces with --otlp."""
+    from . import export as exporting
+
+    path = paths.database(db)
+    filters = {"since": since, "status": status, "agent_type": agent_type, "project": project}
+    if otlp:
+        from . import otlp as tracing
+
+        try:
+            sent = tracing.send(path, otlp, **filters)
+        except tracing.ERRORS as exc:
+            raise click.ClickException(one_line(exc)) from None
+        click.echo(f"sent {sent.runs} runs ({sent.spans} spans) to {otlp}", err=True)
+        return
+    if output:
+        count = exporting.export_to_path(path, output, kind=kind, fmt=fmt, **filters)
+        click.echo(f"{output}: {count} {kind}", err=True)
+        return
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    try:
+        exporting.export(path, out, kind=kind, fmt=fmt, **filters)
+        out.flush()
+    except BrokenPipeError:  # the reader (head, less …) stopped: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    finally:
+        out.detach()
 
 
 if __name__ == "__main__":

@@ -379,6 +379,25 @@ def m008_elf_outcomes(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m009_otlp_exports(conn: sqlite3.Connection) -> None:
+    """Which finished runs ``agent-runs export --otlp`` has sent, per collector URL."""
+    run_script(
+        conn,
+        f"""
+        CREATE TABLE IF NOT EXISTS _agent_runs_otlp_exports (
+            endpoint TEXT NOT NULL,
+            run_id INTEGER NOT NULL,
+            trace_id TEXT,
+            run_status TEXT,
+            run_updated_at TEXT,
+            exported_at TEXT DEFAULT {ISO_NOW},
+            PRIMARY KEY (endpoint, run_id)
+        );
+        """,
+    )
+
+
 LATEST = len(MIGRATIONS)
 
 

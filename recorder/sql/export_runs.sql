@@ -1,0 +1,16 @@
+-- agent-runs export, kind "runs": every column of workflow_runs, oldest id first.
+-- Each parameter NULL means "all"; the list parameters are JSON arrays of strings.
+--   :since        ISO 8601 UTC with Z: runs started at or after it
+--   :statuses     run status in the list
+--   :agent_types  runs with at least one node of one of these agent types
+--   :projects     run project in the list
+SELECT r.*
+FROM workflow_runs AS r
+WHERE (:since IS NULL OR coalesce(r.started_at, r.created_at) >= :since)
+  AND (:statuses IS NULL OR r.status IN (SELECT value FROM json_each(:statuses)))
+  AND (:agent_types IS NULL OR EXISTS (
+        SELECT 1 FROM node_executions AS n
+        WHERE n.run_id = r.id
+          AND n.agent_type IN (SELECT value FROM json_each(:agent_types))))
+  AND (:projects IS NULL OR r.project IN (SELECT value FROM json_each(:projects)))
+ORDER BY r.id

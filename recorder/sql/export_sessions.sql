@@ -1,0 +1,20 @@
+-- agent-runs export, kind "sessions": every column of sessions, in the order recorded.
+-- Each parameter NULL means "all"; the list parameters are JSON arrays of strings.
+--   :since        ISO 8601 UTC with Z: sessions with activity at or after it
+--   :statuses     sessions with at least one node in one of these statuses
+--   :agent_types  sessions with at least one node of one of these agent types
+--   :projects     session project in the list
+SELECT s.*
+FROM sessions AS s
+WHERE (:since IS NULL
+       OR coalesce(s.last_event_at, s.ended_at, s.started_at, s.created_at) >= :since)
+  AND (:statuses IS NULL OR EXISTS (
+        SELECT 1 FROM node_executions AS n
+        WHERE n.session_id = s.id
+          AND n.status IN (SELECT value FROM json_each(:statuses))))
+  AND (:agent_types IS NULL OR EXISTS (
+        SELECT 1 FROM node_executions AS n
+        WHERE n.session_id = s.id
+          AND n.agent_type IN (SELECT value FROM json_each(:agent_types))))
+  AND (:projects IS NULL OR s.project IN (SELECT value FROM json_each(:projects)))
+ORDER BY s.rowid
