@@ -257,5 +257,30 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
         out.detach()
 
 
+@cli.command()
+@db_option()
+@click.argument("sources", nargs=-1, type=click.Path())
+@click.option("--since", help="Only executions since then: 7d, 24h or an ISO time.")
+def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> None:
+    """Record subagent runs from Claude Code transcripts (default: ~/.claude/projects).
+
+    Idempotent: running it again, or over what the hook recorded, adds nothing twice.
+    """
+    from . import backfill as history
+
+    files = history.transcript_files(list(sources) or None)
+    since_at = history.parse_since(since) if since else None
+    path = paths.database(db)
+    conn = database.connect(path)
+    try:
+        with click.progressbar(
+            length=history.total_bytes(files), label="Reading transcripts", file=sys.stderr
+        ) as bar:
+            report = history.backfill(conn, files, db=path, since=since_at, progress=bar.update)
+    finally:
+        conn.close()
+    click.echo(f"{path}: {report}")
+
+
 if __name__ == "__main__":
     cli()

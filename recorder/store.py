@@ -205,7 +205,7 @@ def post_tool_use(conn: sqlite3.Connection, event: dict) -> None:
         node["node_type"] = "background"
         advance(node, {"status": "running"})
         subagent = linked_subagent(conn, node)
-        if subagent is not None and subagent["stopped_at"]:
+        if subagent is not None and subagent["stopped_at"] and not finished(node):
             finish_background(conn, node, event, subagent)
             return
         save_node(conn, node, event)
@@ -254,11 +254,13 @@ def subagent_stop(conn: sqlite3.Connection, event: dict) -> None:
     row = conn.execute(sql("select_node_by_agent"), event).fetchone()
     if row is None:
         return
-    node = dict(row)
+    node = dict(row, _stored=dict(row))
     subagent = linked_subagent(conn, node)
-    if node["is_background"]:
+    if node["is_background"] and not finished(node):
         finish_background(conn, node, event, subagent)
     else:
+        if node["is_background"]:
+            clear_subagent_message(conn, node)
         save_node(conn, node, event)
 
 
@@ -355,6 +357,11 @@ def merge_tool_facts(node: dict, event: dict) -> None:
     if event["run_in_background"]:
         node["is_background"] = 1
         node["node_type"] = "background"
+
+
+def finished(node: dict) -> bool:
+    """Whether the node reached a final status (completed, failed or cancelled)."""
+    return STATUS_RANK.get(node["status"], 0) == 2
 
 
 def advance(node: dict, state: dict) -> bool:

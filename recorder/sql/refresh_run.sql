@@ -36,6 +36,6 @@ UPDATE workflow_runs SET
         SELECT coalesce(n.outcome_reason, n.error_message) FROM node_executions AS n
         WHERE n.run_id = :run_id AND n.status = 'failed'
         ORDER BY n.completed_at DESC LIMIT 1) END,
-    updated_at = :received_at
+    updated_at = max(coalesce(workflow_runs.updated_at, ''), :received_at)
 FROM next
 WHERE workflow_runs.id = :run_id;
