@@ -84,6 +84,24 @@ def pre(tool_use_id: str, tool: str = "Task", session: str = "sess-1", **fields)
     return event("PreToolUse", session, tool_name=tool, tool_use_id=tool_use_id, **fields)
 
 
+def completed_response(text: str, agent_id: str) -> dict:
+    """A foreground subagent's tool_response (toolUseResult in transcripts)."""
+    return {
+        "status": "completed",
+        "agentId": agent_id,
+        "content": [{"type": "text", "text": text}],
+        "totalDurationMs": 48211,
+        "totalTokens": 12450,
+        "totalToolUseCount": 7,
+        "usage": {
+            "input_tokens": 8320,
+            "output_tokens": 610,
+            "cache_creation_input_tokens": 1200,
+            "cache_read_input_tokens": 2320,
+        },
+    }
+
+
 def post(
     tool_use_id: str,
     text: str = "Found 12 endpoints.",
@@ -94,20 +112,7 @@ def post(
 ) -> dict:
     fields.setdefault("tool_input", task_input())
     if response is None:
-        response = {
-            "status": "completed",
-            "agentId": f"agent-{tool_use_id}",
-            "content": [{"type": "text", "text": text}],
-            "totalDurationMs": 48211,
-            "totalTokens": 12450,
-            "totalToolUseCount": 7,
-            "usage": {
-                "input_tokens": 8320,
-                "output_tokens": 610,
-                "cache_creation_input_tokens": 1200,
-                "cache_read_input_tokens": 2320,
-            },
-        }
+        response = completed_response(text, f"agent-{tool_use_id}")
     return event(
         "PostToolUse",
         session,

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import event, query, run_cli, run_hook, task_input
+from conftest import completed_response, event, query, run_cli, run_hook, task_input
 
 from recorder import backfill, clock, database
 
@@ -104,24 +104,9 @@ class Transcript:
         self, tool_use_id: str, text: str, agent_id: str = "", at: str | None = None, **totals
     ) -> dict:
         """The result of a foreground subagent, with its toolUseResult."""
-        content = [{"type": "text", "text": text}]
-        result = {
-            "status": "completed",
-            "prompt": "List every endpoint",
-            "agentId": agent_id or f"ag-{tool_use_id[-6:]}",
-            "content": content,
-            "totalDurationMs": 48211,
-            "totalTokens": 12450,
-            "totalToolUseCount": 7,
-            "usage": {
-                "input_tokens": 8320,
-                "output_tokens": 610,
-                "cache_creation_input_tokens": 1200,
-                "cache_read_input_tokens": 2320,
-            },
-        }
-        result.update(totals)
-        return self.tool_result(tool_use_id, content, result, at=at)
+        result = completed_response(text, agent_id or f"ag-{tool_use_id[-6:]}")
+        result.update(totals, prompt="List every endpoint")
+        return self.tool_result(tool_use_id, result["content"], result, at=at)
 
     def bash(self, tool_use_id: str, command: str, output: str) -> None:
         """Another tool: a call and its result that backfill must ignore."""
