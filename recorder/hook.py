@@ -114,9 +114,6 @@ def redacted_or_raw(text: str) -> str:
 def record(db: str, payload: dict) -> None:
     """Ingest waiting spooled events, then this one."""
     conn = database.connect(db, timeout=budget())
-    # Hooks leave without closing (see ``leave_open``), so the next one starts by reading
-    # the WAL back: keep it short by checkpointing every few dozen pages.
-    conn.execute("PRAGMA wal_autocheckpoint = 64")
     try:
         if spool.pending(db, paths.SPOOL):
             ingest.replay(conn, db, limit=REPLAY_BATCH, dead_letters=False)

@@ -206,7 +206,7 @@ _ERROR_ONLY = _LazyPattern(
     r"|(?:[\w ]{0,30}?\s)?usage\s+limit\s+reached|rate\s+limit(?:ed)?\b|request\s+timed\s+out)",
     re.I,
 )
-_INTERRUPTED_TEXT = _LazyPattern(r"\s*\[Request interrupted by user[^\]\n]{0,40}\]\s*\Z")
+_INTERRUPTED_PREFIX = "[Request interrupted by user"
 _WS = _LazyPattern(r"\s+")
 
 
@@ -363,6 +363,14 @@ def _from_error_text(text: str, stripped: str) -> Verdict | None:
     return None
 
 
+def _is_interrupt_notice(stripped: str) -> bool:
+    """Whether the whole result is Claude Code's "[Request interrupted by user…]" notice."""
+    if not (stripped.startswith(_INTERRUPTED_PREFIX) and stripped.endswith("]")):
+        return False
+    middle = stripped[len(_INTERRUPTED_PREFIX) : -1]
+    return len(middle) <= 40 and "]" not in middle and "\n" not in middle
+
+
 def _fold(text: str) -> str:
     """Lower case with runs of whitespace folded to one space, for trigger words."""
     return " ".join(text.lower().split())
@@ -401,7 +409,7 @@ def classify(
     stripped = (body or "").strip()
     if not stripped:
         return Verdict(UNKNOWN, "empty result")
-    if _INTERRUPTED_TEXT.match(stripped):
+    if _is_interrupt_notice(stripped):
         return Verdict(UNKNOWN, "interrupted before finishing")
     return (
         _from_error_text(body, stripped)

@@ -218,10 +218,11 @@ _UNCASED_WORDS = (
     "passphrase",
     "pwd",
 )
-# "pass" as a name (PASS=, "pass": ...) or inside a --flag; ?name= / &name= parameters
-_PASS_NAME = r"(?i:pass)[\w.-]{0,64}\s*(?:[:=]|\\*[\"'])|--[\w-]*(?i:pass)"
+# ?name= / &name= parameters
 _QUERY_PARAM = r"[?&][\w.-]"
 _SMALL: dict[str, re.Pattern[str]] = {}
+_NAME_CHARS = "_.-"
+_VALUE_OPENERS = ":=\"'\\"
 
 
 def _small(pattern: str) -> re.Pattern[str]:
@@ -231,6 +232,27 @@ def _small(pattern: str) -> re.Pattern[str]:
     return _SMALL[pattern]
 
 
+def _pass_as_name(text: str, lower: str) -> bool:
+    """Whether some "pass" names a value (``PASS=``, ``"pass": ``) or sits in a --flag."""
+    at = lower.find("pass")
+    while at != -1:
+        end = at + 4
+        limit = min(len(text), end + 64)
+        while end < limit and (text[end].isalnum() or text[end] in _NAME_CHARS):
+            end += 1
+        while end < len(text) and text[end] in " \t\r\n\f\v":
+            end += 1
+        if end < len(text) and text[end] in _VALUE_OPENERS:
+            return True
+        start = at
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+            start -= 1
+        if "--" in text[start:at]:
+            return True
+        at = lower.find("pass", at + 1)
+    return False
+
+
 def _may_hold_secret(text: str) -> bool:
     """False only when no built-in pattern can match ``text``."""
     if any(word in text for word in _CASED_WORDS):
@@ -238,7 +260,7 @@ def _may_hold_secret(text: str) -> bool:
     lower = text.lower()
     if any(word in lower for word in _UNCASED_WORDS):
         return True
-    if "pass" in lower and _small(_PASS_NAME).search(text):
+    if "pass" in lower and _pass_as_name(text, lower):
         return True
     return ("?" in text or "&" in text) and _small(_QUERY_PARAM).search(text) is not None
 
