@@ -89,13 +89,14 @@ def handle(db: str, raw: bytes) -> None:
         return
     try:
         payload = ingest.stamp(payload, received_at)
-        if normalise(payload, received_at) is None:
+        event = normalise(payload, received_at)
+        if event is None:
             return
     except Exception as exc:  # RejectedEvent, or a bug of ours: keep the event either way
         keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
         return
     try:
-        record(db, payload)
+        record(db, event)
     except (sqlite3.Error, OSError) as exc:
         where = spool.spool(db, payload)
         report(db, f"database not writable ({type(exc).__name__}: {exc}); event spooled to {where}")
@@ -111,13 +112,13 @@ def redacted_or_raw(text: str) -> str:
         return text
 
 
-def record(db: str, payload: dict) -> None:
-    """Ingest waiting spooled events, then this one."""
+def record(db: str, event: dict) -> None:
+    """Ingest waiting spooled events, then this (normalised) one."""
     conn = database.connect(db, timeout=budget())
     try:
         if spool.pending(db, paths.SPOOL):
             ingest.replay(conn, db, limit=REPLAY_BATCH, dead_letters=False)
-        database.write(conn, lambda c: ingest.apply_payload(c, payload))
+        database.write(conn, lambda c: ingest.apply_event(c, event))
     finally:
         if not leave_open:
             conn.close()

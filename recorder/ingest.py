@@ -31,6 +31,11 @@ def apply_payload(conn: sqlite3.Connection, payload: dict) -> None:
     event = normalise(payload, payload[META]["received_at"])
     if event is None:
         raise NotOurs(payload.get("hook_event_name"))
+    apply_event(conn, event)
+
+
+def apply_event(conn: sqlite3.Connection, event: dict) -> None:
+    """Record one normalised event inside a savepoint, so a failure leaves no trace."""
     conn.execute("SAVEPOINT event")
     try:
         store.apply(conn, event)
