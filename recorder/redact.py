@@ -218,18 +218,17 @@ _UNCASED_WORDS = (
     "passphrase",
     "pwd",
 )
-# ?name= / &name= parameters
-_QUERY_PARAM = r"[?&][\w.-]"
-_SMALL: dict[str, re.Pattern[str]] = {}
+_QUERY_PARAM: re.Pattern[str] | None = None  # ?name= / &name=, compiled on first use
 _NAME_CHARS = "_.-"
 _VALUE_OPENERS = ":=\"'\\"
 
 
-def _small(pattern: str) -> re.Pattern[str]:
-    """A small first-look pattern, compiled once per process."""
-    if pattern not in _SMALL:
-        _SMALL[pattern] = re.compile(pattern)
-    return _SMALL[pattern]
+def _query_param() -> re.Pattern[str]:
+    """The first look for URL query parameters, compiled once per process."""
+    global _QUERY_PARAM
+    if _QUERY_PARAM is None:
+        _QUERY_PARAM = re.compile(r"[?&][\w.-]")
+    return _QUERY_PARAM
 
 
 def _pass_as_name(text: str, lower: str) -> bool:
@@ -262,7 +261,7 @@ def _may_hold_secret(text: str) -> bool:
         return True
     if "pass" in lower and _pass_as_name(text, lower):
         return True
-    return ("?" in text or "&" in text) and _small(_QUERY_PARAM).search(text) is not None
+    return ("?" in text or "&" in text) and _query_param().search(text) is not None
 
 
 def _regex() -> re.Pattern[str]:
