@@ -376,6 +376,16 @@ def background(projects: Path) -> Transcript:
     t.say("It is called shop.")
     agent_end = t.now(40)
     t.agent_file("a1b2c3", "Found 12 endpoints; two lack auth.", at=agent_end)
+    # Claude Code queues the task notification, then delivers it as a user line.
+    finished = notification(
+        "a1b2c3",
+        "toolu_bg1",
+        "completed",
+        "Found 12 endpoints; two lack auth.",
+        total_tokens=31204,
+        tool_uses=17,
+        duration_ms=95311,
+    )
     t.raw(
         compact(
             {
@@ -383,29 +393,11 @@ def background(projects: Path) -> Transcript:
                 "operation": "enqueue",
                 "timestamp": t.now(1),
                 "sessionId": t.session,
-                "content": notification(
-                    "a1b2c3",
-                    "toolu_bg1",
-                    "completed",
-                    "Found 12 endpoints; two lack auth.",
-                    total_tokens=31204,
-                    tool_uses=17,
-                    duration_ms=95311,
-                ),
+                "content": finished,
             }
         )
     )
-    t.prompt(
-        notification(
-            "a1b2c3",
-            "toolu_bg1",
-            "completed",
-            "Found 12 endpoints; two lack auth.",
-            total_tokens=31204,
-            tool_uses=17,
-            duration_ms=95311,
-        )
-    )
+    t.prompt(finished)
     t.say("The endpoint agent finished.")
     t.killed_at = t.prompt(
         notification("k1k2k3", "toolu_bg3", "killed", "", total_tokens=500, tool_uses=2)
