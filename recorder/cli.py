@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import sqlite3
 import sys
@@ -18,6 +19,12 @@ DB_HELP = (
 
 class Cli(click.Group):
     """Turns expected failures into one clear line and exit code 1, never a traceback."""
+
+    def main(self, *args, **kwargs):
+        from . import plugins
+
+        plugins.add_commands(self)  # rescans the plugins, refreshing the hook's cache
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -280,6 +287,22 @@ def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> Non
     finally:
         conn.close()
     click.echo(f"{path}: {report}")
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def list_plugins(as_json: bool) -> None:
+    """List the recorder plugins: built-ins and installed ones, with their hooks."""
+    from . import plugins
+
+    rows = plugins.listing()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        origin = f"{row['distribution']} {row['version']}" if row["distribution"] else row["kind"]
+        hooks = ", ".join(row["hooks"]) if row["loaded"] else "NOT LOADED (see the error above)"
+        click.echo(f"{row['name']}  [{row['kind']}: {origin}, {row['module']}]  {hooks}")
 
 
 if __name__ == "__main__":

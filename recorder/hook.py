@@ -13,7 +13,7 @@ import os
 import sqlite3
 import sys
 
-from . import clock, database, ingest, paths, spool
+from . import clock, database, ingest, paths, plugin_calls, spool
 from .events import normalise
 from .redact import redact_text
 
@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     db = None
     try:
         db = paths.database(db_argument(sys.argv[1:] if argv is None else argv))
+        plugin_calls.report_to(lambda message: report(db, message))
         handle(db, sys.stdin.buffer.read())
     except BaseException as exc:  # the session must never see our failure
         report(db, f"hook failed: {type(exc).__name__}: {exc}")

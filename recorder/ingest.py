@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from . import clock, database, paths, spool, store
+from . import clock, database, paths, plugin_calls, spool, store
 from .events import META, RejectedEvent, normalise
 from .redact import redact
 
@@ -20,7 +20,7 @@ def stamp(payload: dict, received_at: str | None = None) -> dict:
 
     Keeping the time in the payload makes replays and backfills write the same rows.
     """
-    clean = redact(payload)
+    clean = plugin_calls.redact(redact(payload))
     meta = clean.get(META) if isinstance(clean.get(META), dict) else {}
     clean[META] = dict(meta, received_at=meta.get("received_at") or received_at or clock.now())
     return clean
