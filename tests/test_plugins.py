@@ -227,3 +227,21 @@ def test_a_corrupt_or_unwritable_cache_is_survived(db, plugin_env, tmp_path):
     reasons = {node(db, f"toolu_{i}")["outcome_reason"] for i in range(1, 5)}
     assert reasons == {REASON}
     assert not (db.parent / LOG).exists()
+
+
+def test_a_plugin_that_cannot_be_imported_is_reported_and_skipped(db, env, tmp_path):
+    site = tmp_path / "broken-site"
+    info = site / "broken_plugin-1.0.dist-info"  # an installed distribution, as pip leaves it
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[agent_runs]\nbroken = no_such_module_here\n")
+    broken = dict(env, PYTHONPATH=str(site))
+
+    hook_imports(db, post("toolu_b", text=FLAKY), broken)
+    assert node(db, "toolu_b")["outcome"] == "success"
+    assert "plugin broken (no_such_module_here) not loaded" in (db.parent / LOG).read_text()
+
+    listed = run_cli("plugins", "--json", env=broken)
+    assert listed.returncode == 0 and "plugin broken" in listed.stderr
+    rows = {row["name"]: row for row in json.loads(listed.stdout)}
+    assert (rows["broken"]["loaded"], rows["broken"]["version"]) == (False, "1.0")
