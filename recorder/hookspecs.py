@@ -43,8 +43,8 @@ def node_finished(node: dict) -> None:
     """A node reached a final status (completed, failed, cancelled or abandoned).
 
     ``node`` is its stored ``node_executions`` row. Called after the recorder's
-    own work, inside its write transaction: keep it quick. A replayed event may
-    notify again.
+    own work, inside its write transaction: keep it quick. When that transaction
+    is rolled back and the event replayed later (spool), the node is notified again.
     """
 
 
