@@ -13,7 +13,9 @@ from .redact import redact_text as builtin_redact_text
 
 
 @hookimpl(trylast=True)
-def classify_outcome(text: str | None, response, error, interrupted: bool) -> Verdict:
+def classify_outcome(
+    text: str | None, response: object, error: str | None, interrupted: bool
+) -> Verdict:
     """The built-in rules: structured signals first, then the text rules (outcome.py)."""
     return classify(text, response=response, error=error, interrupted=interrupted)
 

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import pluggy
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import click
+
 PROJECT = "agent_runs"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -18,7 +22,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec(firstresult=True)
-def classify_outcome(node: dict, text: str | None, response, error, interrupted: bool):
+def classify_outcome(
+    node: dict, text: str | None, response: object, error: str | None, interrupted: bool
+) -> tuple[str, str] | None:
     """Decide a finished node's outcome, or return None to leave it to the next plugin.
 
     ``node`` is the node as known so far (agent_type, node_name, prompt …), ``text``
@@ -49,5 +55,5 @@ def node_finished(node: dict) -> None:
 
 
 @hookspec
-def register_commands(cli) -> None:
+def register_commands(cli: click.Group) -> None:
     """Add subcommands to the ``agent-runs`` click group ``cli``."""

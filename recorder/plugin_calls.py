@@ -16,10 +16,17 @@ from . import plugin_cache
 from .outcome import FAILURE, SUCCESS, UNKNOWN, Verdict, classify
 from .queries import sql
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing and pluggy are not imported on the hook path
+    import sqlite3
+    from collections.abc import Callable
+
+    from pluggy import HookImpl, PluginManager
+
 OUTCOMES = frozenset({SUCCESS, FAILURE, UNKNOWN})
 _FAILED = object()
 
-_manager: object = None
+_manager: PluginManager | None = None
 _looked_up = False
 
 
@@ -30,7 +37,7 @@ def _stderr(message: str) -> None:
 _sink = _stderr
 
 
-def report_to(sink) -> None:
+def report_to(sink: Callable[[str], None]) -> None:
     """Send plugin problems to ``sink(message)`` (the hook's log) instead of stderr."""
     global _sink
     _sink = sink
@@ -41,13 +48,13 @@ def report(message: str) -> None:
     _sink(message)
 
 
-def use(manager) -> None:
+def use(manager: PluginManager | None) -> None:
     """Call this pluggy manager's plugins (None: built-ins only) from now on."""
     global _manager, _looked_up
     _manager, _looked_up = manager, True
 
 
-def manager():
+def manager() -> PluginManager | None:
     """The plugin manager when third-party plugins are installed, else None."""
     global _looked_up
     if not _looked_up:
@@ -64,13 +71,13 @@ def manager():
     return _manager
 
 
-def implementations(pm, hook: str) -> list:
+def implementations(pm: PluginManager, hook: str) -> list[HookImpl]:
     """The hook's implementations in pluggy's call order (wrappers are not called)."""
     impls = getattr(pm.hook, hook).get_hookimpls()
     return [i for i in reversed(impls) if not (i.hookwrapper or i.wrapper)]
 
 
-def call(impl, hook: str, **kwargs):
+def call(impl: HookImpl, hook: str, **kwargs: object) -> object:
     """One implementation's answer, or ``_FAILED`` (reported) when it raised."""
     try:
         return impl.function(*[kwargs[name] for name in impl.argnames])
@@ -140,7 +147,7 @@ def redact(payload: dict) -> dict:
     return payload
 
 
-def node_finished(conn, node: dict) -> None:
+def node_finished(conn: sqlite3.Connection, node: dict) -> None:
     """Tell the plugins that ``node`` reached a final status (after it was saved)."""
     pm = manager()
     if pm is None:

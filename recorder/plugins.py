@@ -13,6 +13,10 @@ import pluggy
 
 from . import builtin_plugin, hookspecs, plugin_cache, plugin_calls
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import click
+
 BUILTIN = "agent-runs"
 
 _cli_state: tuple[pluggy.PluginManager, list[dict]] | None = None
@@ -57,7 +61,7 @@ def for_cli() -> tuple[pluggy.PluginManager, list[dict]]:
     return _cli_state
 
 
-def add_commands(cli) -> None:
+def add_commands(cli: click.Group) -> None:
     """Let every plugin add its subcommands to ``cli``."""
     pm, _ = for_cli()
     for impl in plugin_calls.implementations(pm, "register_commands"):
@@ -79,7 +83,14 @@ def listing() -> list[dict]:
     return rows
 
 
-def describe(pm, name: str, kind: str, module: str, dist: str | None, version: str | None) -> dict:
+def describe(
+    pm: pluggy.PluginManager,
+    name: str,
+    kind: str,
+    module: str,
+    dist: str | None,
+    version: str | None,
+) -> dict:
     plugin = pm.get_plugin(name)
     hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or ()) if plugin else []
     return {

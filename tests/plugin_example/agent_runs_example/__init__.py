@@ -6,6 +6,8 @@
 - register_commands: ``agent-runs example-finished`` summarises that file.
 
 $AGENT_RUNS_EXAMPLE_RAISE (comma-separated hook names) makes those hooks raise.
+The hook process imports this module on every event: click is imported only where
+the command line needs it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections import Counter
-
-import click
 
 from recorder.hookspecs import hookimpl
 
@@ -56,6 +55,9 @@ def node_finished(node):
 @hookimpl
 def register_commands(cli):
     fail_if_asked("register_commands")
+    from collections import Counter
+
+    import click
 
     @cli.command("example-finished")
     @click.argument("log", type=click.Path(exists=True, dir_okay=False))
