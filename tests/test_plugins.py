@@ -71,6 +71,12 @@ def hook_imports(db: Path, payload: dict, env: dict) -> set[str]:
     return {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
 
 
+def finished_notices(env: dict) -> list[dict]:
+    """What the example plugin's node_finished wrote."""
+    lines = Path(env["AGENT_RUNS_EXAMPLE_LOG"]).read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
 def node(db: Path, tool_use_id: str) -> dict:
     (row,) = query(db, "SELECT * FROM node_executions WHERE tool_use_id = ?", (tool_use_id,))
     return row
@@ -130,10 +136,7 @@ def test_each_hook_of_an_installed_plugin_takes_effect_in_the_hook_process(db, p
     assert "[REDACTED:acme]" in flaky["result_text"] and "[REDACTED:acme]" in flaky["prompt"]
 
     # node_finished: one notice per finished node, with its stored row, from the hook process
-    done = [
-        json.loads(line)
-        for line in Path(plugin_env["AGENT_RUNS_EXAMPLE_LOG"]).read_text().splitlines()
-    ]
+    done = finished_notices(plugin_env)
     assert [(d["id"], d["tool_use_id"], d["outcome_reason"]) for d in done] == [
         (flaky["id"], "toolu_flaky", REASON),
         (fine["id"], "toolu_fine", fine["outcome_reason"]),
@@ -245,3 +248,17 @@ def test_a_plugin_that_cannot_be_imported_is_reported_and_skipped(db, env, tmp_p
     assert listed.returncode == 0 and "plugin broken" in listed.stderr
     rows = {row["name"]: row for row in json.loads(listed.stdout)}
     assert (rows["broken"]["loaded"], rows["broken"]["version"]) == (False, "1.0")
+
+
+def test_an_abandoned_node_without_tool_use_id_is_notified(db, plugin_env):
+    hook_imports(db, pre("toolu_elf"), plugin_env)
+    conn = sqlite3.connect(db)  # as ELF recorded its nodes: no tool_use_id
+    with conn:
+        conn.execute("UPDATE node_executions SET tool_use_id = NULL")
+    conn.close()
+    hook_imports(db, event("SessionEnd", reason="logout"), plugin_env)
+
+    (done,) = finished_notices(plugin_env)
+    (row,) = query(db, "SELECT id, status FROM node_executions")
+    assert (done["id"], done["status"], done["tool_use_id"]) == (row["id"], "abandoned", None)
+    assert row["status"] == "abandoned"
