@@ -500,7 +500,6 @@ def m011_file_touches(conn: sqlite3.Connection) -> None:
         CREATE INDEX IF NOT EXISTS idx_file_touches_agent ON file_touches(agent_id, session_id);
         CREATE INDEX IF NOT EXISTS idx_file_touches_node ON file_touches(node_id);
         CREATE INDEX IF NOT EXISTS idx_file_touches_touched ON file_touches(touched_at);
-        CREATE INDEX IF NOT EXISTS idx_file_touches_file ON file_touches(file_path);
         """,
     )
 
@@ -514,25 +513,25 @@ def m012_elf_metrics(conn: sqlite3.Connection) -> None:
         CREATE VIEW IF NOT EXISTS elf_metrics AS
         SELECT
             n.id AS node_execution_id,
-            strftime('%Y-%m-%d %H:%M:%S', n.completed_at) AS timestamp,
+            strftime('%Y-%m-%d %H:%M:%S', coalesce(n.completed_at, n.created_at)) AS timestamp,
             'task_outcome' AS metric_type,
             n.outcome AS metric_name,
             1.0 AS metric_value,
             'reason:' || substr(coalesce(n.outcome_reason, ''), 1, 50) AS tags,
-            n.completed_at AS context
+            coalesce(n.completed_at, n.created_at) AS context
         FROM node_executions AS n
-        WHERE n.outcome IS NOT NULL AND n.completed_at IS NOT NULL
+        WHERE n.outcome IS NOT NULL
         UNION ALL
         SELECT
             n.id,
-            strftime('%Y-%m-%d %H:%M:%S', n.completed_at),
+            strftime('%Y-%m-%d %H:%M:%S', coalesce(n.completed_at, n.created_at)),
             'auto_failure_capture',
             'capture',
             1.0,
             NULL,
             'Auto-captured: ' || substr(coalesce(n.node_name, n.agent_type, 'task'), 1, 50)
         FROM node_executions AS n
-        WHERE n.outcome = 'failure' AND n.completed_at IS NOT NULL;
+        WHERE n.outcome = 'failure';
         """,
     )
 
