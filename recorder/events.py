@@ -188,13 +188,18 @@ def trim(payload: dict) -> dict | None:
     return kept
 
 
-def file_fields(payload: dict) -> dict:
-    """The fields of a subagent's Read/Edit/Write/MultiEdit/NotebookEdit call."""
+def tool_call(payload: dict) -> tuple[str, str, dict]:
+    """A tool event's tool name, tool_use_id (required: the idempotency key) and input."""
     tool_name = payload["tool_name"]
     tool_use_id = identifier(payload.get("tool_use_id"))
     if tool_use_id is None:
         raise RejectedEvent(f"{tool_name} call without a tool_use_id")
-    tool_input = mapping(payload.get("tool_input"))
+    return tool_name, tool_use_id, mapping(payload.get("tool_input"))
+
+
+def file_fields(payload: dict) -> dict:
+    """The fields of a subagent's Read/Edit/Write/MultiEdit/NotebookEdit call."""
+    tool_name, tool_use_id, tool_input = tool_call(payload)
     return {
         "event": "FileTouch",
         "phase": payload["hook_event_name"],
@@ -207,11 +212,7 @@ def file_fields(payload: dict) -> dict:
 
 def tool_fields(payload: dict) -> dict:
     """The fields of a Pre/PostToolUse(Failure) event for the subagent tool."""
-    tool_name = payload["tool_name"]
-    tool_use_id = identifier(payload.get("tool_use_id"))
-    if tool_use_id is None:
-        raise RejectedEvent(f"{tool_name} call without a tool_use_id")
-    tool_input = mapping(payload.get("tool_input"))
+    tool_name, tool_use_id, tool_input = tool_call(payload)
     response = payload.get("tool_response")
     details = mapping(response)
     usage = mapping(details.get("usage"))

@@ -159,3 +159,19 @@ def test_a_new_database_has_the_upgraded_elf_shape(tmp_path):
         assert run_cli("init", "--db", str(path)).returncode == 0
     shape = "SELECT name, type, \"notnull\" FROM pragma_table_info('learnings') ORDER BY name"
     assert query(elf, shape) == query(new, shape)
+
+
+def test_backfill_records_learnings_once(db, tmp_path):
+    from test_backfill import Transcript
+    from test_backfill import run as backfill
+
+    projects = tmp_path / "claude" / "projects"
+    t = Transcript(projects)
+    t.prompt("Fix the flaky test")
+    t.task("toolu_bf1")
+    t.done("toolu_bf1", REPORT, at=t.now(30))
+    t.write()
+    backfill(db, projects)
+    backfill(db, projects)
+    rows = learnings_of(db, "toolu_bf1")
+    assert [r["domain"] for r in rows] == ["testing", "api", "general", "testing"]
