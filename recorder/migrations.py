@@ -441,7 +441,7 @@ def m010_learnings(conn: sqlite3.Connection) -> None:
             "text": "TEXT",
         },
     )
-    utc_timestamp_triggers(conn, "learnings", ("created_at",))
+    utc_timestamp_triggers(conn, "learnings", ("created_at", "updated_at"))
     run_script(
         conn,
         """

@@ -175,3 +175,36 @@ def test_backfill_records_learnings_once(db, tmp_path):
     backfill(db, projects)
     rows = learnings_of(db, "toolu_bf1")
     assert [r["domain"] for r in rows] == ["testing", "api", "general", "testing"]
+
+
+# ELF's newer learnings table: CHECK constraints, updated_at and a validation trigger.
+ELF_STRICT_LEARNINGS = """
+CREATE TABLE learnings (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL CHECK(type IN ('failure', 'success', 'heuristic', 'experiment',
+    'observation')), filepath TEXT NOT NULL, title TEXT NOT NULL, summary TEXT, tags TEXT,
+    domain TEXT, severity INTEGER DEFAULT 3 CHECK(severity >= 1 AND severity <= 5),
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP, updated_at DATETIME DEFAULT CURRENT_TIMESTAMP);
+CREATE TRIGGER learnings_validate_insert BEFORE INSERT ON learnings FOR EACH ROW
+WHEN NEW.type NOT IN ('failure', 'success', 'heuristic', 'experiment', 'observation')
+BEGIN SELECT RAISE(ABORT, 'Validation failed: invalid type or severity'); END;
+"""
+
+
+def test_elfs_strict_learnings_table_takes_our_rows(db, hook):
+    db.parent.mkdir()
+    conn = sqlite3.connect(db)
+    conn.executescript(ELF_STRICT_LEARNINGS)
+    conn.execute("INSERT INTO learnings (type, filepath, title) VALUES ('failure', 'f.md', 'x')")
+    conn.commit()
+    conn.close()
+    hook(post("toolu_strict", text=REPORT))
+    rows = query(db, "SELECT type, created_at, updated_at FROM learnings ORDER BY id")
+    assert [r["type"] for r in rows] == [
+        "failure",
+        "heuristic",
+        "observation",
+        "heuristic",
+        "heuristic",
+    ]
+    assert rows[0]["created_at"].endswith("Z") and rows[0]["updated_at"].endswith("Z")
+    assert all(r["updated_at"] == r["created_at"] for r in rows[1:])  # the result's time
