@@ -14,7 +14,7 @@ import sqlite3
 import sys
 
 from . import clock, database, ingest, paths, plugin_calls, spool
-from .events import normalise
+from .events import normalise, trim
 from .redact import redact_text
 
 BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
@@ -87,6 +87,9 @@ def handle(db: str, raw: bytes) -> None:
         return
     if not isinstance(payload, dict):
         keep_dead_letter(db, "event is not a JSON object", raw=redacted_or_raw(text))
+        return
+    payload = trim(payload)
+    if payload is None:  # another tool's call: nothing to redact, nothing to write
         return
     try:
         payload = ingest.stamp(payload, received_at)

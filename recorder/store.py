@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from . import clock, plugin_calls
+from . import clock, file_touches, learnings, plugin_calls
 
 try:  # the built-in module: hashlib would load OpenSSL, a few ms per hook run
     from _sha256 import sha256  # Python < 3.12
@@ -407,6 +407,7 @@ def finish_node(
         },
     )
     save_node(conn, node, event)
+    learnings.record(conn, node)
     if node["status"] != before:
         plugin_calls.node_finished(conn, node)
 
@@ -432,7 +433,12 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     if stored is not None and all(stored[k] == node[k] for k in NODE_COLUMNS):
         return  # a repeated event: nothing to change
     node["updated_at"] = max(node["updated_at"] or "", event["received_at"])
-    conn.execute(sql("insert_node" if node.get("id") is None else "update_node"), node)
+    if node.get("id") is None:
+        node["id"] = conn.execute(sql("insert_node"), node).lastrowid
+    else:
+        conn.execute(sql("update_node"), node)
+    if node["agent_id"] and (stored is None or stored["agent_id"] != node["agent_id"]):
+        file_touches.link(conn, node)
     refresh_run(conn, node["run_id"], node["updated_at"])
 
 
@@ -446,4 +452,5 @@ HANDLERS = {
     "PostToolUseFailure": post_tool_use_failure,
     "SubagentStart": subagent_start,
     "SubagentStop": subagent_stop,
+    "FileTouch": file_touches.record,
 }

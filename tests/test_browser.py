@@ -253,3 +253,31 @@ def test_row_page_reads_well(page, server, demo_db):
     assert "T" not in started.inner_text()  # shown as local time, not the stored ISO value
     screenshot(page, "row")
     assert page.problems == []
+
+
+def test_learnings_and_hotspots_panels(page, server):
+    page.goto(server + "/-/agent-runs")
+    learnings = page.locator("#panel-learnings li.ar-learning")
+    assert learnings.count() == 8
+    assert page.locator("#panel-learnings .ar-badge.ar-heuristic").count() >= 1
+    assert page.locator("#panel-learnings .ar-domain").count() >= 5
+    assert learnings.first.locator("time").inner_text().endswith("ago")
+    hotspots = page.locator("#panel-hotspots tbody tr")
+    assert hotspots.count() == 8
+    first_file = hotspots.first.get_attribute("data-file")
+    assert first_file.startswith("/home/dev/code/")
+    assert int(hotspots.first.locator("td").nth(1).inner_text()) > 1
+    screenshot(page, "dashboard-learnings")
+    # Explore subagents only read: filtered to them, no hotspot has a write.
+    page.select_option("select[name=agent_type]", "Explore")
+    page.wait_for_url("**agent_type=Explore**")
+    writes = page.locator("#panel-hotspots tbody tr td:nth-child(3)").all_inner_texts()
+    assert writes and set(writes) == {"0"}
+    # A domain leads to the learnings table, whose search box uses the full-text index.
+    page.locator("#panel-learnings .ar-domain").first.click()
+    page.wait_for_url("**/index/learnings?**domain=**")
+    page.fill("input#_search", "fixture")
+    page.locator("input#_search").press("Enter")
+    page.wait_for_url("**_search=fixture**")
+    assert page.locator("table.rows-and-columns tbody tr").count() >= 1
+    assert page.problems == []
