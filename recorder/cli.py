@@ -39,6 +39,14 @@ def one_line(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
+def require_redaction_patterns() -> None:
+    """Refuse to write events while the user's redaction pattern file is broken."""
+    from .redaction import problem
+
+    if problem():
+        raise click.ClickException(problem() + "; fix or remove it, then run again")
+
+
 def db_option(default: str | None = None):
     return click.option(
         "--db", "db", default=default, type=click.Path(dir_okay=False), help=DB_HELP
@@ -118,6 +126,7 @@ def replay(db: str | None) -> None:
     """Ingest spooled events and retry dead letters."""
     from .ingest import replay as replay_kept
 
+    require_redaction_patterns()
     path = paths.database(db)
     conn = database.connect(path)
     try:
@@ -268,6 +277,7 @@ def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> Non
     """
     from . import backfill as history
 
+    require_redaction_patterns()
     files = history.transcript_files(list(sources) or None)
     since_at = history.parse_since(since) if since else None
     path = paths.database(db)

@@ -13,9 +13,8 @@ import os
 import sqlite3
 import sys
 
-from . import clock, database, ingest, paths, spool
+from . import clock, database, ingest, paths, redaction, spool
 from .events import normalise
-from .redact import redact_text
 
 BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
 DEFAULT_BUDGET_SECONDS = 2.0
@@ -89,6 +88,8 @@ def handle(db: str, raw: bytes) -> None:
         return
     try:
         payload = ingest.stamp(payload, received_at)
+        if redaction.problem():
+            report(db, redaction.problem())
         event = normalise(payload, received_at)
         if event is None:
             return
@@ -107,7 +108,7 @@ def handle(db: str, raw: bytes) -> None:
 def redacted_or_raw(text: str) -> str:
     """The text with secrets redacted; as it is if redaction itself fails (nothing lost)."""
     try:
-        return redact_text(text)
+        return redaction.redact_text(text)
     except Exception:
         return text
 
