@@ -292,5 +292,30 @@ def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> Non
     click.echo(f"{path}: {report}")
 
 
+@cli.command()
+@db_option()
+@click.option(
+    "--older-than",
+    required=True,
+    help="Delete runs whose last activity is older than this: 90d, 12h, 2w or an ISO time.",
+)
+@click.option("--keep-failures", is_flag=True, help="Keep runs with a failed node.")
+@click.option("--dry-run", is_flag=True, help="Print what would be deleted; change nothing.")
+def prune(db: str | None, older_than: str, keep_failures: bool, dry_run: bool) -> None:
+    """Delete old sessions, runs and nodes (with their child rows), then reclaim space.
+
+    A run's last activity is the latest time recorded for it or any of its nodes.
+    """
+    from .prune import Pruning
+
+    path = paths.database(db)
+    with Pruning(path, older_than, keep_failures=keep_failures, dry_run=dry_run) as pruning:
+        with click.progressbar(
+            length=pruning.total_runs, label="Pruning runs", file=sys.stderr
+        ) as bar:
+            report = pruning.run(progress=bar.update)
+    click.echo(f"{path}: {report}")
+
+
 if __name__ == "__main__":
     cli()
