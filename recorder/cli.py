@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from . import database, diagnostics, install, paths
+from . import database, diagnostics, install, paths, secret
 
 DB_HELP = (
     "SQLite database (default: $AGENT_RUNS_DB, else ~/.claude/emergent-learning/memory/index.db)."
@@ -187,23 +187,51 @@ def demo(db: str, days: int, seed: int, force: bool) -> None:
 @db_option()
 @click.option("-h", "--host", default="127.0.0.1", show_default=True)
 @click.option("-p", "--port", default=8001, show_default=True, type=int)
-def serve(db: str | None, host: str, port: int) -> None:
-    """Serve the database with Datasette (loopback only)."""
-    import subprocess
-
-    if host not in ("127.0.0.1", "localhost", "::1"):
+@click.option(
+    "--auth",
+    is_flag=True,
+    help="Refuse anonymous requests (a token or a login is needed); required off loopback.",
+)
+def serve(db: str | None, host: str, port: int, auth: bool) -> None:
+    """Serve the database with Datasette (loopback only unless --auth)."""
+    if not auth and not is_loopback(host):
         raise click.ClickException(
             f"refusing to bind {host}: agent-runs serves loopback only unless "
-            "authentication is configured"
+            "authentication is configured (--auth)"
         )
     path = paths.database(db)
     if not os.path.exists(path):
         raise click.ClickException(f"{path} does not exist (run `agent-runs init` or `demo`)")
-    sys.exit(
-        subprocess.call(
-            [sys.executable, "-m", "datasette", "serve", path, "-h", host, "-p", str(port)]
+    env = dict(os.environ)
+    if auth:
+        env[secret.ENV_SECRET] = secret.instance_secret()
+        env["AGENT_RUNS_AUTH"] = "required"
+        token = secret.make_token(secret.DEFAULT_ACTOR)
+        shown = "localhost" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
+        click.echo(
+            f"authentication required: sign in at http://{shown}:{port}/-/agent-runs/login"
+            f"?token={token}\nor send 'Authorization: Bearer {token}'",
+            err=True,
         )
+    sys.stderr.flush()
+    # Datasette takes this process over, so signals (Ctrl+C, a service manager's TERM) reach it.
+    os.execve(
+        sys.executable,
+        [sys.executable, "-m", "datasette", "serve", path, "-h", host, "-p", str(port)],
+        env,
     )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (or ``localhost``)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @cli.command()
@@ -309,12 +337,25 @@ def prune(db: str | None, older_than: str, keep_failures: bool, dry_run: bool) -
     from .prune import Pruning
 
     path = paths.database(db)
-    with Pruning(path, older_than, keep_failures=keep_failures, dry_run=dry_run) as pruning:
-        with click.progressbar(
-            length=pruning.total_runs, label="Pruning runs", file=sys.stderr
-        ) as bar:
-            report = pruning.run(progress=bar.update)
+    with (
+        Pruning(path, older_than, keep_failures=keep_failures, dry_run=dry_run) as pruning,
+        click.progressbar(length=pruning.total_runs, label="Pruning runs", file=sys.stderr) as bar,
+    ):
+        report = pruning.run(progress=bar.update)
     click.echo(f"{path}: {report}")
+
+
+@cli.command()
+@click.option(
+    "--actor", default=secret.DEFAULT_ACTOR, show_default=True, help="Who the token signs in as."
+)
+def token(actor: str) -> None:
+    """Print a token for `agent-runs serve --auth` (send it as 'Authorization: Bearer …').
+
+    It is signed with $DATASETTE_SECRET, else the secret kept in
+    ~/.config/agent-runs/datasette-secret; deleting that file revokes every token.
+    """
+    click.echo(secret.make_token(actor))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from . import paths
 from . import redact as engine
 
 ENV_FILE = "AGENT_RUNS_REDACT_FILE"
@@ -26,8 +27,7 @@ def pattern_file() -> str:
     explicit = os.environ.get(ENV_FILE)
     if explicit:
         return os.path.abspath(os.path.expanduser(explicit))
-    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return os.path.join(config, "agent-runs", FILE_NAME)
+    return os.path.join(paths.config_dir(), FILE_NAME)
 
 
 def _load() -> tuple[tuple, str | None]:
