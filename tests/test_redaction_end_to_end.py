@@ -107,7 +107,13 @@ def leaks(directory: Path) -> list[str]:
 
 
 def tool_input(tag: str, **extra) -> dict:
-    return {"description": ALL, "prompt": ALL, "subagent_type": f"Explore {tag}", **extra}
+    return {
+        "description": ALL,
+        "prompt": ALL,
+        "subagent_type": f"Explore {tag}\n{ALL}",
+        "model": ALL,
+        **extra,
+    }
 
 
 def response(agent_id: str) -> dict:
@@ -126,7 +132,11 @@ def response(agent_id: str) -> dict:
 
 def every_event_kind(session: str, tag: str) -> list[dict]:
     """One session using every hook event kind, secrets in every text field."""
-    common = {"cwd": f"/home/u/proj\n{ALL}", "transcript_path": f"/home/u/t.jsonl\n{ALL}"}
+    common = {
+        "cwd": f"/home/u/proj\n{ALL}",
+        "transcript_path": f"/home/u/t.jsonl\n{ALL}",
+        "permission_mode": ALL,
+    }
 
     def ev(name: str, **fields) -> dict:
         return event(name, session, **common, **fields)
@@ -273,10 +283,13 @@ def test_a_broken_pattern_file_loses_nothing_and_is_reported(tmp_path, db, env):
     assert "[REDACTED:anthropic-key]" in node["result_text"]  # built-in patterns still apply
     log = (db.parent / "agent-runs.log").read_text()
     assert "line 2: invalid pattern 'broken('" in log
-    replayed = run_cli("replay", "--db", str(db), env=env)
-    assert replayed.returncode == 1 and "Traceback" not in replayed.stderr
-    assert len(replayed.stderr.strip().splitlines()) == 1
-    assert "line 2: invalid pattern" in replayed.stderr
+    transcripts = tmp_path / "transcripts"
+    transcripts.mkdir()
+    for command in (["replay"], ["backfill", str(transcripts)]):
+        refused = run_cli(*command, "--db", str(db), env=env)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr, command
+        assert len(refused.stderr.strip().splitlines()) == 1
+        assert "line 2: invalid pattern" in refused.stderr
     doctor = run_cli("doctor", "--db", str(db), env=env)
     (line,) = [x for x in doctor.stdout.splitlines() if "redaction" in x]
     assert line.startswith("FAIL") and "line 2" in line and "built-in patterns still apply" in line
@@ -290,3 +303,13 @@ def test_doctor_reports_the_pattern_file(tmp_path, db, env):
     doctor = run_cli("doctor", "--db", str(db), env=env)
     (line,) = [x for x in doctor.stdout.splitlines() if "redaction" in x]
     assert line.startswith("ok") and "absent" in line
+
+
+def test_the_pattern_file_is_found_in_the_config_directory(tmp_path, db, env):
+    config = tmp_path / "xdg"
+    (config / "agent-runs").mkdir(parents=True)
+    Path(env.pop("AGENT_RUNS_REDACT_FILE")).rename(config / "agent-runs" / "redact-patterns.txt")
+    send(db, every_event_kind("sess-xdg", "xdg")[1], dict(env, XDG_CONFIG_HOME=str(config)))
+    (session,) = query(db, "SELECT current_prompt FROM sessions")
+    assert "[REDACTED:custom]" in session["current_prompt"]
+    assert CUSTOM not in session["current_prompt"]
