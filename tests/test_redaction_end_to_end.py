@@ -127,6 +127,8 @@ def response(agent_id: str) -> dict:
         "outputFile": ALL,
         "env": {"GITHUB_TOKEN": GITHUB_CLASSIC, "DB_PASSWORD": DB_PASSWORD, "note": ALL},
         "nested": [{"deeper": [ALL]}],
+        # secrets used as keys are secrets too
+        "owners": {GITHUB_CLASSIC: "ci", ANTHROPIC: "dev", f"DB_PASSWORD={DB_PASSWORD}": "db"},
     }
 
 
@@ -138,8 +140,8 @@ def every_event_kind(session: str, tag: str) -> list[dict]:
         "permission_mode": ALL,
     }
 
-    def ev(name: str, **fields) -> dict:
-        return event(name, session, **common, **fields)
+    def ev(name: str, **fields) -> dict:  # unknown fields still reach spool and dead letters
+        return event(name, session, **common, **fields, extra={JWT: [ALL], STRIPE_LIVE: 1})
 
     tool = {"tool_name": "Task"}
     bg = f"agent-bg-{tag}"
