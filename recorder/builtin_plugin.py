@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .hookspecs import hookimpl
 from .outcome import Verdict, classify
-from .redact import redact_text as builtin_redact_text
+from .redaction import redact_text as builtin_redact_text
 
 
 @hookimpl(trylast=True)
@@ -22,5 +22,5 @@ def classify_outcome(
 
 @hookimpl(tryfirst=True)
 def redact_text(text: str) -> str:
-    """The built-in secret patterns (redact.py)."""
+    """The built-in secret patterns and the user's pattern file (redaction.py)."""
     return builtin_redact_text(text)

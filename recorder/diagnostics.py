@@ -6,7 +6,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 
-from . import install, migrations, paths, spool
+from . import install, migrations, paths, redaction, spool
 from .queries import sql
 
 
@@ -20,6 +20,7 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
         where = ", ".join(files) if files else "none"
         advice = " (run `agent-runs replay`)" if count else ""
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
+    yield redaction.status()
 
 
 def hooks_check() -> tuple[bool, str]:

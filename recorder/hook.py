@@ -13,9 +13,8 @@ import os
 import sqlite3
 import sys
 
-from . import clock, database, ingest, paths, plugin_calls, spool
+from . import clock, database, ingest, paths, plugin_calls, redaction, spool
 from .events import normalise, trim
-from .redact import redact_text
 
 BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
 DEFAULT_BUDGET_SECONDS = 2.0
@@ -88,11 +87,13 @@ def handle(db: str, raw: bytes) -> None:
     if not isinstance(payload, dict):
         keep_dead_letter(db, "event is not a JSON object", raw=redacted_or_raw(text))
         return
-    payload = trim(payload)
-    if payload is None:  # another tool's call: nothing to redact, nothing to write
-        return
     try:
-        payload = ingest.stamp(payload, received_at)
+        trimmed = trim(payload)
+        if trimmed is None:  # another tool's call: nothing to redact, nothing to write
+            return
+        payload = ingest.stamp(trimmed, received_at)
+        if redaction.problem():
+            report(db, redaction.problem())
         event = normalise(payload, received_at)
         if event is None:
             return
@@ -111,7 +112,7 @@ def handle(db: str, raw: bytes) -> None:
 def redacted_or_raw(text: str) -> str:
     """The text with secrets redacted; as it is if redaction itself fails (nothing lost)."""
     try:
-        return redact_text(text)
+        return redaction.redact_text(text)
     except Exception:
         return text
 

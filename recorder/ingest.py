@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from . import clock, database, paths, plugin_calls, spool, store
 from .events import META, RejectedEvent, normalise
-from .redact import redact
+from .redaction import redact
 
 
 class NotOurs(Exception):

@@ -16,6 +16,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from .queries import split_statements
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
 
 
@@ -38,14 +40,8 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
 
     (``executescript`` would commit first, breaking the one-transaction rule.)
     """
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            conn.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise ValueError(f"incomplete SQL statement in migration: {statement.strip()[:60]}")
+    for statement in split_statements(script):
+        conn.execute(statement)
 
 
 ISO_NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"

@@ -119,7 +119,10 @@ def redact(payload: dict) -> dict:
     pm = manager()
     if pm is None:
         return payload
-    chain = implementations(pm, "redact_text")
+    from .plugins import BUILTIN  # imported already: pm exists
+
+    # the built-in patterns already ran over keys and values (redaction.redact)
+    chain = [i for i in implementations(pm, "redact_text") if i.plugin_name != BUILTIN]
 
     def further(text: str) -> str:
         for impl in chain:

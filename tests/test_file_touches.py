@@ -5,24 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import event, post, pre, query, task_input
-
-
-def touch(phase: str, tool: str, tool_use_id: str, path: str, agent: str | None, **fields):
-    """A file tool's Pre/PostToolUse as Claude Code sends it from inside a subagent."""
-    key = "notebook_path" if tool == "NotebookEdit" else "file_path"
-    payload = event(
-        phase,
-        tool_name=tool,
-        tool_use_id=tool_use_id,
-        tool_input={key: path, "old_string": "a", "new_string": "b"},
-        **fields,
-    )
-    if phase == "PostToolUse":
-        payload["tool_response"] = {"file": {"filePath": path, "content": "SECRET-ish body"}}
-    if agent is not None:
-        payload.update(agent_id=agent, agent_type="general-purpose")
-    return payload
+from conftest import file_touch as touch
+from conftest import post, pre, query, task_input
 
 
 def call(hook, tool: str, tool_use_id: str, path: str, agent: str | None = "a-1", **fields):
