@@ -117,7 +117,12 @@ def replay(
                     continue
                 replay_one(conn, db, name, record, line, report, rest)
 
-    database.write(conn, work)
+    try:
+        database.write(conn, work)
+    except BaseException:
+        for path, _ in claimed:
+            spool.let_go(path)  # not ingested: the next replay takes the files over
+        raise
     for path, name in claimed:
         spool.release(path, name, leftovers.get(path, []))
     return report
