@@ -56,10 +56,15 @@ def append_to_queue(path: str, data: bytes) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             if lock(fd, path):
-                written = os.write(fd, data)
-                while written < len(data):
-                    written += os.write(fd, data[written:])
-                os.fsync(fd)
+                end = os.fstat(fd).st_size
+                try:
+                    written = os.write(fd, data)
+                    while written < len(data):
+                        written += os.write(fd, data[written:])
+                    os.fsync(fd)
+                except OSError:
+                    os.ftruncate(fd, end)  # no half line (disk full): the next place gets it all
+                    raise
                 return
         finally:
             os.close(fd)

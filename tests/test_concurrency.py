@@ -70,6 +70,7 @@ def test_sixteen_concurrent_workers_lose_nothing(db, tmp_path, capsys):
     assert [r.returncode for r in results] == [0] * len(results)
     assert [r.stdout for r in results if r.stdout] == []
     spooled = sum(b"spooled" in r.stderr for r in results)
+    assert [r.stderr for r in results if r.stderr and b"spooled" not in r.stderr] == []
     replay = run_cli("replay", "--db", str(db))
     assert replay.returncode == 0, replay.stderr
     with capsys.disabled():
