@@ -106,3 +106,45 @@ def test_sixteen_concurrent_workers_lose_nothing(db, tmp_path, capsys):
     assert reader.failures == [] and reader.reads > len(PAGES)
     assert not list(db.parent.glob("agent-runs-spool*"))
     assert not list(db.parent.glob("agent-runs-dead-letters*"))
+
+
+APPENDER = """
+import sys
+from recorder import spool
+db, worker, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for n in range(count):
+    spool.spool(db, {"id": f"{worker}-{n}"})
+"""
+CLAIMER = """
+import os, sys
+from recorder import paths, spool
+db, stop = sys.argv[1], sys.argv[2]
+while True:
+    finished = os.path.exists(stop)
+    for path in spool.claim(db, paths.SPOOL):
+        for record, _ in spool.read_records(path):
+            print(record["id"], flush=True)
+        spool.release(path, paths.SPOOL, [])
+    if finished:
+        break
+"""
+
+
+def test_spool_appends_racing_with_claims_lose_nothing(db, tmp_path):
+    """Hooks spooling while replays claim the spool: every line is read once, none lost."""
+    import subprocess
+    import sys
+
+    db.parent.mkdir(parents=True)
+    stop = tmp_path / "stop"
+    python = [sys.executable, "-c"]
+    claimers = [
+        subprocess.Popen([*python, CLAIMER, str(db), str(stop)], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    appenders = [subprocess.Popen([*python, APPENDER, str(db), str(w), "300"]) for w in range(6)]
+    assert [a.wait(timeout=300) for a in appenders] == [0] * len(appenders)
+    stop.touch()
+    read = [line for c in claimers for line in c.communicate(timeout=300)[0].split()]
+    expected = sorted(f"{w}-{n}" for w in range(6) for n in range(300))
+    assert sorted(read) == expected
