@@ -18,10 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from browsing import CHROMIUM, chromium, served, watched_page
-from conftest import event, post, pre, query, run_hook, task_input
+from conftest import event, post, pre, query, run_cli, run_hook, task_input
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from workload import hook_env
+
+from recorder.events import EVENTS
 
 BATCH = 20
 EXAMPLES = 100  # x BATCH = 2,000 payloads
@@ -76,18 +78,7 @@ INNER_FIELDS = {
         "totalToolUseCount",
     ],
 }
-EVENT_NAMES = [
-    "SessionStart",
-    "SessionEnd",
-    "UserPromptSubmit",
-    "PreToolUse",
-    "PostToolUse",
-    "PostToolUseFailure",
-    "SubagentStart",
-    "SubagentStop",
-    "Stop",
-    "Notification",
-]
+EVENT_NAMES = sorted(EVENTS | {"Notification"})  # every event we record, and one we do not
 
 huge_text = st.builds(
     lambda piece, times: piece * times,
@@ -177,6 +168,7 @@ mixed = st.lists(
 def test_hostile_payloads_never_hurt_the_hook(tmp_path):
     db = tmp_path / "memory" / "index.db"
     env = hook_env(pycache=str(tmp_path / "pycache"))
+    assert run_cli("init", "--db", str(db)).returncode == 0
     sent: list[bytes | dict] = []
     recorded: dict[str, dict] = {}
 
