@@ -11,6 +11,8 @@ took that path and still requires exactly 4,000 complete nodes, none twice.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 
 from conftest import query, run_cli
@@ -132,9 +134,6 @@ while True:
 
 def test_spool_appends_racing_with_claims_lose_nothing(db, tmp_path):
     """Hooks spooling while replays claim the spool: every line is read once, none lost."""
-    import subprocess
-    import sys
-
     db.parent.mkdir(parents=True)
     stop = tmp_path / "stop"
     python = [sys.executable, "-c"]
