@@ -1,10 +1,11 @@
 """Ingest rate: events per second through the recorder API, the hook process, and 16 hook workers.
 
-Each path is printed as events per second and as a ratio against a baseline measured in
-the same run (a ratio, not a time, is what holds on a noisy machine):
+Each path is printed as events per second and as a ratio of its time to a baseline's time
+for the same work, measured in the same run (a ratio holds on a noisy machine):
 
-1. API, one writer: stamped PreToolUse/PostToolUse pairs recorded with ``ingest.record`` in
-   batches (one transaction each) into a fresh database. Baseline: the rows the recorder
+1. API, one writer: stamped PreToolUse/PostToolUse pairs (runs of ten executions, as when
+   a prompt fans out to subagents) recorded with ``ingest.record`` in batches (one
+   transaction each) into a fresh database. Baseline: the rows the recorder
    ended up with, inserted with plain sqlite3 (``insert_node.sql``, executemany) into a fresh
    database of the same schema (indexes and FTS triggers included), in as many
    transactions. The ratio is what redaction, normalising, merging two events into one row
@@ -49,8 +50,8 @@ BASELINE = [sys.executable, "-c", "import sqlite3, json"]
 def api_rate(scratch: Path, pairs: int, batch: int) -> tuple[float, float, int]:
     """(recorder seconds, plain-insert seconds, events) for ``pairs`` executions."""
     start = time.time() - 86400
-    events = [
-        (payload, iso(start + (2 * n + k) * 0.05))
+    events = [  # a user prompt fans out to ten subagents: runs of ten executions
+        (dict(payload, prompt_id=f"bench-{n // 10}"), iso(start + (2 * n + k) * 0.05))
         for n in range(pairs)
         for k, payload in enumerate(pair_payloads(n % 16, n // 16))
     ]
@@ -119,11 +120,10 @@ def concurrent_rate(scratch: Path, workers: int, pairs: int) -> tuple[float, flo
     return hook_seconds, baseline_seconds, len(results), nodes
 
 
-def line(label: str, events: int, seconds: float, base_label: str, base_seconds: float) -> str:
+def line(label: str, events: int, seconds: float, baseline: str, count: int, base: float) -> str:
     return (
-        f"{label:<30} {events / seconds:8,.0f} events/s   "
-        f"baseline {base_label} {events / base_seconds:8,.0f}/s   "
-        f"ratio {seconds / base_seconds:5.2f}"
+        f"{label:<30} {events / seconds:7,.0f} events/s   "
+        f"baseline {baseline:<34} {count / base:7,.0f}/s   ratio {seconds / base:5.2f}"
     )
 
 
@@ -155,10 +155,13 @@ def main() -> int:
         f"{args.workers} workers x {args.worker_pairs} pairs: {many_events:,} hook runs, "
         f"{nodes:,} nodes recorded"
     )
-    print(line("API ingest.record", api_events, api, "plain sqlite3 insert", plain))
     hook_events = args.hook_events // 2 * 2
-    print(line("hook, one process per event", hook_events, hook, "python -c", hook_base))
-    print(line(f"hook, {args.workers} workers at once", many_events, many, "python -c", many_base))
+    rows = "plain sqlite3 insert, rows"
+    bare = "python -c 'import sqlite3, json'"
+    print(line("API ingest.record", api_events, api, rows, args.pairs, plain))
+    print(line("hook, one process per event", hook_events, hook, bare, hook_events, hook_base))
+    concurrent = f"hook, {args.workers} workers at once"
+    print(line(concurrent, many_events, many, bare, many_events, many_base))
     expected = args.workers * args.worker_pairs
     return 0 if nodes == expected else 1
 

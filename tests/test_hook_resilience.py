@@ -265,11 +265,10 @@ def tiny_filesystem(tmp_path):
 
 def fill(directory: Path) -> None:
     """Write a file until the filesystem has no space left."""
-    with open(directory / "filler", "wb") as f:
+    with open(directory / "filler", "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
-                f.flush()
         except OSError as exc:
             assert exc.errno == errno.ENOSPC
 
@@ -282,7 +281,7 @@ def test_full_disk_spools_and_doctor_names_it(tiny_filesystem, tmp_path):
     result = run_hook(db, post("toolu_full", text="y" * 200_000), env=env)
     assert result.returncode == 0 and result.stdout == b""
     assert b"disk is full" in result.stderr
-    (spooled,) = [p for p in (tmp_path / "state").rglob(SPOOL)]
+    (spooled,) = list((tmp_path / "state").rglob(SPOOL))
     assert [p["tool_use_id"] for p in lines(spooled)] == ["toolu_full"]
     assert database_problem(db, env).startswith(f"database: {db} cannot grow: disk full")
     (tiny_filesystem / "filler").unlink()  # the fault is gone
