@@ -160,4 +160,5 @@ def replay_one(
         if name == paths.DEAD_LETTERS:
             still_failing.append(line)
         else:
-            spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload, None)
+            raw = None if record is not None else line  # a cut-off or junk line, as it was
+            spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload, raw)

@@ -53,10 +53,12 @@ def append_to_queue(path: str, data: bytes) -> None:
     """Append ``data`` to the queue file ``path``, never to a file a replay has claimed."""
     deadline = time.monotonic() + APPEND_PATIENCE_SECONDS
     while True:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             if lock(fd, path):
                 end = os.fstat(fd).st_size
+                if end and os.pread(fd, 1, end - 1) != b"\n":
+                    data = b"\n" + data  # after a line cut off by a killed writer
                 try:
                     written = os.write(fd, data)
                     while written < len(data):

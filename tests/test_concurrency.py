@@ -118,7 +118,7 @@ for n in range(count):
     spool.spool(db, {"id": f"{worker}-{n}"})
 """
 CLAIMER = """
-import os, sys
+import os, sys, time
 from recorder import paths, spool
 db, stop = sys.argv[1], sys.argv[2]
 while True:
@@ -129,6 +129,7 @@ while True:
         spool.release(path, paths.SPOOL, [])
     if finished:
         break
+    time.sleep(0.001)
 """
 
 

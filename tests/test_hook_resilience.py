@@ -103,6 +103,19 @@ def test_corrupt_database_spools_and_doctor_names_it(db, hook):
     )
 
 
+def test_a_line_cut_off_in_the_spool_does_not_swallow_the_next(db, hook):
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"this is not a database" * 100)
+    (db.parent / SPOOL).write_bytes(json.dumps(post("toolu_cut")).encode()[:80])  # killed
+    hook(post("toolu_whole"))
+    db.unlink()  # the fault is gone
+    replay = run_cli("replay", "--db", str(db))
+    assert "1 recorded" in replay.stdout and "1 still failing" in replay.stdout
+    assert tool_use_ids(db) == ["toolu_whole"]
+    (letter,) = lines(db.parent / DEAD)
+    assert letter["raw"].startswith('{"session_id"')  # the cut-off line, kept as it was
+
+
 def test_damaged_pages_spool_doctor_names_them_and_replay_follows_the_repair(db, hook):
     for n in range(3):
         hook(post(f"toolu_ok{n}"))
