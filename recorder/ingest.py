@@ -117,7 +117,12 @@ def replay(
                     continue
                 replay_one(conn, db, name, record, line, report, rest)
 
-    database.write(conn, work)
+    try:
+        database.write(conn, work)
+    except BaseException:
+        for path, _ in claimed:
+            spool.let_go(path)  # not ingested: the next replay takes the files over
+        raise
     for path, name in claimed:
         spool.release(path, name, leftovers.get(path, []))
     return report
@@ -155,4 +160,5 @@ def replay_one(
         if name == paths.DEAD_LETTERS:
             still_failing.append(line)
         else:
-            spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload, None)
+            raw = None if record is not None else line  # a cut-off or junk line, as it was
+            spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload, raw)
