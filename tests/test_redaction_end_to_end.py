@@ -12,9 +12,7 @@ searched for each secret and every 12-character piece of it, case-insensitively
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -38,8 +36,6 @@ from test_redact import (
     SLACK_WEBHOOK_PATH,
     STRIPE_LIVE,
 )
-
-from recorder.spool import STALE_CLAIM_SECONDS
 
 OPENAI_ENV = "sk-proj-" + "Qm4Rt8Yu2Io6Pa0Sd4Fg8Hj2Kl6Zx0Cv4Bn8Mq2We6Rt0Yu4"
 URL_PASSWORD_PARAM = "Tr0ub4dor" + "-x9QvZ"
@@ -234,11 +230,6 @@ def test_no_secret_is_written_anywhere_by_any_path(tmp_path, db, env):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    # Hooks that met the lock left their claims on earlier spool files; replay takes a
-    # claim once it is stale, so age them instead of waiting a minute.
-    past = time.time() - 2 * STALE_CLAIM_SECONDS
-    for claimed in db.parent.glob("*.claimed"):
-        os.utime(claimed, (past, past))
     # 3. dead letters: no session, not JSON, not an object
     broken = every_event_kind("sess-dead", "dead")[3]
     del broken["session_id"]
