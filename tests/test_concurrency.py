@@ -11,6 +11,7 @@ took that path and still requires exactly 4,000 complete nodes, none twice.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import threading
@@ -59,7 +60,7 @@ class Reader(threading.Thread):
 
 def test_sixteen_concurrent_workers_lose_nothing(db, tmp_path, capsys):
     assert run_cli("init", "--db", str(db)).returncode == 0
-    env = hook_env(pycache=str(tmp_path / "pycache"))
+    env = dict(hook_env(pycache=str(tmp_path / "pycache")), **fallbacks_in(tmp_path))
     reader = Reader(str(db))
     reader.start()
     try:
@@ -73,7 +74,7 @@ def test_sixteen_concurrent_workers_lose_nothing(db, tmp_path, capsys):
     assert [r.stdout for r in results if r.stdout] == []
     spooled = sum(b"spooled" in r.stderr for r in results)
     assert [r.stderr for r in results if r.stderr and b"spooled" not in r.stderr] == []
-    replay = run_cli("replay", "--db", str(db))
+    replay = run_cli("replay", "--db", str(db), env=fallbacks_in(tmp_path))
     assert replay.returncode == 0, replay.stderr
     with capsys.disabled():
         print(
@@ -106,8 +107,13 @@ def test_sixteen_concurrent_workers_lose_nothing(db, tmp_path, capsys):
         )
     assert query(db, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
     assert reader.failures == [] and reader.reads > len(PAGES)
-    assert not list(db.parent.glob("agent-runs-spool*"))
-    assert not list(db.parent.glob("agent-runs-dead-letters*"))
+    assert not list(tmp_path.rglob("agent-runs-spool*"))  # beside the database or fallbacks
+    assert not list(tmp_path.rglob("agent-runs-dead-letters*"))
+
+
+def fallbacks_in(tmp_path) -> dict:
+    """Environment putting the spool's fallback places (state and temp dirs) under tmp_path."""
+    return {"XDG_STATE_HOME": str(tmp_path / "state"), "TMPDIR": str(tmp_path / "tmp")}
 
 
 APPENDER = """
@@ -138,11 +144,16 @@ def test_spool_appends_racing_with_claims_lose_nothing(db, tmp_path):
     db.parent.mkdir(parents=True)
     stop = tmp_path / "stop"
     python = [sys.executable, "-c"]
+    env = dict(os.environ, **fallbacks_in(tmp_path))
     claimers = [
-        subprocess.Popen([*python, CLAIMER, str(db), str(stop)], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [*python, CLAIMER, str(db), str(stop)], stdout=subprocess.PIPE, text=True, env=env
+        )
         for _ in range(2)
     ]
-    appenders = [subprocess.Popen([*python, APPENDER, str(db), str(w), "300"]) for w in range(6)]
+    appenders = [
+        subprocess.Popen([*python, APPENDER, str(db), str(w), "300"], env=env) for w in range(6)
+    ]
     assert [a.wait(timeout=300) for a in appenders] == [0] * len(appenders)
     stop.touch()
     read = [line for c in claimers for line in c.communicate(timeout=300)[0].split()]
