@@ -50,3 +50,13 @@ def candidates(db: str, name: str) -> list[str]:
         os.path.join(fallback_dir(db), name),
         os.path.join(temporary_dir(db), name),
     ]
+
+
+def db_argument(argv: list[str]) -> str | None:
+    """The value of ``--db PATH`` or ``--db=PATH``, if given."""
+    for i, arg in enumerate(argv):
+        if arg == "--db" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--db="):
+            return arg[5:]
+    return None

@@ -169,6 +169,20 @@ def test_exception_in_our_code_keeps_the_event(db, hook, tmp_path):
     assert tool_use_ids(db) == ["toolu_bug"]
 
 
+def test_a_recorder_that_cannot_be_imported_keeps_the_event(db, hook, tmp_path):
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    # as if an upgrade left recorder.events broken: importing it fails
+    (inject / "sitecustomize.py").write_text("import sys\nsys.modules['recorder.events'] = None\n")
+    result = hook(post("toolu_unimportable"), env={"PYTHONPATH": str(inject)})
+    assert result.returncode == 0 and result.stdout == b""
+    assert b"hook failed before recording: ModuleNotFoundError" in result.stderr
+    (letter,) = lines(db.parent / DEAD)
+    assert json.loads(letter["raw"])["tool_use_id"] == "toolu_unimportable"
+    assert "1 recorded" in run_cli("replay", "--db", str(db)).stdout  # after the fix
+    assert tool_use_ids(db) == ["toolu_unimportable"]
+
+
 def unprivileged(command: list[str]) -> list[str]:
     """Run as nobody so file permissions apply even when the tests run as root."""
     if os.geteuid() != 0:
