@@ -46,6 +46,7 @@ TIME_LIMIT_S = 1.0
 SEARCH_LIMIT_S = 0.05
 DAYS = 365
 NODES_PER_DAY_AT_DEMO_DENSITY = 76  # the demo generator's average, measured
+RETRY_SHARE = 0.05  # tasks that repeat one of the last 50 tasks' prompts
 
 NOUNS = [
     "order",
@@ -300,6 +301,7 @@ class ScaleGenerator(demo.Generator):
             for i, name in enumerate(AGENT_NAMES)
         }
         self.nodes = 0
+        self.recent: list[tuple[str, str]] = []
         self.sentences = self.pool(SENTENCES, 30000)
         self.instructions = self.pool(INSTRUCTIONS, 5000)
         self.constraints = self.pool(CONSTRAINTS, 2000)
@@ -350,13 +352,19 @@ class ScaleGenerator(demo.Generator):
     def task(self, area: str) -> tuple[str, str]:
         self.nodes += 1
         description, _ = super().task(area)
+        if self.recent and self.rng.random() < RETRY_SHARE:
+            return self.rng.choice(self.recent)  # the same task again: a retry
+        self.recent = [*self.recent[-49:], (description, self.new_prompt())]
+        return self.recent[-1]
+
+    def new_prompt(self) -> str:
         rules = self.rng.choices(self.constraints, k=self.rng.randint(1, 4))
         parts = [
             self.rng.choice(self.instructions),
             "Context: " + self.paragraph(self.length(500, 0.7, 60, 12000)),
             "Constraints:\n" + "\n".join("- " + rule for rule in rules),
         ]
-        return description, "\n\n".join(parts)
+        return "\n\n".join(parts)
 
     def result(self, failed: bool, area: str) -> str:
         rng = self.rng

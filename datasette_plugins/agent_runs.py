@@ -13,6 +13,7 @@ The work lives in small modules, one concern each:
     cells          render_cell                  markdown_lite  safe Markdown for results
     formatting     durations, token counts      links       URLs of our pages
     assets         the plugin's CSS and JS      sqlfiles    the SQL, one file per query (sql/)
+    tuning         settings that keep table pages fast (facet suggestions off)
     templates/     the two pages (Jinja, extending Datasette's base.html)
 """
 
@@ -24,7 +25,7 @@ from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
-from . import assets, canned, cells, formatting, links, locate, metadata, routes, schema
+from . import assets, canned, cells, formatting, links, locate, metadata, routes, schema, tuning
 from .locate import PACKAGE_DIR
 
 OUR_TABLES = ("node_executions", "workflow_runs", "sessions")
@@ -32,8 +33,8 @@ OUR_TABLES = ("node_executions", "workflow_runs", "sessions")
 
 @hookimpl
 def startup(datasette):
-    """Find the agent-runs databases once, before the first request."""
-    schema.agent_runs_databases(datasette)
+    """Find the agent-runs databases once, before the first request; settings for them."""
+    tuning.tune(datasette)
 
 
 @hookimpl

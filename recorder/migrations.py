@@ -398,6 +398,23 @@ def m009_otlp_exports(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m013_started_totals_index(conn: sqlite3.Connection) -> None:
+    """One index that answers the dashboard and the time-window queries by itself.
+
+    Keyed by started_at like idx_node_exec_started, it also holds every column those
+    queries filter, group or sum on, so a month of a million-node table is read from
+    the index alone instead of from rows that carry kilobytes of prompt and result.
+    """
+    conn.execute(
+        """
+        CREATE INDEX IF NOT EXISTS idx_node_exec_started_totals ON node_executions(
+            started_at, status, outcome, agent_type, project, duration_ms, token_count,
+            tool_use_count, run_id, session_id, prompt_hash)
+        """
+    )
+
+
 LATEST = len(MIGRATIONS)
 
 

@@ -1,0 +1,112 @@
+"""What keeps pages fast on a million nodes: one covering index for the time windows,
+skip scans for the filter lists, no facet suggestions. Results stay the same."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import query, run_cli
+from datasette.app import Datasette
+from test_canned_queries import plan
+
+from datasette_plugins.sqlfiles import sql as panel_sql
+
+COVERING = "USING COVERING INDEX idx_node_exec_started_totals"
+CANNED_READING_THE_INDEX_ONLY = [
+    "agent-type-leaderboard",
+    "daily-activity",
+    "project-summary",
+    "token-hogs",
+    "slowest-tasks",
+    "retried-prompts",
+]
+PANELS_READING_THE_INDEX_ONLY = ["activity", "agent_type_table", "kpi_range", "kpi_tasks"]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "index.db"
+    result = run_cli("demo", "--db", str(path), "--days", "20")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def panel_plan(db: Path, name: str) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        names = ("since", "project", "agent_type", "bucket", "limit", "day_ago", "week_ago")
+        statement = "EXPLAIN QUERY PLAN " + panel_sql(name)
+        return [row[3] for row in conn.execute(statement, dict.fromkeys(names))]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("name", CANNED_READING_THE_INDEX_ONLY)
+def test_time_window_queries_read_the_covering_index(demo_db, name):
+    steps = plan(demo_db, name)
+    assert any(COVERING in step for step in steps), "\n".join(steps)
+
+
+@pytest.mark.parametrize("name", PANELS_READING_THE_INDEX_ONLY)
+def test_dashboard_panels_read_the_covering_index(demo_db, name):
+    steps = panel_plan(demo_db, name)
+    assert any(COVERING in step for step in steps), "\n".join(steps)
+
+
+@pytest.mark.parametrize(
+    ("name", "column"), [("projects", "project"), ("agent_types", "agent_type")]
+)
+def test_filter_lists_skip_scan_and_list_each_value_once(demo_db, tmp_path, name, column):
+    db = tmp_path / "index.db"
+    shutil.copy(demo_db, db)
+    conn = sqlite3.connect(db)
+    with conn:  # blanks and NULLs are never offered; a value differing only in case is
+        for value in ("", None, "ZZ-last", "aa-first"):
+            conn.execute(
+                f"INSERT INTO node_executions (run_id, node_id, {column}) VALUES (1, 'n', ?)",
+                (value,),
+            )
+    conn.close()
+    expected = query(
+        db,
+        f"SELECT DISTINCT {column} FROM node_executions "
+        f"WHERE {column} IS NOT NULL AND {column} != '' ORDER BY {column}",
+    )
+    assert query(db, panel_sql(name)) == expected and len(expected) >= 4
+    steps = panel_plan(db, name)
+    assert not [s for s in steps if s.startswith("SCAN") and "node_executions" in s], steps
+    assert all("SEARCH" in s for s in steps if "node_executions" in s or " n " in s), steps
+
+
+def table_json(paths: list[Path], path: str) -> dict:
+    async def fetch() -> dict:
+        ds = Datasette([str(p) for p in paths])
+        await ds.invoke_startup()
+        response = await ds.client.get(path)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return asyncio.run(fetch())
+
+
+def test_no_facet_suggestions_for_an_agent_runs_database(demo_db):
+    data = table_json([demo_db], f"/{demo_db.stem}/node_executions.json")
+    assert data["suggested_facets"] == []
+    assert {"status", "agent_type"} <= set(data["facet_results"])
+
+
+def test_other_databases_alone_keep_facet_suggestions(tmp_path):
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    with conn:
+        conn.execute("CREATE TABLE pets (name TEXT, kind TEXT)")
+        conn.executemany(
+            "INSERT INTO pets VALUES (?, ?)", [(f"p{i}", ("cat", "dog")[i % 2]) for i in range(9)]
+        )
+    conn.close()
+    data = table_json([other], "/other/pets.json")
+    assert [s["name"] for s in data["suggested_facets"]] == ["kind"]
