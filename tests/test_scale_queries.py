@@ -110,3 +110,22 @@ def test_other_databases_alone_keep_facet_suggestions(tmp_path):
     conn.close()
     data = table_json([other], "/other/pets.json")
     assert [s["name"] for s in data["suggested_facets"]] == ["kind"]
+
+
+def test_node_table_filtered_by_agent_type_and_status_reads_one_index_range(demo_db):
+    """The table page's rows, count and facets for ?agent_type=…&status=… (as Datasette asks)."""
+    where = 'where "agent_type" = :p0 and "status" = :p1'
+    statements = [
+        f"select * from node_executions {where} order by started_at desc limit 101",
+        f"select count(*) from node_executions {where}",
+        f"select status, count(*) from (select * from node_executions {where}) group by status",
+    ]
+    conn = sqlite3.connect(demo_db)
+    try:
+        for statement in statements:
+            steps = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + statement, ("x", "y"))]
+            expected = "idx_node_exec_agent_type_status (agent_type=? AND status=?)"
+            assert any(expected in step for step in steps), (statement, steps)
+            assert not any("TEMP B-TREE" in step for step in steps), (statement, steps)
+    finally:
+        conn.close()
