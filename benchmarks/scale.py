@@ -4,7 +4,7 @@ The database is built through the recorder's bulk path (``recorder.bulk``: the
 hook's own normalise / redact / classify / store code, many events per
 transaction, full-text index built once). The events are the demo generator's
 (sessions with prompts, parallel and background subagents, every failure kind)
-spread over a year, with 48 projects, 18 agent types, 5% retried tasks and text
+spread over a year, with 96 projects, 18 agent types, 5% retried tasks and text
 of realistic length and variety: task prompts of ~1 KB and results of ~2.5 KB
 (log-normal, from a few hundred bytes to tens of KB: summaries, findings, file
 lists, code, tracebacks), errors for failures. The build time (wall and CPU) and
