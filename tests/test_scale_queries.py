@@ -129,3 +129,21 @@ def test_node_table_filtered_by_agent_type_and_status_reads_one_index_range(demo
             assert not any("TEMP B-TREE" in step for step in steps), (statement, steps)
     finally:
         conn.close()
+
+
+def test_node_table_search_reads_only_the_page_of_matches(demo_db):
+    """?_search= in the default order (newest recorded first) needs no sort of all matches."""
+    data = table_json([demo_db], f"/{demo_db.stem}/node_executions.json?_search=checkout")
+    assert data["human_description_en"].endswith("sorted by id descending") and data["rows"]
+    ids = [row[0] for row in data["rows"]]
+    assert ids == sorted(ids, reverse=True)
+    statement = (
+        "select * from node_executions where id in (select rowid from node_executions_fts "
+        "where node_executions_fts match :search) order by id desc limit 101"
+    )
+    conn = sqlite3.connect(demo_db)
+    try:
+        steps = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + statement, ("checkout",))]
+    finally:
+        conn.close()
+    assert not any("TEMP B-TREE" in step for step in steps), steps
