@@ -94,9 +94,12 @@ def table_json(paths: list[Path], path: str) -> dict:
 
 
 def test_no_facet_suggestions_for_an_agent_runs_database(demo_db):
-    data = table_json([demo_db], f"/{demo_db.stem}/node_executions.json")
-    assert data["suggested_facets"] == []
-    assert {"status", "agent_type"} <= set(data["facet_results"])
+    nodes = table_json([demo_db], f"/{demo_db.stem}/node_executions.json")
+    assert nodes["suggested_facets"] == [] and nodes["facet_results"] == {}
+    faceted = table_json([demo_db], f"/{demo_db.stem}/node_executions.json?_facet=status")
+    assert {r["value"] for r in faceted["facet_results"]["status"]["results"]} >= {"completed"}
+    runs = table_json([demo_db], f"/{demo_db.stem}/workflow_runs.json")
+    assert runs["suggested_facets"] == [] and {"status", "project"} <= set(runs["facet_results"])
 
 
 def test_other_databases_alone_keep_facet_suggestions(tmp_path):
