@@ -96,6 +96,7 @@ def table_json(paths: list[Path], path: str) -> dict:
 def test_no_facet_suggestions_for_an_agent_runs_database(demo_db):
     nodes = table_json([demo_db], f"/{demo_db.stem}/node_executions.json")
     assert nodes["suggested_facets"] == [] and nodes["facet_results"] == {}
+    assert len(nodes["rows"]) == 50  # a page of rows that carry kilobytes of text
     faceted = table_json([demo_db], f"/{demo_db.stem}/node_executions.json?_facet=status")
     assert {r["value"] for r in faceted["facet_results"]["status"]["results"]} >= {"completed"}
     runs = table_json([demo_db], f"/{demo_db.stem}/workflow_runs.json")
