@@ -13,6 +13,8 @@ The work lives in small modules, one concern each:
     cells          render_cell                  markdown_lite  safe Markdown for results
     formatting     durations, token counts      links       URLs of our pages
     assets         the plugin's CSS and JS      sqlfiles    the SQL, one file per query (sql/)
+    auth           bearer tokens, login, and refusing anonymous requests when auth is required
+    guard          SQL functions no request may call (fts3_tokenizer, file functions)
     tuning         settings that keep table pages fast (facet suggestions off)
     templates/     the two pages (Jinja, extending Datasette's base.html)
 """
@@ -25,7 +27,20 @@ from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
-from . import assets, canned, cells, formatting, links, locate, metadata, routes, schema, tuning
+from . import (
+    assets,
+    auth,
+    canned,
+    cells,
+    formatting,
+    guard,
+    links,
+    locate,
+    metadata,
+    routes,
+    schema,
+    tuning,
+)
 from .locate import PACKAGE_DIR
 
 OUR_TABLES = ("node_executions", "workflow_runs", "sessions")
@@ -105,6 +120,24 @@ def database_actions(datasette, actor, database, request):
     if not schema.is_agent_runs(datasette, database):
         return None
     return [{"href": links.dashboard(datasette, database), "label": "Agent runs dashboard"}]
+
+
+@hookimpl
+def prepare_connection(conn):
+    """Every Datasette connection refuses the functions in guard.DENIED_FUNCTIONS."""
+    guard.protect(conn)
+
+
+@hookimpl
+def actor_from_request(datasette, request):
+    """``Authorization: Bearer <token>`` signs a request in (see auth.py)."""
+    return auth.actor_from_request(datasette, request)
+
+
+@hookimpl(trylast=True)
+def permission_allowed(datasette, actor, action):
+    """With auth required, an anonymous request may do nothing; last, so it has the final say."""
+    return auth.permission_allowed(datasette, actor)
 
 
 @hookimpl

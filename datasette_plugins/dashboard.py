@@ -27,6 +27,8 @@ CANNED_LINKS = {  # links key: canned query it points to, when that query exists
     "stuck": "stuck-tasks",
     "failed_week": "failed-tasks-this-week",
     "recent_runs": "recent-runs",
+    "learnings_by_domain": "learnings-by-domain",
+    "hotspots": "hotspots",
 }
 BEGINNING = "0000-01-01T00:00:00.000Z"
 
@@ -172,6 +174,9 @@ async def build(datasette, db, filters: Filters, now: datetime | None = None, ac
         "agent_types": agent_types(db, filters, now),
         "recent_failures": recent(db, "recent_failures", filters, now),
         "recent_runs": recent(db, "recent_runs", filters, now),
+        "latest_learnings": recent(db, "latest_learnings", filters, now),
+        "learning_domains": recent(db, "learning_domains", filters, now),
+        "hotspots": recent(db, "hotspots", filters, now),
         "running": running_now(db, now),
     }
     results = await asyncio.gather(*panels.values(), return_exceptions=True)
@@ -218,6 +223,18 @@ def add_row_links(datasette, database: str, filters: Filters, data: dict) -> Non
         row["run_href"] = links.run(datasette, database, row["run_id"])
     for row in data.get("recent_runs") or []:
         row["href"] = links.run(datasette, database, row["id"])
+    for row in data.get("latest_learnings") or []:
+        row["href"] = links.row(datasette, database, "learnings", row["id"])
+        if row["node_id"] is not None:
+            row["node_href"] = links.row(datasette, database, "node_executions", row["node_id"])
+    for row in data.get("learning_domains") or []:
+        row["href"] = links.table(
+            datasette, database, "learnings", domain=row["domain"], _sort_desc="created_at"
+        )
+    for row in data.get("hotspots") or []:
+        row["href"] = links.table(
+            datasette, database, "file_touches", file_path=row["file_path"], _sort_desc="touched_at"
+        )
 
 
 def panel_links(datasette, database: str, filters: Filters, now: datetime) -> dict:
@@ -253,4 +270,6 @@ def panel_links(datasette, database: str, filters: Filters, now: datetime) -> di
         "runs": runs(since),
         "runs_24h": runs(day_ago),
         "runs_7d": runs(week_ago),
+        "learnings": links.table(datasette, database, "learnings", _sort_desc="created_at"),
+        "file_touches": links.table(datasette, database, "file_touches", _sort_desc="touched_at"),
     }

@@ -4,6 +4,9 @@
     /-/agent-runs/runs/<id>       one run (HTML; .json gives the same data)
     /-/agent-runs/status.json     what live mode polls: running count and a change stamp
     /-/agent-runs/static/<file>   the plugin's CSS and JS
+    /-/agent-runs/login?token=    signs a browser in when auth is required (see auth.py)
+
+Every route answers GET (and HEAD) only: nothing here changes anything.
 
 ``?db=<name>`` picks the database when several attached ones have the schema.
 """
@@ -11,6 +14,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import json
 import os
 import re
@@ -18,7 +23,7 @@ import re
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
-from . import assets, dashboard, links, runs, schema, tiles
+from . import assets, auth, dashboard, links, runs, schema, tiles
 from .dashboard import RANGES, Filters
 
 SEARCH_QUERY = "search-tasks"
@@ -159,9 +164,26 @@ async def status_view(datasette, request):
     )
 
 
+def get_only(view):
+    """The view for GET and HEAD; 405 for any other method."""
+    request_at = list(inspect.signature(view).parameters).index("request")
+
+    @functools.wraps(view)  # Datasette passes, by position, the arguments the view names
+    async def guarded(*args):
+        if args[request_at].method not in ("GET", "HEAD"):
+            return Response.text("Method not allowed", status=405, headers={"Allow": "GET"})
+        return await view(*args)
+
+    return guarded
+
+
 ROUTES = [
-    (r"^/-/agent-runs(?P<format>\.json)?$", dashboard_view),
-    (r"^/-/agent-runs/status\.json$", status_view),
-    (r"^/-/agent-runs/runs/(?P<run_id>\d{1,18})(?P<format>\.json)?$", run_view),
-    (r"^/-/agent-runs/static/(?P<filename>[A-Za-z0-9_-]+\.[a-z]+)$", assets.serve),
+    (pattern, get_only(view))
+    for pattern, view in [
+        (r"^/-/agent-runs(?P<format>\.json)?$", dashboard_view),
+        (r"^/-/agent-runs/status\.json$", status_view),
+        (r"^/-/agent-runs/runs/(?P<run_id>\d{1,18})(?P<format>\.json)?$", run_view),
+        (r"^/-/agent-runs/static/(?P<filename>[A-Za-z0-9_-]+\.[a-z]+)$", assets.serve),
+        (r"^/-/agent-runs/login$", auth.login),
+    ]
 ]

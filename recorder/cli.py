@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import sqlite3
 import sys
 
 import click
 
-from . import database, diagnostics, install, paths
+from . import database, diagnostics, install, paths, secret
 
 DB_HELP = (
     "SQLite database (default: $AGENT_RUNS_DB, else ~/.claude/emergent-learning/memory/index.db)."
@@ -18,6 +19,12 @@ DB_HELP = (
 
 class Cli(click.Group):
     """Turns expected failures into one clear line and exit code 1, never a traceback."""
+
+    def main(self, *args, **kwargs):
+        from . import plugins
+
+        plugins.add_commands(self)  # rescans the plugins, refreshing the hook's cache
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -37,6 +44,14 @@ class Cli(click.Group):
 def one_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+def require_redaction_patterns() -> None:
+    """Refuse to write events while the user's redaction pattern file is broken."""
+    from .redaction import problem
+
+    if problem():
+        raise click.ClickException(problem() + "; fix or remove it, then run again")
 
 
 def db_option(default: str | None = None):
@@ -118,6 +133,7 @@ def replay(db: str | None) -> None:
     """Ingest spooled events and retry dead letters."""
     from .ingest import replay as replay_kept
 
+    require_redaction_patterns()
     path = paths.database(db)
     conn = database.connect(path)
     try:
@@ -178,23 +194,51 @@ def demo(db: str, days: int, seed: int, force: bool) -> None:
 @db_option()
 @click.option("-h", "--host", default="127.0.0.1", show_default=True)
 @click.option("-p", "--port", default=8001, show_default=True, type=int)
-def serve(db: str | None, host: str, port: int) -> None:
-    """Serve the database with Datasette (loopback only)."""
-    import subprocess
-
-    if host not in ("127.0.0.1", "localhost", "::1"):
+@click.option(
+    "--auth",
+    is_flag=True,
+    help="Refuse anonymous requests (a token or a login is needed); required off loopback.",
+)
+def serve(db: str | None, host: str, port: int, auth: bool) -> None:
+    """Serve the database with Datasette (loopback only unless --auth)."""
+    if not auth and not is_loopback(host):
         raise click.ClickException(
             f"refusing to bind {host}: agent-runs serves loopback only unless "
-            "authentication is configured"
+            "authentication is configured (--auth)"
         )
     path = paths.database(db)
     if not os.path.exists(path):
         raise click.ClickException(f"{path} does not exist (run `agent-runs init` or `demo`)")
-    sys.exit(
-        subprocess.call(
-            [sys.executable, "-m", "datasette", "serve", path, "-h", host, "-p", str(port)]
+    env = dict(os.environ)
+    if auth:
+        env[secret.ENV_SECRET] = secret.instance_secret()
+        env["AGENT_RUNS_AUTH"] = "required"
+        token = secret.make_token(secret.DEFAULT_ACTOR)
+        shown = "localhost" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
+        click.echo(
+            f"authentication required: sign in at http://{shown}:{port}/-/agent-runs/login"
+            f"?token={token}\nor send 'Authorization: Bearer {token}'",
+            err=True,
         )
+    sys.stderr.flush()
+    # Datasette takes this process over, so signals (Ctrl+C, a service manager's TERM) reach it.
+    os.execve(
+        sys.executable,
+        [sys.executable, "-m", "datasette", "serve", path, "-h", host, "-p", str(port)],
+        env,
     )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (or ``localhost``)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @cli.command()
@@ -268,6 +312,7 @@ def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> Non
     """
     from . import backfill as history
 
+    require_redaction_patterns()
     files = history.transcript_files(list(sources) or None)
     since_at = history.parse_since(since) if since else None
     path = paths.database(db)
@@ -280,6 +325,60 @@ def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> Non
     finally:
         conn.close()
     click.echo(f"{path}: {report}")
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def list_plugins(as_json: bool) -> None:
+    """List the recorder plugins: built-ins and installed ones, with their hooks."""
+    from . import plugins
+
+    rows = plugins.listing()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        origin = f"{row['distribution']} {row['version']}" if row["distribution"] else row["kind"]
+        hooks = ", ".join(row["hooks"]) if row["loaded"] else "NOT LOADED (see the error above)"
+        click.echo(f"{row['name']}  [{row['kind']}: {origin}, {row['module']}]  {hooks}")
+
+
+@cli.command()
+@db_option()
+@click.option(
+    "--older-than",
+    required=True,
+    help="Delete runs whose last activity is older than this: 90d, 12h, 2w or an ISO time.",
+)
+@click.option("--keep-failures", is_flag=True, help="Keep runs with a failed node.")
+@click.option("--dry-run", is_flag=True, help="Print what would be deleted; change nothing.")
+def prune(db: str | None, older_than: str, keep_failures: bool, dry_run: bool) -> None:
+    """Delete old sessions, runs and nodes (with their child rows), then reclaim space.
+
+    A run's last activity is the latest time recorded for it or any of its nodes.
+    """
+    from .prune import Pruning
+
+    path = paths.database(db)
+    with (
+        Pruning(path, older_than, keep_failures=keep_failures, dry_run=dry_run) as pruning,
+        click.progressbar(length=pruning.total_runs, label="Pruning runs", file=sys.stderr) as bar,
+    ):
+        report = pruning.run(progress=bar.update)
+    click.echo(f"{path}: {report}")
+
+
+@cli.command()
+@click.option(
+    "--actor", default=secret.DEFAULT_ACTOR, show_default=True, help="Who the token signs in as."
+)
+def token(actor: str) -> None:
+    """Print a token for `agent-runs serve --auth` (send it as 'Authorization: Bearer …').
+
+    It is signed with $DATASETTE_SECRET, else the secret kept in
+    ~/.config/agent-runs/datasette-secret; deleting that file revokes every token.
+    """
+    click.echo(secret.make_token(actor))
 
 
 if __name__ == "__main__":

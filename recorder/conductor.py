@@ -21,7 +21,7 @@ from typing import Any
 from . import clock, database, paths, store
 from .outcome import classify
 from .queries import sql
-from .redact import redact, redact_text
+from .redaction import redact, redact_text
 
 FINISHED = ("completed", "failed", "cancelled")
 

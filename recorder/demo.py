@@ -101,6 +101,30 @@ FAILURE_RESULTS = [
     "ModuleNotFoundError: No module named '{module}'",
 ]
 
+# What subagents report as learned, as ELF's markers: (marker, domain, text).
+LEARNINGS = [
+    ("LEARNED", "testing", "Always reset the clock fixture between test cases"),
+    ("LEARNED", "testing", "The integration suite needs the database container running first"),
+    ("LEARNING", "db", "An index on (customer_id, created_at) makes the order listing fast"),
+    ("LEARNED", "db", "Never run migrations from two workers at once"),
+    ("LEARNING", "api", "The payments sandbox rate-limits at 10 requests per second"),
+    ("LEARNED", "api", "Prefer idempotency keys on every POST that charges money"),
+    ("LEARNED", "auth", "Session tokens are checked in middleware, not in the handlers"),
+    ("LEARNED", "python", "Avoid mutable default arguments in fixtures"),
+    ("LEARNING", "infra", "The staging cluster is reachable only through the VPN"),
+    ("LEARNED", "docs", "Diagrams live in docs/diagrams and are rendered at build time"),
+    ("LEARN", "", "Check that a file exists before reading it"),
+]
+
+# Files of each area (relative to the project) that subagents read and edit.
+AREA_FILES = {
+    area: [f"src/{slug}/__init__.py", f"src/{slug}/service.py", f"tests/test_{slug}.py"]
+    for area, slug in ((a, a.replace("the ", "").replace(" ", "_")) for a in AREAS)
+}
+SHARED_FILES = ["README.md", "pyproject.toml", "src/config.py", "src/db.py"]
+# Agent types that change files; the others only read.
+WRITERS = {"general-purpose", "debugger", "docs-writer", "test-runner"}
+
 TOOL_ERRORS = [
     'API Error: 529 {"type":"error","error":{"type":"overloaded_error"}}',
     "Request timed out after 600000ms",
@@ -114,6 +138,9 @@ class Generator:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        # Learnings and file touches draw from their own stream, so adding them left the
+        # rest of the demo (sessions, tasks, outcomes) exactly as it was.
+        self.extras = random.Random(seed + 1)
         self.counter = 0
         self.payloads: list[tuple[float, int, dict]] = []
         self.projects = PROJECTS
@@ -223,6 +250,7 @@ class Generator:
         self.emit(at + 0.05, "SubagentStart", session, agent_id=agent_id, agent_type=agent_type)
         seconds = min(3600.0, max(2.0, self.lognormal(median_seconds)))
         end = at + seconds
+        self.file_calls(session, agent_id, agent_type, area, at, end)
         fate = rng.random()
         if fate < 0.006:
             session["crashed"] = True  # stuck: Claude Code died; the subagent never reports back
@@ -319,9 +347,10 @@ class Generator:
     def result(self, failed: bool, area: str) -> str:
         """What a subagent returned: a report of failure when ``failed``."""
         pool = FAILURE_RESULTS if failed else SUCCESS_RESULTS
-        return self.rng.choice(pool).format(
+        text = self.rng.choice(pool).format(
             area=area, module=self.rng.choice(["psycopg", "boto3", "redis"])
         )
+        return text if failed else self.with_learnings(text)
 
     def tool_error(self) -> str:
         """The error of a Task call that failed as a tool call."""
@@ -330,6 +359,44 @@ class Generator:
     def sessions_on(self, weekday: bool) -> int:
         """How many sessions start on a day."""
         return self.rng.randint(9, 15) if weekday else self.rng.randint(1, 5)
+
+    def with_learnings(self, text: str) -> str:
+        """A quarter of the successful reports end with one or two learned lines."""
+        if self.extras.random() >= 0.25:
+            return text
+        lines = []
+        for marker, domain, learned in self.extras.sample(LEARNINGS, self.extras.randint(1, 2)):
+            lines.append(f"[{marker}:{domain}] {learned}" if domain else f"[{marker}] {learned}")
+        return text + "\n\n" + "\n".join(lines)
+
+    def file_calls(
+        self, session: dict, agent_id: str, agent_type: str, area: str, start: float, end: float
+    ) -> None:
+        """The subagent's Read/Edit/Write calls between its start and end (both hook events)."""
+        files = AREA_FILES[area] + SHARED_FILES
+        calls = [("Read", self.extras.choice(files)) for _ in range(self.extras.randint(0, 4))]
+        if agent_type in WRITERS:
+            for _ in range(self.extras.randint(0, 2)):
+                calls.append(
+                    (
+                        self.extras.choice(["Edit", "Edit", "Write", "MultiEdit"]),
+                        self.extras.choice(AREA_FILES[area][:2] + SHARED_FILES[:1]),
+                    )
+                )
+        for tool, relative in calls:
+            at = self.extras.uniform(start + 0.2, max(start + 0.3, end - 0.5))
+            fields = {
+                "tool_name": tool,
+                "tool_use_id": self.next_extra_id(),
+                "tool_input": {"file_path": f"{session['cwd']}/{relative}"},
+                "agent_id": agent_id,
+                "agent_type": agent_type,
+            }
+            self.emit(at, "PreToolUse", session, **fields)
+            self.emit(at + 0.05, "PostToolUse", session, **fields)
+
+    def next_extra_id(self) -> str:
+        return f"toolu_f{self.extras.getrandbits(64):016x}"
 
     def days(self, days: int, end: float) -> Iterator[None]:
         """Sessions day by day (weekdays busier), the last few left open; yields per day."""

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 
-from . import install, migrations, paths, spool
+from . import install, migrations, paths, redaction, spool
 from .queries import sql
 
 
@@ -20,6 +20,7 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
         where = ", ".join(files) if files else "none"
         advice = " (run `agent-runs replay`)" if count else ""
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
+    yield redaction.status()
 
 
 def hooks_check() -> tuple[bool, str]:
@@ -47,23 +48,15 @@ def hooks_check() -> tuple[bool, str]:
 
 
 def database_checks(db: str) -> Iterator[tuple[bool, str]]:
-    directory = os.path.dirname(db)
+    """One line naming the database's problem (missing directory, corrupt, read-only,
+    locked, disk full) or saying it is fine, then one for its schema."""
     if not os.path.exists(db):
-        writable = os.access(
-            directory if os.path.isdir(directory) else os.path.dirname(directory), os.W_OK
-        )
-        yield (
-            writable,
-            f"database: {db} does not exist yet"
-            + (
-                " (it will be created on the first event)"
-                if writable
-                else " and its directory is not writable"
-            ),
-        )
+        yield creation_check(db)
         return
-    problem = writability_problem(db)
-    yield problem is None, f"database: {db} " + (problem or "is writable")
+    read_only = next((p for p in (db, os.path.dirname(db)) if not os.access(p, os.W_OK)), None)
+    if read_only:
+        yield False, f"database: {db} is read-only ({read_only} is not writable)"
+        return
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
         try:
@@ -72,9 +65,17 @@ def database_checks(db: str) -> Iterator[tuple[bool, str]]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        yield False, f"database: {db} cannot be read: {exc}"
+        damaged = not isinstance(exc, sqlite3.OperationalError)  # NOTADB or CORRUPT
+        yield (
+            False,
+            f"database: {db} " + (f"is corrupt ({exc})" if damaged else f"cannot be read: {exc}"),
+        )
         return
-    yield check == "ok", f"database: integrity {check}"
+    if check != "ok":
+        yield False, f"database: {db} is corrupt (integrity check: {check})"
+        return
+    problem = writability_problem(db)
+    yield problem is None, f"database: {db} " + (problem or "is writable, integrity ok")
     yield (
         version == migrations.LATEST,
         f"schema: version {version} of {migrations.LATEST}"
@@ -86,11 +87,24 @@ def database_checks(db: str) -> Iterator[tuple[bool, str]]:
     )
 
 
+def creation_check(db: str) -> tuple[bool, str]:
+    """Whether the hook can create ``db`` (and its missing directories) on the first event."""
+    directory = existing = os.path.dirname(db)
+    while not os.path.isdir(existing):
+        existing = os.path.dirname(existing)
+    if os.access(existing, os.W_OK):
+        return True, f"database: {db} does not exist yet (it will be created on the first event)"
+    if existing == directory:
+        return False, f"database: directory {directory} is read-only; {db} cannot be created"
+    return (
+        False,
+        f"database: directory {directory} is missing and cannot be created "
+        f"({existing} is not writable)",
+    )
+
+
 def writability_problem(db: str) -> str | None:
-    """Why the hook could not write to ``db`` now, or None."""
-    for path in (db, os.path.dirname(db)):
-        if not os.access(path, os.W_OK):
-            return f"is read-only ({path} is not writable)"
+    """Why the hook could not write to the (readable, permitted) ``db`` now, or None."""
     try:
         conn = sqlite3.connect(db, timeout=1)
         try:
@@ -101,8 +115,9 @@ def writability_problem(db: str) -> str | None:
     except sqlite3.Error as exc:
         return f"cannot be written: {exc}"
     stat = os.statvfs(os.path.dirname(db))
-    if stat.f_bavail * stat.f_frsize < 1_000_000:
-        return f"cannot grow: disk full ({stat.f_bavail * stat.f_frsize} bytes free)"
+    free = stat.f_bavail * stat.f_frsize
+    if free < 1_000_000:
+        return f"cannot grow: disk full ({free:,} bytes free on its filesystem)"
     return None
 
 

@@ -10,6 +10,15 @@ from __future__ import annotations
 import json
 
 SUBAGENT_TOOLS = frozenset({"Task", "Agent"})
+# File tools recorded when a subagent calls them (``install-hooks --files``): name -> access.
+FILE_TOOLS = {
+    "Read": "read",
+    "Edit": "write",
+    "Write": "write",
+    "MultiEdit": "write",
+    "NotebookEdit": "write",
+}
+FILE_EVENTS = frozenset({"PreToolUse", "PostToolUse"})
 
 EVENTS = frozenset(
     {
@@ -117,7 +126,8 @@ def normalise(payload: object, received_at: str) -> dict | None:
         raise RejectedEvent("payload has no hook_event_name")
     if name not in EVENTS:
         return None
-    if name in TOOL_EVENTS and payload.get("tool_name") not in SUBAGENT_TOOLS:
+    file_touch = is_file_touch(payload)
+    if name in TOOL_EVENTS and payload.get("tool_name") not in SUBAGENT_TOOLS and not file_touch:
         return None
     session_id = identifier(payload.get("session_id"))
     if session_id is None:
@@ -140,18 +150,69 @@ def normalise(payload: object, received_at: str) -> dict | None:
         "last_assistant_message": text(payload.get("last_assistant_message")),
         "agent_transcript_path": text(payload.get("agent_transcript_path")),
     }
-    if name in TOOL_EVENTS:
+    if file_touch:
+        event.update(file_fields(payload))
+    elif name in TOOL_EVENTS:
         event.update(tool_fields(payload))
     return event
 
 
-def tool_fields(payload: dict) -> dict:
-    """The fields of a Pre/PostToolUse(Failure) event for the subagent tool."""
+def is_file_touch(payload: dict) -> bool:
+    """A subagent's file tool call (the main agent's own calls are not recorded)."""
+    tool, name = payload.get("tool_name"), payload.get("hook_event_name")
+    return (
+        isinstance(tool, str)
+        and tool in FILE_TOOLS
+        and isinstance(name, str)
+        and name in FILE_EVENTS
+        and identifier(payload.get("agent_id")) is not None
+    )
+
+
+def trim(payload: dict) -> dict | None:
+    """What of ``payload`` needs keeping: None for a tool call agent-runs does not record.
+
+    Runs before redaction and the database, so the hook returns at once for every
+    other tool; a file touch keeps only what is recorded (never the file's content).
+    """
+    tool = payload.get("tool_name")
+    if not isinstance(tool, str) or tool in SUBAGENT_TOOLS:
+        return payload  # not a tool call, or junk for the normaliser to judge
+    if not is_file_touch(payload):
+        return None
+    tool_input = mapping(payload.get("tool_input"))
+    kept = {k: v for k, v in payload.items() if k not in ("tool_input", "tool_response")}
+    kept["tool_input"] = {
+        k: tool_input[k] for k in ("file_path", "notebook_path") if k in tool_input
+    }
+    return kept
+
+
+def tool_call(payload: dict) -> tuple[str, str, dict]:
+    """A tool event's tool name, tool_use_id (required: the idempotency key) and input."""
     tool_name = payload["tool_name"]
     tool_use_id = identifier(payload.get("tool_use_id"))
     if tool_use_id is None:
         raise RejectedEvent(f"{tool_name} call without a tool_use_id")
-    tool_input = mapping(payload.get("tool_input"))
+    return tool_name, tool_use_id, mapping(payload.get("tool_input"))
+
+
+def file_fields(payload: dict) -> dict:
+    """The fields of a subagent's Read/Edit/Write/MultiEdit/NotebookEdit call."""
+    tool_name, tool_use_id, tool_input = tool_call(payload)
+    return {
+        "event": "FileTouch",
+        "phase": payload["hook_event_name"],
+        "tool_use_id": tool_use_id,
+        "tool_name": tool_name,
+        "file_path": text(tool_input.get("file_path")) or text(tool_input.get("notebook_path")),
+        "access": FILE_TOOLS[tool_name],
+    }
+
+
+def tool_fields(payload: dict) -> dict:
+    """The fields of a Pre/PostToolUse(Failure) event for the subagent tool."""
+    tool_name, tool_use_id, tool_input = tool_call(payload)
     response = payload.get("tool_response")
     details = mapping(response)
     usage = mapping(details.get("usage"))

@@ -61,12 +61,15 @@ def iso_z(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def parse_since(value: str | datetime | None, now: datetime | None = None) -> str | None:
+def parse_since(
+    value: str | datetime | None, now: datetime | None = None, option: str = "--since"
+) -> str | None:
     """The cutoff for ``since`` as ISO 8601 UTC with a Z, or None for "all".
 
     Accepts a duration back from ``now`` ("90m", "24h", "7d", "2w", "30s") or an
     ISO 8601 date or time ("2026-11-01", "2026-11-01T09:00:00Z", with an offset or
-    without; a time without an offset is taken as UTC). Raises ExportError.
+    without; a time without an offset is taken as UTC). Raises ExportError, whose
+    message names ``option``.
     """
     if value is None:
         return None
@@ -82,13 +85,13 @@ def parse_since(value: str | datetime | None, now: datetime | None = None) -> st
         try:
             return iso_z(now - timedelta(seconds=seconds))
         except OverflowError:
-            raise ExportError(f"--since {text!r} reaches back before year 1") from None
+            raise ExportError(f"{option} {text!r} reaches back before year 1") from None
     iso = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
     try:
         moment = datetime.fromisoformat(iso)
     except ValueError:
         raise ExportError(
-            f"--since {text!r} is neither a duration (like 7d, 24h, 90m) "
+            f"{option} {text!r} is neither a duration (like 7d, 24h, 90m) "
             "nor an ISO 8601 time (like 2026-11-01T09:00:00Z)"
         ) from None
     return iso_z(moment)

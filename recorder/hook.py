@@ -13,9 +13,8 @@ import os
 import sqlite3
 import sys
 
-from . import clock, database, ingest, paths, spool
-from .events import normalise
-from .redact import redact_text
+from . import clock, database, ingest, paths, plugin_calls, redaction, spool
+from .events import normalise, trim
 
 BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
 DEFAULT_BUDGET_SECONDS = 2.0
@@ -23,48 +22,35 @@ DEFAULT_BUDGET_SECONDS = 2.0
 REPLAY_BATCH = 500
 
 
-# Set by ``run``: the process ends right after recording, so the connection is left
-# for the OS to close. That skips SQLite's checkpoint-on-close and Python's teardown,
-# milliseconds a session would otherwise wait for; committed data is already in the WAL.
+# Set by the console entry (hook_entry.run): the process ends right after recording, so
+# the connection is left for the OS to close. That skips SQLite's checkpoint-on-close and
+# Python's teardown, milliseconds a session would otherwise wait for; committed data is
+# already in the WAL.
 leave_open = False
 
 
-def run() -> None:
-    """Entry point of the ``agent-runs-hook`` command: record, then exit 0 at once."""
-    global leave_open
-    leave_open = True
-    main()
-    for stream in (sys.stdout, sys.stderr):
-        try:  # noqa: SIM105 (contextlib would be one more import on the hook path)
-            stream.flush()
-        except BaseException:
-            pass
-    os._exit(0)
+def main(argv: list[str] | None = None, raw: bytes | None = None) -> int:
+    """Record one event (``raw``, else stdin); always returns 0.
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``agent-runs-hook``; always returns 0."""
+    A failure of our own code anywhere keeps the event as a dead letter.
+    """
     real_stdout = sys.stdout
     sys.stdout = sys.stderr  # nothing printed by us or a library may reach Claude Code
     db = None
     try:
-        db = paths.database(db_argument(sys.argv[1:] if argv is None else argv))
-        handle(db, sys.stdin.buffer.read())
+        raw = sys.stdin.buffer.read() if raw is None else raw
+        db = paths.database(paths.db_argument(sys.argv[1:] if argv is None else argv))
+        plugin_calls.report_to(lambda message: report(db, message))
+        handle(db, raw)
     except BaseException as exc:  # the session must never see our failure
-        report(db, f"hook failed: {type(exc).__name__}: {exc}")
+        error = f"hook failed: {type(exc).__name__}: {exc}"
+        try:
+            keep_dead_letter(db, error, raw=redacted_or_raw(raw.decode("utf-8", "replace")))
+        except BaseException:
+            report(db, error)
     finally:
         sys.stdout = real_stdout
     return 0
-
-
-def db_argument(argv: list[str]) -> str | None:
-    """The value of ``--db PATH`` or ``--db=PATH``, if given."""
-    for i, arg in enumerate(argv):
-        if arg == "--db" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--db="):
-            return arg[5:]
-    return None
 
 
 def budget() -> float:
@@ -88,7 +74,12 @@ def handle(db: str, raw: bytes) -> None:
         keep_dead_letter(db, "event is not a JSON object", raw=redacted_or_raw(text))
         return
     try:
-        payload = ingest.stamp(payload, received_at)
+        trimmed = trim(payload)
+        if trimmed is None:  # another tool's call: nothing to redact, nothing to write
+            return
+        payload = ingest.stamp(trimmed, received_at)
+        if redaction.problem():
+            report(db, redaction.problem())
         event = normalise(payload, received_at)
         if event is None:
             return
@@ -107,7 +98,7 @@ def handle(db: str, raw: bytes) -> None:
 def redacted_or_raw(text: str) -> str:
     """The text with secrets redacted; as it is if redaction itself fails (nothing lost)."""
     try:
-        return redact_text(text)
+        return redaction.redact_text(text)
     except Exception:
         return text
 
@@ -140,7 +131,3 @@ def report(db: str | None, message: str) -> None:
             print(f"agent-runs: {message}", file=sys.stderr)
         except BaseException:
             pass
-
-
-if __name__ == "__main__":
-    run()

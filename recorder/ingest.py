@@ -6,9 +6,9 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from . import clock, database, paths, spool, store
+from . import clock, database, paths, plugin_calls, spool, store
 from .events import META, RejectedEvent, normalise
-from .redact import redact
+from .redaction import redact
 
 
 class NotOurs(Exception):
@@ -20,7 +20,7 @@ def stamp(payload: dict, received_at: str | None = None) -> dict:
 
     Keeping the time in the payload makes replays and backfills write the same rows.
     """
-    clean = redact(payload)
+    clean = plugin_calls.redact(redact(payload))
     meta = clean.get(META) if isinstance(clean.get(META), dict) else {}
     clean[META] = dict(meta, received_at=meta.get("received_at") or received_at or clock.now())
     return clean
@@ -117,7 +117,12 @@ def replay(
                     continue
                 replay_one(conn, db, name, record, line, report, rest)
 
-    database.write(conn, work)
+    try:
+        database.write(conn, work)
+    except BaseException:
+        for path, _ in claimed:
+            spool.let_go(path)  # not ingested: the next replay takes the files over
+        raise
     for path, name in claimed:
         spool.release(path, name, leftovers.get(path, []))
     return report
@@ -155,4 +160,5 @@ def replay_one(
         if name == paths.DEAD_LETTERS:
             still_failing.append(line)
         else:
-            spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload, None)
+            raw = None if record is not None else line  # a cut-off or junk line, as it was
+            spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload, raw)

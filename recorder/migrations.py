@@ -16,6 +16,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from .queries import split_statements
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
 
 
@@ -38,14 +40,8 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
 
     (``executescript`` would commit first, breaking the one-transaction rule.)
     """
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            conn.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise ValueError(f"incomplete SQL statement in migration: {statement.strip()[:60]}")
+    for statement in split_statements(script):
+        conn.execute(statement)
 
 
 ISO_NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
@@ -333,26 +329,29 @@ TIMESTAMP_COLUMNS = {
 }
 
 
+def utc_timestamp_triggers(conn: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
+    """Convert ``table``'s ELF-style timestamps to UTC ISO 8601, now and on every later write."""
+    assignments = ", ".join(f"{c} = {iso_utc(c)}" for c in columns)
+    not_iso = " OR ".join(f"({c} IS NOT NULL AND {c} NOT LIKE '%Z')" for c in columns)
+    conn.execute(f"UPDATE {table} SET {assignments} WHERE {not_iso}")
+    new_not_iso = " OR ".join(f"(new.{c} IS NOT NULL AND new.{c} NOT LIKE '%Z')" for c in columns)
+    for verb in ("INSERT", "UPDATE"):
+        conn.execute(
+            f"""
+            CREATE TRIGGER IF NOT EXISTS {table}_utc_after_{verb.lower()}
+            AFTER {verb} ON {table} WHEN {new_not_iso}
+            BEGIN
+                UPDATE {table} SET {assignments} WHERE id = new.id;
+            END
+            """
+        )
+
+
 @migration
 def m007_utc_timestamps(conn: sqlite3.Connection) -> None:
     """Existing ELF timestamps to UTC ISO 8601, and the same for rows ELF code adds later."""
     for table, columns in TIMESTAMP_COLUMNS.items():
-        assignments = ", ".join(f"{c} = {iso_utc(c)}" for c in columns)
-        not_iso = " OR ".join(f"({c} IS NOT NULL AND {c} NOT LIKE '%Z')" for c in columns)
-        conn.execute(f"UPDATE {table} SET {assignments} WHERE {not_iso}")
-        new_not_iso = " OR ".join(
-            f"(new.{c} IS NOT NULL AND new.{c} NOT LIKE '%Z')" for c in columns
-        )
-        for verb in ("INSERT", "UPDATE"):
-            conn.execute(
-                f"""
-                CREATE TRIGGER IF NOT EXISTS {table}_utc_after_{verb.lower()}
-                AFTER {verb} ON {table} WHEN {new_not_iso}
-                BEGIN
-                    UPDATE {table} SET {assignments} WHERE id = new.id;
-                END
-                """
-            )
+        utc_timestamp_triggers(conn, table, columns)
 
 
 @migration
@@ -394,6 +393,141 @@ def m009_otlp_exports(conn: sqlite3.Connection) -> None:
             exported_at TEXT DEFAULT {ISO_NOW},
             PRIMARY KEY (endpoint, run_id)
         );
+        """,
+    )
+
+
+@migration
+def m010_learnings(conn: sqlite3.Connection) -> None:
+    """ELF's learnings table, extended with the node, run and session a marker came from.
+
+    A new database gets ELF's table first, so an upgraded ELF file and a new one end up
+    with the same columns; ELF's NOT NULL columns stay filled by the recorder.
+    """
+    run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS learnings (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            type TEXT NOT NULL
+                CHECK(type IN ('failure', 'success', 'heuristic', 'experiment', 'observation')),
+            filepath TEXT NOT NULL,
+            title TEXT NOT NULL,
+            summary TEXT,
+            tags TEXT,
+            domain TEXT,
+            severity INTEGER DEFAULT 3 CHECK(severity >= 1 AND severity <= 5),
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP
+        );
+        """,
+    )
+    add_columns(
+        conn,
+        "learnings",
+        {
+            "summary": "TEXT",
+            "tags": "TEXT",
+            "domain": "TEXT",
+            "severity": "INTEGER DEFAULT 3",
+            "updated_at": "DATETIME",
+            "node_id": "INTEGER REFERENCES node_executions(id)",
+            "run_id": "INTEGER REFERENCES workflow_runs(id)",
+            "session_id": "TEXT REFERENCES sessions(id)",
+            "kind": "TEXT",
+            "text": "TEXT",
+        },
+    )
+    utc_timestamp_triggers(conn, "learnings", ("created_at", "updated_at"))
+    run_script(
+        conn,
+        """
+        CREATE UNIQUE INDEX IF NOT EXISTS idx_learnings_node_text ON learnings(node_id, text);
+        CREATE INDEX IF NOT EXISTS idx_learnings_domain ON learnings(domain);
+        CREATE INDEX IF NOT EXISTS idx_learnings_created_at ON learnings(created_at DESC);
+        CREATE INDEX IF NOT EXISTS idx_learnings_run ON learnings(run_id);
+        CREATE VIRTUAL TABLE IF NOT EXISTS learnings_fts USING fts5(
+            title, summary, domain, content=[learnings], content_rowid=[id]
+        );
+        CREATE TRIGGER IF NOT EXISTS learnings_fts_ai AFTER INSERT ON learnings
+        BEGIN
+            INSERT INTO learnings_fts(rowid, title, summary, domain)
+            VALUES (new.id, new.title, new.summary, new.domain);
+        END;
+        CREATE TRIGGER IF NOT EXISTS learnings_fts_ad AFTER DELETE ON learnings
+        BEGIN
+            INSERT INTO learnings_fts(learnings_fts, rowid, title, summary, domain)
+            VALUES ('delete', old.id, old.title, old.summary, old.domain);
+        END;
+        CREATE TRIGGER IF NOT EXISTS learnings_fts_au
+        AFTER UPDATE OF title, summary, domain ON learnings
+        BEGIN
+            INSERT INTO learnings_fts(learnings_fts, rowid, title, summary, domain)
+            VALUES ('delete', old.id, old.title, old.summary, old.domain);
+            INSERT INTO learnings_fts(rowid, title, summary, domain)
+            VALUES (new.id, new.title, new.summary, new.domain);
+        END;
+        INSERT INTO learnings_fts(learnings_fts) VALUES ('rebuild');
+        """,
+    )
+
+
+@migration
+def m011_file_touches(conn: sqlite3.Connection) -> None:
+    """Files a subagent read or wrote (Read/Edit/Write/MultiEdit/NotebookEdit calls)."""
+    run_script(
+        conn,
+        f"""
+        CREATE TABLE IF NOT EXISTS file_touches (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            tool_use_id TEXT NOT NULL UNIQUE,
+            session_id TEXT REFERENCES sessions(id),
+            agent_id TEXT,
+            agent_type TEXT,
+            node_id INTEGER REFERENCES node_executions(id),
+            run_id INTEGER REFERENCES workflow_runs(id),
+            project TEXT,
+            tool_name TEXT,
+            file_path TEXT,
+            access TEXT,
+            touched_at TEXT,
+            completed_at TEXT,
+            created_at TEXT DEFAULT {ISO_NOW}
+        );
+        CREATE INDEX IF NOT EXISTS idx_file_touches_agent ON file_touches(agent_id, session_id);
+        CREATE INDEX IF NOT EXISTS idx_file_touches_node ON file_touches(node_id);
+        CREATE INDEX IF NOT EXISTS idx_file_touches_touched ON file_touches(touched_at);
+        """,
+    )
+
+
+@migration
+def m012_elf_metrics(conn: sqlite3.Connection) -> None:
+    """ELF's task-outcome metrics as a view over the nodes (ELF's own metrics table stays)."""
+    run_script(
+        conn,
+        """
+        CREATE VIEW IF NOT EXISTS elf_metrics AS
+        SELECT
+            n.id AS node_execution_id,
+            strftime('%Y-%m-%d %H:%M:%S', coalesce(n.completed_at, n.created_at)) AS timestamp,
+            'task_outcome' AS metric_type,
+            n.outcome AS metric_name,
+            1.0 AS metric_value,
+            'reason:' || substr(coalesce(n.outcome_reason, ''), 1, 50) AS tags,
+            coalesce(n.completed_at, n.created_at) AS context
+        FROM node_executions AS n
+        WHERE n.outcome IS NOT NULL
+        UNION ALL
+        SELECT
+            n.id,
+            strftime('%Y-%m-%d %H:%M:%S', coalesce(n.completed_at, n.created_at)),
+            'auto_failure_capture',
+            'capture',
+            1.0,
+            NULL,
+            'Auto-captured: ' || substr(coalesce(n.node_name, n.agent_type, 'task'), 1, 50)
+        FROM node_executions AS n
+        WHERE n.outcome = 'failure';
         """,
     )
 

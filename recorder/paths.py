@@ -18,6 +18,12 @@ def database(explicit: str | os.PathLike | None = None) -> str:
     return os.path.abspath(os.path.expanduser(os.fspath(chosen)))
 
 
+def config_dir() -> str:
+    """agent-runs' own settings: ``$XDG_CONFIG_HOME/agent-runs``, else ``~/.config/agent-runs``."""
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(config, "agent-runs")
+
+
 def beside(db: str, name: str) -> str:
     """A companion file in the database's directory."""
     return os.path.join(os.path.dirname(db), name)
@@ -44,3 +50,13 @@ def candidates(db: str, name: str) -> list[str]:
         os.path.join(fallback_dir(db), name),
         os.path.join(temporary_dir(db), name),
     ]
+
+
+def db_argument(argv: list[str]) -> str | None:
+    """The value of ``--db PATH`` or ``--db=PATH``, if given."""
+    for i, arg in enumerate(argv):
+        if arg == "--db" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--db="):
+            return arg[5:]
+    return None

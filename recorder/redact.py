@@ -476,11 +476,29 @@ def _redact_keyed(key: str, value: str, extra: Sequence[re.Pattern[str]]) -> str
     return MARKER.format(kind=kind)
 
 
+def _clean_keys(mapping: dict, extra: Sequence[re.Pattern[str]]) -> dict:
+    """A copy of ``mapping`` with its string keys redacted (a token used as a key is
+    still a token). Keys that become equal get a numbered suffix, so no value is lost."""
+    if not extra and not _may_hold_secret("\n".join(k for k in mapping if isinstance(k, str))):
+        return dict(mapping)  # one first look for all keys: a key's secret is in the joined text
+    copy = {}
+    for key, value in mapping.items():
+        if isinstance(key, str):
+            clean = redact_text(key, extra)
+            if clean != key:
+                base, n = clean, 2
+                while clean in copy or clean in mapping:
+                    clean, n = f"{base} ({n})", n + 1
+            key = clean
+        copy[key] = value
+    return copy
+
+
 def redact(value: object, extra: Sequence[re.Pattern[str]] = ()) -> object:
     """Redact every string inside ``value``.
 
-    Walks dict values, lists and tuples (iteratively, so deep nesting cannot
-    overflow the stack); dict keys and non-string leaves are kept.  A string
+    Walks dict keys and values, lists and tuples (iteratively, so deep nesting
+    cannot overflow the stack); non-string leaves are kept.  A string
     stored under a key that names a secret (``password``, ``api_key``,
     ``GITHUB_TOKEN`` ...) is replaced as a whole, unless it is a literal like
     ``true``, a ``$VAR`` reference or a number under a ``*token*`` key.
@@ -506,7 +524,7 @@ def redact(value: object, extra: Sequence[re.Pattern[str]] = ()) -> object:
             if id(item) in copies:
                 parent[key] = copies[id(item)]
                 continue
-            copy: Any = dict(item) if isinstance(item, dict) else list(item)
+            copy: Any = _clean_keys(item, extra) if isinstance(item, dict) else list(item)
             copies[id(item)] = parent[key] = copy
             stack.extend(
                 (copy, k) for k in (list(copy) if isinstance(copy, dict) else range(len(copy)))

@@ -6,10 +6,17 @@ failed on. Both are newline-delimited JSON, appended one whole line per write,
 and taken for replay by an atomic rename so two processes never ingest the
 same file. When the database's directory is not writable the files go to a
 per-database fallback directory (see ``paths.fallback_dir``).
+
+Appends and claims meet on an advisory lock (flock) of the file: a writer
+appends only while it holds the lock and the file is still the queue, so no
+line lands in a file already claimed; a replay holds the lock of the files it
+claimed until it is done with them. A claim whose lock is free was left by a
+replay that died or failed, and the next replay takes it over at once.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sys
@@ -20,8 +27,10 @@ from . import clock, paths
 
 LOG_LIMIT = 1_000_000
 CLAIM_SUFFIX = ".claimed"
-# A claimed file older than this was left by a process that died mid-replay.
-STALE_CLAIM_SECONDS = 60
+# How long an append waits for other writers of the same file before trying the next place.
+APPEND_PATIENCE_SECONDS = 2.0
+# Locks of the files this process has claimed, by path; held until release or let_go.
+held: dict[str, int] = {}
 
 
 def append_line(db: str, name: str, record: dict) -> str:
@@ -33,18 +42,50 @@ def append_line(db: str, name: str, record: dict) -> str:
     for path in paths.candidates(db, name):
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                written = os.write(fd, line)
-                while written < len(line):
-                    written += os.write(fd, line[written:])
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            append_to_queue(path, line)
             return path
         except OSError as exc:
             error = exc
     raise error or OSError("no writable place for " + name)
+
+
+def append_to_queue(path: str, data: bytes) -> None:
+    """Append ``data`` to the queue file ``path``, never to a file a replay has claimed."""
+    deadline = time.monotonic() + APPEND_PATIENCE_SECONDS
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            if lock(fd, path):
+                end = os.fstat(fd).st_size
+                if end and os.pread(fd, 1, end - 1) != b"\n":
+                    data = b"\n" + data  # after a line cut off by a killed writer
+                try:
+                    written = os.write(fd, data)
+                    while written < len(data):
+                        written += os.write(fd, data[written:])
+                    os.fsync(fd)
+                except OSError:
+                    os.ftruncate(fd, end)  # no half line (disk full): the next place gets it all
+                    raise
+                return
+        finally:
+            os.close(fd)
+        if time.monotonic() > deadline:
+            raise OSError(f"{path} stayed locked by other writers")
+        time.sleep(0.001)
+
+
+def lock(fd: int, path: str) -> bool:
+    """Take the lock of the open file ``fd`` if free and ``fd`` is still the file at ``path``."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except FileNotFoundError:
+        return False  # claimed (renamed) or released meanwhile; closing fd drops the lock
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def spool(db: str, payload: dict) -> str:
@@ -92,32 +133,38 @@ def pending(db: str, name: str) -> list[str]:
 
 
 def claim(db: str, name: str) -> list[str]:
-    """Take the waiting files of ``name`` for replay by renaming them; return the claimed paths.
+    """Take the waiting files of ``name`` for replay; return the claimed paths.
 
-    A file another process is replaying right now is left alone unless its claim is stale.
+    A waiting file is renamed to a name of this process's own while its lock is held;
+    a claimed file whose lock is free (its replay died or gave up) is taken over the same way.
     """
     claimed = []
-    now = time.time()
     for path in pending(db, name):
-        if path.endswith(CLAIM_SUFFIX):
-            try:
-                if now - os.path.getmtime(path) < STALE_CLAIM_SECONDS:
-                    continue
-            except OSError:
-                continue
-            target = path
-            try:
-                os.utime(target)
-            except OSError:
-                continue
-        else:
-            target = f"{path}.{os.getpid()}.{time.monotonic_ns()}{CLAIM_SUFFIX}"
-            try:
+        target = os.path.join(
+            os.path.dirname(path), f"{name}.{os.getpid()}.{time.monotonic_ns()}{CLAIM_SUFFIX}"
+        )
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if lock(fd, path):
                 os.rename(path, target)
-            except OSError:
-                continue
-        claimed.append(target)
+                held[target], fd = fd, -1
+                claimed.append(target)
+        except OSError:
+            pass
+        finally:
+            if fd >= 0:
+                os.close(fd)
     return claimed
+
+
+def let_go(path: str) -> None:
+    """Give up a claim without finishing it: the next replay takes the file over."""
+    fd = held.pop(path, None)
+    if fd is not None:
+        os.close(fd)
 
 
 def read_records(path: str) -> Iterator[tuple[dict | None, str]]:
@@ -138,6 +185,8 @@ def release(path: str, name: str, leftovers: list[str]) -> None:
     """Finish a claimed file: lines not ingested go back to its queue, then the file goes."""
     if leftovers:
         queue = os.path.join(os.path.dirname(path), name)
-        with open(queue, "a", encoding="utf-8", errors="surrogatepass") as f:
-            f.write("".join(line + "\n" for line in leftovers))
+        append_to_queue(
+            queue, "".join(line + "\n" for line in leftovers).encode("utf-8", "surrogatepass")
+        )
     os.remove(path)
+    let_go(path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from . import clock
+from . import clock, file_touches, learnings, plugin_calls
 
 try:  # the built-in module: hashlib would load OpenSSL, a few ms per hook run
     from _sha256 import sha256  # Python < 3.12
@@ -20,7 +20,6 @@ except ImportError:
         from _sha2 import sha256  # Python >= 3.12
     except ImportError:
         from hashlib import sha256
-from .outcome import classify
 from .queries import sql
 
 # A status may only move forward: a late PreToolUse or a background launch
@@ -211,7 +210,7 @@ def post_tool_use(conn: sqlite3.Connection, event: dict) -> None:
         save_node(conn, node, event)
         return
     linked_subagent(conn, node)
-    verdict = classify(event["result_text"], response=event["response"])
+    verdict = plugin_calls.classify_outcome(node, event["result_text"], response=event["response"])
     finish_with_result(conn, node, event, event["result_text"], verdict)
 
 
@@ -219,8 +218,8 @@ def post_tool_use_failure(conn: sqlite3.Connection, event: dict) -> None:
     node = load_node(conn, event)
     merge_tool_facts(node, event)
     interrupted = event["is_interrupt"]
-    verdict = classify(
-        None, response=event["response"], error=event["error"] or "", interrupted=interrupted
+    verdict = plugin_calls.classify_outcome(
+        node, None, response=event["response"], error=event["error"] or "", interrupted=interrupted
     )
     finish_node(
         conn,
@@ -267,7 +266,8 @@ def subagent_stop(conn: sqlite3.Connection, event: dict) -> None:
 def finish_background(conn: sqlite3.Connection, node: dict, event: dict, subagent) -> None:
     """Complete a background node from its subagent's last message."""
     result = subagent["last_assistant_message"]
-    finish_with_result(conn, node, event, result, classify(result), subagent["stopped_at"])
+    verdict = plugin_calls.classify_outcome(node, result)
+    finish_with_result(conn, node, event, result, verdict, subagent["stopped_at"])
     clear_subagent_message(conn, node)
 
 
@@ -393,6 +393,7 @@ def finish_node(
     """Move the node to a final status with its outcome, then save it."""
     if status in ("completed", "failed") and outcome == "failure" and error_message is None:
         error_message = reason
+    before = node["status"]
     advance(
         node,
         {
@@ -406,6 +407,9 @@ def finish_node(
         },
     )
     save_node(conn, node, event)
+    learnings.record(conn, node)
+    if node["status"] != before:
+        plugin_calls.node_finished(conn, node)
 
 
 def fill_times(node: dict) -> None:
@@ -429,7 +433,12 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     if stored is not None and all(stored[k] == node[k] for k in NODE_COLUMNS):
         return  # a repeated event: nothing to change
     node["updated_at"] = max(node["updated_at"] or "", event["received_at"])
-    conn.execute(sql("insert_node" if node.get("id") is None else "update_node"), node)
+    if node.get("id") is None:
+        node["id"] = conn.execute(sql("insert_node"), node).lastrowid
+    else:
+        conn.execute(sql("update_node"), node)
+    if node["agent_id"] and (stored is None or stored["agent_id"] != node["agent_id"]):
+        file_touches.link(conn, node)
     refresh_run(conn, node["run_id"], node["updated_at"])
 
 
@@ -443,4 +452,5 @@ HANDLERS = {
     "PostToolUseFailure": post_tool_use_failure,
     "SubagentStart": subagent_start,
     "SubagentStop": subagent_stop,
+    "FileTouch": file_touches.record,
 }

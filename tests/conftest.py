@@ -84,6 +84,23 @@ def pre(tool_use_id: str, tool: str = "Task", session: str = "sess-1", **fields)
     return event("PreToolUse", session, tool_name=tool, tool_use_id=tool_use_id, **fields)
 
 
+def file_touch(phase: str, tool: str, tool_use_id: str, path: str, agent: str | None, **fields):
+    """A file tool's Pre/PostToolUse as Claude Code sends it from inside a subagent."""
+    key = "notebook_path" if tool == "NotebookEdit" else "file_path"
+    payload = event(
+        phase,
+        tool_name=tool,
+        tool_use_id=tool_use_id,
+        tool_input={key: path, "old_string": "a", "new_string": "b"},
+        **fields,
+    )
+    if phase == "PostToolUse":
+        payload["tool_response"] = {"file": {"filePath": path, "content": "SECRET-ish body"}}
+    if agent is not None:
+        payload.update(agent_id=agent, agent_type="general-purpose")
+    return payload
+
+
 def completed_response(text: str, agent_id: str) -> dict:
     """A foreground subagent's tool_response (toolUseResult in transcripts)."""
     return {

@@ -8,44 +8,20 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from browsing import CHROMIUM, chromium, served, watched_page
 from conftest import CLI, post, task_input
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed (Debian package chromium)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"datasette exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"datasette did not answer {url}")
 
 
 @pytest.fixture(scope="module")
@@ -60,74 +36,21 @@ def demo_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(demo_db):
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "datasette",
-            "serve",
-            str(demo_db),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=demo_db.parent,  # not the checkout: serve what is installed
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/-/versions.json", process)
+    with served(demo_db) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser, server):
     """A page that records console errors, failed requests and any request off the server."""
-    context = browser.new_context(
-        viewport={"width": 1400, "height": 1000}, timezone_id="Europe/Berlin"
-    )
-    page = context.new_page()
-    problems: list[str] = []
-
-    def on_console(message):
-        if message.type == "error":
-            problems.append(f"console: {message.text}")
-
-    def on_request(request):
-        if not request.url.startswith((server, "data:")):
-            problems.append(f"off-site request: {request.url}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-    page.on("request", on_request)
-    page.problems = problems
-    yield page
-    context.close()
+    with watched_page(browser, server) as page:
+        yield page
 
 
 def screenshot(page, name: str) -> None:
@@ -252,4 +175,32 @@ def test_row_page_reads_well(page, server, demo_db):
     assert "stored as" in started.get_attribute("title")
     assert "T" not in started.inner_text()  # shown as local time, not the stored ISO value
     screenshot(page, "row")
+    assert page.problems == []
+
+
+def test_learnings_and_hotspots_panels(page, server):
+    page.goto(server + "/-/agent-runs")
+    learnings = page.locator("#panel-learnings li.ar-learning")
+    assert learnings.count() == 8
+    assert page.locator("#panel-learnings .ar-badge.ar-heuristic").count() >= 1
+    assert page.locator("#panel-learnings .ar-domain").count() >= 5
+    assert learnings.first.locator("time").inner_text().endswith("ago")
+    hotspots = page.locator("#panel-hotspots tbody tr")
+    assert hotspots.count() == 8
+    first_file = hotspots.first.get_attribute("data-file")
+    assert first_file.startswith("/home/dev/code/")
+    assert int(hotspots.first.locator("td").nth(1).inner_text()) > 1
+    screenshot(page, "dashboard-learnings")
+    # Explore subagents only read: filtered to them, no hotspot has a write.
+    page.select_option("select[name=agent_type]", "Explore")
+    page.wait_for_url("**agent_type=Explore**")
+    writes = page.locator("#panel-hotspots tbody tr td:nth-child(3)").all_inner_texts()
+    assert writes and set(writes) == {"0"}
+    # A domain leads to the learnings table, whose search box uses the full-text index.
+    page.locator("#panel-learnings .ar-domain").first.click()
+    page.wait_for_url("**/index/learnings?**domain=**")
+    page.fill("input#_search", "fixture")
+    page.locator("input#_search").press("Enter")
+    page.wait_for_url("**_search=fixture**")
+    assert page.locator("table.rows-and-columns tbody tr").count() >= 1
     assert page.problems == []

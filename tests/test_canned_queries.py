@@ -38,6 +38,8 @@ REQUIRED = {
     "session-summary",
     "project-summary",
 }
+# Issue 6: what subagents learned, and the files they touched.
+LEARNING_QUERIES = {"learnings-by-domain", "hotspots"}
 
 SUCCESS_TEXT = "## Summary\nFound 12 endpoints, all documented."
 FAILURE_TEXT = "I was unable to run the tests: the database is unreachable."
@@ -816,7 +818,7 @@ SAMPLE_PARAMS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED))
+@pytest.mark.parametrize("name", sorted(REQUIRED | LEARNING_QUERIES))
 def test_each_query_runs_on_the_demo_database(demo_db, name):
     rows = run(demo_db, name, **({"q": "checkout"} if name == "search-tasks" else {}))
     assert rows, f"{name} found nothing in the demo database"
@@ -843,11 +845,13 @@ EXPECTED_INDEXES = {
     "session-summary": {"idx_sessions_started"},
     "recent-runs": {"idx_runs_started"},
     "search-tasks": {"VIRTUAL TABLE"},
+    "learnings-by-domain": {"idx_learnings_created_at"},
+    "hotspots": {"idx_file_touches_touched"},
 }
-FULL_SCAN = re.compile(r"^SCAN (n|r|node_executions|workflow_runs|sessions)$")
+FULL_SCAN = re.compile(r"^SCAN (n|r|t|l|node_executions|workflow_runs|sessions)$")
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED))
+@pytest.mark.parametrize("name", sorted(REQUIRED | LEARNING_QUERIES))
 def test_queries_use_the_indexes(demo_db, name):
     steps = plan(demo_db, name)
     text = "\n".join(steps)

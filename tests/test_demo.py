@@ -87,3 +87,21 @@ def test_distributions_look_real(demo):
         )
         == 0
     )
+
+
+def test_learnings_and_file_touches(demo):
+    assert one(demo, "SELECT count(*) FROM learnings") >= 300
+    kinds = {r["kind"] for r in query(demo, "SELECT DISTINCT kind FROM learnings")}
+    assert kinds == {"heuristic", "observation"}
+    assert one(demo, "SELECT count(DISTINCT domain) FROM learnings") >= 8
+    assert one(demo, "SELECT count(*) FROM file_touches WHERE node_id IS NOT NULL") >= 3000
+    assert one(demo, "SELECT count(*) FROM node_executions WHERE files_modified != '[]'") >= 300
+    # Hotspots include files that failing tasks touched.
+    assert (
+        one(
+            demo,
+            "SELECT count(DISTINCT t.file_path) FROM file_touches AS t "
+            "JOIN node_executions AS n ON n.id = t.node_id WHERE n.status = 'failed'",
+        )
+        >= 10
+    )

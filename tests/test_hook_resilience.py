@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -96,9 +98,57 @@ def test_corrupt_database_spools_and_doctor_names_it(db, hook):
     result = hook(post("toolu_corrupt"))
     assert b"spooled" in result.stderr
     assert [p["tool_use_id"] for p in lines(db.parent / SPOOL)] == ["toolu_corrupt"]
-    doctor = run_cli("doctor", "--db", str(db), env={"HOME": str(db.parent)})
-    assert doctor.returncode == 1
-    assert "not a database" in doctor.stdout
+    assert database_problem(db, env={"HOME": str(db.parent)}).endswith(
+        "is corrupt (file is not a database)"
+    )
+
+
+def test_a_line_cut_off_in_the_spool_does_not_swallow_the_next(db, hook):
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"this is not a database" * 100)
+    (db.parent / SPOOL).write_bytes(json.dumps(post("toolu_cut")).encode()[:80])  # killed
+    hook(post("toolu_whole"))
+    db.unlink()  # the fault is gone
+    replay = run_cli("replay", "--db", str(db))
+    assert "1 recorded" in replay.stdout and "1 still failing" in replay.stdout
+    assert tool_use_ids(db) == ["toolu_whole"]
+    (letter,) = lines(db.parent / DEAD)
+    assert letter["raw"].startswith('{"session_id"')  # the cut-off line, kept as it was
+
+
+def test_damaged_pages_spool_doctor_names_them_and_replay_follows_the_repair(db, hook):
+    for n in range(3):
+        hook(post(f"toolu_ok{n}"))
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    size = db.stat().st_size
+    with open(db, "r+b") as f:  # every page after the first: the schema's tables and indexes
+        f.seek(4096)
+        f.write(b"\xde\xad" * ((size - 4096) // 2))
+    result = hook(post("toolu_damaged"))
+    assert b"spooled" in result.stderr and b"malformed" in result.stderr
+    assert [p["tool_use_id"] for p in lines(db.parent / SPOOL)] == ["toolu_damaged"]
+    problem = database_problem(db, env={"HOME": str(db.parent)})
+    assert problem == f"database: {db} is corrupt (database disk image is malformed)"
+    db.rename(db.with_suffix(".corrupt"))  # the user sets the damaged file aside
+    assert "1 recorded" in run_cli("replay", "--db", str(db)).stdout
+    assert tool_use_ids(db) == ["toolu_damaged"]
+
+
+def database_problem(db: Path, env: dict, unprivileged_run: bool = False) -> str:
+    """The one line `agent-runs doctor` fails the database with (asserted to be exactly one)."""
+    command = [sys.executable, "-m", "recorder.cli", "doctor", "--db", str(db)]
+    doctor = subprocess.run(
+        unprivileged(command) if unprivileged_run else command,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **env),
+        timeout=60,
+    )
+    assert doctor.returncode == 1 and "Traceback" not in doctor.stderr
+    (line,) = [line for line in doctor.stdout.splitlines() if line.startswith("FAIL  database")]
+    return line.removeprefix("FAIL  ")
 
 
 def test_exception_in_our_code_keeps_the_event(db, hook, tmp_path):
@@ -117,6 +167,20 @@ def test_exception_in_our_code_keeps_the_event(db, hook, tmp_path):
     assert tool_use_ids(db) == []
     assert "1 recorded" in run_cli("replay", "--db", str(db)).stdout  # after the "fix"
     assert tool_use_ids(db) == ["toolu_bug"]
+
+
+def test_a_recorder_that_cannot_be_imported_keeps_the_event(db, hook, tmp_path):
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    # as if an upgrade left recorder.events broken: importing it fails
+    (inject / "sitecustomize.py").write_text("import sys\nsys.modules['recorder.events'] = None\n")
+    result = hook(post("toolu_unimportable"), env={"PYTHONPATH": str(inject)})
+    assert result.returncode == 0 and result.stdout == b""
+    assert b"hook failed before recording: ModuleNotFoundError" in result.stderr
+    (letter,) = lines(db.parent / DEAD)
+    assert json.loads(letter["raw"])["tool_use_id"] == "toolu_unimportable"
+    assert "1 recorded" in run_cli("replay", "--db", str(db)).stdout  # after the fix
+    assert tool_use_ids(db) == ["toolu_unimportable"]
 
 
 def unprivileged(command: list[str]) -> list[str]:
@@ -162,15 +226,8 @@ def test_read_only_directory_spools_to_the_fallback(open_tmp):
     assert result.returncode == 0 and result.stdout == b""
     (spooled,) = list(state.rglob(SPOOL))
     assert [p["tool_use_id"] for p in lines(spooled)] == ["toolu_ro"]
-    doctor = subprocess.run(
-        unprivileged([sys.executable, "-m", "recorder.cli", "doctor", "--db", str(db)]),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert doctor.returncode == 1 and "read-only" in doctor.stdout
-    assert "1 waiting" in doctor.stdout
+    problem = database_problem(db, env, unprivileged_run=True)
+    assert problem == f"database: {db} is read-only ({db} is not writable)"
     memory.chmod(0o755)
     db.chmod(0o644)
     replay = run_cli("replay", "--db", str(db), env={"XDG_STATE_HOME": str(state)})
@@ -186,3 +243,107 @@ def test_spooled_events_are_ingested_once_across_many_runs(db, hook):
     hook(event("SessionStart", source="startup"))
     assert tool_use_ids(db) == [f"toolu_s{i}" for i in range(5)]
     assert query(db, "SELECT count(*) AS n FROM workflow_runs")[0]["n"] == 5
+
+
+def test_missing_directory_that_cannot_be_created_spools_to_the_fallback(open_tmp):
+    parent = open_tmp / "projects"
+    parent.mkdir(mode=0o555)
+    db = parent / "memory" / "index.db"
+    state = open_tmp / "state"
+    state.mkdir()
+    state.chmod(0o777)
+    env = {"XDG_STATE_HOME": str(state), "HOME": str(state), "TMPDIR": str(state)}
+    result = subprocess.run(
+        unprivileged([HOOK, "--db", str(db)]),
+        input=json.dumps(post("toolu_nodir")).encode(),
+        capture_output=True,
+        env=dict(os.environ, **env),
+        timeout=60,
+    )
+    assert result.returncode == 0 and result.stdout == b"" and b"spooled" in result.stderr
+    (spooled,) = list(state.rglob(SPOOL))
+    assert [p["tool_use_id"] for p in lines(spooled)] == ["toolu_nodir"]
+    problem = database_problem(db, env, unprivileged_run=True)
+    assert problem == (
+        f"database: directory {db.parent} is missing and cannot be created "
+        f"({parent} is not writable)"
+    )
+    parent.chmod(0o755)  # the fault is gone
+    replay = run_cli("replay", "--db", str(db), env={"XDG_STATE_HOME": str(state)})
+    assert "1 recorded" in replay.stdout, replay.stderr
+    assert tool_use_ids(db) == ["toolu_nodir"] and not list(state.rglob(SPOOL))
+
+
+@pytest.fixture
+def tiny_filesystem(tmp_path):
+    """A 3 MB tmpfs mounted in tmp_path (needs root and the right to mount)."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    command = ["mount", "-t", "tmpfs", "-o", "size=3m,mode=0755", "tmpfs", str(mount)]
+    try:
+        mounted = subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+    except OSError:
+        mounted = False
+    if not mounted:
+        pytest.skip("cannot mount a tmpfs here; the file-size-limit variant covers a full disk")
+    yield mount
+    subprocess.run(["umount", "--lazy", str(mount)], check=True, timeout=30)
+
+
+def fill(directory: Path) -> None:
+    """Write a file until the filesystem has no space left."""
+    with open(directory / "filler", "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+
+
+def test_full_disk_spools_and_doctor_names_it(tiny_filesystem, tmp_path):
+    db = tiny_filesystem / "index.db"
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "HOME": str(tmp_path)}
+    assert run_hook(db, pre("toolu_full")).returncode == 0
+    fill(tiny_filesystem)
+    result = run_hook(db, post("toolu_full", text="y" * 200_000), env=env)
+    assert result.returncode == 0 and result.stdout == b""
+    assert b"disk is full" in result.stderr
+    (spooled,) = list((tmp_path / "state").rglob(SPOOL))
+    assert [p["tool_use_id"] for p in lines(spooled)] == ["toolu_full"]
+    assert database_problem(db, env).startswith(f"database: {db} cannot grow: disk full")
+    (tiny_filesystem / "filler").unlink()  # the fault is gone
+    assert "1 recorded" in run_cli("replay", "--db", str(db), env=env).stdout
+    (row,) = query(db, "SELECT status, length(result_text) AS n FROM node_executions")
+    assert row == {"status": "completed", "n": 200_000}
+
+
+def test_file_size_limit_spools_the_event(db, tmp_path):
+    """A full disk as the hook sees it, without mounting: writes past a size limit fail."""
+    assert run_hook(db, pre("toolu_limit")).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the next write starts a fresh WAL
+    conn.close()
+    limit = 16_384  # room for a spool line, not for a transaction's pages
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
+    result = subprocess.run(
+        [HOOK, "--db", str(db)],
+        input=json.dumps(post("toolu_limit", text="z" * 10_000)).encode(),
+        capture_output=True,
+        env=env,
+        timeout=60,
+        preexec_fn=limited,
+    )
+    assert result.returncode == 0 and result.stdout == b"" and b"spooled" in result.stderr
+    spooled = [p for path in paths_of_spool(db, tmp_path) for p in lines(path)]
+    assert [p["tool_use_id"] for p in spooled] == ["toolu_limit"]
+    replay = run_cli("replay", "--db", str(db), env={"XDG_STATE_HOME": str(tmp_path / "state")})
+    assert "1 recorded" in replay.stdout
+    assert query(db, "SELECT status FROM node_executions") == [{"status": "completed"}]
+
+
+def paths_of_spool(db: Path, tmp_path: Path) -> list[Path]:
+    return [*db.parent.glob(SPOOL), *(tmp_path / "state").rglob(SPOOL)]

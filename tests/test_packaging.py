@@ -26,5 +26,5 @@ def test_wheel_contains_code_sql_metadata_and_canned_queries(tmp_path):
     assert expected <= names, sorted(expected - names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "agent-runs-hook = recorder.hook:run" in text
+    assert "agent-runs-hook = recorder.hook_entry:run" in text
     assert "agent_runs = datasette_plugins.agent_runs" in text

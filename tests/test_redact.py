@@ -692,3 +692,16 @@ def test_serialized_json_stays_valid_and_redact_is_idempotent(obj):
 def test_marker_format():
     assert MARKER.format(kind="anthropic-key") == "[REDACTED:anthropic-key]"
     assert re.fullmatch(r"\[REDACTED:\{kind\}\]", MARKER)
+
+
+def test_secrets_used_as_dict_keys_are_redacted_and_no_value_is_lost():
+    payload = {"owners": {GITHUB_CLASSIC: "ci", GITHUB_OAUTH: "bot", "plain": "kept"}}
+    out = redact(payload)
+    assert out == {
+        "owners": {
+            "[REDACTED:github-token]": "ci",
+            "[REDACTED:github-token] (2)": "bot",
+            "plain": "kept",
+        }
+    }
+    assert redact(out) == out

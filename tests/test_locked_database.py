@@ -1,0 +1,120 @@
+"""A writer holds the database's exclusive lock past the hook's budget: nothing lost, nothing twice.
+
+The lock is held by a separate process that releases it only when the test says so, after it
+has seen every hook exit: the hooks returned while the lock was held (shown by order, not by
+a clock). Their events wait in the spool; after the release the next hook, or separately
+``agent-runs replay``, ingests them all, and ingesting the same events again changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import HOOK, post, pre, query, run_cli
+from test_hook_resilience import tool_use_ids
+
+BUDGET = {"AGENT_RUNS_HOOK_TIMEOUT": "0.5"}
+WAVES = 3
+PER_WAVE = 4
+HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("COMMIT")
+print("released", flush=True)
+"""
+
+
+def whole_tables(db) -> dict[str, list[dict]]:
+    return {
+        table: query(db, f"SELECT * FROM {table} ORDER BY 1")
+        for table in ("sessions", "workflow_runs", "node_executions", "subagents")
+    }
+
+
+def spooled_lines(db) -> list[str]:
+    return [
+        line
+        for path in sorted(db.parent.glob("agent-runs-spool*"))
+        for line in path.read_text().splitlines()
+    ]
+
+
+def hooks_at_once(db, payloads: list[dict]) -> list[subprocess.CompletedProcess]:
+    """Start one hook per payload together; wait (bounded) for every one to exit."""
+    env = dict(os.environ, **BUDGET)
+    processes = [
+        subprocess.Popen(
+            [HOOK, "--db", str(db)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for _ in payloads
+    ]
+    results = []
+    for process, payload in zip(processes, payloads, strict=True):
+        out, err = process.communicate(json.dumps(payload).encode(), timeout=60)
+        results.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+    return results
+
+
+@pytest.mark.parametrize("drain", ["next hook", "agent-runs replay"])
+def test_hooks_spool_under_a_held_lock_and_all_is_ingested_once(db, hook, drain):
+    hook(pre("toolu_before"))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        waves = [
+            [
+                (pre if i % 2 else post)(f"toolu_locked_{wave}_{i}", session=f"sess-{i % 2}")
+                for i in range(PER_WAVE)
+            ]
+            for wave in range(WAVES)
+        ]
+        # Later waves find the earlier waves' spool and try (and fail) to replay it too.
+        results = [r for payloads in waves for r in hooks_at_once(db, payloads)]
+        assert holder.poll() is None  # every hook has exited; the lock is still held
+        assert [(r.returncode, r.stdout) for r in results] == [(0, b"")] * len(results)
+        assert all(b"spooled" in r.stderr for r in results)
+        assert tool_use_ids(db) == ["toolu_before"]
+        spooled = spooled_lines(db)
+        sent = [p["tool_use_id"] for payloads in waves for p in payloads]
+        assert sorted(json.loads(line)["tool_use_id"] for line in spooled) == sorted(sent)
+    finally:
+        holder.communicate("release\n", timeout=60)
+    assert holder.returncode == 0
+
+    if drain == "next hook":
+        hook(pre("toolu_after"))
+        sent.append("toolu_after")
+    else:
+        result = run_cli("replay", "--db", str(db))
+        assert f"{len(spooled)} recorded" in result.stdout, result.stderr
+    assert tool_use_ids(db) == sorted(["toolu_before", *sent])  # each once (unique per row)
+    assert spooled_lines(db) == []
+    kept_times = {json.loads(line)["_agent_runs"]["received_at"] for line in spooled}
+    recorded = query(
+        db, "SELECT updated_at FROM node_executions WHERE tool_use_id LIKE 'toolu_locked%'"
+    )
+    assert {r["updated_at"] for r in recorded} <= kept_times  # written with the receipt time
+
+    # Ingesting the same events again (a second delivery) changes nothing.
+    before = whole_tables(db)
+    (db.parent / "agent-runs-spool.ndjson").write_text("".join(line + "\n" for line in spooled))
+    again = run_cli("replay", "--db", str(db))
+    assert f"{len(spooled)} recorded" in again.stdout, again.stderr
+    assert whole_tables(db) == before
+    assert query(db, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
