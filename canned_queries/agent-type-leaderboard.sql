@@ -8,7 +8,7 @@
 --                     count), p95 = nearest rank: the ceil(0.95 * n)-th smallest value
 --   avg_tokens_per_task  mean token_count over tasks that report tokens
 -- SQLite has no percentile function: ranks come from row_number() over the window.
--- Uses idx_node_exec_started (range on started_at).
+-- Reads idx_node_exec_started_totals only (range on started_at; it holds every column used).
 WITH tasks AS (
     SELECT
         coalesce(n.agent_type, '(none)') AS agent_type,

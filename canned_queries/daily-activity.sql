@@ -1,7 +1,7 @@
 -- Per UTC day over the last :days days (default 30, today included): runs, tasks by
 -- status, failures, tokens and subagent time. Days without activity show zeros, so the
 -- result charts as a continuous series. Empty :project / :agent_type mean all.
--- Uses idx_node_exec_started (range from the first day's midnight, UTC).
+-- Reads idx_node_exec_started_totals only (range from the first day's midnight, UTC).
 WITH RECURSIVE
 span(first_day) AS (
     SELECT date('now', '-' || (

@@ -1,7 +1,7 @@
 -- Per project (the working directory Claude Code ran in) over tasks that started within
 -- the last :days days (default 30, rolling, UTC): sessions and runs with subagent tasks,
 -- tasks, failures, failure rate (failures / finished tasks), tokens and subagent time,
--- busiest first. Uses idx_node_exec_started (range on started_at).
+-- busiest first. Reads idx_node_exec_started_totals only.
 SELECT
     coalesce(n.project, '(unknown)') AS project,
     count(DISTINCT n.session_id) AS sessions,

@@ -3,13 +3,12 @@
 -- how many failed or succeeded, and whether a retry fixed it (recovered = the first
 -- attempt did not succeed and a later one did). node_execution_id and run_id are the latest
 -- attempt's. Empty :project / :agent_type mean all.
--- Uses idx_node_exec_started (range on started_at).
+-- The attempts are read from idx_node_exec_started_totals alone (range on started_at;
+-- the other columns used are in the index); prompt and name only for the latest attempts.
 WITH attempts AS (
     SELECT
         n.id,
         n.prompt_hash,
-        n.prompt,
-        n.node_name,
         n.agent_type,
         n.status,
         n.outcome,
@@ -47,7 +46,7 @@ retried AS (
 )
 SELECT
     g.prompt_hash,
-    latest.node_name,
+    detail.node_name,
     latest.agent_type,
     g.attempts,
     g.failures,
@@ -62,9 +61,10 @@ SELECT
     latest.id AS node_execution_id,
     latest.run_id AS run_id,
     latest.project,
-    substr(latest.prompt, 1, 300) AS prompt
+    substr(detail.prompt, 1, 300) AS prompt
 FROM retried AS g
 JOIN attempts AS latest ON latest.prompt_hash = g.prompt_hash AND latest.newest_first = 1
 JOIN attempts AS earliest ON earliest.prompt_hash = g.prompt_hash AND earliest.oldest_first = 1
+JOIN node_executions AS detail ON detail.id = latest.id
 ORDER BY g.last_started_at DESC, g.prompt_hash
 LIMIT 200

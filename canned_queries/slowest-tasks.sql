@@ -2,7 +2,20 @@
 -- the last :days days (default 7, rolling, UTC), longest first. Cancelled and abandoned
 -- tasks are left out: their duration is when they were stopped, not how long they took.
 -- Empty :project / :agent_type mean all.
--- Uses idx_node_exec_started (range on started_at), then sorts the window by duration.
+-- The 100 are picked from idx_node_exec_started_totals alone (range on started_at; status,
+-- duration, project and agent type are in the index); only they are read from the table.
+WITH top AS (
+    SELECT n.id, n.duration_ms
+    FROM node_executions AS n
+    WHERE n.started_at >= strftime(
+            '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 7) || ' days')
+      AND n.duration_ms IS NOT NULL
+      AND +n.status IN ('completed', 'failed')  -- "+": range on started_at, not on status
+      AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
+      AND (ifnull(:agent_type, '') = '' OR n.agent_type = :agent_type)
+    ORDER BY n.duration_ms DESC, n.id DESC
+    LIMIT 100
+)
 SELECT
     n.id AS node_execution_id,
     n.duration_ms,
@@ -18,12 +31,7 @@ SELECT
     n.run_id,
     n.session_id,
     n.project
-FROM node_executions AS n
-WHERE n.started_at >= strftime(
-        '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 7) || ' days')
-  AND n.duration_ms IS NOT NULL
-  AND n.status IN ('completed', 'failed')
-  AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
-  AND (ifnull(:agent_type, '') = '' OR n.agent_type = :agent_type)
+FROM top
+JOIN node_executions AS n ON n.id = top.id
 ORDER BY n.duration_ms DESC, n.id DESC
 LIMIT 100

@@ -1,6 +1,7 @@
 -- The subagent tasks that used the most tokens among those that started within the last
 -- :days days (default 7, rolling, UTC), with each task's share of the window's tokens.
--- Empty :project / :agent_type mean all. Uses idx_node_exec_started (range on started_at).
+-- Empty :project / :agent_type mean all. The window is read from idx_node_exec_started_totals
+-- only; just the top 100 rows come from the table.
 WITH window_tasks AS (
     SELECT
         n.id,

@@ -15,6 +15,7 @@ The work lives in small modules, one concern each:
     assets         the plugin's CSS and JS      sqlfiles    the SQL, one file per query (sql/)
     auth           bearer tokens, login, and refusing anonymous requests when auth is required
     guard          SQL functions no request may call (fts3_tokenizer, file functions)
+    tuning         settings that keep table pages fast (facet suggestions off)
     templates/     the two pages (Jinja, extending Datasette's base.html)
 """
 
@@ -38,6 +39,7 @@ from . import (
     metadata,
     routes,
     schema,
+    tuning,
 )
 from .locate import PACKAGE_DIR
 
@@ -46,8 +48,8 @@ OUR_TABLES = ("node_executions", "workflow_runs", "sessions")
 
 @hookimpl
 def startup(datasette):
-    """Find the agent-runs databases once, before the first request."""
-    schema.agent_runs_databases(datasette)
+    """Find the agent-runs databases once, before the first request; settings for them."""
+    tuning.tune(datasette)
 
 
 @hookimpl

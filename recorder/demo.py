@@ -10,15 +10,12 @@ event is a hook payload fed to ``ingest.record``; nothing is inserted raw.
 from __future__ import annotations
 
 import math
-import os
 import random
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 
-from . import clock, database, ingest
+from . import bulk, clock
 from .events import META
-from .queries import sql
 
 PROJECTS = [
     "/home/dev/code/webshop",
@@ -146,6 +143,8 @@ class Generator:
         self.extras = random.Random(seed + 1)
         self.counter = 0
         self.payloads: list[tuple[float, int, dict]] = []
+        self.projects = PROJECTS
+        self.agent_types = AGENT_TYPES
 
     def next_id(self, prefix: str) -> str:
         self.counter += 1
@@ -168,7 +167,7 @@ class Generator:
 
     def session(self, start: float, open_ended: bool) -> None:
         """One Claude Code session of a few prompts; returns nothing, emits events."""
-        cwd = self.rng.choice(PROJECTS)
+        cwd = self.rng.choice(self.projects)
         sid = self.next_id("sess-")
         session = {
             "id": sid,
@@ -194,11 +193,7 @@ class Generator:
         prompt_id = self.next_id("prompt-") if at > time.time() - 12 * 86400 else None
         if not session["late_hooks"]:
             self.emit(
-                at,
-                "UserPromptSubmit",
-                session,
-                prompt=self.rng.choice(PROMPTS).format(area=area),
-                prompt_id=prompt_id,
+                at, "UserPromptSubmit", session, prompt=self.user_prompt(area), prompt_id=prompt_id
             )
         session["prompt_id"] = prompt_id
         at += self.rng.uniform(3, 20)
@@ -229,14 +224,15 @@ class Generator:
     def subagent(self, session: dict, at: float, area: str) -> float | None:
         """One Task/Agent call; return its end time (None when the user interrupted it)."""
         rng = self.rng
-        agent_type = rng.choices(list(AGENT_TYPES), weights=[v[0] for v in AGENT_TYPES.values()])[0]
-        _, median_seconds, median_tokens = AGENT_TYPES[agent_type]
-        title, instructions = rng.choice(TASKS)
+        types = self.agent_types
+        agent_type = rng.choices(list(types), weights=[v[0] for v in types.values()])[0]
+        _, median_seconds, median_tokens = types[agent_type]
+        description, instructions = self.task(area)
         tool = "Agent" if at > time.time() - 20 * 86400 else "Task"
         background = rng.random() < 0.12
         tool_input = {
-            "description": title.format(area=area),
-            "prompt": instructions.format(area=area),
+            "description": description,
+            "prompt": instructions,
             "subagent_type": agent_type,
             "model": rng.choice(["sonnet", "sonnet", "opus", "haiku"]),
         }
@@ -274,16 +270,13 @@ class Generator:
                 end,
                 "PostToolUseFailure",
                 session,
-                error=rng.choice(TOOL_ERRORS),
+                error=self.tool_error(),
                 is_interrupt=False,
                 duration_ms=int(seconds * 1000),
                 **common,
             )
             return end
-        pool = FAILURE_RESULTS if fate < 0.14 else SUCCESS_RESULTS
-        text = rng.choice(pool).format(area=area, module=rng.choice(["psycopg", "boto3", "redis"]))
-        if pool is SUCCESS_RESULTS:
-            text = self.with_learnings(text)
+        text = self.result(fate < 0.14, area)
         tokens = int(self.lognormal(median_tokens, 0.6))
         usage = {
             "input_tokens": int(tokens * 0.05),
@@ -342,6 +335,31 @@ class Generator:
         )
         return end
 
+    def user_prompt(self, area: str) -> str:
+        """What the user typed to start a turn."""
+        return self.rng.choice(PROMPTS).format(area=area)
+
+    def task(self, area: str) -> tuple[str, str]:
+        """A Task call's description and prompt."""
+        title, instructions = self.rng.choice(TASKS)
+        return title.format(area=area), instructions.format(area=area)
+
+    def result(self, failed: bool, area: str) -> str:
+        """What a subagent returned: a report of failure when ``failed``."""
+        pool = FAILURE_RESULTS if failed else SUCCESS_RESULTS
+        text = self.rng.choice(pool).format(
+            area=area, module=self.rng.choice(["psycopg", "boto3", "redis"])
+        )
+        return text if failed else self.with_learnings(text)
+
+    def tool_error(self) -> str:
+        """The error of a Task call that failed as a tool call."""
+        return self.rng.choice(TOOL_ERRORS)
+
+    def sessions_on(self, weekday: bool) -> int:
+        """How many sessions start on a day."""
+        return self.rng.randint(9, 15) if weekday else self.rng.randint(1, 5)
+
     def with_learnings(self, text: str) -> str:
         """A quarter of the successful reports end with one or two learned lines."""
         if self.extras.random() >= 0.25:
@@ -385,7 +403,7 @@ class Generator:
         for day in range(days, 0, -1):
             day_start = end - day * 86400
             weekday = time.gmtime(day_start).tm_wday < 5
-            for _ in range(self.rng.randint(9, 15) if weekday else self.rng.randint(1, 5)):
+            for _ in range(self.sessions_on(weekday)):
                 start = day_start + self.rng.uniform(7, 19) * 3600
                 if start < end - 3600:
                     self.session(start, open_ended=False)
@@ -393,7 +411,16 @@ class Generator:
         self.session(end - 1800, open_ended=True)
 
     def ordered(self) -> list[dict]:
-        return [p for _, _, p in sorted(self.payloads, key=lambda t: (t[0], t[1]))]
+        """The payloads emitted so far, in time order, and forget them."""
+        payloads = [p for _, _, p in sorted(self.payloads, key=lambda t: (t[0], t[1]))]
+        self.payloads = []
+        return payloads
+
+    def batches(self, days: int, end: float) -> Iterator[list[dict]]:
+        """Each day's sessions as one time-ordered batch of payloads (sessions are independent)."""
+        for _ in self.days(days, end):
+            yield self.ordered()
+        yield self.ordered()
 
 
 def write_demo(
@@ -401,30 +428,18 @@ def write_demo(
 ) -> str:
     """Write the demo database to ``path`` atomically; return a one-line summary."""
     generator = Generator(seed)
-    for _ in generator.days(days, time.time()):
-        if progress:
-            progress(1)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".demo-", suffix=".db", dir=directory)
-    os.close(fd)
-    try:
-        conn = database.connect(temporary)
-        try:
-            payloads = generator.ordered()
-            for start in range(0, len(payloads), 2000):
-                ingest.record(conn, (ingest.stamp(p) for p in payloads[start : start + 2000]))
-            counts = conn.execute(sql("counts")).fetchone()
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            conn.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            conn.close()
-        os.replace(temporary, path)
-    finally:
-        for leftover in (temporary, temporary + "-wal", temporary + "-shm"):
-            if os.path.exists(leftover):
-                os.remove(leftover)
+    events = 0
+
+    def batches() -> Iterator[list[dict]]:
+        nonlocal events
+        for batch in generator.batches(days, time.time()):
+            events += len(batch)
+            yield batch
+            if progress:
+                progress(1)
+
+    counts = bulk.write_database(path, batches())
     return (
-        f"{len(payloads)} events: {counts['sessions']} sessions, {counts['runs']} runs, "
+        f"{events} events: {counts['sessions']} sessions, {counts['runs']} runs, "
         f"{counts['nodes']} nodes"
     )

@@ -532,6 +532,29 @@ def m012_elf_metrics(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m013_scale_indexes(conn: sqlite3.Connection) -> None:
+    """Two indexes that keep a million-node table's pages under a second.
+
+    idx_node_exec_started_totals: keyed by started_at like idx_node_exec_started, it
+    also holds every column the dashboard and the time-window queries filter, group or
+    sum on, so a month is read from the index alone instead of from rows that carry
+    kilobytes of prompt and result.
+    idx_node_exec_agent_type_status: the node table filtered by agent type and status
+    (the dashboard's failure links), newest first, with its count and facets.
+    """
+    run_script(
+        conn,
+        """
+        CREATE INDEX IF NOT EXISTS idx_node_exec_started_totals ON node_executions(
+            started_at, status, outcome, agent_type, project, duration_ms, token_count,
+            tool_use_count, run_id, session_id, prompt_hash);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_agent_type_status
+            ON node_executions(agent_type, status, started_at);
+        """,
+    )
+
+
 LATEST = len(MIGRATIONS)
 
 

@@ -63,7 +63,7 @@ def test_metadata_applies_whatever_the_file_is_called(known):
     html = get(ds, "/whatever-name/node_executions").text
     template_tables = METADATA["databases"]["index"]["tables"]
     assert template_tables["node_executions"]["description"].split(":")[0] in html
-    assert "sorted by started_at descending" in html
+    assert "sorted by id descending" in html
     listed = {t["name"]: t["hidden"] for t in get(ds, "/whatever-name.json").json()["tables"]}
     assert listed["_agent_runs_migrations"] is True and listed["node_executions"] is False
 
