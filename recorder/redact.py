@@ -476,11 +476,25 @@ def _redact_keyed(key: str, value: str, extra: Sequence[re.Pattern[str]]) -> str
     return MARKER.format(kind=kind)
 
 
+def _keys_may_hold_secret(keys: list[str]) -> bool:
+    """One first look for all keys of a dict (a key's secret is in the joined text).
+
+    An identifier (``totalTokens``, ``api_key``) holds no separator, so no ``name=value``,
+    header or URL pattern can match in it: only a token with a known prefix can, which
+    keeps the usual keys of a payload from compiling the combined pattern.
+    """
+    names = [k for k in keys if not k.isidentifier()]
+    if names and _may_hold_secret("\n".join(names)):
+        return True
+    identifiers = "\n".join(k for k in keys if k.isidentifier())
+    return any(word in identifiers for word in _CASED_WORDS)
+
+
 def _clean_keys(mapping: dict, extra: Sequence[re.Pattern[str]]) -> dict:
     """A copy of ``mapping`` with its string keys redacted (a token used as a key is
     still a token). Keys that become equal get a numbered suffix, so no value is lost."""
-    if not extra and not _may_hold_secret("\n".join(k for k in mapping if isinstance(k, str))):
-        return dict(mapping)  # one first look for all keys: a key's secret is in the joined text
+    if not extra and not _keys_may_hold_secret([k for k in mapping if isinstance(k, str)]):
+        return dict(mapping)
     copy = {}
     for key, value in mapping.items():
         if isinstance(key, str):

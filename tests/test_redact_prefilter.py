@@ -63,3 +63,38 @@ def test_plain_reports_skip_the_combined_pattern():
     report = "All 214 tests pass (previously 2 failed). Error handling fixed in checkout."
     assert not redact._may_hold_secret(report)
     assert redact.redact_text(report) == report
+
+
+IDENTIFIER_PARTS = [
+    "total",
+    "Tokens",
+    "token",
+    "password",
+    "api_key",
+    "secret",
+    "Authorization",
+    "Bearer",
+    "ghp_" + "a1B2" * 9,
+    "AKIAIOSFODNN7EXAMPLE",
+    "sk_live_" + "a" * 20,
+    "github_pat_" + "A1_b" * 10,
+    "AIza" + "Sy0_" * 9,
+    "xoxb",
+    "_",
+    "x",
+    "9",
+]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(IDENTIFIER_PARTS), min_size=1, max_size=6))
+def test_first_look_at_keys_skips_only_identifiers_without_a_token(parts):
+    key = "".join(parts)
+    if not redact._keys_may_hold_secret([key]):
+        assert redact._builtin(key) == key
+
+
+def test_usual_payload_keys_skip_the_combined_pattern():
+    keys = ["totalTokens", "cache_read_input_tokens", "output_tokens", "tool_use_id", "agentId"]
+    assert not redact._keys_may_hold_secret(keys)
+    assert redact._keys_may_hold_secret(keys + ["DB_PASSWORD=hunter2"])
