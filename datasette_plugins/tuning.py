@@ -6,8 +6,9 @@ kind of facet (column, date, JSON array), each allowed facet_suggest_time_limit_
 that is a few hundred milliseconds on the demo database and seconds on a million
 nodes, on every table page. The dashboard shows the useful breakdowns and any column
 can still be faceted on demand (``?_facet=status``), so when an agent-runs database is
-attached the suggestions are switched off. Datasette 0.65 has no per-table option for this and metadata cannot hold
-settings, so the plugin sets it at startup (for the whole instance).
+attached the suggestions are switched off. Datasette 0.65 has no per-table option for
+this and metadata cannot hold settings, so the plugin sets it at startup (for the whole
+instance).
 """
 
 from __future__ import annotations
