@@ -82,10 +82,7 @@ def load(
 
 def drop_fts_triggers(conn: sqlite3.Connection) -> list[str]:
     """Drop the triggers that keep the full-text index in sync; return their SQL."""
-    rows = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE ?",
-        (f"%{FTS_TABLE}%",),
-    ).fetchall()
+    rows = conn.execute(sql("triggers_mentioning"), {"name": FTS_TABLE}).fetchall()
     for name, _ in rows:
         conn.execute(f"DROP TRIGGER [{name}]")
     return [statement for _, statement in rows]

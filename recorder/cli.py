@@ -50,8 +50,9 @@ def require_redaction_patterns() -> None:
     """Refuse to write events while the user's redaction pattern file is broken."""
     from .redaction import problem
 
-    if problem():
-        raise click.ClickException(problem() + "; fix or remove it, then run again")
+    broken = problem()
+    if broken:
+        raise click.ClickException(broken + "; fix or remove it, then run again")
 
 
 def db_option(default: str | None = None):

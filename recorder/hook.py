@@ -78,8 +78,9 @@ def handle(db: str, raw: bytes) -> None:
         if trimmed is None:  # another tool's call: nothing to redact, nothing to write
             return
         payload = ingest.stamp(trimmed, received_at)
-        if redaction.problem():
-            report(db, redaction.problem())
+        problem = redaction.problem()
+        if problem:
+            report(db, problem)
         event = normalise(payload, received_at)
         if event is None:
             return

@@ -155,8 +155,7 @@ def node_finished(conn: sqlite3.Connection, node: dict) -> None:
     pm = manager()
     if pm is None:
         return
-    query = "select_node" if node.get("id") is None else "select_node_by_id"  # new: no id yet
-    row = conn.execute(sql(query), node).fetchone()
+    row = conn.execute(sql("select_node_by_id"), node).fetchone()  # save_node set its id
     for impl in implementations(pm, "node_finished"):
         call(impl, "node_finished", node=dict(row))
 
