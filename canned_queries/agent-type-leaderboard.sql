@@ -19,7 +19,7 @@ WITH tasks AS (
         n.tool_use_count,
         n.started_at
     FROM node_executions AS n
-    WHERE n.started_at >= strftime(
+    WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
             '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 30) || ' days')
       AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
 ),

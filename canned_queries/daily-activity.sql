@@ -27,7 +27,7 @@ tasks AS (
         sum(n.token_count) AS tokens,
         sum(n.duration_ms) AS duration_ms
     FROM node_executions AS n
-    WHERE n.started_at >= (SELECT first_day FROM span)
+    WHERE n.duplicate_of IS NULL AND n.started_at >= (SELECT first_day FROM span)
       AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
       AND (ifnull(:agent_type, '') = '' OR n.agent_type = :agent_type)
     GROUP BY substr(n.started_at, 1, 10)

@@ -20,7 +20,7 @@ SELECT
     min(n.started_at) AS first_started_at,
     max(n.started_at) AS last_started_at
 FROM node_executions AS n
-WHERE n.started_at >= strftime(
+WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
         '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 30) || ' days')
 GROUP BY coalesce(n.project, '(unknown)')
 ORDER BY tasks DESC, project

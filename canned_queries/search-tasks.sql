@@ -35,7 +35,7 @@ SELECT
     n.project
 FROM node_executions_fts
 JOIN node_executions AS n ON n.id = node_executions_fts.rowid
-WHERE node_executions_fts MATCH (SELECT expression FROM query)
+WHERE n.duplicate_of IS NULL AND node_executions_fts MATCH (SELECT expression FROM query)
   AND node_executions_fts.rank MATCH 'bm25(10.0, 2.0, 1.0, 2.0)'
   AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
   AND (ifnull(:agent_type, '') = '' OR n.agent_type = :agent_type)

@@ -126,6 +126,9 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
         click.echo(f"{result.path}: {verb} (+{result.added} -{result.removed} hooks)")
         if result.backup:
             click.echo(f"backup: {result.backup}")
+    elf = install.elf_hook_commands(install.read_settings(result.path))
+    if elf and not uninstall:
+        click.echo(install.ELF_DUPLICATES_NOTE.format(commands=", ".join(elf)))
 
 
 @cli.command()

@@ -13,6 +13,7 @@ from .queries import sql
 def checks(db: str) -> Iterator[tuple[bool, str]]:
     """(ok, one line) for hooks, database, schema, spool and dead letters."""
     yield hooks_check()
+    yield from elf_hook_check()
     yield from database_checks(db)
     for name, label in ((paths.SPOOL, "spooled events"), (paths.DEAD_LETTERS, "dead letters")):
         files = spool.pending(db, name)
@@ -45,6 +46,19 @@ def hooks_check() -> tuple[bool, str]:
             f"hooks: not installed for {', '.join(missing)} (run `agent-runs install-hooks`)",
         )
     return True, "hooks: installed for every event"
+
+
+def elf_hook_check() -> Iterator[tuple[bool, str]]:
+    """A line naming ELF's own hook when it is registered beside ours (informational)."""
+    commands: list[str] = []
+    for scope in ("user", "project"):
+        try:
+            settings = install.read_settings(install.settings_path(scope))
+        except install.SettingsError:
+            continue  # hooks_check already names the broken file
+        commands += [c for c in install.elf_hook_commands(settings) if c not in commands]
+    if commands:
+        yield True, "elf: " + install.ELF_DUPLICATES_NOTE.format(commands=", ".join(commands))
 
 
 def database_checks(db: str) -> Iterator[tuple[bool, str]]:

@@ -404,6 +404,32 @@ def installed_commands(settings: dict) -> list[str]:
     return commands
 
 
+ELF_HOOK_MARKERS = ("post_tool_learning", "emergent-learning")
+ELF_DUPLICATES_NOTE = (
+    "ELF's post-tool hook is registered too ({commands}): for every Agent call it writes a "
+    "node of its own; agent-runs marks that node duplicate_of its own node and leaves it "
+    "out of every count, panel and query"
+)
+
+
+def elf_hook_commands(settings: dict) -> list[str]:
+    """The Emergent Learning Framework's own hook commands registered in ``settings``."""
+    hooks = _check(settings).get("hooks") or {}
+    found: list[str] = []
+    for groups in hooks.values():
+        for group in groups:
+            for entry in group.get("hooks", []):
+                command = entry.get("command")
+                if (
+                    isinstance(command, str)
+                    and not is_our_command(command)
+                    and any(marker in command for marker in ELF_HOOK_MARKERS)
+                    and command not in found
+                ):
+                    found.append(command)
+    return found
+
+
 def dumps(settings: dict) -> str:
     """Serialise settings the way we write them: indent=2, UTF-8, trailing newline."""
     return json.dumps(settings, indent=2, ensure_ascii=False) + "\n"

@@ -8,7 +8,7 @@ SELECT
     count(*) AS tasks,
     coalesce(sum(n.token_count), 0) AS tokens
 FROM node_executions AS n
-WHERE n.started_at >= :since
+WHERE n.duplicate_of IS NULL AND n.started_at >= :since
   AND (:project IS NULL OR n.project = :project)
   AND (:agent_type IS NULL OR n.agent_type = :agent_type)
 GROUP BY bucket, n.status

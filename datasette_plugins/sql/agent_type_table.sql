@@ -17,7 +17,7 @@ WITH ranked AS (
         sum(n.status IN ('completed', 'failed') AND n.duration_ms IS NOT NULL)
             OVER (PARTITION BY coalesce(n.agent_type, '')) AS cnt
     FROM node_executions AS n
-    WHERE n.started_at >= :since
+    WHERE n.duplicate_of IS NULL AND n.started_at >= :since
       AND (:project IS NULL OR n.project = :project)
       AND (:agent_type IS NULL OR n.agent_type = :agent_type)
 )

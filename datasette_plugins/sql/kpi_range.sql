@@ -5,7 +5,7 @@
 WITH filtered AS MATERIALIZED (
     SELECT n.status, n.duration_ms, n.token_count
     FROM node_executions AS n
-    WHERE n.started_at >= :since
+    WHERE n.duplicate_of IS NULL AND n.started_at >= :since
       AND (:project IS NULL OR n.project = :project)
       AND (:agent_type IS NULL OR n.agent_type = :agent_type)
 ),

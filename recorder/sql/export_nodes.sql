@@ -6,7 +6,7 @@
 --   :projects     node project in the list
 SELECT n.*
 FROM node_executions AS n
-WHERE (:since IS NULL OR coalesce(n.started_at, n.created_at) >= :since)
+WHERE n.duplicate_of IS NULL AND (:since IS NULL OR coalesce(n.started_at, n.created_at) >= :since)
   AND (:statuses IS NULL OR n.status IN (SELECT value FROM json_each(:statuses)))
   AND (:agent_types IS NULL OR n.agent_type IN (SELECT value FROM json_each(:agent_types)))
   AND (:projects IS NULL OR n.project IN (SELECT value FROM json_each(:projects)))

@@ -23,7 +23,7 @@ SELECT
     r.updated_at
 FROM workflow_runs AS r
 LEFT JOIN sessions AS s ON s.id = r.session_id
-WHERE r.id > :after
+WHERE r.duplicate_of IS NULL AND r.id > :after
   AND r.status NOT IN ('running', 'pending')
   AND NOT EXISTS (
         SELECT 1 FROM _agent_runs_otlp_exports AS e

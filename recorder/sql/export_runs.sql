@@ -6,7 +6,7 @@
 --   :projects     run project in the list
 SELECT r.*
 FROM workflow_runs AS r
-WHERE (:since IS NULL OR coalesce(r.started_at, r.created_at) >= :since)
+WHERE r.duplicate_of IS NULL AND (:since IS NULL OR coalesce(r.started_at, r.created_at) >= :since)
   AND (:statuses IS NULL OR r.status IN (SELECT value FROM json_each(:statuses)))
   AND (:agent_types IS NULL OR EXISTS (
         SELECT 1 FROM node_executions AS n
