@@ -198,7 +198,8 @@ def test_elf_run_counters_follow_its_nodes(elf_db):
 # ELF's dashboard backend: its questions, asked the way it asks them (text comparison of
 # created_at with datetime('now', ...)). Written here from what it computes.
 ELF_DASHBOARD = {
-    "runs_today": "SELECT count(*) FROM workflow_runs WHERE created_at > datetime('now', '-24 hours')",
+    "runs_today": "SELECT count(*) FROM workflow_runs "
+    "WHERE created_at > datetime('now', '-24 hours')",
     "runs_by_days": "SELECT id FROM workflow_runs WHERE created_at > datetime('now', ?) "
     "ORDER BY created_at DESC",
     "timeline": "SELECT date(created_at), count(*) FROM workflow_runs "
