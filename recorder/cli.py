@@ -130,8 +130,9 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
 
 @cli.command()
 @db_option()
-def replay(db: str | None) -> None:
-    """Ingest spooled events and retry dead letters."""
+@click.option("--strict", is_flag=True, help="Exit 1 when some event still fails.")
+def replay(db: str | None, strict: bool) -> None:
+    """Ingest spooled events and retry dead letters; what still fails stays kept."""
     from .ingest import replay as replay_kept
 
     require_redaction_patterns()
@@ -142,6 +143,10 @@ def replay(db: str | None) -> None:
     finally:
         conn.close()
     click.echo(f"{path}: {report}")
+    if report.still_failing:
+        click.echo(f"{report.still_failing} event(s) still failing: see the dead letters", err=True)
+        if strict:
+            raise SystemExit(1)
 
 
 @cli.command()

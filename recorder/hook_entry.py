@@ -44,7 +44,7 @@ def keep_unrecorded(raw: bytes, error: str) -> None:
     where = "nowhere (no writable place)"
     for path in paths.candidates(db, paths.DEAD_LETTERS):
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            paths.prepare(db, path)
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.write(fd, line.encode("utf-8", "surrogatepass"))
