@@ -19,13 +19,13 @@ MARKER = "[REDACTED:{kind}]"
 _B = r"(?:(?<![A-Za-z0-9_\\])|(?<=\\[nrt]))"  # a token starts here (also after a JSON \n)
 _E = r"(?![A-Za-z0-9_])"  # and ends here
 _V = r"[^\s\"'\\`<>]"  # an unquoted value character
-_NL = r"(?:[ \t]|\r?\n|\\r?\\n)+"  # white space, also JSON-escaped newlines
+_NL = r"(?:[ \t]|\r?\n|(?:\\+r)?\\+n)+"  # white space, also JSON-escaped newlines
 
 # (kind, hints, pattern): the secret is the group ``s`` when the pattern has one,
 # else the whole match. Hints are literals, one of which every match contains.
 RULES: list[tuple[str, tuple[str, ...], str]] = [
     # chat and collaboration
-    ("slack-token", ("xox",), _B + r"(?P<s>xox[a-z]-[A-Za-z0-9-]{10,}|xoxe\.xox[bp]-[\w-]{20,})"),
+    ("slack-token", ("xox",), _B + r"(?P<s>xox[a-z]-[\w-]{10,}|xoxe\.xox[bp]-[\w-]{20,})"),
     ("slack-token", ("xapp-",), _B + r"xapp-\d-[A-Za-z0-9-]{10,}"),
     (
         "discord-token",
@@ -107,7 +107,11 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
     ("render-key", ("rnd_",), _B + r"rnd_[A-Za-z0-9]{20,}"),
     ("supabase-key", ("sbp_", "sb_secret_"), _B + r"(?:sbp_[a-f0-9]{40}|sb_secret_[\w-]{20,})"),
     ("planetscale-token", ("pscale_",), _B + r"pscale_(?:tkn|pw|oauth)_[\w.-]{30,}"),
-    ("doppler-token", ("dp.",), _B + r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,}"),
+    (
+        "doppler-token",
+        ("dp.",),
+        _B + r"dp\.(?:pt|st|sa|ct|scim|audit)\.(?:[\w-]{1,30}\.)?[A-Za-z0-9]{40,}",
+    ),
     ("databricks-token", ("dapi",), _B + r"dapi[a-f0-9]{32}(?:-\d)?"),
     ("dynatrace-token", ("dt0c01.",), _B + r"dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}"),
     ("dropbox-token", ("sl.",), _B + r"sl\.(?:u\.)?[\w-]{100,}"),
@@ -189,7 +193,7 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         ("auth",),
         r"\\*[\"']auth\\*[\"'][ \t]*:[ \t]*\\*[\"'](?P<s>[A-Za-z0-9+/=]{8,})",
     ),
-    ("private-key", ('"d"', '\\"d\\"'), r"\\*\"d\\*\"[ \t]*:[ \t]*\\*\"(?P<s>[\w-]{40,})"),
+    ("private-key", ('"d"', '"d\\'), r"\\*\"d\\*\"[ \t]*:[ \t]*\\*\"(?P<s>[\w-]{40,})"),
 ]
 
 # Rules for what the core engine left beside its markers.
@@ -206,7 +210,7 @@ AFTER: list[tuple[str, tuple[str, ...], str]] = [
         "password",
         ("D:password]",),
         r"(?<=\[REDACTED:password\])(?P<s>(?:[ \t][\w!@#%^&*+=~.,-]+){1,8})"
-        r"(?=[ \t]*(?:$|\r|\n|\\[rn\"']|[\"']))",
+        r"(?=[ \t]*(?:$|\r|\n|\\+[rn\"']|[\"']))",
     ),
     (
         "secret",
@@ -243,7 +247,7 @@ def base64_head(prefix: str) -> str:
 _ENCODED_PREFIXES = (
     "sk-ant-", "sk-proj-", "sk-svcacct-", "ghp_", "gho_", "ghs_", "github_pat_", "glpat-",
     "xoxb-", "xoxp-", "AKIA", "ASIA", "sk_live_", "rk_live_", "hf_", "npm_", "pypi-AgE",
-    "AIza", "ya29.", "password=", "PASSWORD=", "-----BEGIN", "eyJhbGci",
+    "AIza", "ya29.", "SG.", "xoxp-", "whsec_", "password=", "PASSWORD=", "-----BEGIN", "eyJhbGci",
 )  # fmt: skip
 _ENCODED_HEADS = tuple(base64_head(p) for p in _ENCODED_PREFIXES)
 RULES.append(
@@ -260,7 +264,7 @@ _AWS_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
 _AWS_SECRET = re.compile(
     r"(?:(?<![A-Za-z0-9+/\\])|(?<=\\[nrt]))(?=\S{0,39}[a-z])(?=\S{0,39}[A-Z])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])"
 )
-_PERCENT_RUN = re.compile(r"[^\s\"'<>%\\]*(?:%[0-9A-Fa-f]{2}[^\s\"'<>%&\\]*){2,}")
+_PERCENT_RUN = re.compile(r"[^\s\"'<>%\\]*(?:%[0-9A-Fa-f]{2}[^\s\"'<>%&\\]*)+")
 _COOKIE = re.compile(r"(?i:\b(?:set-)?cookie)\\*[\"']?[ \t]*:[ \t]*(?P<s>[^\r\n\"'\\]+)")
 _COOKIE_PAIR = re.compile(r"(?P<n>[^=;\s]+)=(?P<v>[^;\s]*)")
 _COOKIE_ATTRIBUTES = frozenset(("path", "domain", "expires", "max-age", "samesite"))
@@ -295,8 +299,8 @@ def _mark(rx: re.Pattern[str], text: str, marker: str) -> str:
     pos = 0
     for m in rx.finditer(text):
         start, end = m.span("s") if grouped else m.span()
-        if start < pos or end <= start:
-            continue
+        if start < pos or end <= start or text.startswith("[REDACTED:", start):
+            continue  # overlapping, empty, or a marker already
         out.append(text[pos:start])
         out.append(marker)
         pos = end
@@ -312,7 +316,13 @@ _AFTER = _RuleSet(AFTER)
 
 def may_hold_secret(text: str) -> bool:
     """False only when no rule of this module can match ``text``."""
-    return _BEFORE.may_match(text) or "%" in text
+    return (
+        _BEFORE.may_match(text)
+        or _AFTER.may_match(text)
+        or "%" in text
+        or "ookie" in text
+        or "OOKIE" in text
+    )
 
 
 def _aws_secrets(text: str) -> str:
