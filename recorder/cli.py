@@ -151,8 +151,16 @@ def replay(db: str | None, strict: bool) -> None:
 
 @cli.command()
 @db_option()
-def doctor(db: str | None) -> None:
-    """Check hooks, database, schema and spool; exit 1 when something is wrong."""
+@click.option("--fix", is_flag=True, help="Make recorded data readable by its owner only.")
+def doctor(db: str | None, fix: bool) -> None:
+    """Check hooks, database, schema, spool and file modes; exit 1 when something is wrong."""
+    if fix:
+        from . import permissions
+
+        found = permissions.exposed(paths.database(db))
+        permissions.tighten(found)
+        for path in found:
+            click.echo(f"fixed {path}: now readable by its owner only")
     problems = 0
     for ok, line in diagnostics.checks(paths.database(db)):
         click.echo(("ok    " if ok else "FAIL  ") + line)
