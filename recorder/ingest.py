@@ -165,9 +165,8 @@ def replay_one(
             still_failing.append(line)
         else:
             error = f"{type(exc).__name__}: {exc}"
+            raw = None if record is not None else line  # a cut-off or junk line, as it was
             try:
-                if record is None:
-                    raise ValueError("a cut-off or junk line")
-                spool.dead_letter(db, error, payload)
-            except (ValueError, RecursionError):  # kept as the line it was
+                spool.dead_letter(db, error, payload, raw)
+            except (ValueError, RecursionError):  # nested too deep to write as JSON
                 spool.dead_letter(db, error, raw=line)
