@@ -168,3 +168,23 @@ def test_a_fallback_folder_not_ours_is_refused_for_writing(tmp_path):
     assert oct(mine.stat().st_mode & 0o777) == "0o700"
     assert oct((mine / SPOOL).stat().st_mode & 0o777) == "0o600"
     assert b"not ours" in result.stderr
+
+
+GITLAB = "glpat-" + "Xq7Lm2Nv9Rt4Kw8Zb3Ps"
+
+
+def test_the_dead_letter_of_an_unimportable_recorder_is_redacted(db, hook, tmp_path):
+    """Even with the core redaction module broken too, the dead letter keeps no secret."""
+    for broken in (["recorder.events"], ["recorder.events", "recorder.redact"]):
+        inject = tmp_path / "-".join(broken)
+        inject.mkdir()
+        lines_ = [f"sys.modules[{name!r}] = None" for name in broken]
+        (inject / "sitecustomize.py").write_text("import sys\n" + "\n".join(lines_) + "\n")
+        payload = post("toolu_secret", text=f"deploy with {GITLAB} now")
+        result = hook(payload, env={"PYTHONPATH": str(inject)})
+        assert b"hook failed before recording" in result.stderr
+    letters = lines(db.parent / DEAD)
+    assert len(letters) == 2
+    for letter in letters:
+        assert GITLAB[6:18] not in letter["raw"] and "[REDACTED:gitlab-token]" in letter["raw"]
+    assert json.loads(letters[0]["raw"])["tool_use_id"] == "toolu_secret"
