@@ -177,15 +177,16 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
     (
         "password",
         ("mysql", "mariadb"),
-        r"\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\r\n|;&]{0,200}?[ \t]-p(?P<s>[^\s\"'\\-]"
+        _B
+        + r"(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\r\n|;&]{0,200}?[ \t]-p(?P<s>[^\s\"'\\-]"
         + _V
         + "*)",
     ),
-    ("password", ("sshpass",), r"\bsshpass[ \t]+-p[ \t]*(?P<s>" + _V + "+)"),
+    ("password", ("sshpass",), _B + r"sshpass[ \t]+-p[ \t]*(?P<s>" + _V + "+)"),
     (
         "password",
         ("password",),
-        r"\blogin" + _NL + r"\S+" + _NL + r"password" + _NL + r"(?P<s>" + _V + "+)",
+        _B + r"login" + _NL + r"\S+" + _NL + r"password" + _NL + r"(?P<s>" + _V + "+)",
     ),
     ("private-key", ("-key-data",), r"client-key-data:[ \t]*[\"']?(?P<s>[A-Za-z0-9+/=]{16,})"),
     (
@@ -265,7 +266,7 @@ _AWS_SECRET = re.compile(
     r"(?:(?<![A-Za-z0-9+/\\])|(?<=\\[nrt]))(?=\S{0,39}[a-z])(?=\S{0,39}[A-Z])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])"
 )
 _PERCENT_RUN = re.compile(r"[^\s\"'<>%\\]*(?:%[0-9A-Fa-f]{2}[^\s\"'<>%&\\]*)+")
-_COOKIE = re.compile(r"(?i:\b(?:set-)?cookie)\\*[\"']?[ \t]*:[ \t]*(?P<s>[^\r\n\"'\\]+)")
+_COOKIE = re.compile(_B + r"(?i:(?:set-)?cookie)\\*[\"']?[ \t]*:[ \t]*(?P<s>[^\r\n\"'\\]+)")
 _COOKIE_PAIR = re.compile(r"(?P<n>[^=;\s]+)=(?P<v>[^;\s]*)")
 _COOKIE_ATTRIBUTES = frozenset(("path", "domain", "expires", "max-age", "samesite"))
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")

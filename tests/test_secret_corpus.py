@@ -114,6 +114,8 @@ _FILLER = st.text(
     alphabet=string.ascii_letters + string.digits + " \n\t.,:;=/-_\"'(){}[]", max_size=40
 )
 _SEPARATOR = st.sampled_from([" ", "\n", "\t", '"', "'", "=", ": ", "(", ",", "\\n", "`"])
+# after a value: what ends it (an opening parenthesis would make it look like a call)
+_END = st.sampled_from([" ", "\n", "\t", '"', "'", ",", ";", ")", "\\n", "`"])
 
 
 _CLASSES = ("0123456789", "abcdef", "ghijklmnopqrstuvwxyz", "ABCDEF", "GHIJKLMNOPQRSTUVWXYZ")
@@ -124,13 +126,18 @@ def secret_in_context(draw) -> tuple[str, str]:
     """A corpus shape with a fresh random body (each character from its own class, so
     hex stays hex), inside random surrounding text."""
     _, text, secret = draw(st.sampled_from(SHAPES))
-    keep = min(24, len(secret) // 2)  # the vendor prefix stays; the rest is drawn afresh
-    fresh = secret[:keep] + "".join(
-        next((draw(st.sampled_from(c)) for c in _CLASSES if ch in c), ch) for ch in secret[keep:]
+    keep = min(24, len(secret) // 2)  # the vendor prefix and suffix (-us14) stay
+    middle = secret[keep:-4]
+    fresh = (
+        secret[:keep]
+        + "".join(
+            next((draw(st.sampled_from(c)) for c in _CLASSES if ch in c), ch) for ch in middle
+        )
+        + secret[-4:]
     )
     left, right = draw(_FILLER), draw(_FILLER)
     middle = text.replace(secret, fresh)
-    return left + draw(_SEPARATOR) + middle + draw(_SEPARATOR) + right, fresh
+    return left + draw(_SEPARATOR) + middle + draw(_END) + right, fresh
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
