@@ -15,6 +15,8 @@ The work lives in small modules, one concern each:
     assets         the plugin's CSS and JS      sqlfiles    the SQL, one file per query (sql/)
     auth           bearer tokens, login, and refusing anonymous requests when auth is required
     guard          SQL functions no request may call (fts3_tokenizer, file functions)
+    limits         bounds on what one SQL call may build (length, heap, printf widths)
+    gate           the Host check (DNS rebinding) and failing closed without permission hooks
     tuning         settings that keep table pages fast (facet suggestions off)
     templates/     the two pages (Jinja, extending Datasette's base.html)
 """
@@ -33,7 +35,9 @@ from . import (
     canned,
     cells,
     formatting,
+    gate,
     guard,
+    limits,
     links,
     locate,
     metadata,
@@ -123,9 +127,17 @@ def database_actions(datasette, actor, database, request):
 
 
 @hookimpl
+def asgi_wrapper(datasette):
+    """The Host check and the fail-closed permission check (see gate.py)."""
+    return lambda app: gate.wrap(datasette, app)
+
+
+@hookimpl
 def prepare_connection(conn):
-    """Every Datasette connection refuses the functions in guard.DENIED_FUNCTIONS."""
+    """Every Datasette connection refuses the functions in guard.DENIED_FUNCTIONS and
+    keeps within the bounds of limits.py."""
     guard.protect(conn)
+    limits.protect(conn)
 
 
 @hookimpl

@@ -42,7 +42,7 @@ def write_database(
     ``path`` is replaced only when the whole build succeeded.
     """
     directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=".bulk-", suffix=".db", dir=directory)
     os.close(fd)
     try:

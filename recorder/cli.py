@@ -133,8 +133,9 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
 
 @cli.command()
 @db_option()
-def replay(db: str | None) -> None:
-    """Ingest spooled events and retry dead letters."""
+@click.option("--strict", is_flag=True, help="Exit 1 when some event still fails.")
+def replay(db: str | None, strict: bool) -> None:
+    """Ingest spooled events and retry dead letters; what still fails stays kept."""
     from .ingest import replay as replay_kept
 
     require_redaction_patterns()
@@ -145,12 +146,24 @@ def replay(db: str | None) -> None:
     finally:
         conn.close()
     click.echo(f"{path}: {report}")
+    if report.still_failing:
+        click.echo(f"{report.still_failing} event(s) still failing: see the dead letters", err=True)
+        if strict:
+            raise SystemExit(1)
 
 
 @cli.command()
 @db_option()
-def doctor(db: str | None) -> None:
-    """Check hooks, database, schema and spool; exit 1 when something is wrong."""
+@click.option("--fix", is_flag=True, help="Make recorded data readable by its owner only.")
+def doctor(db: str | None, fix: bool) -> None:
+    """Check hooks, database, schema, spool and file modes; exit 1 when something is wrong."""
+    if fix:
+        from . import permissions
+
+        found = permissions.exposed(paths.database(db))
+        permissions.tighten(found)
+        for path in found:
+            click.echo(f"fixed {path}: now readable by its owner only")
     problems = 0
     for ok, line in diagnostics.checks(paths.database(db)):
         click.echo(("ok    " if ok else "FAIL  ") + line)
@@ -214,14 +227,17 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
     if not os.path.exists(path):
         raise click.ClickException(f"{path} does not exist (run `agent-runs init` or `demo`)")
     env = dict(os.environ)
+    env["AGENT_RUNS_ALLOWED_HOSTS"] = allowed_hosts(host, auth)
     if auth:
         env[secret.ENV_SECRET] = secret.instance_secret()
         env["AGENT_RUNS_AUTH"] = "required"
         token = secret.make_token(secret.DEFAULT_ACTOR)
+        code = secret.make_login_link_code(secret.DEFAULT_ACTOR)
         shown = "localhost" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
         click.echo(
             f"authentication required: sign in at http://{shown}:{port}/-/agent-runs/login"
-            f"?token={token}\nor send 'Authorization: Bearer {token}'",
+            f"?code={code} (one use, within 10 minutes)\n"
+            f"or send 'Authorization: Bearer {token}' (valid 30 days)",
             err=True,
         )
     sys.stderr.flush()
@@ -231,6 +247,14 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
         [sys.executable, "-m", "datasette", "serve", path, "-h", host, "-p", str(port)],
         env,
     )
+
+
+def allowed_hosts(host: str, auth: bool) -> str:
+    """The Host names the server answers to: loopback names and the bound name; any name
+    when it binds every interface with --auth (see datasette_plugins/gate.py)."""
+    if auth and host in ("0.0.0.0", "::"):
+        return "*"
+    return ",".join(("localhost", "127.0.0.1", "::1", host.strip("[]")))
 
 
 def is_loopback(host: str) -> bool:
@@ -376,13 +400,33 @@ def prune(db: str | None, older_than: str, keep_failures: bool, dry_run: bool) -
 @click.option(
     "--actor", default=secret.DEFAULT_ACTOR, show_default=True, help="Who the token signs in as."
 )
-def token(actor: str) -> None:
+@click.option(
+    "--expires", default="30d", show_default=True, help="How long the token is valid (12h, 30d)."
+)
+@click.option("--revoke-all", is_flag=True, help="Revoke every token and sign-in issued until now.")
+def token(actor: str, expires: str, revoke_all: bool) -> None:
     """Print a token for `agent-runs serve --auth` (send it as 'Authorization: Bearer …').
 
     It is signed with $DATASETTE_SECRET, else the secret kept in
-    ~/.config/agent-runs/datasette-secret; deleting that file revokes every token.
+    ~/.config/agent-runs/datasette-secret, and expires after --expires. --revoke-all
+    makes every token and browser sign-in issued before now invalid, on running servers too.
     """
-    click.echo(secret.make_token(actor))
+    if revoke_all:
+        from datasette_plugins import auth
+
+        auth.revoke_all()
+        click.echo("every token and sign-in issued until now is revoked")
+        return
+    click.echo(secret.make_token(actor, duration_seconds(expires)))
+
+
+def duration_seconds(text: str) -> int:
+    """Seconds of a duration like 90m, 12h, 30d; a click error otherwise."""
+    units = {"m": 60, "h": 3600, "d": 86400}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.isdigit() or int(number) <= 0:
+        raise click.BadParameter(f"{text!r}: give a duration like 90m, 12h or 30d")
+    return int(number) * units[unit]
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 
-from . import install, migrations, paths, redaction, spool
+from . import install, migrations, paths, permissions, redaction, spool
 from .queries import sql
 
 
@@ -22,6 +22,7 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
         advice = " (run `agent-runs replay`)" if count else ""
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
     yield redaction.status()
+    yield permissions.check(db)
 
 
 def hooks_check() -> tuple[bool, str]:

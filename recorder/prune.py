@@ -10,7 +10,9 @@ runs or nodes is left. ``keep_failures`` keeps every run with a failed node, and
 it its nodes and session. The full-text index follows through its triggers.
 
 Deletion runs in batches of runs, one transaction each (a hook waiting on the lock
-waits for one batch only); then the full-text index is merged (FTS5 keeps deleted
+waits for one batch only), and each batch checks again, inside its transaction, that its
+runs are still old (and, with ``keep_failures``, still without a failure): a run heard
+from after it was chosen is kept; then the full-text index is merged (FTS5 keeps deleted
 entries until then), and ``VACUUM`` and a WAL checkpoint give the space back to the
 file system. A dry run opens the file read-only and counts the same rows.
 
@@ -178,6 +180,8 @@ class Pruning:
             for statement in split_statements(sql("prune_clear_batch")):
                 conn.execute(statement)
             conn.executemany(sql("prune_batch_runs"), [(i,) for i in run_ids])
+            for statement in split_statements(sql("prune_recheck_batch")):
+                conn.execute(statement, self.params)
             conn.execute(sql("prune_batch_nodes"))
             if sessions:
                 conn.execute(sql("prune_find_sessions"), self.params)

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
 from . import clock
-from .events import META, SUBAGENT_TOOLS
+from .events import MAX_COUNT, MAX_DURATION_MS, META, SUBAGENT_TOOLS, integer
 from .ingest import stamp
 
 # Item kinds (what a payload does to its node; see backfill.keep for the rules).
@@ -67,6 +67,7 @@ _TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _RELATIVE = re.compile(r"\s*(\d+)\s*([mhdw])\s*", re.I)
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _TAG = re.compile(r"<(task-id|tool-use-id|status|summary)>(.*?)</\1>", re.S)
+_LIMITS = {"duration_ms": MAX_DURATION_MS}  # a count above its limit is junk: left out
 _USAGE = re.compile(r"<(total_tokens|tool_uses|duration_ms)>\s*(\d+)\s*</\1>")
 
 # Raw-line tests (bytes).
@@ -265,7 +266,11 @@ def notifications(text: str) -> list[dict]:
             "status": (fields.get("status") or "").lower() or None,
             "summary": fields.get("summary") or None,
             "result": chunk[start + len("<result>") : stop].strip() if 0 <= start < stop else None,
-            "usage": {name: int(value) for name, value in _USAGE.findall(tail)},
+            "usage": {
+                name: count
+                for name, value in _USAGE.findall(tail)
+                if (count := integer(value, _LIMITS.get(name, MAX_COUNT))) is not None
+            },
         }
         if note["task_id"] or note["tool_use_id"]:
             found.append(note)
