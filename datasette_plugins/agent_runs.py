@@ -10,7 +10,7 @@ The work lives in small modules, one concern each:
     canned         canned queries: canned_queries/<name>.sql + their metadata
     routes         /-/agent-runs (dashboard), /-/agent-runs/runs/<id>, status, static files
     dashboard      the dashboard's panels       runs        a run and its timeline
-    cells          render_cell                  markdown_lite  safe Markdown for results
+    cells          render_cell                  markdown    safe Markdown (markdown-it-py + nh3)
     formatting     durations, token counts      links       URLs of our pages
     assets         the plugin's CSS and JS      sqlfiles    the SQL, one file per query (sql/)
     auth           bearer tokens, login, and refusing anonymous requests when auth is required

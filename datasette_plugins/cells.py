@@ -14,7 +14,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from . import formatting, links, markdown_lite, schema
+from . import formatting, links, markdown, schema
 
 TABLES = frozenset({"node_executions", "workflow_runs", "sessions", "subagents"})
 STATUSES = frozenset({"running", "completed", "failed", "cancelled", "abandoned", "pending"})
@@ -69,7 +69,7 @@ def text_cell(text: str) -> Markup | None:
 
 
 def markdown_cell(text: str) -> Markup:
-    body = Markup('<div class="ar-md">{}</div>').format(markdown_lite.render(text))
+    body = Markup('<div class="ar-md">{}</div>').format(markdown.render(text))
     return foldable(body, text, "md") if is_long(text) else body
 
 
