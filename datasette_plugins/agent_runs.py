@@ -16,12 +16,14 @@ The work lives in small modules, one concern each:
     auth           bearer tokens, login, and refusing anonymous requests when auth is required
     guard          SQL functions no request may call (fts3_tokenizer, file functions)
     tuning         settings that keep table pages fast (facet suggestions off)
-    templates/     the two pages (Jinja, extending Datasette's base.html)
+    pages          the database page's order (tasks, runs, sessions, learnings first)
+    templates/     our two pages; pages/ extends Datasette's query and database pages
 """
 
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -37,6 +39,7 @@ from . import (
     links,
     locate,
     metadata,
+    pages,
     routes,
     schema,
     tuning,
@@ -74,11 +77,16 @@ def register_routes(datasette):
 
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
-    """Our page templates (after any the user overrides) and number formatting filters."""
-    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(PACKAGE_DIR / "templates"))])
+    """Our pages, query/database page overrides (after the user's own) and filters."""
+    overrides = [FileSystemLoader(datasette.template_dir)] if datasette.template_dir else []
+    overrides.append(FileSystemLoader(str(PACKAGE_DIR / "templates" / "pages")))
+    env.loader = ChoiceLoader(
+        [*overrides, env.loader, FileSystemLoader(str(PACKAGE_DIR / "templates"))]
+    )
     env.filters["ar_duration"] = formatting.duration
     env.filters["ar_thousands"] = formatting.thousands
     env.filters["ar_compact"] = formatting.compact
+    env.globals["ar_reading_order"] = partial(pages.reading_order, datasette)
 
 
 @hookimpl

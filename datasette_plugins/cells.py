@@ -16,17 +16,27 @@ from markupsafe import Markup, escape
 
 from . import formatting, links, markdown, schema
 
-TABLES = frozenset({"node_executions", "workflow_runs", "sessions", "subagents"})
+TABLES = frozenset({"node_executions", "tasks", "workflow_runs", "sessions", "subagents"})
+NODE_TABLES = ("node_executions", "tasks", None)  # None: a query page
 STATUSES = frozenset({"running", "completed", "failed", "cancelled", "abandoned", "pending"})
 OUTCOMES = frozenset({"success", "failure", "unknown"})
 MARKDOWN_COLUMNS = frozenset({"result_text", "last_assistant_message"})
 TEXT_COLUMNS = frozenset(
-    {"prompt", "current_prompt", "error_message", "outcome_reason", "reason", "node_name"}
+    {
+        "prompt",
+        "current_prompt",
+        "error_message",
+        "outcome_reason",
+        "reason",
+        "node_name",
+        "description",
+    }
 )
 JSON_COLUMNS = frozenset({"files_modified", "findings_json"})
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
-LONG_CHARS = 360
-LONG_LINES = 6
+# Longer text folds to its first line on table and query pages (row pages unfold it).
+LONG_CHARS = 160
+LONG_LINES = 2
 
 
 def badge(value: str) -> Markup:
@@ -106,7 +116,11 @@ def _row_value(row, key):
 
 def id_links(datasette, database: str, column: str, table: str | None, value, label, row):
     """Links between nodes, runs and sessions, or None when the cell is not an id."""
-    if column == "run_id" and table in ("node_executions", None):
+    if column == "id" and table == "tasks":
+        return Markup('<a href="{}">{}</a>').format(
+            links.row(datasette, database, "node_executions", value), value
+        )
+    if column == "run_id" and table in NODE_TABLES:
         timeline = links.run(datasette, database, value)
         row_link = Markup('<a href="{}">{}</a>').format(
             links.row(datasette, database, "workflow_runs", value),
@@ -117,7 +131,7 @@ def id_links(datasette, database: str, column: str, table: str | None, value, la
         return Markup('<a href="{}">{}</a>').format(
             links.row(datasette, database, "node_executions", value), value
         )
-    if column == "session_id" and table in ("node_executions", "subagents", None):
+    if column == "session_id" and table in (*NODE_TABLES, "subagents"):
         return Markup('<a href="{}">{}</a>').format(
             links.row(datasette, database, "sessions", value), label or value
         )

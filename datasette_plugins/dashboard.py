@@ -238,14 +238,14 @@ def add_row_links(datasette, database: str, filters: Filters, data: dict) -> Non
 
 
 def panel_links(datasette, database: str, filters: Filters, now: datetime) -> dict:
-    """Where each panel leads: the node table filtered the same way."""
+    """Where each panel leads: the ``tasks`` view filtered the same way."""
     common = {"project": filters.project, "agent_type": filters.agent_type}
     since = filters.since(now)
     since = None if since == BEGINNING else since
 
     def nodes(**extra) -> str:
         return links.table(
-            datasette, database, "node_executions", _sort_desc="started_at", **common, **extra
+            datasette, database, "tasks", _sort_desc="started_at", **common, **extra
         )
 
     def runs(start) -> str:
