@@ -244,9 +244,7 @@ def panel_links(datasette, database: str, filters: Filters, now: datetime) -> di
     since = None if since == BEGINNING else since
 
     def nodes(**extra) -> str:
-        return links.table(
-            datasette, database, "tasks", _sort_desc="started_at", **common, **extra
-        )
+        return links.table(datasette, database, "tasks", _sort_desc="started_at", **common, **extra)
 
     def runs(start) -> str:
         return links.table(

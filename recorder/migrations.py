@@ -587,6 +587,7 @@ def m020_tasks_view(conn: sqlite3.Connection) -> None:
         """,
     )
 
+
 LATEST = len(MIGRATIONS)
 
 
