@@ -6,19 +6,27 @@ import os
 import sqlite3
 from collections.abc import Iterator
 
-from . import install, migrations, paths, redaction, spool
+from . import hook_command, install, migrations, paths, redaction, spool
 from .queries import sql
 
 
 def checks(db: str) -> Iterator[tuple[bool, str]]:
-    """(ok, one line) for hooks, database, schema, spool and dead letters."""
+    """(ok, one line) for hooks, the hook commands, database, schema, spool, dead letters."""
     yield hooks_check()
+    yield from hook_command.checks(registered_commands())
     yield from database_checks(db)
-    for name, label in ((paths.SPOOL, "spooled events"), (paths.DEAD_LETTERS, "dead letters")):
+    for name, label, advice in (
+        (paths.SPOOL, "spooled events", " (run `agent-runs replay`)"),
+        (
+            paths.DEAD_LETTERS,
+            "dead letters",
+            " (run `agent-runs replay`; `replay --discard-dead-letters` sets them aside)",
+        ),
+    ):
         files = spool.pending(db, name)
         count = sum(count_lines(f) for f in files)
         where = ", ".join(files) if files else "none"
-        advice = " (run `agent-runs replay`)" if count else ""
+        advice = advice if count else ""
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
     yield redaction.status()
 
@@ -45,6 +53,18 @@ def hooks_check() -> tuple[bool, str]:
             f"hooks: not installed for {', '.join(missing)} (run `agent-runs install-hooks`)",
         )
     return True, "hooks: installed for every event"
+
+
+def registered_commands() -> list[str]:
+    """The agent-runs hook commands in user and project settings (readable ones)."""
+    commands: list[str] = []
+    for scope in ("user", "project"):
+        try:
+            found = install.installed_commands(install.read_settings(install.settings_path(scope)))
+        except install.SettingsError:
+            continue
+        commands.extend(c for c in found if c not in commands)
+    return commands
 
 
 def database_checks(db: str) -> Iterator[tuple[bool, str]]:
