@@ -42,7 +42,7 @@ def param_help_items(param_help) -> list[tuple[str, str]]:
 def chart_link(fragment: str) -> Markup:
     """A link that opens the query's datasette-vega chart, configured by ``fragment``."""
     return Markup(
-        '<p class="ar-chart"><a class="ar-chart-link" href="#{}">Show as a chart</a>'
+        '<p class="ar-chart-note"><a class="ar-chart-link" href="#{}">Show as a chart</a>'
         ' <span class="ar-muted">(datasette-vega, already set up; change it below the link)'
         "</span></p>"
     ).format(fragment)

@@ -71,10 +71,11 @@ def is_long(text: str) -> bool:
     return len(text) > LONG_CHARS or text.count("\n") >= LONG_LINES
 
 
-def text_cell(text: str) -> Markup | None:
-    """Long recorded text: escaped, line breaks kept, folded (short text is Datasette's)."""
+def text_cell(text: str) -> Markup:
+    """Recorded text, escaped: long text folded; shorter text clamped to two lines on table
+    and query pages (the stylesheet shows it whole on row pages and on hover)."""
     if not is_long(text):
-        return None
+        return Markup('<span class="ar-clamp" title="{0}">{0}</span>').format(text)
     return foldable(Markup('<div class="ar-text">{}</div>').format(text), text, "text")
 
 
@@ -146,12 +147,18 @@ def id_links(datasette, database: str, column: str, table: str | None, value, la
         ).format(value, runs, nodes)
     if column == "workflow_name" and table == "workflow_runs":
         run_id = _row_value(row, "id")
-        body = text_cell(str(value)) or escape(value)
+        body = text_cell(str(value))
         if run_id is None:
             return body
         timeline = links.run(datasette, database, run_id)
         return Markup('{} <a class="ar-link" href="{}">timeline</a>').format(body, timeline)
     return None
+
+
+def project_cell(path: str) -> Markup:
+    """A project directory by its last part, the whole path on hover (and in the data)."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return Markup('<span class="ar-project" title="{}">…/{}</span>').format(path, name)
 
 
 def _short(label, limit: int = 60) -> str:
@@ -188,6 +195,8 @@ def render(row, value, column: str, table: str | None, database: str, datasette)
             return json_cell(value)
         if column in TEXT_COLUMNS:
             return text_cell(value)
+        if column == "project" and table in ("tasks", None) and "/" in value.rstrip("/"):
+            return project_cell(value)
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if column == "duration_ms" or column.endswith("_ms"):

@@ -85,7 +85,8 @@ def test_render_cell_values(ds):
     assert pretty.startswith('<pre class="ar-json">{\n  &#34;a&#34;: 1,')
     assert "&lt;x&gt;" in pretty and "<x>" not in pretty
     assert render(ds, "result_json", "{}") is None
-    assert render(ds, "node_name", "short") is None  # short text stays Datasette's
+    # short text is escaped and clamped to two lines (whole on hover and on row pages)
+    assert render(ds, "node_name", "a<b") == '<span class="ar-clamp" title="a&lt;b">a&lt;b</span>'
 
 
 def test_render_cell_escapes_script_everywhere(ds):
