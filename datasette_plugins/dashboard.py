@@ -150,7 +150,10 @@ async def activity(db, filters: Filters, now: datetime) -> dict:
         bucket = "hour"
     else:
         bucket = "week" if span_days > WEEKLY_AFTER_DAYS else "day"
-    found = await rows(db, "activity", {**filters.params(now), "bucket": bucket})
+    params = {**filters.params(now), "bucket": bucket}
+    found, token_rows = await asyncio.gather(
+        rows(db, "activity", params), rows(db, "activity_tokens", params)
+    )
     labels = bucket_labels(start, formatting.iso(now), bucket)
     index = {label: i for i, label in enumerate(labels)}
     series = {status: [0] * len(labels) for status in STATUS_ORDER}
@@ -162,8 +165,11 @@ async def activity(db, filters: Filters, now: datetime) -> dict:
             continue
         series.setdefault(row["status"], [0] * len(labels))[i] += row["tasks"]
         tokens[i] += row["tokens"] or 0
-        for kind in TOKEN_KINDS:
-            by_kind[kind][i] += row[kind] or 0
+    for row in token_rows:
+        i = index.get(row["bucket"])
+        if i is not None:
+            for kind in TOKEN_KINDS:
+                by_kind[kind][i] += row[kind] or 0
     return {
         "bucket": bucket,
         "labels": labels,

@@ -562,6 +562,8 @@ def m020_tasks_view(conn: sqlite3.Connection) -> None:
     Keeps the node's own column names (so the pages render statuses, durations and
     links as on node_executions) except ``node_name``, shown as ``description``.
     ``cost_usd`` is added here when the usage work has not added it yet.
+    idx_node_exec_started_tokens: the dashboard's tokens-by-kind chart read from the index
+    alone (the kinds are not in idx_node_exec_started_totals).
     """
     add_columns(conn, "node_executions", {"cost_usd": "REAL"})
     run_script(
@@ -584,6 +586,9 @@ def m020_tasks_view(conn: sqlite3.Connection) -> None:
             n.run_id,
             n.session_id
         FROM node_executions AS n;
+        CREATE INDEX IF NOT EXISTS idx_node_exec_started_tokens ON node_executions(
+            started_at, project, agent_type, token_count, input_tokens, output_tokens,
+            cache_read_tokens, cache_creation_tokens);
         """,
     )
 

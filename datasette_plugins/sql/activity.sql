@@ -1,7 +1,6 @@
--- Tasks and tokens (by kind) per time bucket and status over the selected range.
+-- Tasks and tokens per time bucket and status over the selected range.
 -- :bucket is 'hour' (UTC, "YYYY-MM-DDTHH:00"), 'day' (UTC date) or 'week' (the UTC Monday
--- starting the week). other_tokens: what token_count holds beyond the four kinds (a
--- task whose source gave only a total).
+-- starting the week).
 SELECT
     CASE :bucket
         WHEN 'week' THEN date(n.started_at, '-6 days', 'weekday 1')
@@ -9,15 +8,7 @@ SELECT
         ELSE substr(n.started_at, 1, 10) END AS bucket,
     n.status,
     count(*) AS tasks,
-    coalesce(sum(n.token_count), 0) AS tokens,
-    coalesce(sum(n.input_tokens), 0) AS input_tokens,
-    coalesce(sum(n.output_tokens), 0) AS output_tokens,
-    coalesce(sum(n.cache_read_tokens), 0) AS cache_read_tokens,
-    coalesce(sum(n.cache_creation_tokens), 0) AS cache_creation_tokens,
-    coalesce(sum(max(coalesce(n.token_count, 0)
-        - coalesce(n.input_tokens, 0) - coalesce(n.output_tokens, 0)
-        - coalesce(n.cache_read_tokens, 0) - coalesce(n.cache_creation_tokens, 0), 0)), 0)
-        AS other_tokens
+    coalesce(sum(n.token_count), 0) AS tokens
 FROM node_executions AS n
 WHERE n.started_at >= :since
   AND (:project IS NULL OR n.project = :project)
