@@ -33,6 +33,9 @@ TEXT_COLUMNS = frozenset(
     }
 )
 JSON_COLUMNS = frozenset({"files_modified", "findings_json"})
+PATH_COLUMNS = frozenset(
+    {"project", "transcript_path", "agent_transcript_path", "output_file", "file_path"}
+)
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
 # Longer text folds to its first line on table and query pages (row pages unfold it).
 LONG_CHARS = 160
@@ -80,8 +83,11 @@ def text_cell(text: str) -> Markup:
 
 
 def markdown_cell(text: str) -> Markup:
-    body = Markup('<div class="ar-md">{}</div>').format(markdown.render(text))
-    return foldable(body, text, "md") if is_long(text) else body
+    """A result as Markdown: folded when long, else clamped to two lines (as text_cell)."""
+    if is_long(text):
+        body = Markup('<div class="ar-md">{}</div>').format(markdown.render(text))
+        return foldable(body, text, "md")
+    return Markup('<div class="ar-md ar-clamp">{}</div>').format(markdown.render(text))
 
 
 def snippet_cell(text: str) -> Markup:
@@ -91,6 +97,7 @@ def snippet_cell(text: str) -> Markup:
 
 
 def json_cell(value: str) -> Markup | None:
+    """A JSON object or array: one line on table pages, pretty-printed when unfolded."""
     try:
         parsed = json.loads(value)
     except (TypeError, ValueError):
@@ -99,12 +106,14 @@ def json_cell(value: str) -> Markup | None:
         return None
     pretty = json.dumps(parsed, indent=2, ensure_ascii=False)
     body = Markup('<pre class="ar-json">{}</pre>').format(pretty)
-    if pretty.count("\n") < 12:
-        return body
-    summary = f"{len(parsed)} keys" if isinstance(parsed, dict) else f"{len(parsed)} items"
+    size = f"{len(parsed)} keys" if isinstance(parsed, dict) else f"{len(parsed)} items"
+    line = json.dumps(parsed, ensure_ascii=False)
+    if len(line) > 110:
+        line = line[:110] + "…"
     return Markup(
-        '<details class="ar-long ar-json-details"><summary>JSON · {}</summary>{}</details>'
-    ).format(summary, body)
+        '<details class="ar-long ar-json-details"><summary><code>{}</code>'
+        ' <span class="ar-muted">({})</span></summary>{}</details>'
+    ).format(line, size, body)
 
 
 def _row_value(row, key):
@@ -155,10 +164,14 @@ def id_links(datasette, database: str, column: str, table: str | None, value, la
     return None
 
 
-def project_cell(path: str) -> Markup:
-    """A project directory by its last part, the whole path on hover (and in the data)."""
+def path_cell(path: str) -> Markup:
+    """A file or directory by its last part on table and query pages (the whole path on
+    hover); row pages show the whole path (the stylesheet picks which)."""
     name = path.rstrip("/").rsplit("/", 1)[-1]
-    return Markup('<span class="ar-project" title="{}">…/{}</span>').format(path, name)
+    return Markup(
+        '<span class="ar-path" title="{0}"><span class="ar-path-short">…/{1}</span>'
+        '<span class="ar-path-full">{0}</span></span>'
+    ).format(path, name)
 
 
 def _short(label, limit: int = 60) -> str:
@@ -195,8 +208,8 @@ def render(row, value, column: str, table: str | None, database: str, datasette)
             return json_cell(value)
         if column in TEXT_COLUMNS:
             return text_cell(value)
-        if column == "project" and table in ("tasks", None) and "/" in value.rstrip("/"):
-            return project_cell(value)
+        if column in PATH_COLUMNS and "/" in value.rstrip("/"):
+            return path_cell(value)
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if column == "duration_ms" or column.endswith("_ms"):

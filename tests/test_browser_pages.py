@@ -100,9 +100,12 @@ def test_node_table_folds_long_results_to_two_lines(page, server):
         "() => parseFloat(getComputedStyle(document.querySelector("
         "'td.col-result_text details.ar-long > summary')).lineHeight)"
     )
-    assert all(
-        box["height"] <= 2 * line + 2 for box in map(lambda s: s.bounding_box(), folded.all())
+    heights = [summary.bounding_box()["height"] for summary in folded.all()]
+    assert max(heights) <= 2 * line + 2, (heights, line)
+    rows = page.eval_on_selector_all(
+        "table.rows-and-columns tbody tr", "trs => trs.map(tr => tr.offsetHeight)"
     )
+    assert max(rows) <= 4 * line, (rows, line)  # every long cell (text, Markdown, JSON) folded
     assert page.problems == []
 
 

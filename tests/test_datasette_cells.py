@@ -81,8 +81,12 @@ def test_render_cell_values(ds):
         '<time class="ar-time" datetime="2026-11-24T09:15:02.123Z">2026-11-24T09:15:02.123Z</time>'
     )
     assert render(ds, "started_at", "not a time") is None
-    pretty = render(ds, "result_json", '{"a": 1, "b": ["<x>"]}')
-    assert pretty.startswith('<pre class="ar-json">{\n  &#34;a&#34;: 1,')
+    pretty = render(ds, "result_json", '{"a": 1, "b": ["<x>"]}')  # folded to one line
+    assert pretty.startswith(
+        '<details class="ar-long ar-json-details"><summary><code>'
+        "{&#34;a&#34;: 1, &#34;b&#34;: [&#34;&lt;x&gt;&#34;]}</code>"
+    )
+    assert '<pre class="ar-json">{\n  &#34;a&#34;: 1,' in pretty
     assert "&lt;x&gt;" in pretty and "<x>" not in pretty
     assert render(ds, "result_json", "{}") is None
     # short text is escaped and clamped to two lines (whole on hover and on row pages)
