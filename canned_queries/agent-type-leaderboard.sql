@@ -1,8 +1,9 @@
 -- Per agent type (subagent_type) over tasks that started within the last :days days
 -- (default 30, rolling, UTC): tasks, failures, failure rate, median and p95 duration,
 -- tokens per task. Empty :project means all.
---   failures          status 'failed' or outcome 'failure'
---   failure_rate_pct  failures / finished tasks (everything not running or pending) * 100
+--   finished          status completed or failed (cancelled, abandoned, running left out)
+--   failures          finished tasks with status failed, or completed with outcome failure
+--   failure_rate_pct  failures / finished * 100 (the dashboard's definition)
 --   median, p95       over tasks that ran to an end (completed or failed) with a duration;
 --                     median = middle value (mean of the two middle values for an even
 --                     count), p95 = nearest rank: the ceil(0.95 * n)-th smallest value
@@ -46,7 +47,8 @@ counts AS (
         agent_type,
         count(*) AS tasks,
         count(CASE WHEN status = 'completed' THEN 1 END) AS completed,
-        count(CASE WHEN status = 'failed' OR outcome = 'failure' THEN 1 END) AS failures,
+        count(CASE WHEN status IN ('completed', 'failed') THEN 1 END) AS finished,
+        count(CASE WHEN status = 'failed' OR (status = 'completed' AND outcome = 'failure') THEN 1 END) AS failures,
         count(CASE WHEN status IN ('cancelled', 'abandoned') THEN 1 END) AS cancelled,
         count(CASE WHEN status IN ('running', 'pending') THEN 1 END) AS running,
         sum(token_count) AS total_tokens,
@@ -61,7 +63,7 @@ SELECT
     c.tasks,
     c.completed,
     c.failures,
-    round(100.0 * c.failures / nullif(c.tasks - c.running, 0), 1) AS failure_rate_pct,
+    round(100.0 * c.failures / nullif(c.finished, 0), 1) AS failure_rate_pct,
     d.median_duration_ms,
     d.p95_duration_ms,
     c.avg_tokens_per_task,

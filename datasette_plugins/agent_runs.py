@@ -10,7 +10,7 @@ The work lives in small modules, one concern each:
     canned         canned queries: canned_queries/<name>.sql + their metadata
     routes         /-/agent-runs (dashboard), /-/agent-runs/runs/<id>, status, static files
     dashboard      the dashboard's panels       runs        a run and its timeline
-    cells          render_cell                  markdown_lite  safe Markdown for results
+    cells          render_cell                  markdown    safe Markdown (markdown-it-py + nh3)
     formatting     durations, token counts      links       URLs of our pages
     assets         the plugin's CSS and JS      sqlfiles    the SQL, one file per query (sql/)
     auth           bearer tokens, login, and refusing anonymous requests when auth is required
@@ -18,12 +18,14 @@ The work lives in small modules, one concern each:
     limits         bounds on what one SQL call may build (length, heap, printf widths)
     gate           the Host check (DNS rebinding) and failing closed without permission hooks
     tuning         settings that keep table pages fast (facet suggestions off)
-    templates/     the two pages (Jinja, extending Datasette's base.html)
+    pages          the database page's order (tasks, runs, sessions, learnings first)
+    templates/     our two pages; pages/ extends Datasette's query and database pages
 """
 
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -41,6 +43,7 @@ from . import (
     links,
     locate,
     metadata,
+    pages,
     routes,
     schema,
     tuning,
@@ -78,11 +81,16 @@ def register_routes(datasette):
 
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
-    """Our page templates (after any the user overrides) and number formatting filters."""
-    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(PACKAGE_DIR / "templates"))])
+    """Our pages, query/database page overrides (after the user's own) and filters."""
+    overrides = [FileSystemLoader(datasette.template_dir)] if datasette.template_dir else []
+    overrides.append(FileSystemLoader(str(PACKAGE_DIR / "templates" / "pages")))
+    env.loader = ChoiceLoader(
+        [*overrides, env.loader, FileSystemLoader(str(PACKAGE_DIR / "templates"))]
+    )
     env.filters["ar_duration"] = formatting.duration
     env.filters["ar_thousands"] = formatting.thousands
     env.filters["ar_compact"] = formatting.compact
+    env.globals["ar_reading_order"] = partial(pages.reading_order, datasette)
 
 
 @hookimpl

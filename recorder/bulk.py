@@ -22,9 +22,12 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
 
+import sqlite_utils
+
 from . import database, ingest
 from .queries import sql
 
+NODES = "node_executions"
 FTS_TABLE = "node_executions_fts"
 
 
@@ -82,14 +85,15 @@ def load(
 
 def drop_fts_triggers(conn: sqlite3.Connection) -> list[str]:
     """Drop the triggers that keep the full-text index in sync; return their SQL."""
-    rows = conn.execute(sql("triggers_mentioning"), {"name": FTS_TABLE}).fetchall()
-    for name, _ in rows:
-        conn.execute(f"DROP TRIGGER [{name}]")
-    return [statement for _, statement in rows]
+    db = sqlite_utils.Database(conn, recursive_triggers=False)
+    found = [trigger for trigger in db.triggers if FTS_TABLE in trigger.sql]
+    for trigger in found:
+        conn.execute(f"DROP TRIGGER [{trigger.name}]")
+    return [trigger.sql for trigger in found]
 
 
 def restore_fts(conn: sqlite3.Connection, triggers: list[str]) -> None:
     """Recreate the sync triggers as they were and rebuild the index from the table."""
     for statement in triggers:
         conn.execute(statement)
-    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+    sqlite_utils.Database(conn, recursive_triggers=False)[NODES].rebuild_fts()

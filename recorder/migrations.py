@@ -750,6 +750,45 @@ def m019_elf_side_by_side(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m020_tasks_view(conn: sqlite3.Connection) -> None:
+    """The ``tasks`` view: the node columns a person reads first, in reading order.
+
+    Keeps the node's own column names (so the pages render statuses, durations and
+    links as on node_executions) except ``node_name``, shown as ``description``.
+    ``cost_usd`` is added here when the usage work has not added it yet.
+    idx_node_exec_started_tokens: the dashboard's tokens-by-kind chart read from the index
+    alone (the kinds are not in idx_node_exec_started_totals).
+    """
+    add_columns(conn, "node_executions", {"cost_usd": "REAL"})
+    run_script(
+        conn,
+        """
+        CREATE VIEW IF NOT EXISTS tasks AS
+        SELECT
+            n.id,
+            n.started_at,
+            n.node_name AS description,
+            n.agent_type,
+            n.status,
+            n.outcome,
+            n.outcome_reason,
+            n.duration_ms,
+            n.token_count,
+            n.cost_usd,
+            n.model,
+            n.project,
+            n.run_id,
+            n.session_id
+        FROM node_executions AS n
+        WHERE n.duplicate_of IS NULL;
+        CREATE INDEX IF NOT EXISTS idx_node_exec_started_tokens ON node_executions(
+            started_at, project, agent_type, token_count, input_tokens, output_tokens,
+            cache_read_tokens, cache_creation_tokens, duplicate_of);
+        """,
+    )
+
+
 LATEST = len(MIGRATIONS)
 
 

@@ -29,6 +29,8 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
+import sqlite_utils
+
 from . import database, migrations
 from .export import parse_since
 from .queries import split_statements, sql
@@ -156,15 +158,16 @@ class Pruning:
                     progress(len(batch))
             self._batch(statements, [], sessions=True)
             if any(report.counts.values()):
-                database.write(self.conn, lambda conn: conn.execute(sql("prune_optimize_fts")))
-                self.conn.execute("VACUUM")
+                db = sqlite_utils.Database(self.conn, recursive_triggers=False)
+                database.write(self.conn, lambda conn: optimize_search_indexes(db))
+                db.vacuum()
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         report.size_after = file_size(self.db)
         return report
 
     def _statements(self) -> list[tuple[str, str]]:
         """The delete statements for the tables this database has (dry: as counts)."""
-        tables = {row[0] for row in self.conn.execute(sql("table_names"))}
+        tables = set(sqlite_utils.Database(self.conn, recursive_triggers=False).table_names())
         found = []
         for table, statement in delete_statements():
             if table in tables:
@@ -208,3 +211,11 @@ def prune(
     """Delete (or with ``dry_run`` count) what is older than ``older_than``; see the module."""
     with Pruning(db, older_than, keep_failures=keep_failures, dry_run=dry_run, now=now) as pruning:
         return pruning.run(progress)
+
+
+def optimize_search_indexes(db: sqlite_utils.Database) -> None:
+    """Merge the segments of every full-text index (nodes, learnings), dropping the entries
+    of deleted rows: until then FTS5 keeps them beside delete markers, and VACUUM cannot
+    free them."""
+    for table in db.tables:
+        table.optimize()

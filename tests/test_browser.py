@@ -87,7 +87,7 @@ def test_dashboard_filters_and_chart_links(page, server):
     page.wait_for_url("**range=7d**")
     assert "agent_type=Explore" in page.url
     href = page.locator("#chart-activity svg a").first.get_attribute("href")
-    assert "/index/node_executions?" in href and "agent_type=Explore" in href
+    assert "/index/tasks?" in href and "agent_type=Explore" in href  # the tasks view
     assert page.problems == []
 
 

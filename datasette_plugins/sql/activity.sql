@@ -1,9 +1,11 @@
 -- Tasks and tokens per time bucket and status over the selected range.
--- :bucket is 'day' (UTC date) or 'week' (the UTC Monday starting the week).
+-- :bucket is 'hour' (UTC, "YYYY-MM-DDTHH:00"), 'day' (UTC date) or 'week' (the UTC Monday
+-- starting the week).
 SELECT
-    CASE WHEN :bucket = 'week'
-         THEN date(n.started_at, '-6 days', 'weekday 1')
-         ELSE substr(n.started_at, 1, 10) END AS bucket,
+    CASE :bucket
+        WHEN 'week' THEN date(n.started_at, '-6 days', 'weekday 1')
+        WHEN 'hour' THEN substr(n.started_at, 1, 13) || ':00'
+        ELSE substr(n.started_at, 1, 10) END AS bucket,
     n.status,
     count(*) AS tasks,
     coalesce(sum(n.token_count), 0) AS tokens

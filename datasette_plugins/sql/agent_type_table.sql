@@ -1,4 +1,6 @@
 -- One row per agent type over the selected range: tasks, failures, running, tokens, and
+-- (failure rate = failed / finished, as in kpi_range.sql: finished = completed or failed,
+-- failed = status failed or completed with outcome failure)
 -- duration percentiles over its finished tasks (completed or failed, with a duration):
 -- the median is the middle value (mean of the two middle ones), p95 the nearest rank.
 -- One window pass numbers each type's timed tasks by duration; the outer query
@@ -7,6 +9,7 @@ WITH ranked AS (
     SELECT
         coalesce(n.agent_type, '') AS agent_type,
         n.status,
+        n.outcome,
         n.duration_ms,
         n.token_count,
         n.status IN ('completed', 'failed') AND n.duration_ms IS NOT NULL AS timed,
@@ -24,7 +27,7 @@ WITH ranked AS (
 SELECT
     agent_type,
     count(*) AS tasks,
-    coalesce(sum(status = 'failed'), 0) AS failed,
+    coalesce(sum(status = 'failed' OR (status = 'completed' AND outcome = 'failure')), 0) AS failed,
     coalesce(sum(status IN ('completed', 'failed')), 0) AS finished,
     coalesce(sum(status = 'running'), 0) AS running,
     sum(token_count) AS tokens,

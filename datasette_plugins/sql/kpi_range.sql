@@ -1,9 +1,11 @@
 -- Totals over the selected time range: tasks, failures, tokens and duration percentiles.
--- Failure rate = failed / finished (completed + failed). Percentiles are over finished
+-- Failure rate = failed / finished: finished = completed or failed; failed = status failed,
+-- or completed with outcome failure (cancelled, abandoned, running left out; the same
+-- definition as agent_type_table.sql and the canned queries). Percentiles are over finished
 -- tasks with a duration: the median is the middle value (mean of the two middle ones),
 -- p95 the nearest-rank value.
 WITH filtered AS MATERIALIZED (
-    SELECT n.status, n.duration_ms, n.token_count
+    SELECT n.status, n.outcome, n.duration_ms, n.token_count
     FROM node_executions AS n
     WHERE n.duplicate_of IS NULL AND n.started_at >= :since
       AND (:project IS NULL OR n.project = :project)
@@ -19,7 +21,7 @@ ranked AS (
 totals AS (
     SELECT
         count(*) AS tasks,
-        coalesce(sum(status = 'failed'), 0) AS failed,
+        coalesce(sum(status = 'failed' OR (status = 'completed' AND outcome = 'failure')), 0) AS failed,
         coalesce(sum(status IN ('completed', 'failed')), 0) AS finished,
         coalesce(sum(status = 'running'), 0) AS running,
         sum(token_count) AS tokens,

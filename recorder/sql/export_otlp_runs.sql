@@ -35,6 +35,7 @@ WHERE r.duplicate_of IS NULL AND r.id > :after
         WHERE n.run_id = r.id
           AND n.agent_type IN (SELECT value FROM json_each(:agent_types))))
   AND (:projects IS NULL
-       OR coalesce(r.project, s.project) IN (SELECT value FROM json_each(:projects)))
+       OR EXISTS (SELECT 1 FROM json_each(:projects) AS p
+                  WHERE instr(coalesce(r.project, s.project), p.value) > 0))
 ORDER BY r.id
 LIMIT :limit
