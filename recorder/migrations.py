@@ -556,7 +556,6 @@ def m013_scale_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
-
 @migration
 def m021_rollups(conn: sqlite3.Connection) -> None:
     """Per-day rollups and duration histograms of the nodes, kept exact by triggers.
@@ -567,6 +566,7 @@ def m021_rollups(conn: sqlite3.Connection) -> None:
     add_columns(conn, "node_executions", {"cost_usd": "REAL"})
     rollups.create(conn)
     rollups.recompute(conn)
+
 
 LATEST = len(MIGRATIONS)
 

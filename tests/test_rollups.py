@@ -281,7 +281,8 @@ def test_hook_recorded_nodes_reach_the_rollups(db, hook):
         assert_rollups_match_rows(conn)
         by_status = dict(
             conn.execute(
-                "SELECT status, sum(tasks) FROM rollup_tasks_daily GROUP BY status HAVING sum(tasks)"
+                "SELECT status, sum(tasks) FROM rollup_tasks_daily "
+                "GROUP BY status HAVING sum(tasks)"
             ).fetchall()
         )
         assert by_status == {"completed": 1, "running": 1}
