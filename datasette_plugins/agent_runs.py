@@ -16,6 +16,7 @@ The work lives in small modules, one concern each:
     auth           bearer tokens, login, and refusing anonymous requests when auth is required
     guard          SQL functions no request may call (fts3_tokenizer, file functions)
     tuning         settings that keep table pages fast (facet suggestions off)
+    recent_search  the node table's search, capped to the newest matches
     templates/     the two pages (Jinja, extending Datasette's base.html)
 """
 
@@ -37,6 +38,7 @@ from . import (
     links,
     locate,
     metadata,
+    recent_search,
     routes,
     schema,
     tuning,
@@ -184,3 +186,15 @@ def extra_body_script(template, database, table, columns, view_name, request, da
         return Markup(f"window.agentRunsParamHelp = {data};")
 
     return inner
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """The node table's ?_search= goes to the capped search (recent_search.py)."""
+    return lambda app: recent_search.wrap(app, datasette)
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    """The capped search of the node table, newest matches first (recent_search.py)."""
+    return recent_search.filters(request, database, table, datasette)
