@@ -288,3 +288,17 @@ def test_hook_recorded_nodes_reach_the_rollups(db, hook):
         assert by_status == {"completed": 1, "running": 1}
     finally:
         conn.close()
+
+
+def test_bulk_build_recomputes_rollups_and_keeps_their_triggers(tmp_path):
+    path = tmp_path / "demo.db"
+    result = run_cli("demo", "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+        assert set(rollups.TRIGGERS) <= names
+        assert_rollups_match_rows(conn)
+        assert_queries_match_rows(conn, datetime.now(UTC))
+    finally:
+        conn.close()
