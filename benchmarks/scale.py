@@ -25,6 +25,13 @@ a quarter of all tasks is the worst case and is held to the 1 s page bar.
 
     python benchmarks/scale.py [--nodes 1000000] [--db PATH] [--keep] [--repeat 5]
 
+Then the cost of keeping the rollups (recorder.rollups: triggers on node_executions):
+the same events recorded through the recorder's own path (``ingest.record``, one
+transaction per event as the hook does) into a fresh database with and without the
+rollups' triggers, in events per second and milliseconds per node; and the bare write of
+a node (insert, then the update that finishes it) with and without them. The rollup
+tables' share of the file is printed with its size.
+
 ``--db PATH`` reuses a database built earlier (built there first when missing);
 without it the database goes to a temporary directory, deleted at the end unless
 ``--keep``.
@@ -45,7 +52,7 @@ import urllib.parse
 
 from datasette.app import Datasette
 
-from recorder import bulk, database, demo, migrations
+from recorder import bulk, database, demo, ingest, migrations, rollups
 
 TIME_LIMIT_S = 1.0
 SEARCH_LIMIT_S = 0.05
@@ -592,6 +599,95 @@ async def measure(path: str, repeat: int) -> int:
     return failures
 
 
+def without_rollups(conn: sqlite3.Connection) -> None:
+    for name in rollups.TRIGGERS:
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.commit()
+
+
+def record_events(workdir: str, label: str, payloads: list[dict], keep: bool) -> float:
+    """Seconds to record ``payloads`` one transaction each into a fresh database."""
+    path = os.path.join(workdir, f"{label}.db")
+    conn = database.connect(path)
+    try:
+        if not keep:
+            without_rollups(conn)
+        started = time.perf_counter()
+        for payload in payloads:
+            ingest.record(conn, [payload], path)
+        return time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+def write_nodes(workdir: str, label: str, count: int, keep: bool) -> float:
+    """Seconds to insert ``count`` nodes and finish each with an update, one commit each."""
+    path = os.path.join(workdir, f"{label}.db")
+    conn = database.connect(path)
+    try:
+        if not keep:
+            without_rollups(conn)
+        started = time.perf_counter()
+        for i in range(count):
+            with conn:
+                node = conn.execute(
+                    "INSERT INTO node_executions (run_id, node_id, node_type, node_name, "
+                    "agent_type, model, project, status, started_at) VALUES (1, ?, 'task', "
+                    "'Review the change', ?, 'claude-haiku-4-5-20251001', ?, 'running', ?)",
+                    (f"n{i}", AGENT_NAMES[i % 18], f"/p/{i % 96}", f"2026-11-{1 + i % 28:02d}"),
+                ).lastrowid
+                conn.execute(
+                    "UPDATE node_executions SET status = 'completed', outcome = 'success', "
+                    "duration_ms = ?, token_count = ?, input_tokens = ?, output_tokens = 900 "
+                    "WHERE id = ?",
+                    (1000 + 37 * i, 20000 + i, 15000 + i, node),
+                )
+        return time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+def rollup_cost(days: int = 4, nodes: int = 4000, rounds: int = 3) -> None:
+    """Print what keeping the rollups costs the recorder (best of alternating rounds)."""
+    generator = ScaleGenerator(5, 100_000)
+    stamped = [ingest.stamp(p) for b in generator.batches(days, time.time()) for p in b]
+    recorded = {True: [], False: []}
+    written = {True: [], False: []}
+    with tempfile.TemporaryDirectory(prefix="agent-runs-rollup-cost-") as workdir:
+        for round_ in range(rounds):
+            for keep in (True, False):
+                label = f"{'with' if keep else 'without'}-{round_}"
+                recorded[keep].append(record_events(workdir, "events-" + label, stamped, keep))
+                written[keep].append(write_nodes(workdir, "nodes-" + label, nodes, keep))
+    events, made = len(stamped), generator.nodes
+    print(f"keeping the rollups ({events:,} events, {made:,} nodes; best of {rounds} rounds):")
+    for keep in (False, True):
+        seconds = min(recorded[keep])
+        print(
+            f"  recording, {'with' if keep else 'without'} rollup triggers: "
+            f"{events / seconds:,.0f} events/s, {seconds / made * 1000:,.2f} ms per node; "
+            f"bare node write (insert + finish): {min(written[keep]) / nodes * 1e6:,.0f} us"
+        )
+    print(
+        f"  ratio with/without: recording {min(recorded[True]) / min(recorded[False]):.2f}x, "
+        f"bare node write {min(written[True]) / min(written[False]):.2f}x"
+    )
+
+
+def rollup_size(path: str) -> str:
+    """The rollup tables' and their indexes' bytes, as a share of the file."""
+    conn = sqlite3.connect(path)
+    try:
+        found = conn.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE '%rollup%'"
+        ).fetchone()[0]
+    except sqlite3.Error:
+        return "rollups: size unknown (no dbstat)"
+    finally:
+        conn.close()
+    return f"rollups: {found / 1e6:,.1f} MB ({found / os.path.getsize(path):.1%} of the file)"
+
+
 def upgrade(path: str) -> int:
     """Apply pending migrations (a database built by an older version); return the node count."""
     conn = database.connect(path, migrate=False)
@@ -628,9 +724,10 @@ def main() -> int:
         size = os.path.getsize(path)
         print(
             f"size: {size / 1e9:,.2f} GB for {nodes:,} nodes = "
-            f"{size / nodes * 1000 / 1e6:,.2f} MB per 1,000 nodes"
+            f"{size / nodes * 1000 / 1e6:,.2f} MB per 1,000 nodes; {rollup_size(path)}"
         )
         failures = asyncio.run(measure(path, args.repeat))
+        rollup_cost()
     finally:
         if workdir and not args.keep:
             for name in os.listdir(workdir):
