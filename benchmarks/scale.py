@@ -17,11 +17,12 @@ first hit (fresh instance, SQLite caches cold; the OS page cache is not dropped)
 and then ``--repeat`` more times, of which the median is reported. The baseline,
 measured the same way in the same run, is ``SELECT count(*) FROM node_executions``
 through Datasette's JSON API; each page is printed as a ratio to it. Bars: every
-canned query and page answers (first hit and median) under 1 s and is not cut
-off by the time limit; full-text searches (the JSON search API and the ranked
-search-tasks query) answer under 50 ms for what people look up: a class name and an
-API error ("overloaded_error", a phrase with a common word). A word found in about
-a quarter of all tasks is the worst case and is held to the 1 s page bar.
+canned query and page answers under 250 ms (median) and 500 ms (first hit) and is
+not cut off by the time limit; full-text searches through JSON (the table's search
+API and the ranked search-tasks query) answer under 50 ms (median) for what people
+look up: a class name, an API error ("overloaded_error", a phrase with a common
+word) and a word found in about a quarter of all tasks (searches stop at what a
+person reads: the newest matches).
 
     python benchmarks/scale.py [--nodes 1000000] [--db PATH] [--keep] [--repeat 5]
 
@@ -54,8 +55,9 @@ from datasette.app import Datasette
 
 from recorder import bulk, database, demo, ingest, migrations, rollups
 
-TIME_LIMIT_S = 1.0
-SEARCH_LIMIT_S = 0.05
+TIME_LIMIT_S = 0.25  # median of every page
+FIRST_HIT_LIMIT_S = 0.5  # its first hit
+SEARCH_LIMIT_S = 0.05  # median of a full-text search through JSON
 DAYS = 365
 NODES_PER_DAY_AT_DEMO_DENSITY = 74.5  # the demo generator's average, measured
 ERROR_TERM = "overloaded_error"  # an API error some tasks hit: a phrase with a common word
@@ -496,7 +498,7 @@ def pages(db: str, facts: dict) -> list[tuple[str, str, float]]:
     for word, hits, bar in (
         (term, facts["term_hits"], SEARCH_LIMIT_S),
         (ERROR_TERM, facts["error_hits"], SEARCH_LIMIT_S),
-        (common, facts["common_hits"], TIME_LIMIT_S),  # the worst case: held to the page bar
+        (common, facts["common_hits"], SEARCH_LIMIT_S),  # the worst case
     ):
         listed += [
             (
@@ -580,15 +582,16 @@ async def measure(path: str, repeat: int) -> int:
         medians[label] = statistics.median(times or [firsts[label][0]])
         problems[label] = problem
     baseline = medians[listed[0][0]]
-    print(f"{'page':<58} {'first':>8} {'median':>8} {'ratio':>7}  bar")
+    print(f"{'page':<58} {'first':>8} {'median':>8} {'ratio':>7}  bar (median; first hit)")
     failures = 0
     for label, _, bar in listed:
         first, median = firsts[label][0], medians[label]
         verdict = ""
         if bar is not None:
-            ok = median < bar and first < bar and problems[label] is None
+            ok = median < bar and first < FIRST_HIT_LIMIT_S and problems[label] is None
             failures += not ok
-            verdict = f"< {bar * 1000:,.0f} ms -> {'PASS' if ok else 'FAIL'}"
+            verdict = f"< {bar * 1000:,.0f}; {FIRST_HIT_LIMIT_S * 1000:,.0f} ms"
+            verdict += f" -> {'PASS' if ok else 'FAIL'}"
             if problems[label]:
                 verdict += f" ({problems[label]})"
         print(
