@@ -50,7 +50,8 @@ histogram AS (
                 WHERE b.low_ms <= max(n.duration_ms, 0) ORDER BY b.low_ms DESC LIMIT 1), 1
         FROM node_executions AS n
         WHERE n.started_at >= :since AND n.started_at < (SELECT next_day FROM edge)
-          AND n.duration_ms IS NOT NULL AND n.status IN ('completed', 'failed')
+          AND n.duration_ms IS NOT NULL AND +n.status IN ('completed', 'failed')  -- "+": the
+          -- covering idx_node_exec_started_totals, not the status index and the rows
           AND (:project IS NULL OR n.project = :project)
           AND (:agent_type IS NULL OR n.agent_type = :agent_type)
     )
