@@ -55,8 +55,19 @@ def buckets() -> list[tuple[int, int, int | None, float]]:
 
 
 def contribution(row: str, sign: str) -> str:
-    """The statements that add (sign '+') or take away ('-') ``row``'s contribution."""
-    return sql("rollups_contribution").format(row=row, sign=sign)
+    """The statements that add (sign '+') or take away ('-') ``row``'s contribution.
+
+    Taking away also deletes the rollup rows left at zero.
+    """
+    statements = template("rollups_contribution").format(row=row, sign=sign)
+    if sign == "-":
+        statements += "\n" + template("rollups_cleanup").format(row=row)
+    return statements
+
+
+def template(name: str) -> str:
+    """The statements of a template file without its leading comment lines."""
+    return "\n".join(line for line in sql(name).splitlines() if not line.startswith("--"))
 
 
 def trigger_statements() -> list[str]:

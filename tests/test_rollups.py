@@ -139,12 +139,12 @@ def assert_rollups_match_rows(conn: sqlite3.Connection) -> None:
 def snapshot(conn: sqlite3.Connection) -> tuple[list, list]:
     keys = "day, project, agent_type, model, status, outcome"
     tasks = conn.execute(
-        f"SELECT {keys}, {ROLLUP_COLUMNS} FROM rollup_tasks_daily WHERE tasks <> 0 "
+        f"SELECT {keys}, {ROLLUP_COLUMNS} FROM rollup_tasks_daily "
         f"ORDER BY {keys.replace(',', ' NULLS FIRST,')} NULLS FIRST"
     ).fetchall()
     durations = conn.execute(
         "SELECT day, project, agent_type, bucket, tasks FROM rollup_durations_daily "
-        "WHERE tasks <> 0 ORDER BY day, project NULLS FIRST, agent_type NULLS FIRST, bucket"
+        "ORDER BY day, project NULLS FIRST, agent_type NULLS FIRST, bucket"
     ).fetchall()
     return [tuple(r) for r in tasks], [tuple(r) for r in durations]
 
