@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from . import rollups
 from .queries import split_statements
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
@@ -787,6 +788,18 @@ def m020_tasks_view(conn: sqlite3.Connection) -> None:
             cache_read_tokens, cache_creation_tokens, duplicate_of);
         """,
     )
+
+
+@migration
+def m021_rollups(conn: sqlite3.Connection) -> None:
+    """Per-day rollups and duration histograms of the nodes, kept exact by triggers.
+
+    See recorder.rollups; cost_usd is added when an earlier migration has not, and the
+    rollups are filled from the rows already there.
+    """
+    add_columns(conn, "node_executions", {"cost_usd": "REAL"})
+    rollups.create(conn)
+    rollups.recompute(conn)
 
 
 LATEST = len(MIGRATIONS)

@@ -204,3 +204,17 @@ def test_learnings_and_hotspots_panels(page, server):
     page.wait_for_url("**_search=fixture**")
     assert page.locator("table.rows-and-columns tbody tr").count() >= 1
     assert page.problems == []
+
+
+def test_node_table_search_lists_the_newest_matches(page, server):
+    page.goto(server + "/index/node_executions")
+    page.fill("input#_search", "the")
+    page.locator("input#_search").press("Enter")
+    page.wait_for_url("**_search=the**")
+    heading = page.locator("h3").first.inner_text()
+    assert "newest 5,000 matching tasks at most" in heading
+    assert page.locator("input#_search").input_value() == "the"  # the box keeps the words
+    ids = [int(t) for t in page.locator("table.rows-and-columns tbody td.col-id").all_inner_texts()]
+    assert ids and ids == sorted(ids, reverse=True)
+    screenshot(page, "node-table-search")
+    assert page.problems == []
