@@ -145,12 +145,15 @@ class Generator:
         self.payloads: list[tuple[float, int, dict]] = []
         self.projects = PROJECTS
         self.agent_types = AGENT_TYPES
+        self.now = math.inf  # events after it have not happened yet: the open session is cut there
 
     def next_id(self, prefix: str) -> str:
         self.counter += 1
         return f"{prefix}{self.rng.getrandbits(48):012x}{self.counter:05d}"
 
     def emit(self, at: float, name: str, session: dict, **fields) -> None:
+        if at > self.now:
+            return
         payload = {
             "session_id": session["id"],
             "transcript_path": session["transcript"],
@@ -418,6 +421,7 @@ class Generator:
 
     def batches(self, days: int, end: float) -> Iterator[list[dict]]:
         """Each day's sessions as one time-ordered batch of payloads (sessions are independent)."""
+        self.now = end
         for _ in self.days(days, end):
             yield self.ordered()
         yield self.ordered()
