@@ -134,9 +134,13 @@ def user_prompt_submit(conn: sqlite3.Connection, event: dict) -> None:
 
 
 def stop(conn: sqlite3.Connection, event: dict) -> None:
-    """The turn ended: a node of it that never launched was denied or abandoned."""
-    in_flight = set(event["background_tasks"] or ())
-    for node in unlaunched_nodes(conn, event):
+    """The turn ended: a node of it that never launched was denied or abandoned.
+
+    Only a Stop that lists ``background_tasks`` (Claude Code 2.1) tells this; an
+    older build's, or backfill's stand-in at a transcript's end, does not.
+    """
+    in_flight = event["background_tasks"]
+    for node in unlaunched_nodes(conn, event) if in_flight is not None else ():
         if node["agent_id"] not in in_flight:
             finish_node(
                 conn,
