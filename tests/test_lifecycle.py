@@ -211,3 +211,23 @@ def test_fixture_fields_the_recorder_reads_are_present(name):
         if prompt.startswith("<task-notification>"):
             for name_ in NOTIFICATION_TAGS:
                 assert f"<{name_}>" in prompt, name_
+
+
+def test_run_page_nests_agents_and_marks_background_and_cancelled(db, hook):
+    from datasette.app import Datasette
+    from test_datasette_helpers import get
+
+    feed(hook, "nested")
+    feed(hook, "background_killed")
+    ds = Datasette([str(db)])
+    nested_run = node(db, "toolu_10CHILD")["run_id"]
+    page = get(ds, f"/-/agent-runs/runs/{nested_run}.json").json()
+    order = [(n["node_name"], n["depth"]) for n in page["nodes"]]
+    assert order == [("Review auth", 0), ("Audit auth tests", 1)]
+    html = get(ds, f"/-/agent-runs/runs/{nested_run}").text
+    assert 'class="ar-nested"' in html and "launched by agent aparent00000000a" in html
+    killed = node(db, "toolu_04KILLED")
+    html = get(ds, f"/-/agent-runs/runs/{killed['run_id']}").text
+    assert '<span class="ar-badge ar-cancelled">cancelled</span>' in html
+    assert 'class="ar-small ar-background">background</span>' in html
+    assert "ar-failed" not in html
