@@ -663,10 +663,14 @@ class Reader:
         for name, key in (("total_tokens", "totalTokens"), ("tool_uses", "totalToolUseCount")):
             if name in usage:
                 response[key] = usage[name]
-        if status in ("killed", "stopped"):  # stopped: cancelled, like an interrupt
-            error = note["summary"] or "the background subagent was stopped"
+        if status in ("killed", "stopped", "failed"):  # killed/stopped: like an interrupt
+            error = note["summary"] or f"the background subagent {status}"
             payload = self.tool_payload(
-                call, "PostToolUseFailure", error=error, is_interrupt=True, tool_response=response
+                call,
+                "PostToolUseFailure",
+                error=error,
+                is_interrupt=status != "failed",
+                tool_response=response,
             )
             found.append((FAILURE, payload, at))
         else:
