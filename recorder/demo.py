@@ -149,6 +149,8 @@ class Generator:
         self.extras = random.Random(seed + 1)
         self.counter = 0
         self.payloads: list[tuple[float, int, dict]] = []
+        # The demo's "now": what would happen after it (the open sessions' future) is left out.
+        self.horizon = float("inf")
         self.projects = PROJECTS
         self.agent_types = AGENT_TYPES
 
@@ -472,6 +474,7 @@ class Generator:
 
     def days(self, days: int, end: float) -> Iterator[None]:
         """Sessions day by day (weekdays busier), the last few left open; yields per day."""
+        self.horizon = end
         for day in range(days, 0, -1):
             day_start = end - day * 86400
             weekday = time.gmtime(day_start).tm_wday < 5
@@ -484,7 +487,8 @@ class Generator:
 
     def ordered(self) -> list[dict]:
         """The payloads emitted so far, in time order, and forget them."""
-        payloads = [p for _, _, p in sorted(self.payloads, key=lambda t: (t[0], t[1]))]
+        kept = sorted((t for t in self.payloads if t[0] <= self.horizon), key=lambda t: t[:2])
+        payloads = [p for _, _, p in kept]
         self.payloads = []
         return payloads
 
