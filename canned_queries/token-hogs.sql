@@ -8,7 +8,7 @@ WITH window_tasks AS (
         n.token_count,
         sum(n.token_count) OVER () AS window_tokens
     FROM node_executions AS n
-    WHERE n.started_at >= strftime(
+    WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
             '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 7) || ' days')
       AND n.token_count IS NOT NULL
       AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)

@@ -45,7 +45,7 @@ async def load(datasette, db, run_id: int) -> dict | None:
             "session": links.row(datasette, db.name, "sessions", run["session_id"])
             if run.get("session_id")
             else None,
-            "nodes": links.table(datasette, db.name, "node_executions", run_id=run_id),
+            "nodes": links.table(datasette, db.name, "tasks", run_id=run_id),
             "dashboard": links.dashboard(datasette, db.name),
         },
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from . import notification
+from . import clock
 
 SUBAGENT_TOOLS = frozenset({"Task", "Agent"})
 # File tools recorded when a subagent calls them (``install-hooks --files``): name -> access.
@@ -43,6 +43,11 @@ LAUNCHED = frozenset({"async_launched", "remote_launched", "teammate_spawned"})
 
 # Where the recorder keeps its own metadata inside a payload (receipt time).
 META = "_agent_runs"
+# Sane ranges: a count above MAX_COUNT (a trillion tokens) or a duration above
+# MAX_DURATION_MS (31 days) is junk, kept as unknown (NULL) so sums never overflow
+# and no start time is derived decades before the epoch.
+MAX_COUNT = 10**12
+MAX_DURATION_MS = 31 * 86_400_000
 
 
 class RejectedEvent(ValueError):
@@ -69,17 +74,22 @@ def identifier(value: object) -> str | None:
     return None
 
 
-def integer(value: object) -> int | None:
-    """A count field: a non-negative int, or None for anything else."""
+def integer(value: object, limit: int = MAX_COUNT) -> int | None:
+    """A count field: an int in 0..``limit``, or None for anything else."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, float) and value == value and abs(value) < 2**62:
+    if isinstance(value, float) and value == value and abs(value) <= limit:
         value = int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 20:
         value = int(value.strip())
-    if isinstance(value, int) and 0 <= value < 2**63:
+    if isinstance(value, int) and 0 <= value <= limit:
         return value
     return None
+
+
+def duration(value: object) -> int | None:
+    """A duration in milliseconds within the sane range, or None."""
+    return integer(value, MAX_DURATION_MS)
 
 
 def flag(value: object) -> bool:
@@ -141,7 +151,7 @@ def normalise(payload: object, received_at: str) -> dict | None:
     meta = mapping(payload.get(META))
     event = {
         "event": name,
-        "received_at": text(meta.get("received_at")) or received_at,
+        "received_at": clock.sane(text(meta.get("received_at"))) or received_at,
         "session_id": session_id,
         "transcript_path": text(payload.get("transcript_path")),
         "cwd": text(payload.get("cwd")),
@@ -176,6 +186,8 @@ def task_ids(value: object) -> list[str] | None:
 
 def notifications(prompt: object) -> list[dict]:
     """The task notifications a UserPromptSubmit prompt carries (none for a person's)."""
+    from . import notification  # here: notification reads this module's sane ranges
+
     return notification.parse(prompt) if notification.is_notification(prompt) else []
 
 
@@ -256,8 +268,8 @@ def tool_fields(payload: dict) -> dict:
         "launched_agent_id": identifier(details.get("agentId"))
         or identifier(details.get("taskId")),
         "output_file": text(details.get("outputFile")),
-        "duration_ms": integer(details.get("totalDurationMs"))
-        or integer(payload.get("duration_ms")),
+        "duration_ms": duration(details.get("totalDurationMs"))
+        or duration(payload.get("duration_ms")),
         "total_tokens": integer(details.get("totalTokens")),
         "input_tokens": integer(usage.get("input_tokens")),
         "output_tokens": integer(usage.get("output_tokens")),

@@ -14,7 +14,7 @@ import sqlite3
 import sys
 
 from . import clock, database, ingest, paths, plugin_calls, redaction, spool
-from .events import normalise, trim
+from .events import META, normalise, trim
 
 BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
 DEFAULT_BUDGET_SECONDS = 2.0
@@ -64,15 +64,16 @@ def budget() -> float:
 def handle(db: str, raw: bytes) -> None:
     """Parse, keep or record one event."""
     received_at = clock.now()
-    text = raw.decode("utf-8", "replace")
+    text = raw.decode("utf-8", "replace").lstrip("\ufeff")  # a byte-order mark is no JSON
     try:
         payload = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         keep_dead_letter(db, f"malformed JSON: {exc}", raw=redacted_or_raw(text))
         return
     if not isinstance(payload, dict):
         keep_dead_letter(db, "event is not a JSON object", raw=redacted_or_raw(text))
         return
+    payload.pop(META, None)  # the receipt time is ours: a payload cannot supply it
     try:
         trimmed = trim(payload)
         if trimmed is None:  # another tool's call: nothing to redact, nothing to write
@@ -90,6 +91,9 @@ def handle(db: str, raw: bytes) -> None:
     try:
         record(db, event)
     except (sqlite3.Error, OSError) as exc:
+        if not database.unwritable(exc):  # e.g. an integer overflow: this event's fault
+            keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
+            return
         where = spool.spool(db, payload)
         report(db, f"database not writable ({type(exc).__name__}: {exc}); event spooled to {where}")
     except Exception as exc:

@@ -22,7 +22,8 @@ def stamp(payload: dict, received_at: str | None = None) -> dict:
     """
     clean = plugin_calls.redact(redact(payload))
     meta = clean.get(META) if isinstance(clean.get(META), dict) else {}
-    clean[META] = dict(meta, received_at=meta.get("received_at") or received_at or clock.now())
+    kept = clock.sane(meta.get("received_at") if isinstance(meta.get("received_at"), str) else None)
+    clean[META] = dict(meta, received_at=kept or received_at or clock.now())
     return clean
 
 
@@ -66,8 +67,11 @@ def apply_or_keep(conn: sqlite3.Connection, payload: dict, db: str | None) -> bo
         return True
     except NotOurs:
         return False
-    except sqlite3.OperationalError:
-        raise
+    except sqlite3.Error as exc:
+        if database.unwritable(exc) or db is None:
+            raise
+        spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload)
+        return False
     except Exception as exc:  # our normaliser or store failed on this event: keep it
         if db is None:
             raise
@@ -143,8 +147,8 @@ def replay_one(
         payload = record.get("payload")
         if payload is None and isinstance(record.get("raw"), str):
             try:
-                payload = json.loads(record["raw"])
-            except ValueError:
+                payload = json.loads(record["raw"].lstrip("\ufeff"))
+            except (ValueError, RecursionError):
                 payload = None
     try:
         if not isinstance(payload, dict):
@@ -153,12 +157,16 @@ def replay_one(
         report.recorded += 1
     except NotOurs:
         report.skipped += 1
-    except sqlite3.OperationalError:
-        raise
     except Exception as exc:
+        if isinstance(exc, sqlite3.Error) and database.unwritable(exc):
+            raise
         report.still_failing += 1
         if name == paths.DEAD_LETTERS:
             still_failing.append(line)
         else:
+            error = f"{type(exc).__name__}: {exc}"
             raw = None if record is not None else line  # a cut-off or junk line, as it was
-            spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload, raw)
+            try:
+                spool.dead_letter(db, error, payload, raw)
+            except (ValueError, RecursionError):  # nested too deep to write as JSON
+                spool.dead_letter(db, error, raw=line)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from .events import MAX_COUNT, MAX_DURATION_MS, integer
+
 OPEN = "<task-notification>"
 _TAG = re.compile(r"<(task-id|tool-use-id|status|summary)>(.*?)</\1>", re.S)
 _USAGE = re.compile(r"<(subagent_tokens|total_tokens|tool_uses|duration_ms)>\s*(\d+)\s*</\1>")
@@ -42,7 +44,12 @@ def parse(text: str) -> list[dict]:
         start, stop = chunk.find("<result>"), chunk.rfind("</result>")
         head, tail = (chunk[:start], chunk[stop:]) if 0 <= start < stop else (chunk, chunk)
         fields = {name: value.strip() for name, value in _TAG.findall(head)}
-        usage = {name: int(value) for name, value in _USAGE.findall(tail)}
+        usage = {  # a count beyond its sane range is junk: left out
+            name: count
+            for name, value in _USAGE.findall(tail)
+            if (count := integer(value, MAX_DURATION_MS if name == "duration_ms" else MAX_COUNT))
+            is not None
+        }
         if "subagent_tokens" in usage:
             usage["total_tokens"] = usage.pop("subagent_tokens")
         note = {

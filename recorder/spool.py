@@ -41,11 +41,14 @@ def append_line(db: str, name: str, record: dict) -> str:
     error: OSError | None = None
     for path in paths.candidates(db, name):
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            paths.prepare(db, path)
             append_to_queue(path, line)
-            return path
         except OSError as exc:
             error = exc
+            continue
+        if isinstance(error, paths.NotOurs):
+            log(db, str(error))
+        return path
     raise error or OSError("no writable place for " + name)
 
 
@@ -107,13 +110,17 @@ def log(db: str, message: str) -> None:
     """One line to stderr and to the log file beside the database (rotated at 1 MB)."""
     line = f"{clock.now()} agent-runs: {message}"
     print(line, file=sys.stderr)
+    data = (line + "\n").encode("utf-8", "replace")
     for path in paths.candidates(db, paths.LOG):
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            paths.prepare(db, path)
             if os.path.exists(path) and os.path.getsize(path) > LOG_LIMIT:
                 os.replace(path, path + ".1")
-            with open(path, "a", encoding="utf-8", errors="replace") as f:
-                f.write(line + "\n")
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
             return
         except OSError:
             continue
@@ -122,7 +129,7 @@ def log(db: str, message: str) -> None:
 def pending(db: str, name: str) -> list[str]:
     """The files holding events of ``name`` waiting for replay (cheap when there are none)."""
     found = []
-    for path in paths.candidates(db, name):
+    for path in paths.existing(db, name):  # a fallback folder not ours is never read
         directory, base = os.path.split(path)
         try:
             entries = os.listdir(directory)
@@ -176,7 +183,7 @@ def read_records(path: str) -> Iterator[tuple[dict | None, str]]:
                 continue
             try:
                 record = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # junk, or nested too deep to read
                 record = None
             yield (record if isinstance(record, dict) else None), line
 

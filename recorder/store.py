@@ -20,6 +20,7 @@ except ImportError:
         from _sha2 import sha256  # Python >= 3.12
     except ImportError:
         from hashlib import sha256
+from .events import RejectedEvent
 from .queries import sql
 
 # A status may only move forward: a late PreToolUse or a background launch
@@ -453,6 +454,10 @@ def load_node(conn: sqlite3.Connection, event: dict) -> dict:
     """The node of the event's tool_use_id, or a fresh one in the right run."""
     row = conn.execute(sql("select_node"), event).fetchone()
     if row is not None:
+        if row["session_id"] and row["session_id"] != event["session_id"]:
+            raise RejectedEvent(
+                f"tool_use_id {event['tool_use_id']} already belongs to another session"
+            )
         return dict(row, _stored=dict(row))
     node = dict.fromkeys(NODE_COLUMNS)
     node.update(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -55,6 +56,11 @@ def query(db: Path | str, sql: str, params: tuple = ()) -> list[dict]:
         return [dict(r) for r in conn.execute(sql, params)]
     finally:
         conn.close()
+
+
+def is_elf_time(value: str | None) -> bool:
+    """ELF's own timestamp format (SQLite's CURRENT_TIMESTAMP, UTC), kept in its columns."""
+    return bool(value) and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", value) is not None
 
 
 def event(name: str, session: str = "sess-1", **fields) -> dict:

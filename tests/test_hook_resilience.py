@@ -228,9 +228,16 @@ def test_read_only_directory_spools_to_the_fallback(open_tmp):
     assert [p["tool_use_id"] for p in lines(spooled)] == ["toolu_ro"]
     problem = database_problem(db, env, unprivileged_run=True)
     assert problem == f"database: {db} is read-only ({db} is not writable)"
-    memory.chmod(0o755)
-    db.chmod(0o644)
-    replay = run_cli("replay", "--db", str(db), env={"XDG_STATE_HOME": str(state)})
+    memory.chmod(0o777)  # the same (unprivileged) user replays: the fallback is its own
+    for file in memory.glob("index.db*"):
+        file.chmod(0o666)
+    replay = subprocess.run(
+        unprivileged([sys.executable, "-m", "recorder.cli", "replay", "--db", str(db)]),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert "1 recorded" in replay.stdout, replay.stderr
     assert query(db, "SELECT status FROM node_executions")[0]["status"] == "completed"
 
@@ -268,8 +275,14 @@ def test_missing_directory_that_cannot_be_created_spools_to_the_fallback(open_tm
         f"database: directory {db.parent} is missing and cannot be created "
         f"({parent} is not writable)"
     )
-    parent.chmod(0o755)  # the fault is gone
-    replay = run_cli("replay", "--db", str(db), env={"XDG_STATE_HOME": str(state)})
+    parent.chmod(0o777)  # the fault is gone; the same user replays from its own fallback
+    replay = subprocess.run(
+        unprivileged([sys.executable, "-m", "recorder.cli", "replay", "--db", str(db)]),
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **env),
+        timeout=60,
+    )
     assert "1 recorded" in replay.stdout, replay.stderr
     assert tool_use_ids(db) == ["toolu_nodir"] and not list(state.rglob(SPOOL))
 

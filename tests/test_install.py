@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from recorder import install
 from recorder.install import (
@@ -729,3 +730,61 @@ def test_settings_path_scopes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
     with pytest.raises(SettingsError, match="unknown settings scope 'team'"):
         settings_path("team")
+
+
+# ------------------------------------------------------------------ refused shapes (issue 15)
+
+UNSAFE = {
+    "a number beyond a double": b'{"cleanupPeriodDays": 1e400, "hooks": {}}',
+    "a number with more digits than a double": b'{"ratio": 0.10000000000000000000001}',
+    "a repeated key": b'{"model": "opus", "hooks": {}, "model": "sonnet"}',
+    "a repeated nested key": b'{"env": {"A": "1", "A": "2"}}',
+}
+
+
+@pytest.mark.parametrize("raw", UNSAFE.values(), ids=list(UNSAFE))
+def test_settings_that_cannot_be_written_back_exactly_are_refused(tmp_path: Path, raw) -> None:
+    path = tmp_path / ".claude" / "settings.json"
+    path.parent.mkdir()
+    path.write_bytes(raw)
+    result = run_cli("install-hooks", env={"HOME": str(tmp_path)})
+    assert result.returncode != 0
+    (line,) = result.stderr.strip().splitlines()
+    assert "left untouched" in line and "Traceback" not in result.stderr
+    assert path.read_bytes() == raw
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]  # no stray backup
+
+
+def test_exact_numbers_and_distinct_keys_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'{"ratio": 0.1, "big": 12345678901234567890, "e": 1E5, "env": {"A": "1"}}')
+    apply(path, command=CMD)
+    kept = load(path)
+    assert (kept["ratio"], kept["big"], kept["e"], kept["env"]) == (
+        0.1,
+        12345678901234567890,
+        1e5,
+        {"A": "1"},
+    )
+
+
+@posix_only
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    path = tmp_path / ".claude" / "settings.json"
+    path.parent.mkdir()
+    os.mkfifo(path)
+    result = run_cli("install-hooks", env={"HOME": str(tmp_path)})
+    assert result.returncode != 0
+    (line,) = result.stderr.strip().splitlines()
+    assert "not a regular file" in line
+    assert stat.S_ISFIFO(path.stat().st_mode)
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]
+
+
+def test_backups_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    write(path, realistic())
+    os.chmod(path, 0o644)
+    result = apply(path, command=CMD)
+    assert stat.S_IMODE(result.backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # the settings keep their own mode

@@ -39,7 +39,7 @@ def runs(db) -> list[dict]:
 
 
 def test_foreground_completes_from_the_tool_response(db, hook):
-    payloads = feed(hook, "foreground")
+    payloads = feed(db, "foreground")
     response = response_of(payloads, "toolu_01FG")
     n = node(db, "toolu_01FG")
     assert (n["status"], n["outcome"], n["is_background"]) == ("completed", "success", 0)
@@ -83,7 +83,7 @@ def test_background_runs_until_its_notification(db, hook):
 
 
 def test_background_by_definition_takes_type_from_the_subagent(db, hook):
-    feed(hook, "background_by_definition")
+    feed(db, "background_by_definition")
     n = node(db, "toolu_03DEF")
     assert n["is_background"] == 1 and n["agent_type"] == "build-watcher"
     assert n["status"] == "completed" and n["result_text"].startswith("Build is clean")
@@ -117,14 +117,14 @@ def test_background_end_follows_the_notification(db, hook, name, tool_use_id, st
 
 
 def test_denied_call_is_cancelled_at_stop(db, hook):
-    feed(hook, "denied")
+    feed(db, "denied")
     n = node(db, "toolu_07DENY")
     assert (n["status"], n["outcome"], n["error_type"]) == ("cancelled", "unknown", "not_started")
     assert runs(db)[0]["status"] == "cancelled"
 
 
 def test_permission_denied_is_cancelled_with_its_reason(db, hook):
-    payloads = feed(hook, "permission_denied")
+    payloads = feed(db, "permission_denied")
     n = node(db, "toolu_08PD")
     reason = [p for p in payloads if p["hook_event_name"] == "PermissionDenied"][0]["reason"]
     assert n["status"] == "cancelled" and n["error_type"] == "permission_denied"
@@ -132,7 +132,7 @@ def test_permission_denied_is_cancelled_with_its_reason(db, hook):
 
 
 def test_stop_failure_fails_running_foreground_nodes(db, hook):
-    feed(hook, "stop_failure")
+    feed(db, "stop_failure")
     n = node(db, "toolu_09SF")
     assert (n["status"], n["outcome"], n["error_type"]) == ("failed", "failure", "api_error")
     assert "rate_limit" in n["error_message"]
@@ -140,7 +140,7 @@ def test_stop_failure_fails_running_foreground_nodes(db, hook):
 
 
 def test_nested_agent_has_its_parent(db, hook):
-    feed(hook, "nested")
+    feed(db, "nested")
     parent, child = node(db, "toolu_10PARENT"), node(db, "toolu_10CHILD")
     assert child["parent_agent_id"] == parent["agent_id"] == "aparent00000000a"
     assert parent["parent_agent_id"] is None
@@ -149,7 +149,7 @@ def test_nested_agent_has_its_parent(db, hook):
 
 
 def test_old_task_name_with_a_plain_string(db, hook):
-    feed(hook, "task_plain_string")
+    feed(db, "task_plain_string")
     n = node(db, "toolu_11TASK")
     assert n["tool_name"] == "Task" and n["status"] == "completed"
     assert n["result_text"] == "The README explains install, usage and licence."
@@ -157,7 +157,7 @@ def test_old_task_name_with_a_plain_string(db, hook):
 
 
 def test_mixed_session(db, hook):
-    feed(hook, "mixed")
+    feed(db, "mixed")
     rows = {
         r["tool_use_id"]: r["status"]
         for r in query(db, "SELECT tool_use_id, status FROM node_executions")
@@ -217,8 +217,8 @@ def test_run_page_nests_agents_and_marks_background_and_cancelled(db, hook):
     from datasette.app import Datasette
     from test_datasette_helpers import get
 
-    feed(hook, "nested")
-    feed(hook, "background_killed")
+    feed(db, "nested")
+    feed(db, "background_killed")
     ds = Datasette([str(db)])
     nested_run = node(db, "toolu_10CHILD")["run_id"]
     page = get(ds, f"/-/agent-runs/runs/{nested_run}.json").json()
@@ -231,3 +231,27 @@ def test_run_page_nests_agents_and_marks_background_and_cancelled(db, hook):
     assert '<span class="ar-badge ar-cancelled">cancelled</span>' in html
     assert 'class="ar-small ar-background">background</span>' in html
     assert "ar-failed" not in html
+
+
+# Columns the receipt time decides (the hook stamps its own, replay keeps the stream's).
+TIMED = {"started_at", "completed_at", "created_at", "updated_at", "duration_ms", "closed_at"}
+
+
+def untimed(db, table: str) -> list[dict]:
+    rows = query(db, f"SELECT * FROM {table} ORDER BY id")
+    return [{k: v for k, v in row.items() if k not in TIMED} for row in rows]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_real_hook_records_every_fixture_alike(tmp_path, hook, db, name):
+    """Each stream through the real hook process, one event at a time, gives the rows
+    that the timed replay gives, all but the times."""
+    for payload in stream(name):
+        payload.pop("_agent_runs")
+        hook(payload)
+    replayed = tmp_path / "replayed" / "index.db"
+    feed(replayed, name)
+    for table in ("node_executions", "workflow_runs"):
+        by_hook = untimed(db, table)
+        assert by_hook, (name, table)
+        assert by_hook == untimed(replayed, table), (name, table)
