@@ -584,6 +584,31 @@ def m013_scale_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m014_lifecycle_columns(conn: sqlite3.Connection) -> None:
+    """The columns of a subagent's true lifecycle and spend (DESIGN.md's node contract).
+
+    parent_agent_id and is_background exist since m004 (add_columns skips them);
+    lines_added / lines_removed / tool_stats_json keep the Agent tool's ``toolStats``.
+    """
+    add_columns(
+        conn,
+        "node_executions",
+        {
+            "api_calls": "INTEGER",
+            "cost_usd": "REAL",
+            "context_tokens": "INTEGER",
+            "usage_source": "TEXT",
+            "parent_agent_id": "TEXT",
+            "is_background": "INTEGER NOT NULL DEFAULT 0",
+            "failure_kind": "TEXT",
+            "lines_added": "INTEGER",
+            "lines_removed": "INTEGER",
+            "tool_stats_json": "TEXT",
+        },
+    )
+
+
 def elf_duplicate_match(elf: str, ours: str) -> str:
     """SQL: ``elf`` is the node ELF's conductor integration wrote for the Agent call ``ours``.
 

@@ -22,7 +22,7 @@ SEARCHES = ("checkout", "failed", "tests", "endpoints", "REDACTED", "traceback")
 
 def payloads() -> list[dict]:
     """Six demo sessions (parallel and background subagents, failures, interrupts)."""
-    generator = demo.Generator(seed=3)
+    generator = demo.Generator(seed=7)
     start = time.time() - 3 * 86400
     for i in range(6):
         generator.session(start + i * 3600, open_ended=i == 5)
