@@ -55,6 +55,28 @@ def require_redaction_patterns() -> None:
         raise click.ClickException(broken + "; fix or remove it, then run again")
 
 
+def sync_first(path: str, label: str = "Deriving kept events") -> int:
+    """Apply the kept events waiting for derivation (a requested rebuild too); return count.
+
+    Every command that reads the tables calls this first. Nothing to do for a missing file.
+    """
+    if not os.path.exists(path):
+        return 0
+    from . import derive
+
+    conn = database.connect(path)
+    try:
+        waiting = derive.pending(conn)
+        if derive.rebuild_requested(conn):
+            waiting = derive.kept(conn)
+        if waiting < 1000:
+            return derive.sync(conn, path)
+        with click.progressbar(length=waiting, label=label, file=sys.stderr) as bar:
+            return derive.sync(conn, path, progress=bar.update)
+    finally:
+        conn.close()
+
+
 def db_option(default: str | None = None):
     return click.option(
         "--db", "db", default=default, type=click.Path(dir_okay=False), help=DB_HELP
@@ -141,7 +163,38 @@ def replay(db: str | None) -> None:
         report = replay_kept(conn, path)
     finally:
         conn.close()
+    sync_first(path)
     click.echo(f"{path}: {report}")
+
+
+@cli.command()
+@db_option()
+def sync(db: str | None) -> None:
+    """Derive the tables from the kept events waiting now (the hook's worker does it too)."""
+    path = paths.database(db)
+    if not os.path.exists(path):
+        raise click.ClickException(f"{path} does not exist (run `agent-runs init`)")
+    click.echo(f"{path}: {sync_first(path)} events derived")
+
+
+@cli.command()
+@db_option()
+def rebuild(db: str | None) -> None:
+    """Re-derive every derived table from the kept events (same rows, same ids).
+
+    Rows no kept event explains (from ELF or an earlier agent-runs) are kept as they are.
+    """
+    from . import derive
+
+    path = paths.database(db)
+    if not os.path.exists(path):
+        raise click.ClickException(f"{path} does not exist (run `agent-runs init`)")
+    conn = database.connect(path)
+    try:
+        database.write(conn, derive.request_rebuild)
+    finally:
+        conn.close()
+    click.echo(f"{path}: {sync_first(path, 'Rebuilding')} events derived again")
 
 
 @cli.command()
@@ -163,6 +216,7 @@ def stats(db: str | None) -> None:
     path = paths.database(db)
     if not os.path.exists(path):
         raise click.ClickException(f"{path} does not exist (run `agent-runs init`)")
+    sync_first(path)
     for line in diagnostics.summary(path):
         click.echo(line)
 
@@ -210,6 +264,7 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
     path = paths.database(db)
     if not os.path.exists(path):
         raise click.ClickException(f"{path} does not exist (run `agent-runs init` or `demo`)")
+    sync_first(path)
     env = dict(os.environ)
     if auth:
         env[secret.ENV_SECRET] = secret.instance_secret()
@@ -278,6 +333,7 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
     from . import export as exporting
 
     path = paths.database(db)
+    sync_first(path)
     filters = {"since": since, "status": status, "agent_type": agent_type, "project": project}
     if otlp:
         from . import otlp as tracing
@@ -361,6 +417,7 @@ def prune(db: str | None, older_than: str, keep_failures: bool, dry_run: bool) -
     from .prune import Pruning
 
     path = paths.database(db)
+    sync_first(path)
     with (
         Pruning(path, older_than, keep_failures=keep_failures, dry_run=dry_run) as pruning,
         click.progressbar(length=pruning.total_runs, label="Pruning runs", file=sys.stderr) as bar,

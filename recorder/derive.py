@@ -28,6 +28,21 @@ def pending(conn: sqlite3.Connection) -> int:
     return conn.execute(sql("derive_pending")).fetchone()[0]
 
 
+def kept(conn: sqlite3.Connection) -> int:
+    """How many kept events there are."""
+    return conn.execute(sql("derive_kept")).fetchone()[0]
+
+
+def rebuild_requested(conn: sqlite3.Connection) -> bool:
+    """Whether a migration (or ``agent-runs rebuild``) asked for a rebuild."""
+    return bool(conn.execute(sql("derive_rebuild_requested")).fetchone()[0])
+
+
+def request_rebuild(conn: sqlite3.Connection) -> None:
+    """Ask for a rebuild at the next sync (a migration after a derivation fix calls this)."""
+    conn.execute(sql("derive_request_rebuild"))
+
+
 def register(conn: sqlite3.Connection) -> None:
     """Let ``conn`` record every row it inserts into a derived table (temporary triggers)."""
     for statement in split_statements(sql("derive_register")):
@@ -58,7 +73,7 @@ def sync(
     ``progress`` is called with the number of events applied after each batch.
     Returns how many events were applied.
     """
-    if conn.execute(sql("derive_rebuild_requested")).fetchone()[0]:
+    if rebuild_requested(conn):
         return rebuild(conn, db, progress)
     total = 0
     while pending(conn):

@@ -41,7 +41,10 @@ def apply_event(conn: sqlite3.Connection, event: dict) -> None:
 
 
 def record(
-    conn: sqlite3.Connection, payloads: Iterable[dict], db: str | None = None, source: str = "backfill"
+    conn: sqlite3.Connection,
+    payloads: Iterable[dict],
+    db: str | None = None,
+    source: str = "backfill",
 ) -> int:
     """Keep stamped payloads and derive them, in one transaction. Return how many were kept.
 

@@ -555,7 +555,6 @@ def m013_scale_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
-
 @migration
 def m015_kept_events(conn: sqlite3.Connection) -> None:
     """Kept events (the truth) and what derivation needs to re-derive the tables from them.
@@ -569,6 +568,8 @@ def m015_kept_events(conn: sqlite3.Connection) -> None:
     derivation_state: the high-water mark (last kept event applied) and a rebuild request.
     derived_rows: each row derivation inserted (table, natural key, id): rebuild deletes
     exactly these (rows no kept event explains stay) and gives them back the same ids.
+    A later migration that fixes derivation calls ``derive.request_rebuild(conn)``: the
+    next sync (with a progress bar in the CLI) re-derives every table.
     """
     run_script(
         conn,
@@ -597,11 +598,6 @@ def m015_kept_events(conn: sqlite3.Connection) -> None:
         ) WITHOUT ROWID;
         """,
     )
-
-
-def request_rebuild(conn: sqlite3.Connection) -> None:
-    """For a migration after a derivation fix: the next sync re-derives every table."""
-    conn.execute("UPDATE derivation_state SET value = 1 WHERE name = 'rebuild_requested'")
 
 
 LATEST = len(MIGRATIONS)

@@ -48,7 +48,31 @@ def run_cli(
     )
 
 
+def sync(db: Path | str) -> None:
+    """Derive the kept events waiting in ``db`` (what `agent-runs sync` does), if any."""
+    if not os.path.exists(db):
+        return
+    from recorder import database, derive
+
+    try:
+        conn = database.connect(str(db), migrate=False)
+    except sqlite3.Error:
+        return
+    try:
+        if conn.execute(TABLE_EXISTS, ("kept_events",)).fetchone():
+            derive.sync(conn, str(db))
+    except sqlite3.Error:
+        pass  # a read-only, locked or broken file: read what is there
+    finally:
+        conn.close()
+
+
+TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+
+
 def query(db: Path | str, sql: str, params: tuple = ()) -> list[dict]:
+    """Rows of ``sql`` on ``db``, after deriving what the hook kept (see ``sync``)."""
+    sync(db)
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     try:
