@@ -39,8 +39,16 @@ def fallback_dir(db: str) -> str:
 
 def temporary_dir(db: str) -> str:
     """The last resort for companion files: the system's temporary directory."""
-    base = os.environ.get("TMPDIR") or "/tmp"
-    return os.path.join(base, f"agent-runs-{os.getuid()}", db.strip(os.sep).replace(os.sep, "_"))
+    base = os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP") or "/tmp"
+    return os.path.join(base, f"agent-runs-{user()}", db.strip(os.sep).replace(os.sep, "_"))
+
+
+def user() -> str:
+    """Who runs this: the numeric user id on POSIX, else the login name (Windows)."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None:
+        return str(getuid())
+    return os.environ.get("USERNAME") or os.environ.get("USER") or "user"
 
 
 def candidates(db: str, name: str) -> list[str]:

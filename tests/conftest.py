@@ -172,12 +172,17 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def hook(db: Path):
-    """Send one payload through the real hook; assert its promises; return the result."""
+    """Send one payload through the real hook; assert its promises; return the result.
+
+    What the hook kept is derived before returning (as its worker would within moments),
+    so a test reads the tables as of this event.
+    """
 
     def send(payload: bytes | str | dict, env: dict | None = None):
         result = run_hook(db, payload, env)
         assert result.returncode == 0, result.stderr
         assert result.stdout == b""
+        sync(db)
         return result
 
     return send

@@ -155,10 +155,10 @@ def test_exception_in_our_code_keeps_the_event(db, hook, tmp_path):
     inject = tmp_path / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(
-        "import recorder.store\n"
-        "def broken(conn, event):\n"
+        "import recorder.keep\n"
+        "def broken(conn, payloads, source):\n"
         "    raise RuntimeError('injected fault')\n"
-        "recorder.store.apply = broken\n"
+        "recorder.keep.append = broken\n"
     )
     result = hook(post("toolu_bug"), env={"PYTHONPATH": str(inject)})
     assert b"injected fault" in result.stderr
