@@ -67,6 +67,17 @@ def sync(db: Path | str) -> None:
         conn.close()
 
 
+def settle(db: Path | str, seconds: float = 30) -> None:
+    """Wait until no derivation worker runs for ``db`` (it derives, lingers, exits)."""
+    import time
+
+    from recorder import deriver
+
+    deadline = time.monotonic() + seconds
+    while deriver.running(str(db)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
 
 
