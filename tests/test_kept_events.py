@@ -184,3 +184,21 @@ def test_the_hook_runs_without_posix_only_modules_and_calls(db, tmp_path):
         [sys.executable, "-c", "import fcntl"], env={"PYTHONPATH": str(site)}, capture_output=True
     )
     assert check.returncode != 0  # the restriction really applies
+
+
+def test_the_dashboard_says_when_events_are_waiting_and_never_derives(db):
+    from datasette.app import Datasette
+    from test_datasette_helpers import get
+
+    run_hook(db, pre("toolu_d1"), env=OFF)
+    run_cli("sync", "--db", str(db))
+    run_hook(db, pre("toolu_d2"), env=OFF)
+    run_hook(db, pre("toolu_d3"), env=OFF)
+    ds = Datasette([str(db)])
+    page = get(ds, "/-/agent-runs")
+    assert page.status_code == 200
+    assert "2 recorded events waiting" in page.text
+    assert get(ds, "/-/agent-runs.json").json()["waiting"] == 2
+    assert raw(db, "SELECT count(*) FROM node_executions") == [(1,)]  # Datasette wrote nothing
+    run_cli("sync", "--db", str(db))
+    assert "waiting to be added" not in get(Datasette([str(db)]), "/-/agent-runs").text
