@@ -373,6 +373,7 @@ def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> Non
     files = history.transcript_files(list(sources) or None)
     since_at = history.parse_since(since) if since else None
     path = paths.database(db)
+    sync_first(path)  # backfill skips what the tables already hold
     conn = database.connect(path)
     try:
         with click.progressbar(

@@ -6,7 +6,7 @@ import sqlite3
 import time
 import zlib
 
-from conftest import event, post, pre, query, run_cli, run_hook
+from conftest import event, post, pre, query, run_cli, run_hook, settle
 
 from recorder import database, derive
 
@@ -202,3 +202,28 @@ def test_the_dashboard_says_when_events_are_waiting_and_never_derives(db):
     assert raw(db, "SELECT count(*) FROM node_executions") == [(1,)]  # Datasette wrote nothing
     run_cli("sync", "--db", str(db))
     assert "waiting to be added" not in get(Datasette([str(db)]), "/-/agent-runs").text
+
+
+def test_an_event_derivation_fails_on_is_kept_and_derived_after_the_fix(db, tmp_path):
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(
+        "import recorder.store\n"
+        "def broken(conn, event):\n"
+        "    raise RuntimeError('injected derivation fault')\n"
+        "recorder.store.apply = broken\n"
+    )
+    result = run_hook(db, pre("toolu_bug"), env={"PYTHONPATH": str(inject)})
+    assert (result.returncode, result.stdout) == (0, b"")
+    dead = db.parent / "agent-runs-dead-letters.ndjson"
+    deadline = time.monotonic() + 15
+    while not dead.exists():  # the worker, started with the same bug, failed on it
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert b"injected derivation fault" in dead.read_bytes()
+    assert raw(db, "SELECT count(*) FROM kept_events") == [(1,)]
+    assert raw(db, "SELECT count(*) FROM node_executions") == [(0,)]
+    settle(db)  # the worker with the bug has exited
+    result = run_cli("rebuild", "--db", str(db))  # after the fix
+    assert result.returncode == 0, result.stderr
+    assert raw(db, "SELECT tool_use_id FROM node_executions") == [("toolu_bug",)]
