@@ -73,7 +73,7 @@ def result_text(size: int = 5000, seed: int = 7) -> str:
     rng = random.Random(seed)
     letters = "etaoinshrdlucmfwypvbgkjqxz"
     vocabulary = sorted(
-        {"".join(rng.choices(letters[:18], k=rng.randint(3, 10))) for _ in range(1200)}
+        {"".join(rng.choices(letters[:18], k=rng.randint(3, 10))) for _ in range(20000)}
     )
     text = REPORT
     while len(text) < size:
@@ -182,7 +182,7 @@ def freshness(hook: str, db: Path, text: str, env: dict, count: int) -> list[flo
 
 def import_times(hook: str, db: Path, text: str, env: dict, top: int = 12) -> list[str]:
     """The hook's imports over 1 ms cumulative, slowest first (one run, after warm-up)."""
-    command = [sys.executable, "-X", "importtime", "-m", "recorder.hook_entry", "--db", str(db)]
+    command = [sys.executable, "-X", "importtime", hook, "--db", str(db)]
     event = json.dumps(payload(f"toolu_imports_{os.getpid()}", text)).encode()
     done = subprocess.run(command, input=event, env=env, capture_output=True, check=True)
     rows = []
@@ -241,7 +241,8 @@ def main() -> int:
             conn = database.connect(str(db))
             derive.sync(conn, str(db))
             total = conn.execute(sql("counts")).fetchone()["nodes"]
-            recorded[name] = total - args.nodes - (args.fresh if name == "hook" else 0)
+            extra = args.fresh + 1 if name == "hook" else 0  # freshness and importtime events
+            recorded[name] = total - args.nodes - extra
             conn.close()
     finally:
         shutil.rmtree(scratch)
