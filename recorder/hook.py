@@ -115,6 +115,9 @@ def redacted_or_raw(text: str) -> str:
 def record(db: str, payload: dict) -> None:
     """Keep waiting spooled events, then this (stamped) one."""
     conn = database.connect(db, timeout=budget())
+    # Checkpointing the WAL is the derivation worker's job (its commits run it), not a
+    # cost the session waits for.
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         if spool.pending(db, paths.SPOOL):
             from . import ingest  # only when the spool holds events: off the usual path
