@@ -1,6 +1,7 @@
 """Build a new database file in bulk: the hook's own recording code, many events per commit.
 
-Every payload goes through the same path as a hook run (``ingest.stamp`` redacts
+Every payload goes through the same path as a hook run (kept as an event of source
+``demo``, then derived; ``ingest.stamp`` redacts
 and stamps it, ``events.normalise`` flattens it, ``store`` merges it and
 ``outcome`` classifies results), so the rows are exactly the hook's. What is
 different is only how they reach the disk:
@@ -76,7 +77,7 @@ def load(
     conn.execute("PRAGMA cache_size = -200000")  # 200 MB: the indexes being filled stay cached
     triggers = drop_sync_triggers(conn)
     for batch in batches:
-        recorded = ingest.record(conn, (ingest.stamp(p) for p in batch), db)
+        recorded = ingest.record(conn, (ingest.stamp(p) for p in batch), db, source="demo")
         if progress:
             progress(recorded)
     database.write(conn, lambda c: restore_sync(c, triggers))
