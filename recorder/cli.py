@@ -66,6 +66,8 @@ def database_path(db: str | None, *, must_exist: bool) -> str:
     if why:
         raise click.ClickException(why)
     return path
+
+
 def sync_first(path: str, label: str = "Deriving kept events") -> int:
     """Apply the kept events waiting for derivation (a requested rebuild too); return count.
 

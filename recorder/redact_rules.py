@@ -267,9 +267,7 @@ _AWS_SECRET = re.compile(
 )
 # A run starts only where the one before it ended (after a space, quote, %, & ...): a
 # start inside a long run would scan it again and again (quadratic on a megabyte of text).
-_PERCENT_RUN = re.compile(
-    r"(?<![^\s\"'<>%&\\])[^\s\"'<>%&\\]*(?:%[0-9A-Fa-f]{2}[^\s\"'<>%&\\]*)+"
-)
+_PERCENT_RUN = re.compile(r"(?<![^\s\"'<>%&\\])[^\s\"'<>%&\\]*(?:%[0-9A-Fa-f]{2}[^\s\"'<>%&\\]*)+")
 _COOKIE = re.compile(_B + r"(?i:(?:set-)?cookie)\\*[\"']?[ \t]*:[ \t]*(?P<s>[^\r\n\"'\\]+)")
 _COOKIE_PAIR = re.compile(r"(?P<n>[^=;\s]+)=(?P<v>[^;\s]*)")
 _COOKIE_ATTRIBUTES = frozenset(("path", "domain", "expires", "max-age", "samesite"))
