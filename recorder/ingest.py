@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 from . import database, derive, keep, paths, spool, store
 from .events import META, RejectedEvent, mapping, normalise
-from .queries import sql
 from .keep import stamp
+from .queries import sql
 
 
 class NotOurs(Exception):
