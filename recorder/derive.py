@@ -54,7 +54,8 @@ def apply_pending(conn: sqlite3.Connection, db: str | None, limit: int | None = 
 
     An event our code fails on goes to the dead letters (when ``db`` is known) naming its
     kept event, so one bad event never stops the others; the mark moves past it, and
-    ``replay`` derives that kept event again (after a fix) instead of keeping it twice. Returns how many were applied.
+    ``replay`` derives that kept event again (after a fix) instead of keeping it twice.
+    Returns how many were applied.
     """
     register(conn)
     mark = conn.execute(sql("derive_mark")).fetchone()[0]
