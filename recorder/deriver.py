@@ -33,6 +33,7 @@ def try_lock(db: str) -> sqlite3.Connection | None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     conn = sqlite3.connect(path, timeout=0, isolation_level=None)
     try:
+        conn.execute("PRAGMA journal_mode = MEMORY")  # the lock needs no journal file
         conn.execute("BEGIN EXCLUSIVE")
     except sqlite3.OperationalError:
         conn.close()

@@ -14,7 +14,7 @@ import string
 from pathlib import Path
 
 import pytest
-from conftest import event, query, run_cli, run_hook
+from conftest import event, query, run_cli, run_hook, settle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from secret_corpus import SHAPES, encoded_forms, pieces
@@ -105,6 +105,7 @@ def test_no_shape_reaches_any_file_through_the_real_hook(tmp_path):
             assert result.returncode == 0 and result.stdout == b""
     assert query(db, "SELECT count(*) AS n FROM node_executions")[0]["n"] == 2 * len(batches)
     assert run_cli("replay", "--db", str(db)).returncode == 0  # dead letters tried again
+    settle(db)  # the derivation worker has finished
     assert file_leaks(db.parent) == []
 
 
