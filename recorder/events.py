@@ -161,6 +161,7 @@ def normalise(payload: object, received_at: str) -> dict | None:
         "prompt": text(payload.get("prompt")),
         "last_assistant_message": text(payload.get("last_assistant_message")),
         "agent_transcript_path": text(payload.get("agent_transcript_path")),
+        "recorded_by": text(meta.get("recorded_by")),
     }
     if file_touch:
         event.update(file_fields(payload))
