@@ -789,7 +789,6 @@ def m020_tasks_view(conn: sqlite3.Connection) -> None:
     )
 
 
-
 @migration
 def m022_beyond_peers(conn: sqlite3.Connection) -> None:
     """Agent definition versions, parallelism per run, rework links and capture coverage.
@@ -855,6 +854,7 @@ def m022_beyond_peers(conn: sqlite3.Connection) -> None:
         CREATE INDEX IF NOT EXISTS idx_capture_gaps_started ON capture_gaps(started_at);
         """,
     )
+
 
 LATEST = len(MIGRATIONS)
 

@@ -94,8 +94,9 @@ def measure(rows: list) -> dict:
             ("subagent_wall_ms", "subagent_ms", "max_parallel", "critical_path", "critical_path_ms")
         )
     path, top = critical_path(nodes)
+    wall = max(n["end"] for n in nodes) - min(n["start"] for n in nodes)
     return {
-        "subagent_wall_ms": round((max(n["end"] for n in nodes) - min(n["start"] for n in nodes)) * 1000),
+        "subagent_wall_ms": round(wall * 1000),
         "subagent_ms": round(sum(n["end"] - n["start"] for n in nodes) * 1000),
         "max_parallel": peak(nodes),
         "critical_path": json.dumps([n["id"] for n in path]),
