@@ -1,0 +1,36 @@
+"""Recording payloads at chosen times: stamped and applied in this process, as backfill does.
+
+(The hook takes the receipt time from its own clock; tests with known durations and
+overlaps need the times fixed.)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from recorder import database, ingest
+
+BASE = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+
+
+def at(seconds: float) -> str:
+    """The time ``seconds`` after BASE (a day ago), as the recorder writes times."""
+    moment = BASE + timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def record(db: Path, *timed: tuple[float, dict], recorded_by: str | None = None) -> None:
+    """Record each (seconds after BASE, payload) in one transaction."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    payloads = []
+    for seconds, payload in timed:
+        meta = {"received_at": at(seconds)}
+        if recorded_by:
+            meta["recorded_by"] = recorded_by
+        payloads.append(ingest.stamp(dict(payload, _agent_runs=meta)))
+    conn = database.connect(str(db))
+    try:
+        ingest.record(conn, payloads, str(db))
+    finally:
+        conn.close()
