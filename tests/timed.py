@@ -14,20 +14,19 @@ from recorder import database, ingest
 BASE = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
 
 
-def at(seconds: float) -> str:
-    """The time ``seconds`` after BASE (a day ago), as the recorder writes times."""
-    moment = BASE + timedelta(seconds=seconds)
+def at(seconds: float, base: str | None = None) -> str:
+    """The time ``seconds`` after ``base`` (default BASE, a day ago), as the recorder writes."""
+    start = BASE if base is None else datetime.fromisoformat(base.replace("Z", "+00:00"))
+    moment = start + timedelta(seconds=seconds)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def record(db: Path, *timed: tuple[float, dict], recorded_by: str | None = None) -> None:
-    """Record each (seconds after BASE, payload) in one transaction."""
+def record(db: Path, *timed: tuple[float, dict], base: str | None = None) -> None:
+    """Record each (seconds after ``base``, payload) in one transaction."""
     db.parent.mkdir(parents=True, exist_ok=True)
     payloads = []
     for seconds, payload in timed:
-        meta = {"received_at": at(seconds)}
-        if recorded_by:
-            meta["recorded_by"] = recorded_by
+        meta = {"received_at": at(seconds, base)}
         payloads.append(ingest.stamp(dict(payload, _agent_runs=meta)))
     conn = database.connect(str(db))
     try:
