@@ -5,7 +5,7 @@
 -- attempts after the first; recovered = tasks whose last attempt succeeded (completed,
 -- outcome not failure); attempts_to_success = mean attempt number of that success;
 -- failed_attempt_tokens / failed_attempt_cost_usd = what the failed attempts that were
--- retried spent. Empty :project / :agent_type mean all. Uses idx_node_exec_retry_of.
+-- retried spent. Empty :project / :agent_type mean all. Uses idx_node_exec_retries.
 WITH retries AS (
     SELECT
         r.first_attempt_id AS task,

@@ -836,6 +836,8 @@ def m022_beyond_peers(conn: sqlite3.Connection) -> None:
             WHERE agent_definition_hash IS NOT NULL;
         CREATE INDEX IF NOT EXISTS idx_node_exec_retry_of ON node_executions(retry_of)
             WHERE retry_of IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS idx_node_exec_retries ON node_executions(started_at)
+            WHERE retry_of IS NOT NULL;
         CREATE INDEX IF NOT EXISTS idx_node_exec_failed_in_session
             ON node_executions(session_id, completed_at)
             WHERE status = 'failed' OR outcome = 'failure';

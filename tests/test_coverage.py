@@ -10,7 +10,7 @@ from conftest import completed_response, post, pre, query, run_cli, task_input
 from test_backfill import Transcript
 from timed import record
 
-from recorder import clock, spool
+from recorder import clock, database, spool
 from recorder.transcripts import iso_utc
 
 QUERIES = Path(__file__).resolve().parent.parent / "canned_queries"
@@ -116,3 +116,23 @@ def test_doctor_coverage_refuses_bad_input(db, world):
     assert len(bad.stderr.strip().splitlines()) == 1
     stray = run_cli("doctor", "--db", str(db), "--since", "7d")
     assert stray.returncode != 0 and "Traceback" not in stray.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "index"),
+    [
+        ("agent-versions", "idx_node_exec_agent_definition"),
+        ("rework", "idx_node_exec_retries"),
+        ("capture-gaps", "idx_node_exec_not_by_hook"),
+    ],
+)
+def test_the_new_queries_read_their_indexes(tmp_path, name, index):
+    conn = database.connect(str(tmp_path / "plan.db"))
+    try:
+        sql = (QUERIES / f"{name}.sql").read_text()
+        params = {"days": "", "project": "", "agent_type": ""}
+        steps = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    finally:
+        conn.close()
+    assert any(index in step for step in steps), steps
+    assert not [s for s in steps if s in ("SCAN n", "SCAN r", "SCAN node_executions")], steps
