@@ -21,12 +21,16 @@ def at(seconds: float, base: str | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def record(db: Path, *timed: tuple[float, dict], base: str | None = None) -> None:
+def record(
+    db: Path, *timed: tuple[float, dict], base: str | None = None, recorded_by: str | None = None
+) -> None:
     """Record each (seconds after ``base``, payload) in one transaction."""
     db.parent.mkdir(parents=True, exist_ok=True)
     payloads = []
     for seconds, payload in timed:
         meta = {"received_at": at(seconds, base)}
+        if recorded_by:
+            meta["recorded_by"] = recorded_by  # as backfill marks what it records
         payloads.append(ingest.stamp(dict(payload, _agent_runs=meta)))
     conn = database.connect(str(db))
     try:
