@@ -14,7 +14,7 @@ import os
 import random
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from . import bulk, clock
 from .events import META
@@ -463,6 +463,13 @@ class Definitions:
     def edit(self) -> None:
         self.write(EDITED_DEFINITIONS)
 
+    def edited_half_way(self, batches: Iterable[list[dict]], days: int) -> Iterator[list[dict]]:
+        """The day's batches, the definitions edited before the middle day's is recorded."""
+        for day, batch in enumerate(batches):
+            if day == days // 2:
+                self.edit()
+            yield batch
+
     def __enter__(self) -> Definitions:
         os.environ["CLAUDE_CONFIG_DIR"] = self.folder.name
         return self
@@ -482,18 +489,16 @@ def write_demo(
     generator = Generator(seed)
     events = 0
 
-    def batches(definitions: Definitions) -> Iterator[list[dict]]:
+    def batches() -> Iterator[list[dict]]:
         nonlocal events
-        for day, batch in enumerate(generator.batches(days, time.time())):
-            if day == days // 2:
-                definitions.edit()
+        for batch in generator.batches(days, time.time()):
             events += len(batch)
             yield batch
             if progress:
                 progress(1)
 
     with Definitions() as definitions:
-        counts = bulk.write_database(path, batches(definitions))
+        counts = bulk.write_database(path, definitions.edited_half_way(batches(), days))
     return (
         f"{events} events: {counts['sessions']} sessions, {counts['runs']} runs, "
         f"{counts['nodes']} nodes"
