@@ -409,6 +409,7 @@ class ScaleGenerator(demo.Generator):
 def build(path: str, nodes: int, seed: int = 11) -> float:
     """Build the database at ``path`` through the bulk path; return the seconds it took."""
     generator = ScaleGenerator(seed, nodes)
+    generator.backfilled_share = demo.BACKFILLED_SHARE
     started, cpu = time.perf_counter(), time.process_time()
     events, reported = 0, 0
 

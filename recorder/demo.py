@@ -157,7 +157,9 @@ class Generator:
         # rest of the demo (sessions, tasks, outcomes) exactly as it was.
         self.extras = random.Random(seed + 1)
         # So do the sessions recorded only by a later backfill (the hook not installed yet).
+        # (none unless asked for: written by the hook, those sessions would differ).
         self.backfilled = random.Random(seed + 2)
+        self.backfilled_share = 0.0
         self.counter = 0
         self.payloads: list[tuple[float, int, dict]] = []
         self.projects = PROJECTS
@@ -192,7 +194,7 @@ class Generator:
             "id": sid,
             "cwd": cwd,
             "late_hooks": self.rng.random() < 0.04,
-            "backfilled": self.backfilled.random() < BACKFILLED_SHARE,
+            "backfilled": self.backfilled.random() < self.backfilled_share,
             "transcript": f"/home/dev/.claude/projects/{cwd.replace('/', '-')}/{sid}.jsonl",
         }
         self.emit(start, "SessionStart", session, source="startup", model="claude-sonnet-4-5")
@@ -487,6 +489,7 @@ def write_demo(
 ) -> str:
     """Write the demo database to ``path`` atomically; return a one-line summary."""
     generator = Generator(seed)
+    generator.backfilled_share = BACKFILLED_SHARE
     events = 0
 
     def batches() -> Iterator[list[dict]]:
