@@ -19,6 +19,7 @@ The work lives in small modules, one concern each:
     gate           the Host check (DNS rebinding) and failing closed without permission hooks
     tuning         settings that keep table pages fast (facet suggestions off)
     pages          the database page's order (tasks, runs, sessions, learnings first)
+    recent_search  the node table's search, capped to the newest matches
     templates/     our two pages; pages/ extends Datasette's query and database pages
 """
 
@@ -44,6 +45,7 @@ from . import (
     locate,
     metadata,
     pages,
+    recent_search,
     routes,
     schema,
     tuning,
@@ -136,8 +138,9 @@ def database_actions(datasette, actor, database, request):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """The Host check and the fail-closed permission check (see gate.py)."""
-    return lambda app: gate.wrap(datasette, app)
+    """The Host check and the fail-closed permission check (gate.py), outside the node
+    table's capped ?_search= (recent_search.py)."""
+    return lambda app: gate.wrap(datasette, recent_search.wrap(app, datasette))
 
 
 @hookimpl
@@ -204,3 +207,9 @@ def extra_body_script(template, database, table, columns, view_name, request, da
         return Markup(f"window.agentRunsParamHelp = {data};")
 
     return inner
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    """The capped search of the node table, newest matches first (recent_search.py)."""
+    return recent_search.filters(request, database, table, datasette)

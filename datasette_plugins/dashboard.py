@@ -197,6 +197,13 @@ async def running_now(db, now: datetime | None = None) -> dict:
     return (await rows(db, "running_count", {"stale_before": stale_before}))[0]
 
 
+async def waiting_events(db) -> int:
+    """Kept events not derived yet (0 for a file without kept events, like ELF's)."""
+    if not await db.table_exists("kept_events"):
+        return 0
+    return (await rows(db, "waiting_events", {}))[0]["waiting"]
+
+
 async def build(datasette, db, filters: Filters, now: datetime | None = None, actor=None) -> dict:
     """Everything the dashboard shows, as plain data (also served as JSON)."""
     now = now or formatting.utc_now()
@@ -215,6 +222,7 @@ async def build(datasette, db, filters: Filters, now: datetime | None = None, ac
         "running": running_now(db, now),
         "agent_versions": peers.agent_versions(db, queries, filters, now),
         "capture": peers.capture(db, filters, now),
+        "waiting": waiting_events(db),
     }
     results = await asyncio.gather(*panels.values(), return_exceptions=True)
     data = {

@@ -68,6 +68,28 @@ def database_path(db: str | None, *, must_exist: bool) -> str:
     return path
 
 
+def sync_first(path: str, label: str = "Deriving kept events") -> int:
+    """Apply the kept events waiting for derivation (a requested rebuild too); return count.
+
+    Every command that reads the tables calls this first. Nothing to do for a missing file.
+    """
+    if not os.path.exists(path):
+        return 0
+    from . import derive
+
+    conn = database.connect(path)
+    try:
+        waiting = derive.pending(conn)
+        if derive.rebuild_requested(conn):
+            waiting = derive.kept(conn)
+        if waiting < 1000:
+            return derive.sync(conn, path)
+        with click.progressbar(length=waiting, label=label, file=sys.stderr) as bar:
+            return derive.sync(conn, path, progress=bar.update)
+    finally:
+        conn.close()
+
+
 def db_option(default: str | None = None):
     return click.option(
         "--db", "db", default=default, type=click.Path(dir_okay=False), help=DB_HELP
@@ -173,11 +195,38 @@ def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
         report = replay_kept(conn, path)
     finally:
         conn.close()
+    sync_first(path)
     click.echo(f"{path}: {report}")
     if report.still_failing:
         click.echo(f"{report.still_failing} event(s) still failing: see the dead letters", err=True)
         if strict:
             raise SystemExit(1)
+
+
+@cli.command()
+@db_option()
+def sync(db: str | None) -> None:
+    """Derive the tables from the kept events waiting now (the hook's worker does it too)."""
+    path = database_path(db, must_exist=True)
+    click.echo(f"{path}: {sync_first(path)} events derived")
+
+
+@cli.command()
+@db_option()
+def rebuild(db: str | None) -> None:
+    """Re-derive every derived table from the kept events (same rows, same ids).
+
+    Rows no kept event explains (from ELF or an earlier agent-runs) are kept as they are.
+    """
+    from . import derive
+
+    path = database_path(db, must_exist=True)
+    conn = database.connect(path)
+    try:
+        database.write(conn, derive.request_rebuild)
+    finally:
+        conn.close()
+    click.echo(f"{path}: {sync_first(path, 'Rebuilding')} events derived again")
 
 
 @cli.command()
@@ -239,6 +288,7 @@ def capture_coverage(db: str | None, since: str | None, sources: tuple[str, ...]
 def stats(db: str | None) -> None:
     """Counts of sessions, runs and nodes by status."""
     path = database_path(db, must_exist=True)
+    sync_first(path)
     for line in diagnostics.summary(path):
         click.echo(line)
 
@@ -291,6 +341,7 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
             "authentication is configured (--auth)"
         )
     path = database_path(db, must_exist=True)
+    sync_first(path)
     env = dict(os.environ)
     env["AGENT_RUNS_ALLOWED_HOSTS"] = allowed_hosts(host, auth)
     shown = "localhost" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
@@ -373,6 +424,7 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
     from . import export as exporting
 
     path = database_path(db, must_exist=True)
+    sync_first(path)
     filters = {"since": since, "status": status, "agent_type": agent_type, "project": project}
     if otlp:
         from . import otlp as tracing
@@ -412,6 +464,7 @@ def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> Non
     path = database_path(db, must_exist=False)
     files = history.transcript_files(list(sources) or None)
     since_at = history.parse_since(since) if since else None
+    sync_first(path)  # backfill skips what the tables already hold
     conn = database.connect(path)
     try:
         with click.progressbar(
@@ -456,6 +509,7 @@ def prune(db: str | None, older_than: str, keep_failures: bool, dry_run: bool) -
     from .prune import Pruning
 
     path = database_path(db, must_exist=True)
+    sync_first(path)
     with (
         Pruning(path, older_than, keep_failures=keep_failures, dry_run=dry_run) as pruning,
         click.progressbar(length=pruning.total_runs, label="Pruning runs", file=sys.stderr) as bar,

@@ -30,12 +30,16 @@ EVENTS = frozenset(
         "PreToolUse",
         "PostToolUse",
         "PostToolUseFailure",
+        "PermissionDenied",
         "SubagentStart",
         "SubagentStop",
         "Stop",
+        "StopFailure",
     }
 )
-TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure"})
+TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionDenied"})
+# tool_response statuses of an Agent call that only launched the agent (it runs on).
+LAUNCHED = frozenset({"async_launched", "remote_launched", "teammate_spawned"})
 
 # Where the recorder keeps its own metadata inside a payload (receipt time).
 META = "_agent_runs"
@@ -162,12 +166,30 @@ def normalise(payload: object, received_at: str) -> dict | None:
         "last_assistant_message": text(payload.get("last_assistant_message")),
         "agent_transcript_path": text(payload.get("agent_transcript_path")),
         "recorded_by": text(meta.get("recorded_by")),
+        "error": None if payload.get("error") is None else text(payload.get("error")),
+        "error_details": text(payload.get("error_details")),
+        "background_tasks": task_ids(payload.get("background_tasks")),
+        "notifications": notifications(payload.get("prompt")) if name == "UserPromptSubmit" else [],
     }
     if file_touch:
         event.update(file_fields(payload))
     elif name in TOOL_EVENTS:
         event.update(tool_fields(payload))
     return event
+
+
+def task_ids(value: object) -> list[str] | None:
+    """The ids of Stop's / SubagentStop's ``background_tasks`` (None when not sent)."""
+    if not isinstance(value, list):
+        return None
+    return [i for i in (identifier(mapping(task).get("id")) for task in value) if i]
+
+
+def notifications(prompt: object) -> list[dict]:
+    """The task notifications a UserPromptSubmit prompt carries (none for a person's)."""
+    from . import notification  # here: notification reads this module's sane ranges
+
+    return notification.parse(prompt) if notification.is_notification(prompt) else []
 
 
 def is_file_touch(payload: dict) -> bool:
@@ -229,7 +251,8 @@ def tool_fields(payload: dict) -> dict:
     response = payload.get("tool_response")
     details = mapping(response)
     usage = mapping(details.get("usage"))
-    error = payload.get("error")
+    stats = mapping(details.get("toolStats"))
+    status = text(details.get("status"))
     return {
         "tool_use_id": tool_use_id,
         "tool_name": tool_name,
@@ -241,9 +264,10 @@ def tool_fields(payload: dict) -> dict:
         "response": response,
         "response_json": response_metadata(response),
         "result_text": result_text(response),
-        "response_status": text(details.get("status")),
-        "is_async": flag(details.get("isAsync")) or details.get("status") == "async_launched",
-        "launched_agent_id": identifier(details.get("agentId")),
+        "response_status": status,
+        "is_async": flag(details.get("isAsync")) or status in LAUNCHED,
+        "launched_agent_id": identifier(details.get("agentId"))
+        or identifier(details.get("taskId")),
         "output_file": text(details.get("outputFile")),
         "duration_ms": duration(details.get("totalDurationMs"))
         or duration(payload.get("duration_ms")),
@@ -253,6 +277,8 @@ def tool_fields(payload: dict) -> dict:
         "cache_read_tokens": integer(usage.get("cache_read_input_tokens")),
         "cache_creation_tokens": integer(usage.get("cache_creation_input_tokens")),
         "tool_use_count": integer(details.get("totalToolUseCount")),
-        "error": None if error is None else text(error),
+        "lines_added": integer(stats.get("linesAdded")),
+        "lines_removed": integer(stats.get("linesRemoved")),
+        "tool_stats": text(stats) if stats else None,
         "is_interrupt": flag(payload.get("is_interrupt")),
     }

@@ -71,11 +71,13 @@ REGISTRATIONS: tuple[tuple[str, str | None], ...] = (
     ("SessionEnd", None),
     ("UserPromptSubmit", None),
     ("Stop", None),
+    ("StopFailure", None),
     ("SubagentStart", None),
     ("SubagentStop", None),
     ("PreToolUse", TASK_MATCHER),
     ("PostToolUse", TASK_MATCHER),
     ("PostToolUseFailure", TASK_MATCHER),
+    ("PermissionDenied", TASK_MATCHER),
 )
 #: Extra registrations for ``files=True`` (file reads/edits).
 FILE_REGISTRATIONS: tuple[tuple[str, str | None], ...] = (

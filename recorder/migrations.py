@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from . import rollups
 from .queries import split_statements
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
@@ -583,6 +584,76 @@ def m013_scale_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m014_lifecycle_columns(conn: sqlite3.Connection) -> None:
+    """The columns of a subagent's true lifecycle and spend (DESIGN.md's node contract).
+
+    parent_agent_id and is_background exist since m004 (add_columns skips them);
+    lines_added / lines_removed / tool_stats_json keep the Agent tool's ``toolStats``.
+    """
+    add_columns(
+        conn,
+        "node_executions",
+        {
+            "api_calls": "INTEGER",
+            "cost_usd": "REAL",
+            "context_tokens": "INTEGER",
+            "usage_source": "TEXT",
+            "parent_agent_id": "TEXT",
+            "is_background": "INTEGER NOT NULL DEFAULT 0",
+            "failure_kind": "TEXT",
+            "lines_added": "INTEGER",
+            "lines_removed": "INTEGER",
+            "tool_stats_json": "TEXT",
+        },
+    )
+
+
+@migration
+def m015_kept_events(conn: sqlite3.Connection) -> None:
+    """Kept events (the truth) and what derivation needs to re-derive the tables from them.
+
+    kept_events: every accepted event, appended once and never changed (prune deletes):
+    ``received_at`` (UTC ISO), ``source`` (hook, backfill, replay, conductor, demo,
+    transcript), ``event`` (the redacted, stamped payload as zlib-compressed UTF-8 JSON),
+    and ``session_id`` / ``subject`` (its tool_use_id, else agent_id) so prune finds the
+    events of what it deletes. AUTOINCREMENT: an id is never reused, so the high-water
+    mark never skips an event appended after a prune.
+    derivation_state: the high-water mark (last kept event applied) and a rebuild request.
+    derived_rows: each row derivation inserted (table, natural key, id): rebuild deletes
+    exactly these (rows no kept event explains stay) and gives them back the same ids.
+    A later migration that fixes derivation calls ``derive.request_rebuild(conn)``: the
+    next sync (with a progress bar in the CLI) re-derives every table.
+    """
+    run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS kept_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            received_at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            session_id TEXT,
+            subject TEXT,
+            event BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_kept_events_session ON kept_events(session_id);
+        CREATE INDEX IF NOT EXISTS idx_kept_events_subject ON kept_events(subject);
+        CREATE TABLE IF NOT EXISTS derivation_state (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        INSERT OR IGNORE INTO derivation_state(name, value) VALUES ('applied', 0);
+        INSERT OR IGNORE INTO derivation_state(name, value) VALUES ('rebuild_requested', 0);
+        CREATE TABLE IF NOT EXISTS derived_rows (
+            tbl TEXT NOT NULL,
+            key TEXT NOT NULL,
+            id INTEGER,
+            PRIMARY KEY (tbl, key)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
 def elf_duplicate_match(elf: str, ours: str) -> str:
     """SQL: ``elf`` is the node ELF's conductor integration wrote for the Agent call ``ours``.
 
@@ -787,6 +858,18 @@ def m020_tasks_view(conn: sqlite3.Connection) -> None:
             cache_read_tokens, cache_creation_tokens, duplicate_of);
         """,
     )
+
+
+@migration
+def m021_rollups(conn: sqlite3.Connection) -> None:
+    """Per-day rollups and duration histograms of the nodes, kept exact by triggers.
+
+    See recorder.rollups; cost_usd is added when an earlier migration has not, and the
+    rollups are filled from the rows already there.
+    """
+    add_columns(conn, "node_executions", {"cost_usd": "REAL"})
+    rollups.create(conn)
+    rollups.recompute(conn)
 
 
 @migration

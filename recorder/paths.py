@@ -49,7 +49,7 @@ def user_tag() -> str:
 
 def temporary_dir(db: str) -> str:
     """The last resort for companion files: the system's temporary directory."""
-    base = os.environ.get("TMPDIR") or os.environ.get("TEMP") or "/tmp"
+    base = os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP") or "/tmp"
     return os.path.join(base, f"agent-runs-{user_tag()}", db.strip(os.sep).replace(os.sep, "_"))
 
 

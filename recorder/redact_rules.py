@@ -265,7 +265,9 @@ _AWS_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
 _AWS_SECRET = re.compile(
     r"(?:(?<![A-Za-z0-9+/\\])|(?<=\\[nrt]))(?=\S{0,39}[a-z])(?=\S{0,39}[A-Z])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])"
 )
-_PERCENT_RUN = re.compile(r"[^\s\"'<>%\\]*(?:%[0-9A-Fa-f]{2}[^\s\"'<>%&\\]*)+")
+# A run starts only where the one before it ended (after a space, quote, %, & ...): a
+# start inside a long run would scan it again and again (quadratic on a megabyte of text).
+_PERCENT_RUN = re.compile(r"(?<![^\s\"'<>%&\\])[^\s\"'<>%&\\]*(?:%[0-9A-Fa-f]{2}[^\s\"'<>%&\\]*)+")
 _COOKIE = re.compile(_B + r"(?i:(?:set-)?cookie)\\*[\"']?[ \t]*:[ \t]*(?P<s>[^\r\n\"'\\]+)")
 _COOKIE_PAIR = re.compile(r"(?P<n>[^=;\s]+)=(?P<v>[^;\s]*)")
 _COOKIE_ATTRIBUTES = frozenset(("path", "domain", "expires", "max-age", "samesite"))

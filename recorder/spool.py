@@ -7,7 +7,8 @@ and taken for replay by an atomic rename so two processes never ingest the
 same file. When the database's directory is not writable the files go to a
 per-database fallback directory (see ``paths.fallback_dir``).
 
-Appends and claims meet on an advisory lock (flock) of the file: a writer
+Appends and claims meet on a lock of the file (flock on POSIX, msvcrt.locking of its
+first byte on Windows; without either, only the rename check below): a writer
 appends only while it holds the lock and the file is still the queue, so no
 line lands in a file already claimed; a replay holds the lock of the files it
 claimed until it is done with them. A claim whose lock is free was left by a
@@ -16,7 +17,6 @@ replay that died or failed, and the next replay takes it over at once.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sys
@@ -24,6 +24,15 @@ import time
 from collections.abc import Iterator
 
 from . import clock, paths
+
+try:  # POSIX: flock
+    import fcntl
+except ImportError:  # Windows (or a Python without fcntl)
+    fcntl = None
+try:  # Windows: a lock on the file's first byte
+    import msvcrt
+except ImportError:
+    msvcrt = None
 
 LOG_LIMIT = 1_000_000
 CLAIM_SUFFIX = ".claimed"
@@ -60,7 +69,7 @@ def append_to_queue(path: str, data: bytes) -> None:
         try:
             if lock(fd, path):
                 end = os.fstat(fd).st_size
-                if end and os.pread(fd, 1, end - 1) != b"\n":
+                if end and last_byte(fd, end) != b"\n":
                     data = b"\n" + data  # after a line cut off by a killed writer
                 try:
                     written = os.write(fd, data)
@@ -78,11 +87,21 @@ def append_to_queue(path: str, data: bytes) -> None:
         time.sleep(0.001)
 
 
+def last_byte(fd: int, size: int) -> bytes:
+    """The last byte of the open file ``fd`` of ``size`` bytes (os.pread is POSIX-only)."""
+    os.lseek(fd, size - 1, os.SEEK_SET)
+    return os.read(fd, 1)
+
+
 def lock(fd: int, path: str) -> bool:
     """Take the lock of the open file ``fd`` if free and ``fd`` is still the file at ``path``."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        elif msvcrt is not None:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError:  # BlockingIOError (flock) or PermissionError (msvcrt): held elsewhere
         return False
     try:
         here, there = os.fstat(fd), os.stat(path)

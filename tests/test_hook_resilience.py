@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import HOOK, event, post, pre, query, run_cli, run_hook
+from conftest import HOOK, event, post, pre, query, run_cli, run_hook, settle
 
 SPOOL = "agent-runs-spool.ndjson"
 DEAD = "agent-runs-dead-letters.ndjson"
@@ -155,10 +155,10 @@ def test_exception_in_our_code_keeps_the_event(db, hook, tmp_path):
     inject = tmp_path / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(
-        "import recorder.store\n"
-        "def broken(conn, event):\n"
+        "import recorder.keep\n"
+        "def broken(conn, payloads, source):\n"
         "    raise RuntimeError('injected fault')\n"
-        "recorder.store.apply = broken\n"
+        "recorder.keep.append = broken\n"
     )
     result = hook(post("toolu_bug"), env={"PYTHONPATH": str(inject)})
     assert b"injected fault" in result.stderr
@@ -317,6 +317,7 @@ def test_full_disk_spools_and_doctor_names_it(tiny_filesystem, tmp_path):
     db = tiny_filesystem / "index.db"
     env = {"XDG_STATE_HOME": str(tmp_path / "state"), "HOME": str(tmp_path)}
     assert run_hook(db, pre("toolu_full")).returncode == 0
+    settle(db)  # its derivation worker has finished writing
     fill(tiny_filesystem)
     result = run_hook(db, post("toolu_full", text="y" * 200_000), env=env)
     assert result.returncode == 0 and result.stdout == b""

@@ -36,10 +36,12 @@ NO_MATCHER_EVENTS = [
     "SessionEnd",
     "UserPromptSubmit",
     "Stop",
+    "StopFailure",
     "SubagentStart",
     "SubagentStop",
 ]
-TASK_EVENTS = ["PreToolUse", "PostToolUse", "PostToolUseFailure"]
+TASK_EVENTS = ["PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionDenied"]
+REGISTERED = len(NO_MATCHER_EVENTS) + len(TASK_EVENTS)  # one hook entry per event
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
 
 
@@ -122,7 +124,7 @@ def test_fresh_install_into_missing_file_and_directory(tmp_path: Path) -> None:
 
     assert result.changed and result.written
     assert result.backup is None
-    assert result.added == 9 and result.updated == 0 and result.removed == 0
+    assert result.added == REGISTERED and result.updated == 0 and result.removed == 0
     text = path.read_text(encoding="utf-8")
     assert text.endswith("}\n") and not text.endswith("\n\n")
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
@@ -188,7 +190,7 @@ def test_merge_keeps_everything_of_the_user(tmp_path: Path) -> None:
     assert after["hooks"]["PostToolUse"][1]["matcher"] == TASK_MATCHER
     assert len(after["hooks"]["PostToolUse"]) == 2
     assert all(installed_events(after).values())
-    assert result.added == 9
+    assert result.added == REGISTERED
     assert f"--- {path} (before)" in result.diff
 
 
@@ -235,7 +237,7 @@ def test_existing_entry_with_older_path_is_updated_in_place() -> None:
     assert after["hooks"]["Stop"] == [
         {"matcher": "", "hooks": [{"type": "command", "command": CMD, "timeout": 10}]}
     ]
-    assert (added, updated, dropped) == (7, 2, 0)
+    assert (added, updated, dropped) == (REGISTERED - 2, 2, 0)
     assert merged(after, CMD) == after
 
 
@@ -267,7 +269,7 @@ def test_new_command_with_db_replaces_old_registration(tmp_path: Path) -> None:
 
     result = apply(path, command=cmd_db)
 
-    assert result.changed and result.added == 0 and result.updated == 9
+    assert result.changed and result.added == 0 and result.updated == REGISTERED
     assert installed_commands(load(path)) == [cmd_db]
 
 
@@ -313,7 +315,7 @@ def test_uninstall_restores_the_original_structure(tmp_path: Path) -> None:
     result = apply(path, uninstall=True)
 
     assert result.changed and result.written
-    assert result.removed == 9 and result.added == 0
+    assert result.removed == REGISTERED and result.added == 0
     assert key_structure(load(path)) == key_structure(original)
     assert len(backups(tmp_path)) == 2
     assert not any(is_our_command(line) for line in path.read_text().splitlines())
@@ -384,7 +386,7 @@ def test_dry_run_writes_nothing_and_returns_a_diff(tmp_path: Path) -> None:
     missing = tmp_path / "new" / ".claude" / "settings.json"
     result = apply(missing, command=CMD, dry_run=True)
     assert result.changed and not result.written and result.backup is None
-    assert result.added == 9
+    assert result.added == REGISTERED
     assert not (tmp_path / "new").exists()
     assert result.diff.startswith(f"--- {missing} (before)\n+++ {missing} (after)\n")
     assert "-{}" in result.diff
@@ -402,13 +404,13 @@ def test_dry_run_writes_nothing_and_returns_a_diff(tmp_path: Path) -> None:
     removed_lines = [
         line for line in result.diff.splitlines() if line.startswith("-") and "---" not in line
     ]
-    assert sum(json.dumps(CMD) in line for line in added_lines) == 9
+    assert sum(json.dumps(CMD) in line for line in added_lines) == REGISTERED
     assert removed_lines == []  # nothing of the user's goes away
 
     apply(path, command=CMD)
     result = apply(path, uninstall=True, dry_run=True)
-    assert result.changed and result.removed == 9
-    assert sum(json.dumps(CMD) in line for line in result.diff.splitlines()) == 9
+    assert result.changed and result.removed == REGISTERED
+    assert sum(json.dumps(CMD) in line for line in result.diff.splitlines()) == REGISTERED
     assert installed_events(load(path))["Stop"]
 
 
@@ -541,7 +543,7 @@ def test_files_option_adds_file_tool_matchers_and_uninstall_removes_them(
 
     result = apply(path, command=CMD, files=True)
 
-    assert result.added == 11
+    assert result.added == REGISTERED + 2
     after = load(path)
     for event in ("PreToolUse", "PostToolUse"):
         assert [g["matcher"] for g in our_groups(after, event)] == [TASK_MATCHER, FILE_MATCHER]
@@ -554,7 +556,7 @@ def test_files_option_adds_file_tool_matchers_and_uninstall_removes_them(
     assert not apply(path, command=CMD, files=True).changed
 
     result = apply(path, uninstall=True)
-    assert result.removed == 11
+    assert result.removed == REGISTERED + 2
     assert key_structure(load(path)) == key_structure(original)
 
 

@@ -29,6 +29,12 @@ UPDATE node_executions SET
     tool_use_count = :tool_use_count,
     agent_transcript_path = :agent_transcript_path,
     output_file = :output_file,
+    context_tokens = :context_tokens,
+    usage_source = :usage_source,
+    failure_kind = :failure_kind,
+    lines_added = :lines_added,
+    lines_removed = :lines_removed,
+    tool_stats_json = :tool_stats_json,
     started_at = :started_at,
     completed_at = :completed_at,
     updated_at = :updated_at

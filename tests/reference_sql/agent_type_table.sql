@@ -1,0 +1,40 @@
+-- One row per agent type over the selected range: tasks, failures, running, tokens, and
+-- (failure rate = failed / finished, as in kpi_range.sql: finished = completed or failed,
+-- failed = status failed or completed with outcome failure)
+-- duration percentiles over its finished tasks (completed or failed, with a duration):
+-- the median is the middle value (mean of the two middle ones), p95 the nearest rank.
+-- One window pass numbers each type's timed tasks by duration; the outer query
+-- aggregates and picks the ranks.
+WITH ranked AS (
+    SELECT
+        coalesce(n.agent_type, '') AS agent_type,
+        n.status,
+        n.outcome,
+        n.duration_ms,
+        n.token_count,
+        n.status IN ('completed', 'failed') AND n.duration_ms IS NOT NULL AS timed,
+        row_number() OVER (
+            PARTITION BY coalesce(n.agent_type, ''),
+                         n.status IN ('completed', 'failed') AND n.duration_ms IS NOT NULL
+            ORDER BY n.duration_ms) AS rn,
+        sum(n.status IN ('completed', 'failed') AND n.duration_ms IS NOT NULL)
+            OVER (PARTITION BY coalesce(n.agent_type, '')) AS cnt
+    FROM node_executions AS n
+    WHERE n.duplicate_of IS NULL AND n.started_at >= :since
+      AND (:project IS NULL OR n.project = :project)
+      AND (:agent_type IS NULL OR n.agent_type = :agent_type)
+)
+SELECT
+    agent_type,
+    count(*) AS tasks,
+    coalesce(sum(status = 'failed' OR (status = 'completed' AND outcome = 'failure')), 0) AS failed,
+    coalesce(sum(status IN ('completed', 'failed')), 0) AS finished,
+    coalesce(sum(status = 'running'), 0) AS running,
+    sum(token_count) AS tokens,
+    avg(token_count) AS tokens_per_task,
+    avg(CASE WHEN timed AND rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN duration_ms END)
+        AS median_ms,
+    max(CASE WHEN timed AND rn = (cnt * 95 + 99) / 100 THEN duration_ms END) AS p95_ms
+FROM ranked
+GROUP BY agent_type
+ORDER BY tasks DESC, agent_type
