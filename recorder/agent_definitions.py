@@ -10,8 +10,8 @@ The name is the frontmatter ``name`` when it has one, else the file name.
 
 ``read`` finds the file and returns a small JSON-serialisable record (its hash, its
 description's first line, where it was found); ``apply`` writes such a record to a node.
-Reading and applying are separate so the record can be kept as an event and applied
-again by a rebuild without the file. Standard library only (runs on the hook path).
+The hook reads (``seen``) and keeps the record in the event; derivation applies it, so a
+rebuild gives the version each node ran with, without the file. Standard library only (runs on the hook path).
 """
 
 from __future__ import annotations
@@ -38,6 +38,22 @@ BLOCK_MARKS = ("|", ">", "|-", ">-", "|+", ">+")
 def config_dir() -> str:
     """Claude Code's user folder: $CLAUDE_CONFIG_DIR, else ~/.claude."""
     return os.environ.get("CLAUDE_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".claude")
+
+
+def seen(payload: dict) -> dict | None:
+    """The definition record of the agent type an Agent call or SubagentStart names.
+
+    The hook keeps it in the event, so derivation and rebuild never read the file.
+    """
+    if payload.get("hook_event_name") == "SubagentStart":
+        agent_type = payload.get("agent_type")
+    else:
+        tool_input = payload.get("tool_input")
+        agent_type = tool_input.get("subagent_type") if isinstance(tool_input, dict) else None
+    cwd = payload.get("cwd")
+    if not isinstance(agent_type, str) or not agent_type:
+        return None
+    return read(agent_type, cwd if isinstance(cwd, str) else None)
 
 
 def read(agent_type: str | None, project: str | None) -> dict | None:

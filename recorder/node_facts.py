@@ -20,13 +20,13 @@ def first_saved(conn: sqlite3.Connection, node: dict, event: dict) -> None:
         sql("set_recorded_by"), {"id": node["id"], "recorded_by": event.get("recorded_by") or HOOK}
     )
     rework.link(conn, node)
-    agent_type_known(conn, node)
+    agent_type_known(conn, node, event)
 
 
-def agent_type_known(conn: sqlite3.Connection, node: dict) -> None:
-    """Record the definition file of the node's agent type, read now (when it runs)."""
-    if node["agent_type"]:
-        found = agent_definitions.read(node["agent_type"], node["project"])
+def agent_type_known(conn: sqlite3.Connection, node: dict, event: dict) -> None:
+    """Record the definition file of the node's agent type, as the hook saw it (kept)."""
+    found = event.get("agent_definition")
+    if node["agent_type"] and found and found.get("agent_type") == node["agent_type"]:
         agent_definitions.apply(conn, node["id"], found)
 
 

@@ -588,7 +588,7 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     else:
         conn.execute(sql("update_node"), node)
         if node["agent_type"] and stored is not None and not stored["agent_type"]:
-            node_facts.agent_type_known(conn, node)
+            node_facts.agent_type_known(conn, node, event)
     if node["agent_id"] and (stored is None or stored["agent_id"] != node["agent_id"]):
         file_touches.link(conn, node)
     refresh_run(conn, node["run_id"], node["updated_at"])

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import event, post, pre, query, task_input
+from conftest import event, post, pre, query, run_cli, task_input
 
 from recorder import agent_definitions, database, ingest
 
@@ -61,6 +61,8 @@ def in_process(db, places, monkeypatch):
     db.parent.mkdir(parents=True, exist_ok=True)
 
     def send(payload: dict) -> None:
+        # as the hook does: the definition file as it is when the agent runs, kept
+        payload["_agent_runs"]["agent_definition"] = agent_definitions.seen(payload)
         conn = database.connect(str(db))
         try:
             ingest.record(conn, [ingest.stamp(payload)], str(db))
@@ -117,6 +119,12 @@ def test_an_edited_definition_gives_each_task_the_version_it_ran_with(hook, db, 
     assert second["agent_definition_hash"] == digest(V2)
     assert second["agent_definition_description"] == "Reviews a diff for bugs and missing tests."
     assert second["agent_definition_path"] == str(definition)
+    # The version is kept in the event: a rebuild after the file is gone gives it back.
+    definition.unlink()
+    rebuilt = run_cli("rebuild", "--db", str(db))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert node(db, "t1")["agent_definition_hash"] == digest(V1)
+    assert node(db, "t2")["agent_definition_hash"] == digest(V2)
 
 
 def test_user_plugin_and_built_in_types(hook, db, places):
