@@ -11,7 +11,8 @@ The name is the frontmatter ``name`` when it has one, else the file name.
 ``read`` finds the file and returns a small JSON-serialisable record (its hash, its
 description's first line, where it was found); ``apply`` writes such a record to a node.
 The hook reads (``seen``) and keeps the record in the event; derivation applies it, so a
-rebuild gives the version each node ran with, without the file. Standard library only (runs on the hook path).
+rebuild gives the version each node ran with, without the file. Standard library only
+(runs on the hook path).
 """
 
 from __future__ import annotations
