@@ -72,3 +72,22 @@ def write(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], object]
             conn.execute("ROLLBACK")
         raise
     return result
+
+
+FULL_BELOW = 1_000_000  # bytes: less room than this on its filesystem is a full disk
+
+
+def free_bytes(db: str) -> int | None:
+    """Free bytes on the filesystem of ``db``'s folder (any platform), or None."""
+    import shutil  # only when something went wrong
+
+    try:
+        return shutil.disk_usage(os.path.dirname(os.path.abspath(db))).free
+    except OSError:
+        return None
+
+
+def disk_full(db: str) -> bool:
+    """Whether the filesystem of ``db`` has (almost) no room left."""
+    free = free_bytes(db)
+    return free is not None and free < FULL_BELOW

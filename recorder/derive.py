@@ -52,14 +52,18 @@ def register(conn: sqlite3.Connection) -> None:
 def apply_pending(conn: sqlite3.Connection, db: str | None, limit: int | None = None) -> int:
     """Apply kept events after the mark, at most ``limit`` (caller holds the transaction).
 
-    An event our code fails on goes to the dead letters (when ``db`` is known), so one bad
-    event never stops the others; the mark moves past it. Returns how many were applied.
+    An event our code fails on goes to the dead letters (when ``db`` is known) naming its
+    kept event, so one bad event never stops the others; the mark moves past it, and
+    ``replay`` derives that kept event again (after a fix) instead of keeping it twice.
+    Returns how many were applied.
     """
     register(conn)
     mark = conn.execute(sql("derive_mark")).fetchone()[0]
     rows = conn.execute(sql("derive_batch"), {"after": mark, "limit": limit or -1}).fetchall()
-    for row in rows:
-        ingest.apply_or_keep(conn, keep.unpack(row[1]), db)
+    for kept_id, blob in rows:
+        payload = keep.unpack(blob)
+        if not ingest.apply_or_keep(conn, payload, db, kept_id):
+            continue
     if rows:
         conn.execute(sql("derive_set_mark"), {"applied": rows[-1][0]})
     return len(rows)

@@ -28,7 +28,10 @@ def lock_path(db: str) -> str:
 
 def try_lock(db: str) -> sqlite3.Connection | None:
     """The held lock (keep the connection open to hold it), or None when another holds it."""
-    conn = sqlite3.connect(lock_path(db), timeout=0, isolation_level=None)
+    path = lock_path(db)
+    if not os.path.exists(path):  # private like the database (SQLite's journal follows it)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    conn = sqlite3.connect(path, timeout=0, isolation_level=None)
     try:
         conn.execute("BEGIN EXCLUSIVE")
     except sqlite3.OperationalError:

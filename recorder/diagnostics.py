@@ -6,7 +6,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 
-from . import hook_command, install, migrations, paths, permissions, redaction, spool
+from . import database, hook_command, install, migrations, paths, permissions, redaction, spool
 from .queries import sql
 
 
@@ -104,7 +104,7 @@ def database_checks(db: str) -> Iterator[tuple[bool, str]]:
         damaged = not isinstance(exc, sqlite3.OperationalError)  # NOTADB or CORRUPT
         yield (
             False,
-            f"database: {db} " + (f"is corrupt ({exc})" if damaged else f"cannot be read: {exc}"),
+            f"database: {db} " + (f"is corrupt ({exc})" if damaged else unreadable(db, exc)),
         )
         return
     if check != "ok":
@@ -139,6 +139,13 @@ def creation_check(db: str) -> tuple[bool, str]:
     )
 
 
+def unreadable(db: str, exc: sqlite3.Error) -> str:
+    """Why ``db`` cannot be read: a full disk (no room for SQLite's shared memory) or ``exc``."""
+    if database.disk_full(db):
+        return f"cannot grow: disk full ({database.free_bytes(db):,} bytes free on its filesystem)"
+    return f"cannot be read: {exc}"
+
+
 def writability_problem(db: str) -> str | None:
     """Why the hook could not write to the (readable, permitted) ``db`` now, or None."""
     try:
@@ -150,11 +157,7 @@ def writability_problem(db: str) -> str | None:
             conn.close()
     except sqlite3.Error as exc:
         return f"cannot be written: {exc}"
-    stat = os.statvfs(os.path.dirname(db))
-    free = stat.f_bavail * stat.f_frsize
-    if free < 1_000_000:
-        return f"cannot grow: disk full ({free:,} bytes free on its filesystem)"
-    return None
+    return unreadable(db, sqlite3.Error()) if database.disk_full(db) else None
 
 
 def count_lines(path: str) -> int:

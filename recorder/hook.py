@@ -111,7 +111,10 @@ def handle(db: str, raw: bytes) -> None:
             keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
             return
         where = spool.spool(db, payload)
-        report(db, f"database not writable ({type(exc).__name__}: {exc}); event spooled to {where}")
+        why = f"{type(exc).__name__}: {exc}" + (
+            "; the disk is full" if database.disk_full(db) else ""
+        )
+        report(db, f"database not writable ({why}); event spooled to {where}")
     except Exception as exc:
         keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
     else:

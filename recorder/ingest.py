@@ -7,8 +7,9 @@ import sqlite3
 from collections.abc import Iterable
 
 from . import database, derive, keep, paths, spool, store
-from .events import META, RejectedEvent, normalise
+from .events import META, RejectedEvent, mapping, normalise
 from .keep import stamp
+from .queries import sql
 
 
 class NotOurs(Exception):
@@ -22,10 +23,14 @@ def accepted(payload: dict) -> bool:
 
 def apply_payload(conn: sqlite3.Connection, payload: dict) -> None:
     """Record one stamped payload; NotOurs for events we skip, RejectedEvent for junk."""
-    event = normalise(payload, payload[META]["received_at"])
+    apply_event(conn, require(normalise(payload, payload[META]["received_at"])))
+
+
+def require(event: dict | None) -> dict:
+    """The normalised event; NotOurs when normalising said we skip it."""
     if event is None:
-        raise NotOurs(payload.get("hook_event_name"))
-    apply_event(conn, event)
+        raise NotOurs("not an event agent-runs records")
+    return event
 
 
 def apply_event(conn: sqlite3.Connection, event: dict) -> None:
@@ -70,21 +75,22 @@ def accept_or_keep(payload: dict, db: str | None) -> bool:
         return False
 
 
-def apply_or_keep(conn: sqlite3.Connection, payload: dict, db: str | None) -> bool:
-    """Apply a payload; one we cannot handle goes to the dead letters (when ``db`` is known)."""
+def apply_or_keep(
+    conn: sqlite3.Connection, payload: dict, db: str | None, kept_id: int | None = None
+) -> bool:
+    """Apply a payload; one we cannot handle goes to the dead letters (when ``db`` is known),
+    with the id of its kept event (``kept_id``) so that replay derives that one again."""
     try:
         apply_payload(conn, payload)
         return True
     except NotOurs:
         return False
-    except sqlite3.Error as exc:
-        if database.unwritable(exc) or db is None:
-            raise
-        spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload)
-        return False
     except Exception as exc:  # our normaliser or store failed on this event: keep it
-        if db is None:
+        unwritable = isinstance(exc, sqlite3.Error) and database.unwritable(exc)
+        if unwritable or db is None:
             raise
+        if kept_id is not None:
+            payload = dict(payload, **{META: dict(payload[META], kept_id=kept_id)})
         spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload)
         return False
 
@@ -164,10 +170,14 @@ def replay_one(
     try:
         if not isinstance(payload, dict):
             raise RejectedEvent("not a JSON object")
-        stamped = stamp(payload)
-        if not accepted(stamped):
-            raise NotOurs(stamped.get("hook_event_name"))
-        keep.append(conn, [stamped], "replay")
+        kept_id = mapping(payload.get(META)).get("kept_id")
+        if kept_id is not None and conn.execute(sql("kept_event"), (kept_id,)).fetchone():
+            apply_event(conn, require(normalise(payload, payload[META]["received_at"])))
+        else:
+            stamped = stamp(payload)
+            if not accepted(stamped):
+                raise NotOurs(stamped.get("hook_event_name"))
+            keep.append(conn, [stamped], "replay")
         report.recorded += 1
     except NotOurs:
         report.skipped += 1

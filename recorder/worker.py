@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
-from . import database, derive, deriver, spool
+from . import database, derive, deriver, plugin_calls, spool
 
 LINGER_SECONDS = 1.0
 POLL_SECONDS = 0.02
@@ -19,6 +19,7 @@ POLL_SECONDS = 0.02
 def main(argv: list[str] | None = None) -> None:
     """Entry point: derive the database named by the last argument."""
     db = (sys.argv if argv is None else argv)[-1]
+    plugin_calls.report_to(lambda message: spool.log(db, message))  # no stderr when detached
     try:
         work(db)
     except Exception as exc:  # nothing is lost: the events wait for the next worker or sync

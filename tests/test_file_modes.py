@@ -7,7 +7,7 @@ import sqlite3
 import stat
 
 import pytest
-from conftest import post, pre, run_cli
+from conftest import post, pre, run_cli, settle
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
 
@@ -41,6 +41,7 @@ def test_every_file_the_hook_writes_is_private(db, hook):
 def test_doctor_names_files_others_can_read_and_fix_tightens_them(db, hook, tmp_path):
     hook(pre("toolu_a"))
     hook(b"junk")
+    settle(db)  # the derivation worker is done writing (its WAL made while the file was private)
     for name in ("index.db", "agent-runs.log", "agent-runs-dead-letters.ndjson"):
         os.chmod(db.parent / name, 0o644)
     env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}

@@ -321,7 +321,7 @@ def test_full_disk_spools_and_doctor_names_it(tiny_filesystem, tmp_path):
     fill(tiny_filesystem)
     result = run_hook(db, post("toolu_full", text="y" * 200_000), env=env)
     assert result.returncode == 0 and result.stdout == b""
-    assert b"disk is full" in result.stderr
+    assert b"the disk is full" in result.stderr
     (spooled,) = list((tmp_path / "state").rglob(SPOOL))
     assert [p["tool_use_id"] for p in lines(spooled)] == ["toolu_full"]
     assert database_problem(db, env).startswith(f"database: {db} cannot grow: disk full")

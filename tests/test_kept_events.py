@@ -8,7 +8,7 @@ import zlib
 
 from conftest import event, post, pre, query, run_cli, run_hook, settle
 
-from recorder import database, derive
+from recorder import database, derive, ingest
 
 OFF = {"AGENT_RUNS_DERIVE": "off"}
 DERIVED = ["sessions", "workflow_runs", "node_executions", "subagents", "learnings", "file_touches"]
@@ -145,8 +145,17 @@ def test_a_migration_can_ask_for_a_rebuild(db, hook):
 
 
 def test_prune_removes_kept_events_with_what_derives_from_them(db, hook):
-    for i, payload in enumerate(story(2)):  # received in 2020
-        hook(dict(payload, _agent_runs={"received_at": f"2020-01-01T00:00:{i:02d}.000Z"}))
+    # received in 2020: kept with their own times, as backfill keeps old transcripts' events
+    # (the hook always stamps its own receipt time)
+    old = [
+        ingest.stamp(payload, f"2020-01-01T00:00:{i:02d}.000Z")
+        for i, payload in enumerate(story(2))
+    ]
+    conn = database.connect(str(db))
+    try:
+        ingest.record(conn, old, str(db), source="backfill")
+    finally:
+        conn.close()
     hook(pre("toolu_new", session="sess-new"))
     result = run_cli("prune", "--db", str(db), "--older-than", "1d")
     assert result.returncode == 0, result.stderr

@@ -48,7 +48,7 @@ def installed(tmp_path_factory) -> Path:
 @pytest.fixture
 def env(tmp_path: Path) -> dict:
     """No plugin; a private plugin cache."""
-    return {"XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": ""}
+    return {"XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": "", "AGENT_RUNS_DERIVE": "off"}
 
 
 @pytest.fixture
@@ -67,6 +67,15 @@ def hook_imports(db: Path, payload: dict, env: dict) -> set[str]:
         env=dict(os.environ, **env),
     )
     assert result.returncode == 0 and result.stdout == b"", result.stderr
+    # Derivation (where classify_outcome and node_finished run): the worker the hook would
+    # start, run to its end in the same environment (AGENT_RUNS_DERIVE=off: no race with it).
+    derived = subprocess.run(
+        [sys.executable, "-c", "from recorder import worker; worker.main()", str(db)],
+        capture_output=True,
+        timeout=60,
+        env=dict(os.environ, **env),
+    )
+    assert derived.returncode == 0 and derived.stdout == b"", derived.stderr
     lines = result.stderr.decode().splitlines()
     return {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
 
@@ -105,7 +114,7 @@ def test_the_hook_fills_a_missing_cache_once(db, env, tmp_path):
     assert not {"pluggy", "importlib.metadata"} & second
 
 
-def test_each_hook_of_an_installed_plugin_takes_effect_in_the_hook_process(db, plugin_env):
+def test_each_hook_of_an_installed_plugin_takes_effect(db, plugin_env):
     secret_input = task_input(f"Check {SECRET}", f"use key {SECRET}", "qa")
     payloads = [
         event("UserPromptSubmit", prompt=f"deploy with {SECRET}", prompt_id="p1"),
@@ -137,7 +146,8 @@ def test_each_hook_of_an_installed_plugin_takes_effect_in_the_hook_process(db, p
         assert SECRET.encode() not in path.read_bytes(), path.name
     assert "[REDACTED:acme]" in flaky["result_text"] and "[REDACTED:acme]" in flaky["prompt"]
 
-    # node_finished: one notice per finished node, with its stored row, from the hook process
+    # node_finished: one notice per finished node, with its stored row, from the derivation
+    # that finished it (here two `sync` runs, as two workers would)
     done = finished_notices(plugin_env)
     assert [(d["id"], d["tool_use_id"], d["outcome_reason"]) for d in done] == [
         (flaky["id"], "toolu_flaky", REASON),
