@@ -57,6 +57,16 @@ def seen(payload: dict) -> dict | None:
     return read(agent_type, cwd if isinstance(cwd, str) else None)
 
 
+def note(payload: dict) -> None:
+    """Keep the definition record ``seen`` now in the payload (its ``_agent_runs`` part)."""
+    found = seen(payload)
+    if found is not None:
+        meta = payload.get("_agent_runs")
+        payload["_agent_runs"] = dict(
+            meta if isinstance(meta, dict) else {}, agent_definition=found
+        )
+
+
 def read(agent_type: str | None, project: str | None) -> dict | None:
     """The definition record of ``agent_type`` as seen from ``project``, or None.
 

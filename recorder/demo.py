@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from . import bulk, clock
+from . import agent_definitions, bulk, clock
 from .events import META
 
 PROJECTS = [
@@ -546,6 +546,8 @@ class Definitions:
         for day, batch in enumerate(batches):
             if day == days // 2:
                 self.edit()
+            for payload in batch:  # as the hook would have seen them
+                agent_definitions.note(payload)
             yield batch
 
     def __enter__(self) -> Definitions:

@@ -92,9 +92,7 @@ def handle(db: str, raw: bytes) -> None:
         trimmed = trim(payload)
         if trimmed is None:  # another tool's call: nothing to redact, nothing to write
             return
-        seen = agent_definitions.seen(trimmed)
-        if seen is not None:  # the definition file as it is now, when the agent runs
-            trimmed[META] = {"agent_definition": seen}
+        agent_definitions.note(trimmed)  # the definition file as it is now, when the agent runs
         payload = keep.stamp(trimmed, received_at)
         problem = redaction.problem()
         if problem:

@@ -62,7 +62,7 @@ def in_process(db, places, monkeypatch):
 
     def send(payload: dict) -> None:
         # as the hook does: the definition file as it is when the agent runs, kept
-        payload["_agent_runs"]["agent_definition"] = agent_definitions.seen(payload)
+        agent_definitions.note(payload)
         conn = database.connect(str(db))
         try:
             ingest.record(conn, [ingest.stamp(payload)], str(db))

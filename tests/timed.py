@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from recorder import database, ingest
+from recorder import agent_definitions, database, ingest
 
 BASE = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
 
@@ -31,7 +31,10 @@ def record(
         meta = {"received_at": at(seconds, base)}
         if recorded_by:
             meta["recorded_by"] = recorded_by  # as backfill marks what it records
-        payloads.append(ingest.stamp(dict(payload, _agent_runs=meta)))
+        payload = dict(payload, _agent_runs=meta)
+        if not recorded_by:
+            agent_definitions.note(payload)  # as the hook keeps the definition it saw
+        payloads.append(ingest.stamp(payload))
     conn = database.connect(str(db))
     try:
         ingest.record(conn, payloads, str(db))
