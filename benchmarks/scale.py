@@ -11,6 +11,10 @@ lists, code, tracebacks), errors for failures. The build time (wall and CPU) and
 the database size per 1,000 nodes are reported; a database built by an older
 version gets its pending migrations first, timed.
 
+The new panels (agent definition versions, capture coverage) are part of every dashboard
+page measured, the critical path of the run page; agent-versions, rework and capture-gaps
+are measured with the other canned queries.
+
 Then one Datasette instance (in-process, ``datasette.client``, default settings:
 ``sql_time_limit_ms`` 1000) serves the file and each page is requested: the
 first hit (fresh instance, SQLite caches cold; the OS page cache is not dropped)
@@ -414,6 +418,7 @@ class ScaleGenerator(demo.Generator):
 def build(path: str, nodes: int, seed: int = 11) -> float:
     """Build the database at ``path`` through the bulk path; return the seconds it took."""
     generator = ScaleGenerator(seed, nodes)
+    generator.backfilled_share = demo.BACKFILLED_SHARE
     started, cpu = time.perf_counter(), time.process_time()
     events, reported = 0, 0
 
@@ -425,7 +430,9 @@ def build(path: str, nodes: int, seed: int = 11) -> float:
             elapsed = time.perf_counter() - started
             print(f"  {reported:,} nodes, {events:,} events, {elapsed:,.0f} s", file=sys.stderr)
 
-    counts = bulk.write_database(path, generator.batches(DAYS, time.time()), progress)
+    with demo.Definitions() as definitions:  # code-reviewer etc. get two definition versions
+        batches = definitions.edited_half_way(generator.batches(DAYS, time.time()), DAYS)
+        counts = bulk.write_database(path, batches, progress)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
         f"built: {counts['nodes']:,} nodes, {counts['runs']:,} runs, "
@@ -452,6 +459,9 @@ def pages(db: str, facts: dict) -> list[tuple[str, str, float]]:
         "search-tasks": {"q": term},
         "session-summary": {},
         "project-summary": {},
+        "agent-versions": {},
+        "rework": {},
+        "capture-gaps": {},
     }
     listed = [
         (f"query {name}", f"{base}/{name}?{urllib.parse.urlencode(params)}", TIME_LIMIT_S)
@@ -463,6 +473,8 @@ def pages(db: str, facts: dict) -> list[tuple[str, str, float]]:
             ("failed-tasks-this-week", f"project={facts['project_part']}&agent_type=Explore"),
             ("agent-type-leaderboard", f"project={facts['project_part']}"),
             ("daily-activity", "agent_type=Explore"),
+            ("agent-versions", "agent_type=code-reviewer&days=365"),
+            ("rework", f"project={facts['project_part']}&days=365"),
         )
     ]
     listed += [
@@ -470,6 +482,7 @@ def pages(db: str, facts: dict) -> list[tuple[str, str, float]]:
         ("dashboard ?range=30d", "/-/agent-runs?range=30d", TIME_LIMIT_S),
         ("dashboard ?range=7d", "/-/agent-runs?range=7d", TIME_LIMIT_S),
         ("dashboard 30d + agent type", "/-/agent-runs?range=30d&agent_type=Explore", TIME_LIMIT_S),
+        ("dashboard ?range=90d (versions, coverage)", "/-/agent-runs?range=90d", TIME_LIMIT_S),
         (
             f"run page ({facts['run_nodes']} nodes)",
             f"/-/agent-runs/runs/{facts['run']}",

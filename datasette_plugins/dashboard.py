@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import formatting, links
+from . import formatting, links, peers
 from .sqlfiles import PanelError, rows
 
 RANGES = {  # key: (label, short label, span)
@@ -220,6 +220,8 @@ async def build(datasette, db, filters: Filters, now: datetime | None = None, ac
         "learning_domains": recent(db, "learning_domains", filters, now),
         "hotspots": recent(db, "hotspots", filters, now),
         "running": running_now(db, now),
+        "agent_versions": peers.agent_versions(db, queries, filters, now),
+        "capture": peers.capture(db, filters, now),
         "waiting": waiting_events(db),
     }
     results = await asyncio.gather(*panels.values(), return_exceptions=True)
@@ -250,6 +252,7 @@ async def build(datasette, db, filters: Filters, now: datetime | None = None, ac
     for key, name in CANNED_LINKS.items():
         data["links"][key] = datasette.urls.query(db.name, name) if name in queries else None
     add_row_links(datasette, db.name, filters, data)
+    peers.add_links(datasette, db.name, filters, data, queries)
     return data
 
 

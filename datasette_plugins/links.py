@@ -47,3 +47,9 @@ def row(datasette, database: str, table_name: str, pk) -> str:
 
 def status(datasette, database: str | None) -> str:
     return datasette.urls.path(f"{DASHBOARD}/status.json") + _query(datasette, database, {})
+
+
+def canned(datasette, database: str, name: str, **params) -> str:
+    """A canned query's page with its parameters filled in."""
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return datasette.urls.query(database, name) + (f"?{query}" if query else "")

@@ -7,6 +7,7 @@ the template; no script is needed to see it.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from . import formatting, links
@@ -125,7 +126,14 @@ def timeline(run: dict, nodes: list[dict], now: datetime) -> dict:
     run_start = formatting.parse_time(run.get("started_at"))
     starts = [s for s, _, _ in known] + ([run_start] if run_start else [])
     if not starts:
-        return {"bars": [], "ticks": [], "width": WIDTH, "height": AXIS_HEIGHT, "peak": 0}
+        return {
+            "bars": [],
+            "critical": [],
+            "ticks": [],
+            "width": WIDTH,
+            "height": AXIS_HEIGHT,
+            "peak": 0,
+        }
     t0 = min(starts)
     t1 = max([e for _, e, _ in known] + [t0 + timedelta(seconds=1)])
     span_s = (t1 - t0).total_seconds()
@@ -157,6 +165,9 @@ def timeline(run: dict, nodes: list[dict], now: datetime) -> dict:
             start, end, open_ended = span
             bar.update(x=x(start), width=max(x(end) - x(start), 3), open_ended=open_ended)
         bars.append(bar)
+    on_path = set(critical_ids(run))
+    for bar in bars:
+        bar["critical"] = bar["id"] in on_path
     step = nice_step(span_s)
     ticks = []
     offset = 0
@@ -170,6 +181,7 @@ def timeline(run: dict, nodes: list[dict], now: datetime) -> dict:
         offset += step
     return {
         "bars": bars,
+        "critical": critical_links(bars, critical_ids(run)),
         "ticks": ticks,
         "width": WIDTH,
         "height": AXIS_HEIGHT + len(nodes) * ROW_HEIGHT + 8,
@@ -180,6 +192,32 @@ def timeline(run: dict, nodes: list[dict], now: datetime) -> dict:
         "span_ms": span_s * 1000,
         "peak": peak_concurrency([(s, e) for s, e, _ in known]),
     }
+
+
+def critical_ids(run: dict) -> list[int]:
+    """The node ids of the run's critical path (workflow_runs.critical_path), in time order."""
+    try:
+        ids = json.loads(run.get("critical_path") or "[]")
+    except ValueError:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
+def critical_links(bars: list[dict], path: list[int]) -> list[dict]:
+    """Connectors from each bar of the critical path to the next: end of one to start of next."""
+    by_id = {bar["id"]: bar for bar in bars if "x" in bar}
+    steps = [by_id[i] for i in path if i in by_id]
+    links = []
+    for before, after in zip(steps, steps[1:], strict=False):
+        links.append(
+            {
+                "x1": round(before["x"] + before["width"], 1),
+                "y1": before["bar_y"] + before["bar_height"] / 2,
+                "x2": after["x"],
+                "y2": after["bar_y"] + after["bar_height"] / 2,
+            }
+        )
+    return links
 
 
 def totals(run: dict, nodes: list[dict], now: datetime) -> dict:
@@ -201,4 +239,9 @@ def totals(run: dict, nodes: list[dict], now: datetime) -> dict:
         "subagent_ms": sum(n.get("duration_ms") or 0 for n in nodes),
         "tokens": run.get("total_tokens") if run.get("total_tokens") is not None else tokens,
         "tool_uses": sum(n.get("tool_use_count") or 0 for n in nodes),
+        "critical_ms": run.get("critical_path_ms"),
+        "critical_count": len(critical_ids(run)),
+        "parallelism": run["subagent_ms"] / run["subagent_wall_ms"]
+        if run.get("subagent_wall_ms") and run.get("subagent_ms") is not None
+        else None,
     }

@@ -42,7 +42,25 @@ def tiles(data: dict) -> list[dict]:
         value = fmt(k[key]) if k.get(key) is not None else "–"
         result.append(tile(key, label, value, k.get(key), sub, links[link], css))
     result.append(running_tile(data))
+    result.append(capture_tile(data))
     return result
+
+
+def capture_tile(data: dict) -> dict:
+    """Capture coverage: the share of the range's tasks the hook recorded itself.
+
+    Under 100% it links to the list of what it missed (the capture-gaps query).
+    """
+    found = data.get("capture") or {}
+    links = data["links"]
+    span = data["filters"]["range_short"]
+    rate = found.get("coverage")
+    if found.get("missed"):
+        sub = f"{found['missed']:,} of {found['total']:,} missed by the hook"
+        href, css = links.get("capture_gaps") or links["tasks"], "ar-bad"
+    else:
+        sub, href, css = "every task seen by the hook", links["tasks"], ""
+    return tile("capture", f"Captured · {span}", percent(rate), rate, sub, href, css)
 
 
 def running_tile(data: dict) -> dict:

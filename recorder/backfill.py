@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from . import ingest
 from .clock import epoch
+from .events import META
 from .queries import sql
 from .transcripts import (
     ACK,
@@ -165,10 +166,10 @@ def backfill(
         batch.append(unit)
         size += len(unit.items) + 3
         if size >= batch_events:
-            report.events += ingest.record(conn, expand(conn, batch, report, since), db)
+            report.events += ingest.record(conn, tagged(expand(conn, batch, report, since)), db)
             batch, size = [], 0
     if batch:
-        report.events += ingest.record(conn, expand(conn, batch, report, since), db)
+        report.events += ingest.record(conn, tagged(expand(conn, batch, report, since)), db)
     return report
 
 
@@ -232,6 +233,13 @@ def expand(
                 yield payload
         if new and unit.stop is not None:
             yield unit.stop
+
+
+def tagged(payloads: Iterable[dict]) -> Iterator[dict]:
+    """The payloads marked as backfill's, so a node they create says who first recorded it."""
+    for payload in payloads:
+        payload[META] = dict(payload.get(META) or {}, recorded_by="backfill")
+        yield payload
 
 
 def lookup(conn: sqlite3.Connection, tool_use_ids: list[str]) -> dict[str, sqlite3.Row]:

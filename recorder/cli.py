@@ -232,8 +232,26 @@ def rebuild(db: str | None) -> None:
 @cli.command()
 @db_option()
 @click.option("--fix", is_flag=True, help="Make recorded data readable by its owner only.")
-def doctor(db: str | None, fix: bool) -> None:
-    """Check hooks, database, schema, spool and file modes; exit 1 when something is wrong."""
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="Compare the transcripts with what the hook recorded: executions it missed, and why.",
+)
+@click.option("--since", help="With --coverage: only executions since then (7d, 24h, ISO time).")
+@click.argument("sources", nargs=-1, type=click.Path())
+def doctor(
+    db: str | None, fix: bool, coverage: bool, since: str | None, sources: tuple[str, ...]
+) -> None:
+    """Check hooks, database, schema, spool and file modes; exit 1 when something is wrong.
+
+    With --coverage, read the transcripts (SOURCES, else ~/.claude/projects) instead and
+    print, per day, the subagent executions they show and how many the hook recorded.
+    """
+    if coverage:
+        capture_coverage(db, since, sources)
+        return
+    if since or sources:
+        raise click.UsageError("--since and SOURCES go with --coverage")
     if fix:
         from . import permissions
 
@@ -247,6 +265,22 @@ def doctor(db: str | None, fix: bool) -> None:
         problems += not ok
     if problems:
         raise click.ClickException(f"{problems} problem(s) found")
+
+
+def capture_coverage(db: str | None, since: str | None, sources: tuple[str, ...]) -> None:
+    from . import backfill as backfilling
+    from . import coverage
+
+    path = database_path(db, must_exist=True)
+    since = backfilling.parse_since(since)
+    files = backfilling.transcript_files(sources)
+    conn = database.connect(path)
+    try:
+        report = coverage.check(conn, path, files, since)
+    finally:
+        conn.close()
+    for line in report.lines():
+        click.echo(line)
 
 
 @cli.command()

@@ -10,11 +10,13 @@ event is a hook payload fed to ``ingest.record``; nothing is inserted raw.
 from __future__ import annotations
 
 import math
+import os
 import random
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from . import bulk, clock
+from . import agent_definitions, bulk, clock
 from .events import META
 
 PROJECTS = [
@@ -36,6 +38,19 @@ AGENT_TYPES = {
     "docs-writer": (5, 80, 26000),
     "security-auditor": (5, 200, 52000),
 }
+
+# The custom agent types' definition files (the others are Claude Code's built-in types),
+# and the edit made half-way through the demo.
+DEFINITIONS = {
+    "code-reviewer": "Reviews a diff for bugs and style.",
+    "test-runner": "Runs the test suite and reports failures.",
+    "security-auditor": "Audits code for secrets and injection.",
+}
+EDITED_DEFINITIONS = {
+    "code-reviewer": "Reviews a diff for bugs, races and missing tests; cites lines.",
+    "test-runner": "Runs the tests, then re-runs failures once to spot flaky ones.",
+}
+BACKFILLED_SHARE = 0.04  # sessions from before the hook was installed, found by backfill
 
 TASKS = [
     ("Find API endpoints", "List every HTTP endpoint in {area} with its handler and auth."),
@@ -147,6 +162,10 @@ class Generator:
         # Learnings and file touches draw from their own stream, so adding them left the
         # rest of the demo (sessions, tasks, outcomes) exactly as it was.
         self.extras = random.Random(seed + 1)
+        # So do the sessions recorded only by a later backfill (the hook not installed yet).
+        # (none unless asked for: written by the hook, those sessions would differ).
+        self.backfilled = random.Random(seed + 2)
+        self.backfilled_share = 0.0
         self.counter = 0
         self.payloads: list[tuple[float, int, dict]] = []
         # The demo's "now": what would happen after it (the open sessions' future) is left out.
@@ -167,6 +186,8 @@ class Generator:
             "hook_event_name": name,
             META: {"received_at": clock.iso(at)},
         }
+        if session.get("backfilled"):
+            payload[META]["recorded_by"] = "backfill"
         payload.update(fields)
         self.payloads.append((at, len(self.payloads), payload))
 
@@ -181,6 +202,7 @@ class Generator:
             "id": sid,
             "cwd": cwd,
             "late_hooks": self.rng.random() < 0.04,
+            "backfilled": self.backfilled.random() < self.backfilled_share,
             "transcript": f"/home/dev/.claude/projects/{cwd.replace('/', '-')}/{sid}.jsonl",
         }
         self.emit(start, "SessionStart", session, source="startup", model="claude-sonnet-4-5")
@@ -499,11 +521,53 @@ class Generator:
         yield self.ordered()
 
 
+class Definitions:
+    """Agent definition files for the demo's custom agent types, in a Claude Code user
+    folder of their own ($CLAUDE_CONFIG_DIR while in use), edited once half-way, so the
+    demo has two versions of each to compare."""
+
+    def __init__(self) -> None:
+        self.folder = tempfile.TemporaryDirectory(prefix="agent-runs-demo-")
+        self.saved = os.environ.get("CLAUDE_CONFIG_DIR")
+        self.write(DEFINITIONS)
+
+    def write(self, definitions: dict[str, str]) -> None:
+        agents = os.path.join(self.folder.name, "agents")
+        os.makedirs(agents, exist_ok=True)
+        for name, description in definitions.items():
+            with open(os.path.join(agents, name + ".md"), "w", encoding="utf-8") as f:
+                f.write(f"---\nname: {name}\ndescription: {description}\n---\nYou are {name}.\n")
+
+    def edit(self) -> None:
+        self.write(EDITED_DEFINITIONS)
+
+    def edited_half_way(self, batches: Iterable[list[dict]], days: int) -> Iterator[list[dict]]:
+        """The day's batches, the definitions edited before the middle day's is recorded."""
+        for day, batch in enumerate(batches):
+            if day == days // 2:
+                self.edit()
+            for payload in batch:  # as the hook would have seen them
+                agent_definitions.note(payload)
+            yield batch
+
+    def __enter__(self) -> Definitions:
+        os.environ["CLAUDE_CONFIG_DIR"] = self.folder.name
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.saved is None:
+            os.environ.pop("CLAUDE_CONFIG_DIR", None)
+        else:
+            os.environ["CLAUDE_CONFIG_DIR"] = self.saved
+        self.folder.cleanup()
+
+
 def write_demo(
     path: str, days: int = 35, seed: int = 7, progress: Callable[[int], None] | None = None
 ) -> str:
     """Write the demo database to ``path`` atomically; return a one-line summary."""
     generator = Generator(seed)
+    generator.backfilled_share = BACKFILLED_SHARE
     events = 0
 
     def batches() -> Iterator[list[dict]]:
@@ -514,7 +578,8 @@ def write_demo(
             if progress:
                 progress(1)
 
-    counts = bulk.write_database(path, batches())
+    with Definitions() as definitions:
+        counts = bulk.write_database(path, definitions.edited_half_way(batches(), days))
     return (
         f"{events} events: {counts['sessions']} sessions, {counts['runs']} runs, "
         f"{counts['nodes']} nodes"

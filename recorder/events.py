@@ -165,6 +165,8 @@ def normalise(payload: object, received_at: str) -> dict | None:
         "prompt": text(payload.get("prompt")),
         "last_assistant_message": text(payload.get("last_assistant_message")),
         "agent_transcript_path": text(payload.get("agent_transcript_path")),
+        "recorded_by": text(meta.get("recorded_by")),
+        "agent_definition": mapping(meta.get("agent_definition")) or None,
         "error": None if payload.get("error") is None else text(payload.get("error")),
         "error_details": text(payload.get("error_details")),
         "background_tasks": task_ids(payload.get("background_tasks")),

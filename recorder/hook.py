@@ -17,7 +17,17 @@ import os
 import sqlite3
 import sys
 
-from . import clock, database, deriver, keep, paths, plugin_calls, redaction, spool
+from . import (
+    agent_definitions,
+    clock,
+    database,
+    deriver,
+    keep,
+    paths,
+    plugin_calls,
+    redaction,
+    spool,
+)
 from .events import META, normalise, trim
 
 BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
@@ -82,6 +92,7 @@ def handle(db: str, raw: bytes) -> None:
         trimmed = trim(payload)
         if trimmed is None:  # another tool's call: nothing to redact, nothing to write
             return
+        agent_definitions.note(trimmed)  # the definition file as it is now, when the agent runs
         payload = keep.stamp(trimmed, received_at)
         problem = redaction.problem()
         if problem:

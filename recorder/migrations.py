@@ -872,6 +872,75 @@ def m021_rollups(conn: sqlite3.Connection) -> None:
     rollups.recompute(conn)
 
 
+@migration
+def m022_beyond_peers(conn: sqlite3.Connection) -> None:
+    """Agent definition versions, parallelism per run, rework links and capture coverage.
+
+    node_executions: the agent definition file a node ran with (``agent_definition_hash``,
+    ``agent_definition_description``, ``agent_definition_source``, ``agent_definition_path``),
+    the failed attempt it retried (``retry_of``, ``attempt``, ``first_attempt_id``) and which
+    path first recorded it (``recorded_by``: hook or backfill). workflow_runs: the
+    parallelism columns (see recorder/parallelism.py). sessions: ``hook_seen_at``, the first
+    event the hook itself recorded in the session. ``capture_gaps``: what
+    ``doctor --coverage`` learned about executions the hook never saw.
+    """
+    add_columns(
+        conn,
+        "node_executions",
+        {
+            "cost_usd": "REAL",
+            "agent_definition_hash": "TEXT",
+            "agent_definition_description": "TEXT",
+            "agent_definition_source": "TEXT",
+            "agent_definition_path": "TEXT",
+            "retry_of": "INTEGER",
+            "attempt": "INTEGER",
+            "first_attempt_id": "INTEGER",
+            "recorded_by": "TEXT",
+        },
+    )
+    add_columns(
+        conn,
+        "workflow_runs",
+        {
+            "subagent_wall_ms": "INTEGER",
+            "subagent_ms": "INTEGER",
+            "max_parallel": "INTEGER",
+            "critical_path": "TEXT",
+            "critical_path_ms": "INTEGER",
+        },
+    )
+    add_columns(conn, "sessions", {"hook_seen_at": "TEXT"})
+    run_script(
+        conn,
+        """
+        CREATE INDEX IF NOT EXISTS idx_node_exec_agent_definition ON node_executions(
+            agent_type, agent_definition_hash, started_at)
+            WHERE agent_definition_hash IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS idx_node_exec_retry_of ON node_executions(retry_of)
+            WHERE retry_of IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS idx_node_exec_retries ON node_executions(started_at)
+            WHERE retry_of IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS idx_node_exec_failed_in_session
+            ON node_executions(session_id, completed_at)
+            WHERE status = 'failed' OR outcome = 'failure';
+        CREATE INDEX IF NOT EXISTS idx_node_exec_not_by_hook
+            ON node_executions(started_at) WHERE recorded_by <> 'hook';
+        CREATE TABLE IF NOT EXISTS capture_gaps (
+            tool_use_id TEXT PRIMARY KEY,
+            session_id TEXT,
+            started_at TEXT,
+            description TEXT,
+            agent_type TEXT,
+            reason TEXT NOT NULL,
+            transcript_path TEXT,
+            checked_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_capture_gaps_started ON capture_gaps(started_at);
+        """,
+    )
+
+
 LATEST = len(MIGRATIONS)
 
 

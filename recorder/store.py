@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from . import clock, file_touches, learnings, notification, plugin_calls
+from . import clock, file_touches, learnings, node_facts, notification, parallelism, plugin_calls
 
 try:  # the built-in module: hashlib would load OpenSSL, a few ms per hook run
     from _sha256 import sha256  # Python < 3.12
@@ -82,6 +82,7 @@ NODE_COLUMNS = [
 def apply(conn: sqlite3.Connection, event: dict) -> None:
     """Record one normalised event (the caller holds the transaction)."""
     conn.execute(sql("touch_session"), event)
+    node_facts.session_event(conn, event)
     HANDLERS[event["event"]](conn, event)
 
 
@@ -202,6 +203,7 @@ def close_runs(conn: sqlite3.Connection, event: dict, keep_run_key: str | None =
 
 def refresh_run(conn: sqlite3.Connection, run_id: int, at: str) -> None:
     conn.execute(sql("refresh_run"), {"run_id": run_id, "received_at": at})
+    parallelism.refresh(conn, run_id)
 
 
 def run_key_for_prompt(event: dict) -> str:
@@ -582,8 +584,11 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     node["updated_at"] = max(node["updated_at"] or "", event["received_at"])
     if node.get("id") is None:
         node["id"] = conn.execute(sql("insert_node"), node).lastrowid
+        node_facts.first_saved(conn, node, event)
     else:
         conn.execute(sql("update_node"), node)
+        if node["agent_type"] and stored is not None and not stored["agent_type"]:
+            node_facts.agent_type_known(conn, node, event)
     if node["agent_id"] and (stored is None or stored["agent_id"] != node["agent_id"]):
         file_touches.link(conn, node)
     refresh_run(conn, node["run_id"], node["updated_at"])

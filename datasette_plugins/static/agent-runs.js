@@ -78,3 +78,8 @@ rowPageLayout();
 parameterHelp();
 chartLinks();
 window.agentRuns = Object.assign(window.agentRuns || {}, { localiseTimes, localTime, relativeTime });
+
+// The run page's "Show the critical path" switch.
+document.getElementById("ar-critical-toggle")?.addEventListener("change", (event) => {
+  document.getElementById("ar-timeline-svg")?.classList.toggle("ar-show-critical", event.target.checked);
+});

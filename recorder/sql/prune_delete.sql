@@ -32,4 +32,5 @@ WHERE node_id IN (SELECT id FROM temp.prune_nodes)
    OR session_id IN (SELECT id FROM temp.prune_sessions);
 DELETE FROM node_executions WHERE id IN (SELECT id FROM temp.prune_nodes);
 DELETE FROM workflow_runs WHERE id IN (SELECT id FROM temp.prune_runs);
+DELETE FROM capture_gaps WHERE session_id IN (SELECT id FROM temp.prune_sessions);
 DELETE FROM sessions WHERE id IN (SELECT id FROM temp.prune_sessions);
