@@ -104,6 +104,8 @@ def test_tooltips_show_at_once_and_on_touch(demo):
         try:
             page = context.new_page()
             page.goto(server + "/-/agent-runs?range=24h")
+            # wide tables scroll inside their panels; the page itself never scrolls sideways
+            assert page.evaluate("document.documentElement.scrollWidth") == 412
             bar = page.locator("#chart-activity svg .ar-mark").last
             bar.scroll_into_view_if_needed()
             start = page.url

@@ -234,7 +234,17 @@ def test_run_page_nests_agents_and_marks_background_and_cancelled(db, hook):
 
 
 # Columns the receipt time decides (the hook stamps its own, replay keeps the stream's).
-TIMED = {"started_at", "completed_at", "created_at", "updated_at", "duration_ms", "closed_at"}
+TIMED = {
+    "started_at",
+    "completed_at",
+    "created_at",
+    "updated_at",
+    "duration_ms",
+    "closed_at",
+    "subagent_wall_ms",
+    "subagent_ms",
+    "critical_path_ms",
+}
 
 
 def untimed(db, table: str) -> list[dict]:
