@@ -592,3 +592,58 @@ def migrate(conn: sqlite3.Connection) -> int:
         conn.execute("ROLLBACK")
         raise
     return ran
+
+
+@migration
+def m016_usage_and_cost(conn: sqlite3.Connection) -> None:
+    """What each subagent really spent (from its transcript), its cost, and its own tool calls.
+
+    node_tools: one row per node and tool name the subagent called, with how many
+    calls and how many of them returned an error.
+    """
+    add_columns(
+        conn,
+        "node_executions",
+        {
+            "api_calls": "INTEGER",
+            "cost_usd": "REAL",
+            "cost_note": "TEXT",
+            "context_tokens": "INTEGER",
+            "usage_source": "TEXT",
+            "usage_complete": "INTEGER",
+        },
+    )
+    add_columns(
+        conn,
+        "workflow_runs",
+        {"cost_usd": "REAL", "unpriced_nodes": "INTEGER"},
+    )
+    add_columns(
+        conn,
+        "sessions",
+        {
+            "cost_usd": "REAL",
+            "subagent_cost_usd": "REAL",
+            "main_cost_usd": "REAL",
+            "main_tokens": "INTEGER",
+            "main_api_calls": "INTEGER",
+            "main_model": "TEXT",
+            "cost_note": "TEXT",
+        },
+    )
+    run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS node_tools (
+            node_id INTEGER NOT NULL REFERENCES node_executions(id),
+            tool_name TEXT NOT NULL,
+            calls INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            PRIMARY KEY (node_id, tool_name)
+        );
+        CREATE INDEX IF NOT EXISTS idx_node_tools_tool ON node_tools(tool_name);
+        CREATE INDEX IF NOT EXISTS idx_nodes_usage_pending
+            ON node_executions(session_id) WHERE usage_complete = 0;
+        CREATE INDEX IF NOT EXISTS idx_nodes_model ON node_executions(model);
+        """,
+    )

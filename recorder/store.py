@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from . import clock, file_touches, learnings, plugin_calls
+from . import clock, file_touches, learnings, node_usage, plugin_calls
 
 try:  # the built-in module: hashlib would load OpenSSL, a few ms per hook run
     from _sha256 import sha256  # Python < 3.12
@@ -65,6 +65,12 @@ NODE_COLUMNS = [
     "tool_use_count",
     "agent_transcript_path",
     "output_file",
+    "api_calls",
+    "cost_usd",
+    "cost_note",
+    "context_tokens",
+    "usage_source",
+    "usage_complete",
     "started_at",
     "completed_at",
     "created_at",
@@ -75,7 +81,24 @@ NODE_COLUMNS = [
 def apply(conn: sqlite3.Connection, event: dict) -> None:
     """Record one normalised event (the caller holds the transaction)."""
     conn.execute(sql("touch_session"), event)
+    reread_usage(conn, event)
     HANDLERS[event["event"]](conn, event)
+    if event["event"] == "SessionEnd":
+        node_usage.main_agent(conn, event["session_id"], event["transcript_path"])
+
+
+def reread_usage(conn: sqlite3.Connection, event: dict) -> None:
+    """Read again the transcripts of the session's nodes that were not complete yet.
+
+    The event's own node is left to its handler, which reads it once.
+    """
+    for node in node_usage.pending(conn, event["session_id"]):
+        if node["tool_use_id"] == event.get("tool_use_id") or (
+            event["agent_id"] and node["agent_id"] == event["agent_id"]
+        ):
+            continue
+        node["_stored"] = dict(node)
+        save_node(conn, node, event)
 
 
 def prompt_hash(prompt: str | None) -> str | None:
@@ -344,13 +367,22 @@ def merge_tool_facts(node: dict, event: dict) -> None:
         "output_file": event["output_file"],
         "result_json": event["response_json"],
         "duration_ms": event["duration_ms"],
+        "tool_use_count": event["tool_use_count"],
+        "context_tokens": event["total_tokens"],
+    }
+    spent = {
         "token_count": event["total_tokens"],
         "input_tokens": event["input_tokens"],
         "output_tokens": event["output_tokens"],
         "cache_read_tokens": event["cache_read_tokens"],
         "cache_creation_tokens": event["cache_creation_tokens"],
-        "tool_use_count": event["tool_use_count"],
     }
+    if node["usage_source"] == node_usage.TRANSCRIPT:
+        facts["model"] = None  # the transcript's numbers and model id stand
+    else:
+        facts.update(spent)
+        if any(value is not None for value in spent.values()):
+            node_usage.fallback_source(node, event.get("usage_source") or "tool_response")
     for key, value in facts.items():
         if value is not None:
             node[key] = value
@@ -427,8 +459,12 @@ def fill_times(node: dict) -> None:
 
 
 def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
-    """Write the node and let its run's counters follow."""
+    """Write the node (with what its subagent spent, once it finished); runs follow."""
     fill_times(node)
+    record = None
+    if node_usage.wanted(node):
+        record = node_usage.collect(conn, node)
+        node_usage.fill(node, record, final=event["event"] == "SessionEnd")
     stored = node.pop("_stored", None)
     if stored is not None and all(stored[k] == node[k] for k in NODE_COLUMNS):
         return  # a repeated event: nothing to change
@@ -439,7 +475,11 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
         conn.execute(sql("update_node"), node)
     if node["agent_id"] and (stored is None or stored["agent_id"] != node["agent_id"]):
         file_touches.link(conn, node)
+    if record is not None:
+        node_usage.details(conn, node, record)
     refresh_run(conn, node["run_id"], node["updated_at"])
+    if stored is None or stored["cost_usd"] != node["cost_usd"]:
+        node_usage.refresh_session(conn, node["session_id"])
 
 
 HANDLERS = {

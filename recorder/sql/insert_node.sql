@@ -5,6 +5,7 @@ INSERT INTO node_executions (
     status, outcome, outcome_reason, result_text, result_json, error_message, error_type,
     duration_ms, token_count, input_tokens, output_tokens, cache_read_tokens,
     cache_creation_tokens, tool_use_count, agent_transcript_path, output_file,
+    api_calls, cost_usd, cost_note, context_tokens, usage_source, usage_complete,
     started_at, completed_at, created_at, updated_at)
 VALUES (
     :run_id, :node_id, :node_name, :node_type, :tool_use_id, :tool_name, :session_id, :project,
@@ -12,4 +13,5 @@ VALUES (
     :status, :outcome, :outcome_reason, :result_text, :result_json, :error_message, :error_type,
     :duration_ms, :token_count, :input_tokens, :output_tokens, :cache_read_tokens,
     :cache_creation_tokens, :tool_use_count, :agent_transcript_path, :output_file,
+    :api_calls, :cost_usd, :cost_note, :context_tokens, :usage_source, :usage_complete,
     :started_at, :completed_at, :created_at, :updated_at);

@@ -1,0 +1,130 @@
+"""The derivation step that gives a finished node what its subagent really spent.
+
+Two halves with a clean seam between them:
+
+* ``collect(conn, node)`` finds the subagent's transcript and reads it into a usage
+  record (``recorder.usage.read``). That record is what the event log keeps, so a
+  rebuild never needs the file again.
+* ``fill(node, record)`` and ``details(conn, node, record)`` apply a record: the
+  token, call, model and cost columns, the ``node_tools`` counts, and the files the
+  subagent read and wrote (``file_touches``, ``files_modified``).
+
+A transcript that is not complete yet (or not on disk yet) leaves the node with
+``usage_complete = 0``; every later event of the session reads it again, and the
+session's end accepts what is there. Without a readable transcript the node keeps
+the fallback numbers (``usage_source`` ``notification`` or ``tool_response``).
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from . import file_touches, prices, usage
+from .queries import sql
+
+FINAL = frozenset({"completed", "failed", "cancelled", "abandoned"})
+TRANSCRIPT = "transcript"
+
+
+def wanted(node: dict) -> bool:
+    """Whether the node is finished, has a subagent, and its usage is not settled yet."""
+    return bool(node["agent_id"]) and node["status"] in FINAL and node["usage_complete"] != 1
+
+
+def transcript_path(conn: sqlite3.Connection, node: dict) -> str | None:
+    """SubagentStop's ``agent_transcript_path``, else the path beside the session transcript."""
+    if node["agent_transcript_path"]:
+        return node["agent_transcript_path"]
+    row = conn.execute(sql("session_transcript"), node).fetchone()
+    return usage.agent_transcript(node["agent_id"], node["session_id"], row and row[0])
+
+
+def collect(conn: sqlite3.Connection, node: dict) -> dict | None:
+    """The usage record of the node's subagent transcript; None when it cannot be read."""
+    path = transcript_path(conn, node)
+    return usage.read(path) if path else None
+
+
+def fill(node: dict, record: dict | None, final: bool = False) -> None:
+    """Set the node's usage columns from ``record`` (or mark the fallback numbers).
+
+    A transcript with no API response in it (none written yet) counts as unread.
+    """
+    if record is None or not record["responses"]:
+        node["usage_complete"] = 1 if final else 0
+        if node["usage_source"] != TRANSCRIPT:
+            node["cost_usd"] = None
+            node["cost_note"] = "no readable subagent transcript: cost unknown"
+        return
+    found = usage.columns(record, prices.load())
+    if final:
+        found["usage_complete"] = 1
+    if found["model"] is None:
+        found["model"] = node["model"]
+    node.update(found)
+
+
+def fallback_source(node: dict, source: str) -> None:
+    """Mark numbers from a notification or a tool_response (never over a transcript's)."""
+    if node["usage_source"] != TRANSCRIPT:
+        node["usage_source"] = source
+
+
+def details(conn: sqlite3.Connection, node: dict, record: dict) -> None:
+    """The subagent's own tool calls by name, and the files it read and wrote."""
+    if not record["responses"]:
+        return
+    conn.execute(sql("delete_node_tools"), {"node_id": node["id"]})
+    for name, calls, errors in usage.tool_counts(record):
+        conn.execute(
+            sql("insert_node_tool"),
+            {"node_id": node["id"], "tool_name": name, "calls": calls, "errors": errors},
+        )
+    wrote = False
+    for tool in record.get("tools") or []:
+        if "file" not in tool:
+            continue
+        conn.execute(
+            sql("upsert_file_touch"),
+            {
+                "tool_use_id": tool["id"],
+                "session_id": node["session_id"],
+                "agent_id": node["agent_id"],
+                "agent_type": node["agent_type"],
+                "node_id": node["id"],
+                "run_id": node["run_id"],
+                "cwd": node["project"],
+                "tool_name": tool["name"],
+                "file_path": tool["file"],
+                "access": tool["access"],
+                "received_at": tool.get("at") or node["started_at"],
+                "completed_at": None if tool.get("error") else tool.get("done"),
+            },
+        )
+        wrote = wrote or tool["access"] == "write"
+    if wrote:
+        file_touches.refresh_files_modified(conn, node["id"])
+
+
+def pending(conn: sqlite3.Connection, session_id: str) -> list[dict]:
+    """The session's finished nodes whose transcript is to be read again."""
+    return [
+        dict(row) for row in conn.execute(sql("usage_pending_nodes"), {"session_id": session_id})
+    ]
+
+
+def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None) -> None:
+    """The main agent's own spend, from the session transcript's non-sidechain lines."""
+    record = usage.read(path, sidechain_only=False) if path else None
+    if record is None:
+        return
+    found = usage.columns(record, prices.load())
+    conn.execute(sql("set_main_agent_usage"), dict(found, session_id=session_id))
+    refresh_session(conn, session_id)
+
+
+def refresh_session(conn: sqlite3.Connection, session_id: str | None) -> None:
+    """The session's cost: its subagents' plus its main agent's."""
+    if session_id:
+        conn.execute(sql("refresh_session_cost"), {"session_id": session_id})
