@@ -36,7 +36,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 
-from . import ingest
+from . import database, ingest, node_usage
 from .clock import epoch
 from .queries import sql
 from .transcripts import (
@@ -158,6 +158,7 @@ def backfill(
     about ``batch_events`` payloads.
     """
     report = BackfillReport()
+    files = list(files)
     since = parse_since(since)
     batch: list[Unit] = []
     size = 0
@@ -169,7 +170,15 @@ def backfill(
             batch, size = [], 0
     if batch:
         report.events += ingest.record(conn, expand(conn, batch, report, since), db)
+    database.write(conn, lambda c: main_agents(c, files))
     return report
+
+
+def main_agents(conn: sqlite3.Connection, files: Iterable[str]) -> None:
+    """The main agent's own spend of each recorded session whose transcript was read."""
+    paths = json.dumps([os.path.abspath(p) for p in files])
+    for row in conn.execute(sql("sessions_of_transcripts"), {"paths": paths}).fetchall():
+        node_usage.main_agent(conn, row["id"], row["transcript_path"])
 
 
 def units(

@@ -114,9 +114,10 @@ class AgentTranscript:
             model, [{"type": "thinking", "thinking": "hm", "signature": "s"}, block], **tokens
         )
 
-    def result(self, tool_id: str, error: bool = False) -> None:
+    def result(self, tool_id: str, error: bool = False, response: dict | None = None) -> None:
         block = {"type": "tool_result", "tool_use_id": tool_id, "content": "ok", "is_error": error}
-        self.add("user", {"role": "user", "content": [block]})
+        extra = {} if response is None else {"toolUseResult": response}
+        self.add("user", {"role": "user", "content": [block]}, **extra)
 
     def finish(self, model: str, text: str = "All done.", **tokens) -> None:
         self.response(model, [{"type": "text", "text": text}], **tokens)
