@@ -35,10 +35,17 @@ class PriceError(ValueError):
 class PriceTable:
     """Prices per model id (USD per million tokens), with the table's date and source."""
 
-    def __init__(self, table: dict, user: dict | None = None, user_path: str | None = None):
+    def __init__(
+        self,
+        table: dict,
+        user: dict | None = None,
+        user_path: str | None = None,
+        problem: str | None = None,
+    ):
         self.date = table.get("date")
         self.source = table.get("source")
         self.user_path = user_path
+        self.problem = problem  # the user's file could not be read: shipped prices only
         self.models: list[dict] = list((user or {}).get("models", [])) + list(table["models"])
         self._found: dict[str, dict | None] = {}
 
@@ -144,7 +151,8 @@ def read_user(path: str) -> dict:
 def load() -> PriceTable:
     """The shipped table with the user's file over it (cached until the file changes).
 
-    A user file that cannot be read raises PriceError.
+    A user file that cannot be read is left out and named in the table's ``problem``
+    (``doctor`` shows it): recording never fails on it.
     """
     path = user_file()
     stamp = None
@@ -157,7 +165,12 @@ def load() -> PriceTable:
     if key not in _cache:
         with open(SHIPPED, encoding="utf-8") as f:
             shipped = json.load(f)
-        user = read_user(path) if path else None
+        user, problem = None, None
+        if path:
+            try:
+                user = read_user(path)
+            except PriceError as exc:
+                problem = str(exc)
         _cache.clear()
-        _cache[key] = PriceTable(shipped, user, path)
+        _cache[key] = PriceTable(shipped, user, path, problem)
     return _cache[key]

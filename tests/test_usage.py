@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import event, post, pre, query
+from conftest import event, post, pre, query, run_cli
 from usage_transcripts import HAIKU, SONNET, AgentTranscript, typical
 
 from recorder import usage
@@ -176,6 +176,8 @@ def test_unknown_model_costs_null_with_a_reason(db, hook, project):
     assert row["token_count"] == 20 and row["usage_source"] == "transcript"
     assert row["cost_usd"] is None
     assert row["cost_note"] == "no price for model claude-imaginary-9-20990101"
+    doctor = run_cli("doctor", "--db", str(db))
+    assert "models seen without a price: claude-imaginary-9-20990101 (1)" in doctor.stdout
 
 
 def test_user_price_file_adds_and_overrides_models(db, hook, project, tmp_path):
@@ -220,3 +222,30 @@ def test_main_agent_spend_is_read_at_session_end(db, hook, project):
     assert session["subagent_cost_usd"] == pytest.approx(sub.cost, abs=1e-6)
     assert session["cost_usd"] == pytest.approx(0.018 + sub.cost, abs=1e-6)
     assert session["main_api_calls"] == 1
+
+
+def test_price_table_is_dated_and_a_broken_user_file_is_reported(db, hook, project, tmp_path):
+    from recorder import prices
+
+    table = prices.load()
+    assert table.date and "genai-prices" in table.source
+    assert table.find(HAIKU)["id"] == "claude-haiku-4-5"
+    assert table.find("claude-opus-4-5-20251101")["input"] == 5.0
+    assert table.find("gpt-4o") is None
+    bad = tmp_path / "prices.toml"
+    bad.write_text("[models.x]\ninput = 'three'\n")
+    env = {"AGENT_RUNS_PRICES": str(bad)}
+    t = typical(agent_path(project, "a8"), "a8", SESSION)
+    t.write()
+    for payload in (
+        pre("toolu_8", "Agent", SESSION),
+        post("toolu_8", tool="Agent", session=SESSION),
+    ):
+        payload["transcript_path"] = main_path(project)
+        if "tool_response" in payload:
+            payload["tool_response"]["agentId"] = "a8"
+        hook(payload, env)
+    assert node(db, "toolu_8")["cost_usd"] == pytest.approx(t.cost, abs=1e-6)  # shipped prices
+    doctor = run_cli("doctor", "--db", str(db), env=env)
+    assert "models.x.input is not a number (shipped prices used)" in doctor.stdout
+    assert doctor.returncode == 1
