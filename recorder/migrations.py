@@ -600,6 +600,8 @@ def m016_usage_and_cost(conn: sqlite3.Connection) -> None:
 
     node_tools: one row per node and tool name the subagent called, with how many
     calls and how many of them returned an error.
+    idx_node_exec_started_totals_cost: the cost queries' time windows (cost by day, model
+    and agent type, token-hogs) read from this index alone.
     """
     add_columns(
         conn,
@@ -644,6 +646,8 @@ def m016_usage_and_cost(conn: sqlite3.Connection) -> None:
         CREATE INDEX IF NOT EXISTS idx_node_tools_tool ON node_tools(tool_name);
         CREATE INDEX IF NOT EXISTS idx_nodes_usage_pending
             ON node_executions(session_id) WHERE usage_complete = 0;
-        CREATE INDEX IF NOT EXISTS idx_nodes_model ON node_executions(model);
+        CREATE INDEX IF NOT EXISTS idx_node_exec_started_totals_cost ON node_executions(
+            started_at, cost_usd, token_count, model, agent_type, status, outcome, project,
+            input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, api_calls);
         """,
     )
