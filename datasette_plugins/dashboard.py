@@ -130,7 +130,10 @@ async def activity(db, filters: Filters, now: datetime) -> dict:
         start = first[0]["first_start"] or formatting.iso(now)
     span_days = (now.date() - datetime.strptime(start[:10], "%Y-%m-%d").date()).days
     bucket = "week" if span_days > WEEKLY_AFTER_DAYS else "day"
-    found = await rows(db, "activity", {**filters.params(now), "bucket": bucket})
+    params = {**filters.params(now), "bucket": bucket}
+    found, costs = await asyncio.gather(
+        rows(db, "activity", params), rows(db, "cost_by_model", params)
+    )
     labels = bucket_labels(start, formatting.iso(now), bucket)
     index = {label: i for i, label in enumerate(labels)}
     series = {status: [0] * len(labels) for status in STATUS_ORDER}
@@ -141,7 +144,18 @@ async def activity(db, filters: Filters, now: datetime) -> dict:
             continue
         series.setdefault(row["status"], [0] * len(labels))[i] += row["tasks"]
         tokens[i] += row["tokens"] or 0
-    return {"bucket": bucket, "labels": labels, "series": series, "tokens": tokens}
+    by_model: dict[str, list[float]] = {}
+    for row in costs:
+        i = index.get(row["bucket"])
+        if i is not None:
+            by_model.setdefault(row["model"], [0.0] * len(labels))[i] += row["cost_usd"]
+    return {
+        "bucket": bucket,
+        "labels": labels,
+        "series": series,
+        "tokens": tokens,
+        "cost_by_model": [{"model": m, "values": v} for m, v in sorted(by_model.items())],
+    }
 
 
 async def agent_types(db, filters: Filters, now: datetime) -> list[dict]:

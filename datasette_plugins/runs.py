@@ -177,4 +177,8 @@ def totals(run: dict, nodes: list[dict], now: datetime) -> dict:
         "subagent_ms": sum(n.get("duration_ms") or 0 for n in nodes),
         "tokens": run.get("total_tokens") if run.get("total_tokens") is not None else tokens,
         "tool_uses": sum(n.get("tool_use_count") or 0 for n in nodes),
+        "cost_usd": run.get("cost_usd"),
+        "unpriced": sum(
+            1 for n in nodes if n.get("cost_usd") is None and n.get("status") != "running"
+        ),
     }

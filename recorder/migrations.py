@@ -600,8 +600,9 @@ def m016_usage_and_cost(conn: sqlite3.Connection) -> None:
 
     node_tools: one row per node and tool name the subagent called, with how many
     calls and how many of them returned an error.
-    idx_node_exec_started_totals_cost: the cost queries' time windows (cost by day, model
-    and agent type, token-hogs) read from this index alone.
+    idx_node_exec_started_totals_cost: idx_node_exec_started_totals plus the cost, model
+    and token-kind columns, so the dashboard's cost panels and the cost queries' time
+    windows (cost by day, model and agent type, token-hogs) read from this index alone.
     """
     add_columns(
         conn,
@@ -647,7 +648,8 @@ def m016_usage_and_cost(conn: sqlite3.Connection) -> None:
         CREATE INDEX IF NOT EXISTS idx_nodes_usage_pending
             ON node_executions(session_id) WHERE usage_complete = 0;
         CREATE INDEX IF NOT EXISTS idx_node_exec_started_totals_cost ON node_executions(
-            started_at, cost_usd, token_count, model, agent_type, status, outcome, project,
-            input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, api_calls);
+            started_at, status, outcome, agent_type, project, duration_ms, token_count,
+            tool_use_count, run_id, session_id, prompt_hash, cost_usd, model, input_tokens,
+            output_tokens, cache_read_tokens, cache_creation_tokens, api_calls);
         """,
     )

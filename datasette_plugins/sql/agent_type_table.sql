@@ -1,5 +1,7 @@
--- One row per agent type over the selected range: tasks, failures, running, tokens, and
--- duration percentiles over its finished tasks (completed or failed, with a duration):
+-- One row per agent type over the selected range: tasks, failures, running, tokens (in
+-- all and by kind), cost in USD and per successful task (all the type's spend over its
+-- successes), and duration percentiles over its finished tasks (completed or failed, with
+-- a duration):
 -- the median is the middle value (mean of the two middle ones), p95 the nearest rank.
 -- One window pass numbers each type's timed tasks by duration; the outer query
 -- aggregates and picks the ranks.
@@ -9,6 +11,12 @@ WITH ranked AS (
         n.status,
         n.duration_ms,
         n.token_count,
+        n.outcome,
+        n.cost_usd,
+        n.input_tokens,
+        n.output_tokens,
+        n.cache_read_tokens,
+        n.cache_creation_tokens,
         n.status IN ('completed', 'failed') AND n.duration_ms IS NOT NULL AS timed,
         row_number() OVER (
             PARTITION BY coalesce(n.agent_type, ''),
@@ -29,6 +37,12 @@ SELECT
     coalesce(sum(status = 'running'), 0) AS running,
     sum(token_count) AS tokens,
     avg(token_count) AS tokens_per_task,
+    sum(input_tokens) AS input_tokens,
+    sum(output_tokens) AS output_tokens,
+    sum(cache_read_tokens) AS cache_read_tokens,
+    sum(cache_creation_tokens) AS cache_creation_tokens,
+    sum(cost_usd) AS cost_usd,
+    sum(cost_usd) / nullif(sum(outcome = 'success'), 0) AS cost_per_success,
     avg(CASE WHEN timed AND rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN duration_ms END)
         AS median_ms,
     max(CASE WHEN timed AND rn = (cnt * 95 + 99) / 100 THEN duration_ms END) AS p95_ms
