@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
+from browsing import CHROMIUM, chromium, served, watched_page
 from datasette.app import Datasette
 from test_canned_queries import ago
 from test_cost_queries import CostRecorder
@@ -58,3 +61,20 @@ def test_run_page_shows_each_nodes_cost(known):
             assert sum(costs) == pytest.approx(run["cost_usd"])
     pages = "".join(get(ds, f"/-/agent-runs/runs/{r['id']}").text for r in runs)
     assert "without a price" in pages  # the run holding the unpriced node says so
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed")
+def test_cost_chart_draws_one_colour_per_model_in_chromium(known):
+    with served(Path(known)) as base, chromium() as browser, watched_page(browser, base) as page:
+        page.goto(base + "/-/agent-runs")
+        page.wait_for_selector("#chart-cost svg rect.ar-mark")
+        fills = {
+            page.locator("#chart-cost svg rect.ar-mark").nth(i).get_attribute("fill")
+            for i in range(page.locator("#chart-cost svg rect.ar-mark").count())
+        }
+        assert len(fills) == 2  # haiku and sonnet, each its own colour
+        legend = page.locator("#chart-cost .ar-legend").inner_text()
+        assert HAIKU in legend and SONNET in legend
+        title = page.locator("#chart-cost svg rect.ar-mark title").first.text_content()
+        assert "$" in title
+        assert page.problems == []
