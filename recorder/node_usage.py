@@ -76,17 +76,17 @@ def details(conn: sqlite3.Connection, node: dict, record: dict) -> None:
     if not record["responses"]:
         return
     conn.execute(sql("delete_node_tools"), {"node_id": node["id"]})
-    for name, calls, errors in usage.tool_counts(record):
-        conn.execute(
-            sql("insert_node_tool"),
-            {"node_id": node["id"], "tool_name": name, "calls": calls, "errors": errors},
-        )
-    wrote = False
-    for tool in record.get("tools") or []:
-        if "file" not in tool:
-            continue
-        conn.execute(
-            sql("upsert_file_touch"),
+    conn.executemany(
+        sql("insert_node_tool"),
+        [
+            {"node_id": node["id"], "tool_name": name, "calls": calls, "errors": errors}
+            for name, calls, errors in usage.tool_counts(record)
+        ],
+    )
+    touched = [tool for tool in record.get("tools") or [] if "file" in tool]
+    conn.executemany(
+        sql("upsert_file_touch"),
+        [
             {
                 "tool_use_id": tool["id"],
                 "session_id": node["session_id"],
@@ -100,9 +100,11 @@ def details(conn: sqlite3.Connection, node: dict, record: dict) -> None:
                 "access": tool["access"],
                 "received_at": tool.get("at") or node["started_at"],
                 "completed_at": None if tool.get("error") else tool.get("done"),
-            },
-        )
-        wrote = wrote or tool["access"] == "write"
+            }
+            for tool in touched
+        ],
+    )
+    wrote = any(tool["access"] == "write" for tool in touched)
     if wrote:
         file_touches.refresh_files_modified(conn, node["id"])
 

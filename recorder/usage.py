@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 from .events import FILE_TOOLS
 from .prices import PriceTable, response_cost
@@ -33,6 +34,11 @@ from .prices import PriceTable, response_cost
 VERSION = 1
 FINAL_STOPS = frozenset({"end_turn", "stop_sequence", "max_tokens", "refusal"})
 SYNTHETIC = "<synthetic>"
+# Raw-line tokens: inside a JSON string quotes are escaped, so these can only be keys
+# and values of the line's own structure (see recorder/transcripts.py).
+_USER, _ASSISTANT, _ERROR = b'"type":"user"', b'"type":"assistant"', b'"is_error":true'
+_RESULT_ID = re.compile(rb'"tool_use_id":"([^"\\]+)"')
+_STAMP = re.compile(rb'"uuid":"[^"]*","timestamp":"([^"]+)"')
 TOKEN_KINDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
 _USAGE_FIELDS = (
     ("input", "input_tokens"),
@@ -87,12 +93,12 @@ class _Reading:
         content = message.get("content")
         if kind == "assistant":
             self.assistant(line, message, content)
-        elif kind == "user" and isinstance(content, list):
-            self.results(line, content)
-            if any(isinstance(b, dict) and b.get("type") == "text" for b in content):
-                self.last_kind, self.last_final = "user", False
         elif kind == "user":
-            self.last_kind, self.last_final = "user", False
+            results = [b for b in content if _is_result(b)] if isinstance(content, list) else []
+            if results:
+                self.results(line, results)
+            else:
+                self.last_kind, self.last_final = "user", False  # a prompt or a message
 
     def assistant(self, line: dict, message: dict, content: object) -> None:
         model = message.get("model")
@@ -136,10 +142,33 @@ class _Reading:
             self.tools[block["id"]] = tool
             self.open_calls.add(block["id"])
 
-    def results(self, line: dict, content: list) -> None:
-        for block in content:
-            if not isinstance(block, dict) or block.get("type") != "tool_result":
-                continue
+    def user_bytes(self, raw: bytes) -> bool:
+        """A user line handled from its bytes (most are tool results, often large).
+
+        False when it must be parsed: an error result, or a file tool's result whose
+        time is not where Claude Code writes it.
+        """
+        if _ERROR in raw:
+            return False
+        tools = [self.tools.get(found.decode()) for found in _RESULT_ID.findall(raw)]
+        if not tools:
+            self.last_kind, self.last_final = "user", False
+            return True
+        done = None
+        if any(tool is not None and "file" in tool for tool in tools):
+            stamp = _STAMP.search(raw)
+            if stamp is None:
+                return False
+            done = stamp.group(1).decode()
+        for tool in tools:
+            if tool is not None:
+                self.open_calls.discard(tool["id"])
+                if "file" in tool:
+                    tool["done"] = done
+        return True
+
+    def results(self, line: dict, blocks: list) -> None:
+        for block in blocks:
             tool = self.tools.get(block.get("tool_use_id"))
             if tool is None:
                 continue
@@ -164,6 +193,12 @@ def read(path: str, sidechain_only: bool | None = None) -> dict | None:
     for raw in data.split(b"\n"):
         if b'"message"' not in raw:
             continue
+        if (
+            _USER in raw
+            and _ASSISTANT not in raw
+            and (sidechain_only is False or reading.user_bytes(raw))
+        ):
+            continue  # handled from its bytes (the main agent's user lines hold no usage)
         try:
             line = json.loads(raw)
         except ValueError:
@@ -182,6 +217,10 @@ def read(path: str, sidechain_only: bool | None = None) -> dict | None:
         "responses": list(reading.responses.values()),
         "tools": list(reading.tools.values()),
     }
+
+
+def _is_result(block: object) -> bool:
+    return isinstance(block, dict) and block.get("type") == "tool_result"
 
 
 def read_meta(path: str) -> dict:
