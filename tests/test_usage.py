@@ -9,7 +9,7 @@ import pytest
 from conftest import event, post, pre, query, run_cli
 from usage_transcripts import HAIKU, SONNET, AgentTranscript, typical
 
-from recorder import usage
+from recorder import node_usage, prices, usage
 
 SESSION = "sess-u1"
 
@@ -225,8 +225,6 @@ def test_main_agent_spend_is_read_at_session_end(db, hook, project):
 
 
 def test_price_table_is_dated_and_a_broken_user_file_is_reported(db, hook, project, tmp_path):
-    from recorder import prices
-
     table = prices.load()
     assert table.date and "genai-prices" in table.source
     assert table.find(HAIKU)["id"] == "claude-haiku-4-5"
@@ -249,3 +247,50 @@ def test_price_table_is_dated_and_a_broken_user_file_is_reported(db, hook, proje
     doctor = run_cli("doctor", "--db", str(db), env=env)
     assert "models.x.input is not a number (shipped prices used)" in doctor.stdout
     assert doctor.returncode == 1
+
+
+def test_line_bytes_and_parsed_lines_give_the_same_record(project, tmp_path):
+    """User lines are mostly read from their bytes; key order that defeats that falls back
+    to parsing, with the same record. Junk lines are skipped; a cut-off end is incomplete."""
+    t = typical(agent_path(project, "a9"), "a9", SESSION)
+    first = usage.read(str(t.write()))
+    reordered = tmp_path / "agent-a9.jsonl"
+    lines = [json.dumps(json.loads(line), sort_keys=True) for line in t.lines]
+    reordered.write_text("".join(line + "\n" for line in lines))
+    second = usage.read(str(reordered))
+    for key in ("responses", "tools", "complete"):
+        assert first[key] == second[key], key
+    result_times = {
+        block["tool_use_id"]: line["timestamp"]
+        for line in map(json.loads, t.lines)
+        if line["type"] == "user" and isinstance(line["message"]["content"], list)
+        for block in line["message"]["content"]
+    }
+    assert [(tool["name"], tool["done"]) for tool in first["tools"] if "done" in tool] == [
+        ("Read", result_times["tu_a9_2"]),
+        ("Edit", result_times["tu_a9_4"]),
+    ]
+    junk = tmp_path / "agent-junk.jsonl"
+    junk.write_text(
+        "not json\n" + "\n".join(t.lines) + '\n{"type":"assistant","message":{"id":"x","usa'
+    )
+    cut = usage.read(str(junk))
+    assert cut["responses"] == first["responses"]
+    assert cut["complete"] is False
+
+
+def test_the_record_alone_gives_the_same_columns(db, hook, project):
+    """What the event log keeps (the record, as JSON) derives the node without the file."""
+    t = typical(agent_path(project, "a10"), "a10", SESSION)
+    t.write()
+    launch(hook, project, "toolu_10")
+    finish(hook, project, "toolu_10", "a10")
+    row = node(db, "toolu_10")
+    kept = json.dumps(usage.read(str(t.path)))
+    t.path.unlink()
+    fresh = dict(row, usage_source=None, usage_complete=None, cost_usd=None, token_count=None)
+    node_usage.fill(fresh, json.loads(kept))
+    columns = [*usage.columns(json.loads(kept), prices.load())]
+    assert {k: fresh[k] for k in columns if k != "cost_note"} == {
+        k: row[k] for k in columns if k != "cost_note"
+    }
