@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 
 from .events import FILE_TOOLS
 from .prices import PriceTable, response_cost
@@ -142,6 +143,26 @@ class _Reading:
             self.tools[block["id"]] = tool
             self.open_calls.add(block["id"])
 
+    def raw_line(self, raw: bytes, sidechain_only: bool | None) -> None:
+        """One line of the file, parsed only when its bytes do not say enough."""
+        if b'"message"' not in raw:
+            return
+        if (
+            _USER in raw
+            and _ASSISTANT not in raw
+            and (sidechain_only is False or self.user_bytes(raw))
+        ):
+            return  # handled from its bytes (the main agent's user lines hold no usage)
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            return
+        if isinstance(line, dict):
+            try:  # noqa: SIM105 (contextlib: one more import on the hook path)
+                self.line(line, sidechain_only)
+            except (TypeError, AttributeError):
+                pass  # a line of the wrong shape
+
     def user_bytes(self, raw: bytes) -> bool:
         """A user line handled from its bytes (most are tool results, often large).
 
@@ -185,34 +206,22 @@ def read(path: str, sidechain_only: bool | None = None) -> dict | None:
     transcript (older Claude Code also wrote subagents' lines there, as sidechain).
     """
     reading = _Reading()
+    size, last = 0, b""
     try:
+        if not path.endswith(".jsonl") or not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # only a transcript file (never a FIFO or a device)
         with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
+            for raw in f:
+                size += len(raw)
+                last = raw
+                reading.raw_line(raw, sidechain_only)
+    except (OSError, ValueError):  # ValueError: a path with a NUL in it
         return None
-    for raw in data.split(b"\n"):
-        if b'"message"' not in raw:
-            continue
-        if (
-            _USER in raw
-            and _ASSISTANT not in raw
-            and (sidechain_only is False or reading.user_bytes(raw))
-        ):
-            continue  # handled from its bytes (the main agent's user lines hold no usage)
-        try:
-            line = json.loads(raw)
-        except ValueError:
-            continue
-        if isinstance(line, dict):
-            try:
-                reading.line(line, sidechain_only)
-            except (TypeError, AttributeError):
-                continue  # a line of the wrong shape
     return {
         "v": VERSION,
         "path": path,
-        "bytes": len(data),
-        "complete": bool(data.endswith(b"\n") and reading.last_final),
+        "bytes": size,
+        "complete": bool(last.endswith(b"\n") and reading.last_final),
         "meta": read_meta(path),
         "responses": list(reading.responses.values()),
         "tools": list(reading.tools.values()),
@@ -229,8 +238,10 @@ def read_meta(path: str) -> dict:
     if meta_path is None:
         return {}
     try:
+        if not stat.S_ISREG(os.stat(meta_path).st_mode):
+            return {}
         with open(meta_path, "rb") as f:
-            meta = json.loads(f.read())
+            meta = json.loads(f.read(1 << 20))
     except (OSError, ValueError):
         return {}
     if not isinstance(meta, dict):

@@ -294,3 +294,15 @@ def test_the_record_alone_gives_the_same_columns(db, hook, project):
     assert {k: fresh[k] for k in columns if k != "cost_note"} == {
         k: row[k] for k in columns if k != "cost_note"
     }
+
+
+@pytest.mark.parametrize(
+    "path", ["/dev/zero", "/etc/hostname", "agent-\x00.jsonl", "/no/such/agent-x.jsonl"]
+)
+def test_hostile_transcript_paths_fall_back_and_never_hang(db, hook, project, path):
+    launch(hook, project, "toolu_h")
+    send(hook, "SubagentStop", project, agent_id="ah", agent_transcript_path=path)
+    finish(hook, project, "toolu_h", "ah")
+    row = node(db, "toolu_h")
+    assert row["status"] == "completed" and row["usage_source"] == "tool_response"
+    assert row["token_count"] == 12450
