@@ -78,3 +78,11 @@ def test_cost_chart_draws_one_colour_per_model_in_chromium(known):
         title = page.locator("#chart-cost svg rect.ar-mark title").first.text_content()
         assert "$" in title
         assert page.problems == []
+
+
+def test_table_pages_show_costs_as_dollars_and_node_tools(known):
+    ds = Datasette([known])
+    html = get(ds, "/index/node_executions?_sort_desc=cost_usd").text
+    assert "$3.00" in html and "$1.50" in html
+    assert "$0.500" not in html  # $0.50 reads with two decimals
+    assert "how many returned an error" in get(ds, "/index/node_tools").text
