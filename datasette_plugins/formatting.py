@@ -44,7 +44,7 @@ def thousands(n) -> str:
 
 
 def usd(amount) -> str:
-    """US dollars: "$1,234.50", "$3.21", "$0.042" ("–" for an unknown cost)."""
+    """US dollars: "$1,234", "$3.21", "$0.50", "$0.042", "$0.0031" ("–" for unknown)."""
     if amount is None or amount == "":
         return "–"
     try:
@@ -53,7 +53,7 @@ def usd(amount) -> str:
         return str(amount)
     if abs(amount) >= 100:
         return f"${amount:,.0f}"
-    if abs(amount) >= 1 or amount == 0:
+    if abs(amount) >= 0.1 or amount == 0:
         return f"${amount:,.2f}"
     return f"${amount:.3f}" if abs(amount) >= 0.01 else f"${amount:.4f}"
 

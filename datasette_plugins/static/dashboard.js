@@ -11,7 +11,7 @@ const localiseTimes = (root) => window.agentRuns?.localiseTimes(root);
 const POLL_MS = 4000;
 const STATUSES = ["completed", "failed", "cancelled", "abandoned", "running"];
 const MODEL_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#9d755d"];
-const usd = (v) => (v >= 1 || v === 0 ? `$${v.toFixed(2)}` : `$${v.toFixed(3)}`);
+const usd = (v) => `$${v.toFixed(v >= 0.1 || v === 0 ? 2 : v >= 0.01 ? 3 : 4)}`;
 
 function pageData() {
   const script = document.getElementById("ar-data");
