@@ -134,3 +134,32 @@ def test_backfill_again_changes_nothing(tmp_path):
     first = usage_rows(db)
     run(db, tmp_path / "projects")
     assert usage_rows(db) == first
+
+
+def test_backfill_without_the_agent_transcript_falls_back(tmp_path):
+    t = Transcript(tmp_path / "projects")
+    t.prompt("Refactor the shop")
+    t.task("toolu_gone", "Agent")
+    t.done("toolu_gone", "done", agent_id="gone1")
+    t.write()
+    db = tmp_path / "b.db"
+    run(db, tmp_path / "projects")
+    row = query(db, f"SELECT {COLUMNS}, cost_note FROM node_executions")[0]
+    assert row["usage_source"] == "tool_response" and row["token_count"] == 12450
+    assert row["cost_usd"] is None and row["cost_note"].startswith("no readable")
+
+
+def test_backfill_reads_a_growing_transcript_again(tmp_path):
+    t, outer, _ = session_with_nested_agents(tmp_path / "projects")
+    full = outer.path.read_text()
+    outer.write(upto=len(outer.lines) - 8)  # the agent is still working
+    db = tmp_path / "b.db"
+    run(db, tmp_path / "projects")
+    early = query(db, f"SELECT {COLUMNS} FROM node_executions WHERE tool_use_id = 'toolu_outer'")
+    assert early[0]["usage_complete"] == 0 and early[0]["api_calls"] < outer.calls
+    outer.path.write_text(full)
+    run(db, tmp_path / "projects")
+    row = query(db, f"SELECT {COLUMNS} FROM node_executions WHERE tool_use_id = 'toolu_outer'")[0]
+    assert (row["token_count"], row["api_calls"]) == (outer.token_count, outer.calls)
+    assert row["cost_usd"] == pytest.approx(outer.cost, abs=1e-6)
+    assert row["usage_complete"] == 1
