@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 
 from .events import FILE_TOOLS
@@ -38,8 +37,10 @@ SYNTHETIC = "<synthetic>"
 # Raw-line tokens: inside a JSON string quotes are escaped, so these can only be keys
 # and values of the line's own structure (see recorder/transcripts.py).
 _USER, _ASSISTANT, _ERROR = b'"type":"user"', b'"type":"assistant"', b'"is_error":true'
-_RESULT_ID = re.compile(rb'"tool_use_id":"([^"\\]+)"')
-_STAMP = re.compile(rb'"uuid":"[^"]*","timestamp":"([^"]+)"')
+_RESULT_ID, _UUID, _STAMP = b'"tool_use_id":"', b'"uuid":"', b'","timestamp":"'
+_TOOL_USE_RESULT, _MESSAGE = b'"toolUseResult"', b'"message"'
+_HEAD = 600  # Claude Code writes a line's "type" before its "message"
+BLOCK = 1 << 22
 TOKEN_KINDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
 _USAGE_FIELDS = (
     ("input", "input_tokens"),
@@ -145,13 +146,13 @@ class _Reading:
 
     def raw_line(self, raw: bytes, sidechain_only: bool | None) -> None:
         """One line of the file, parsed only when its bytes do not say enough."""
-        if b'"message"' not in raw:
-            return
-        if (
-            _USER in raw
-            and _ASSISTANT not in raw
-            and (sidechain_only is False or self.user_bytes(raw))
-        ):
+        head = raw[:_HEAD]
+        user = _USER in head and _ASSISTANT not in head
+        if not user and (_ASSISTANT not in head or _USER in head):  # not where expected
+            if _MESSAGE not in raw:
+                return
+            user = _USER in raw and _ASSISTANT not in raw
+        if user and (sidechain_only is False or self.user_bytes(raw)):
             return  # handled from its bytes (the main agent's user lines hold no usage)
         try:
             line = json.loads(raw)
@@ -169,18 +170,29 @@ class _Reading:
         False when it must be parsed: an error result, or a file tool's result whose
         time is not where Claude Code writes it.
         """
-        if _ERROR in raw:
+        end = raw.find(_TOOL_USE_RESULT)  # the results are in the message, before it
+        end = len(raw) if end < 0 else end
+        if raw.find(_ERROR, 0, end) >= 0:
             return False
-        tools = [self.tools.get(found.decode()) for found in _RESULT_ID.findall(raw)]
+        tools = []
+        at = raw.find(_RESULT_ID, 0, end)
+        while at >= 0:
+            start = at + len(_RESULT_ID)
+            stop = raw.find(b'"', start, end)
+            if stop < 0:
+                return False
+            tools.append(self.tools.get(raw[start:stop].decode("utf-8", "replace")))
+            at = raw.find(_RESULT_ID, stop, end)
         if not tools:
             self.last_kind, self.last_final = "user", False
             return True
         done = None
         if any(tool is not None and "file" in tool for tool in tools):
-            stamp = _STAMP.search(raw)
-            if stamp is None:
+            at = raw.find(_STAMP, raw.find(_UUID, 0, end))
+            stop = raw.find(b'"', at + len(_STAMP)) if at >= 0 else -1
+            if stop < 0:
                 return False
-            done = stamp.group(1).decode()
+            done = raw[at + len(_STAMP) : stop].decode("utf-8", "replace")
         for tool in tools:
             if tool is not None:
                 self.open_calls.discard(tool["id"])
@@ -206,22 +218,29 @@ def read(path: str, sidechain_only: bool | None = None) -> dict | None:
     transcript (older Claude Code also wrote subagents' lines there, as sidechain).
     """
     reading = _Reading()
-    size, last = 0, b""
+    size, rest = 0, b""
     try:
         if not path.endswith(".jsonl") or not stat.S_ISREG(os.stat(path).st_mode):
             return None  # only a transcript file (never a FIFO or a device)
         with open(path, "rb") as f:
-            for raw in f:
-                size += len(raw)
-                last = raw
-                reading.raw_line(raw, sidechain_only)
+            while True:  # in blocks: constant memory, and faster than line by line
+                block = f.read(BLOCK)
+                if not block:
+                    break
+                size += len(block)
+                lines = (rest + block).split(b"\n")
+                rest = lines.pop()
+                for raw in lines:
+                    reading.raw_line(raw, sidechain_only)
+        if rest:
+            reading.raw_line(rest, sidechain_only)  # a last line still being written
     except (OSError, ValueError):  # ValueError: a path with a NUL in it
         return None
     return {
         "v": VERSION,
         "path": path,
         "bytes": size,
-        "complete": bool(last.endswith(b"\n") and reading.last_final),
+        "complete": bool(size and not rest and reading.last_final),
         "meta": read_meta(path),
         "responses": list(reading.responses.values()),
         "tools": list(reading.tools.values()),
