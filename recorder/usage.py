@@ -40,6 +40,10 @@ _USER, _ASSISTANT, _ERROR = b'"type":"user"', b'"type":"assistant"', b'"is_error
 _RESULT_ID, _UUID, _STAMP = b'"tool_use_id":"', b'"uuid":"', b'","timestamp":"'
 _TOOL_USE_RESULT, _MESSAGE = b'"toolUseResult"', b'"message"'
 _HEAD = 600  # Claude Code writes a line's "type" before its "message"
+_THINKING_ONLY = b'"content":[{"type":"thinking"'
+_TOOL_USE_BLOCK, _TEXT_BLOCK = b'"type":"tool_use"', b'"type":"text"'
+_MESSAGE_ID = b'"message":{"model":"'
+_ID = b'","id":"'
 BLOCK = 1 << 22
 TOKEN_KINDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
 _USAGE_FIELDS = (
@@ -84,6 +88,7 @@ class _Reading:
         self.open_calls: set[str] = set()
         self.last_kind: str | None = None
         self.last_final = False
+        self.held: bytes | None = None
 
     def line(self, line: dict, sidechain_only: bool | None) -> None:
         kind = line.get("type")
@@ -145,15 +150,42 @@ class _Reading:
             self.open_calls.add(block["id"])
 
     def raw_line(self, raw: bytes, sidechain_only: bool | None) -> None:
-        """One line of the file, parsed only when its bytes do not say enough."""
+        """One line of the file, parsed only when its bytes do not say enough.
+
+        A thinking-only line is held back: when the next line continues the same
+        response, that line's usage covers it (the counts only grow as Claude Code
+        streams) and it holds no tool call or text, so it is never parsed.
+        """
         head = raw[:_HEAD]
         user = _USER in head and _ASSISTANT not in head
-        if not user and (_ASSISTANT not in head or _USER in head):  # not where expected
+        assistant = not user and _ASSISTANT in head and _USER not in head
+        held, self.held = self.held, None
+        if held is not None and not (assistant and _message_id(raw) == _message_id(held)):
+            self.parse(held, sidechain_only)
+        if not user and not assistant:  # the type is not where Claude Code writes it
             if _MESSAGE not in raw:
                 return
             user = _USER in raw and _ASSISTANT not in raw
         if user and (sidechain_only is False or self.user_bytes(raw)):
             return  # handled from its bytes (the main agent's user lines hold no usage)
+        if (
+            assistant
+            and _THINKING_ONLY in raw
+            and _TOOL_USE_BLOCK not in raw
+            and _TEXT_BLOCK not in raw
+            and _message_id(raw)
+        ):
+            self.held = raw
+            return
+        self.parse(raw, sidechain_only)
+
+    def finish(self, sidechain_only: bool | None) -> None:
+        """The end of the file: a line still held back is parsed."""
+        held, self.held = self.held, None
+        if held is not None:
+            self.parse(held, sidechain_only)
+
+    def parse(self, raw: bytes, sidechain_only: bool | None) -> None:
         try:
             line = json.loads(raw)
         except ValueError:
@@ -234,6 +266,7 @@ def read(path: str, sidechain_only: bool | None = None) -> dict | None:
                     reading.raw_line(raw, sidechain_only)
         if rest:
             reading.raw_line(rest, sidechain_only)  # a last line still being written
+        reading.finish(sidechain_only)
     except (OSError, ValueError):  # ValueError: a path with a NUL in it
         return None
     return {
@@ -245,6 +278,18 @@ def read(path: str, sidechain_only: bool | None = None) -> dict | None:
         "responses": list(reading.responses.values()),
         "tools": list(reading.tools.values()),
     }
+
+
+def _message_id(raw: bytes) -> bytes | None:
+    """The response id of an assistant line written in Claude Code's key order, else None."""
+    at = raw.find(_MESSAGE_ID)
+    if at < 0:
+        return None
+    at = raw.find(b'"', at + len(_MESSAGE_ID))  # the end of the model id
+    if at < 0 or not raw.startswith(_ID, at):
+        return None
+    stop = raw.find(b'"', at + len(_ID))
+    return raw[at + len(_ID) : stop] if stop > 0 else None
 
 
 def _is_result(block: object) -> bool:

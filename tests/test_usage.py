@@ -306,3 +306,15 @@ def test_hostile_transcript_paths_fall_back_and_never_hang(db, hook, project, pa
     row = node(db, "toolu_h")
     assert row["status"] == "completed" and row["usage_source"] == "tool_response"
     assert row["token_count"] == 12450
+
+
+def test_a_response_of_thinking_only_still_counts(project):
+    t = AgentTranscript(agent_path(project, "a11"), "a11", SESSION)
+    thinking = {"type": "thinking", "thinking": "hm", "signature": "s"}
+    t.response(HAIKU, [thinking], input=5, output=50, cache_read=100)
+    t.response(HAIKU, [thinking, thinking], input=6, output=60, w1h=10)
+    t.finish(HAIKU, input=7, output=70)
+    record = usage.read(str(t.write()))
+    assert [(r["input"], r["output"]) for r in record["responses"]] == [(5, 50), (6, 60), (7, 70)]
+    assert sum(r["cache_write_1h"] for r in record["responses"]) == 10
+    assert usage.read(str(t.write(upto=len(t.lines) - 1)))["responses"][-1]["output"] == 60
