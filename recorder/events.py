@@ -149,6 +149,8 @@ def normalise(payload: object, received_at: str) -> dict | None:
         "prompt": text(payload.get("prompt")),
         "last_assistant_message": text(payload.get("last_assistant_message")),
         "agent_transcript_path": text(payload.get("agent_transcript_path")),
+        # where a completion's token counts come from, when not the tool_response itself
+        "usage_source": "notification" if meta.get("usage_source") == "notification" else None,
     }
     if file_touch:
         event.update(file_fields(payload))

@@ -715,6 +715,7 @@ def test_hook_then_backfill_fills_background_usage(db, projects):
     after = tables(db)
     (node,) = after["node_executions"]
     assert (node["token_count"], node["tool_use_count"]) == (31204, 17)  # filled in
+    assert node["usage_source"] == "notification"  # its transcript has no usage to read
     for column in (
         "status",
         "outcome",
