@@ -17,13 +17,21 @@ first hit (fresh instance, SQLite caches cold; the OS page cache is not dropped)
 and then ``--repeat`` more times, of which the median is reported. The baseline,
 measured the same way in the same run, is ``SELECT count(*) FROM node_executions``
 through Datasette's JSON API; each page is printed as a ratio to it. Bars: every
-canned query and page answers (first hit and median) under 1 s and is not cut
-off by the time limit; full-text searches (the JSON search API and the ranked
-search-tasks query) answer under 50 ms for what people look up: a class name and an
-API error ("overloaded_error", a phrase with a common word). A word found in about
-a quarter of all tasks is the worst case and is held to the 1 s page bar.
+canned query and page answers under 250 ms (median) and 500 ms (first hit) and is
+not cut off by the time limit; full-text searches through JSON (the table's search
+API and the ranked search-tasks query) answer under 50 ms (median) for what people
+look up: a class name, an API error ("overloaded_error", a phrase with a common
+word) and a word found in about a quarter of all tasks (searches stop at what a
+person reads: the newest matches).
 
     python benchmarks/scale.py [--nodes 1000000] [--db PATH] [--keep] [--repeat 5]
+
+Then the cost of keeping the rollups (recorder.rollups: triggers on node_executions):
+the same events recorded through the recorder's own path (``ingest.record``, one
+transaction per event as the hook does) into a fresh database with and without the
+rollups' triggers, in events per second and milliseconds per node; and the bare write of
+a node (insert, then the update that finishes it) with and without them. The rollup
+tables' share of the file is printed with its size.
 
 ``--db PATH`` reuses a database built earlier (built there first when missing);
 without it the database goes to a temporary directory, deleted at the end unless
@@ -45,10 +53,11 @@ import urllib.parse
 
 from datasette.app import Datasette
 
-from recorder import bulk, database, demo, migrations
+from recorder import bulk, database, demo, ingest, migrations, rollups
 
-TIME_LIMIT_S = 1.0
-SEARCH_LIMIT_S = 0.05
+TIME_LIMIT_S = 0.25  # median of every page
+FIRST_HIT_LIMIT_S = 0.5  # its first hit
+SEARCH_LIMIT_S = 0.05  # median of a full-text search through JSON
 DAYS = 365
 NODES_PER_DAY_AT_DEMO_DENSITY = 74.5  # the demo generator's average, measured
 ERROR_TERM = "overloaded_error"  # an API error some tasks hit: a phrase with a common word
@@ -489,7 +498,7 @@ def pages(db: str, facts: dict) -> list[tuple[str, str, float]]:
     for word, hits, bar in (
         (term, facts["term_hits"], SEARCH_LIMIT_S),
         (ERROR_TERM, facts["error_hits"], SEARCH_LIMIT_S),
-        (common, facts["common_hits"], TIME_LIMIT_S),  # the worst case: held to the page bar
+        (common, facts["common_hits"], SEARCH_LIMIT_S),  # the worst case
     ):
         listed += [
             (
@@ -573,15 +582,16 @@ async def measure(path: str, repeat: int) -> int:
         medians[label] = statistics.median(times or [firsts[label][0]])
         problems[label] = problem
     baseline = medians[listed[0][0]]
-    print(f"{'page':<58} {'first':>8} {'median':>8} {'ratio':>7}  bar")
+    print(f"{'page':<58} {'first':>8} {'median':>8} {'ratio':>7}  bar (median; first hit)")
     failures = 0
     for label, _, bar in listed:
         first, median = firsts[label][0], medians[label]
         verdict = ""
         if bar is not None:
-            ok = median < bar and first < bar and problems[label] is None
+            ok = median < bar and first < FIRST_HIT_LIMIT_S and problems[label] is None
             failures += not ok
-            verdict = f"< {bar * 1000:,.0f} ms -> {'PASS' if ok else 'FAIL'}"
+            verdict = f"< {bar * 1000:,.0f}; {FIRST_HIT_LIMIT_S * 1000:,.0f} ms"
+            verdict += f" -> {'PASS' if ok else 'FAIL'}"
             if problems[label]:
                 verdict += f" ({problems[label]})"
         print(
@@ -590,6 +600,95 @@ async def measure(path: str, repeat: int) -> int:
         )
     print(f"{len(listed) - 1} pages, {failures} failing; medians of {repeat} after the first hit")
     return failures
+
+
+def without_rollups(conn: sqlite3.Connection) -> None:
+    for name in rollups.TRIGGERS:
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.commit()
+
+
+def record_events(workdir: str, label: str, payloads: list[dict], keep: bool) -> float:
+    """Seconds to record ``payloads`` one transaction each into a fresh database."""
+    path = os.path.join(workdir, f"{label}.db")
+    conn = database.connect(path)
+    try:
+        if not keep:
+            without_rollups(conn)
+        started = time.perf_counter()
+        for payload in payloads:
+            ingest.record(conn, [payload], path)
+        return time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+def write_nodes(workdir: str, label: str, count: int, keep: bool) -> float:
+    """Seconds to insert ``count`` nodes and finish each with an update, one commit each."""
+    path = os.path.join(workdir, f"{label}.db")
+    conn = database.connect(path)
+    try:
+        if not keep:
+            without_rollups(conn)
+        started = time.perf_counter()
+        for i in range(count):
+            with conn:
+                node = conn.execute(
+                    "INSERT INTO node_executions (run_id, node_id, node_type, node_name, "
+                    "agent_type, model, project, status, started_at) VALUES (1, ?, 'task', "
+                    "'Review the change', ?, 'claude-haiku-4-5-20251001', ?, 'running', ?)",
+                    (f"n{i}", AGENT_NAMES[i % 18], f"/p/{i % 96}", f"2026-11-{1 + i % 28:02d}"),
+                ).lastrowid
+                conn.execute(
+                    "UPDATE node_executions SET status = 'completed', outcome = 'success', "
+                    "duration_ms = ?, token_count = ?, input_tokens = ?, output_tokens = 900 "
+                    "WHERE id = ?",
+                    (1000 + 37 * i, 20000 + i, 15000 + i, node),
+                )
+        return time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+def rollup_cost(days: int = 4, nodes: int = 4000, rounds: int = 3) -> None:
+    """Print what keeping the rollups costs the recorder (best of alternating rounds)."""
+    generator = ScaleGenerator(5, 100_000)
+    stamped = [ingest.stamp(p) for b in generator.batches(days, time.time()) for p in b]
+    recorded = {True: [], False: []}
+    written = {True: [], False: []}
+    with tempfile.TemporaryDirectory(prefix="agent-runs-rollup-cost-") as workdir:
+        for round_ in range(rounds):
+            for keep in (True, False):
+                label = f"{'with' if keep else 'without'}-{round_}"
+                recorded[keep].append(record_events(workdir, "events-" + label, stamped, keep))
+                written[keep].append(write_nodes(workdir, "nodes-" + label, nodes, keep))
+    events, made = len(stamped), generator.nodes
+    print(f"keeping the rollups ({events:,} events, {made:,} nodes; best of {rounds} rounds):")
+    for keep in (False, True):
+        seconds = min(recorded[keep])
+        print(
+            f"  recording, {'with' if keep else 'without'} rollup triggers: "
+            f"{events / seconds:,.0f} events/s, {seconds / made * 1000:,.2f} ms per node; "
+            f"bare node write (insert + finish): {min(written[keep]) / nodes * 1e6:,.0f} us"
+        )
+    print(
+        f"  ratio with/without: recording {min(recorded[True]) / min(recorded[False]):.2f}x, "
+        f"bare node write {min(written[True]) / min(written[False]):.2f}x"
+    )
+
+
+def rollup_size(path: str) -> str:
+    """The rollup tables' and their indexes' bytes, as a share of the file."""
+    conn = sqlite3.connect(path)
+    try:
+        found = conn.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE '%rollup%'"
+        ).fetchone()[0]
+    except sqlite3.Error:
+        return "rollups: size unknown (no dbstat)"
+    finally:
+        conn.close()
+    return f"rollups: {found / 1e6:,.1f} MB ({found / os.path.getsize(path):.1%} of the file)"
 
 
 def upgrade(path: str) -> int:
@@ -628,9 +727,10 @@ def main() -> int:
         size = os.path.getsize(path)
         print(
             f"size: {size / 1e9:,.2f} GB for {nodes:,} nodes = "
-            f"{size / nodes * 1000 / 1e6:,.2f} MB per 1,000 nodes"
+            f"{size / nodes * 1000 / 1e6:,.2f} MB per 1,000 nodes; {rollup_size(path)}"
         )
         failures = asyncio.run(measure(path, args.repeat))
+        rollup_cost()
     finally:
         if workdir and not args.keep:
             for name in os.listdir(workdir):

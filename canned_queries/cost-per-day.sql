@@ -10,7 +10,7 @@ SELECT
     sum(n.token_count) AS token_count,
     sum(n.api_calls) AS api_calls
 FROM node_executions AS n
-WHERE n.started_at >= strftime(
+WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
         '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 30) || ' days')
   AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
 GROUP BY day, coalesce(n.model, '(unknown)')

@@ -4,7 +4,7 @@
 WITH window_tasks AS (
     SELECT n.id, n.status, n.cost_usd, sum(n.cost_usd) OVER () AS window_cost
     FROM node_executions AS n
-    WHERE n.started_at >= strftime(
+    WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
             '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 30) || ' days')
       AND (ifnull(:agent_type, '') = '' OR n.agent_type = :agent_type)
 )

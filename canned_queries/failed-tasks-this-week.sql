@@ -17,7 +17,7 @@ SELECT
     n.session_id,
     n.project
 FROM node_executions AS n
-WHERE n.started_at >= strftime(
+WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
         '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 7) || ' days')
   AND (n.status = 'failed' OR n.outcome = 'failure')
   AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)

@@ -11,7 +11,7 @@ SELECT
     min(n.started_at) AS first_seen,
     max(n.started_at) AS last_seen
 FROM node_executions AS n
-WHERE n.started_at >= strftime(
+WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
         '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 30) || ' days')
   AND (n.status = 'failed' OR n.outcome = 'failure')
   AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)

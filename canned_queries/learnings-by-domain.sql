@@ -9,13 +9,13 @@ SELECT
     sum(coalesce(l.kind, l.type) = 'heuristic') AS heuristics,
     sum(coalesce(l.kind, l.type) = 'observation') AS observations,
     count(DISTINCT l.node_id) AS tasks,
-    max(l.created_at) AS latest_at,
+    strftime('%Y-%m-%dT%H:%M:%fZ', max(l.created_at)) AS latest_at,
     coalesce(l.text, l.summary, l.title) AS latest  -- SQLite: the row of max(created_at)
 FROM learnings AS l
 LEFT JOIN node_executions AS n ON n.id = l.node_id
 WHERE l.created_at >= CASE
         WHEN trim(ifnull(:days, '')) = '' THEN ''
-        ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || trim(:days) || ' days') END
+        ELSE datetime('now', '-' || trim(:days) || ' days') END
   AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
   AND (ifnull(:agent_type, '') = '' OR n.agent_type = :agent_type)
 GROUP BY coalesce(l.domain, 'general')

@@ -20,7 +20,7 @@ SELECT
     r.session_id,
     r.project
 FROM workflow_runs AS r
-WHERE (ifnull(:project, '') = '' OR instr(r.project, :project) > 0)
+WHERE r.duplicate_of IS NULL AND (ifnull(:project, '') = '' OR instr(r.project, :project) > 0)
   AND (ifnull(:status, '') = '' OR r.status = :status)
 ORDER BY r.started_at DESC, r.id DESC
 LIMIT 200

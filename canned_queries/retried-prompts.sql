@@ -21,7 +21,7 @@ WITH attempts AS (
         row_number() OVER (
             PARTITION BY n.prompt_hash ORDER BY n.started_at DESC, n.id DESC) AS newest_first
     FROM node_executions AS n
-    WHERE n.started_at >= strftime(
+    WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
             '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 30) || ' days')
       AND n.prompt_hash IS NOT NULL
       AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)

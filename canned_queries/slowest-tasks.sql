@@ -7,7 +7,7 @@
 WITH top AS (
     SELECT n.id, n.duration_ms
     FROM node_executions AS n
-    WHERE n.started_at >= strftime(
+    WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
             '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 7) || ' days')
       AND n.duration_ms IS NOT NULL
       AND +n.status IN ('completed', 'failed')  -- "+": range on started_at, not on status

@@ -17,7 +17,7 @@ SELECT
     s.ended_at AS session_ended_at
 FROM node_executions AS n
 LEFT JOIN sessions AS s ON s.id = n.session_id
-WHERE n.status = 'running'
+WHERE n.duplicate_of IS NULL AND n.status = 'running'
   AND n.started_at < strftime(
         '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:minutes), ''), 60) || ' minutes')
   AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)

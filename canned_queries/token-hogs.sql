@@ -11,7 +11,7 @@ WITH window_tasks AS (
         sum(n.token_count) OVER () AS window_tokens,
         sum(n.cost_usd) OVER () AS window_cost
     FROM node_executions AS n
-    WHERE n.started_at >= strftime(
+    WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
             '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 7) || ' days')
       AND (n.token_count IS NOT NULL OR n.cost_usd IS NOT NULL)
       AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)

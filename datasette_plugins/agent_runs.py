@@ -10,18 +10,23 @@ The work lives in small modules, one concern each:
     canned         canned queries: canned_queries/<name>.sql + their metadata
     routes         /-/agent-runs (dashboard), /-/agent-runs/runs/<id>, status, static files
     dashboard      the dashboard's panels       runs        a run and its timeline
-    cells          render_cell                  markdown_lite  safe Markdown for results
+    cells          render_cell                  markdown    safe Markdown (markdown-it-py + nh3)
     formatting     durations, token counts      links       URLs of our pages
     assets         the plugin's CSS and JS      sqlfiles    the SQL, one file per query (sql/)
     auth           bearer tokens, login, and refusing anonymous requests when auth is required
     guard          SQL functions no request may call (fts3_tokenizer, file functions)
+    limits         bounds on what one SQL call may build (length, heap, printf widths)
+    gate           the Host check (DNS rebinding) and failing closed without permission hooks
     tuning         settings that keep table pages fast (facet suggestions off)
-    templates/     the two pages (Jinja, extending Datasette's base.html)
+    pages          the database page's order (tasks, runs, sessions, learnings first)
+    recent_search  the node table's search, capped to the newest matches
+    templates/     our two pages; pages/ extends Datasette's query and database pages
 """
 
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -33,10 +38,14 @@ from . import (
     canned,
     cells,
     formatting,
+    gate,
     guard,
+    limits,
     links,
     locate,
     metadata,
+    pages,
+    recent_search,
     routes,
     schema,
     tuning,
@@ -74,12 +83,17 @@ def register_routes(datasette):
 
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
-    """Our page templates (after any the user overrides) and number formatting filters."""
-    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(PACKAGE_DIR / "templates"))])
+    """Our pages, query/database page overrides (after the user's own) and filters."""
+    overrides = [FileSystemLoader(datasette.template_dir)] if datasette.template_dir else []
+    overrides.append(FileSystemLoader(str(PACKAGE_DIR / "templates" / "pages")))
+    env.loader = ChoiceLoader(
+        [*overrides, env.loader, FileSystemLoader(str(PACKAGE_DIR / "templates"))]
+    )
     env.filters["ar_duration"] = formatting.duration
     env.filters["ar_thousands"] = formatting.thousands
     env.filters["ar_compact"] = formatting.compact
     env.filters["ar_usd"] = formatting.usd
+    env.globals["ar_reading_order"] = partial(pages.reading_order, datasette)
 
 
 @hookimpl
@@ -124,9 +138,18 @@ def database_actions(datasette, actor, database, request):
 
 
 @hookimpl
+def asgi_wrapper(datasette):
+    """The Host check and the fail-closed permission check (gate.py), outside the node
+    table's capped ?_search= (recent_search.py)."""
+    return lambda app: gate.wrap(datasette, recent_search.wrap(app, datasette))
+
+
+@hookimpl
 def prepare_connection(conn):
-    """Every Datasette connection refuses the functions in guard.DENIED_FUNCTIONS."""
+    """Every Datasette connection refuses the functions in guard.DENIED_FUNCTIONS and
+    keeps within the bounds of limits.py."""
     guard.protect(conn)
+    limits.protect(conn)
 
 
 @hookimpl
@@ -185,3 +208,9 @@ def extra_body_script(template, database, table, columns, view_name, request, da
         return Markup(f"window.agentRunsParamHelp = {data};")
 
     return inner
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    """The capped search of the node table, newest matches first (recent_search.py)."""
+    return recent_search.filters(request, database, table, datasette)

@@ -4,6 +4,8 @@ The SQL lives only in the .sql files; titles, descriptions, ``params`` and
 ``param_help`` live under ``plugins: agent-runs: queries: <name>`` in metadata.yml.
 Datasette has no ``param_help`` of its own, so the help is added to the query's
 description (and kept on the query for the page script that fills in placeholders).
+A query with a ``fragment`` (datasette-vega's chart settings, ``g.mark=…``) opens as a
+chart from the database page, and its description links to the same chart.
 """
 
 from __future__ import annotations
@@ -37,8 +39,17 @@ def param_help_items(param_help) -> list[tuple[str, str]]:
     return []
 
 
-def description_with_help(query: dict, param_help) -> str:
-    """The query's description as HTML, followed by a list of its parameters' help."""
+def chart_link(fragment: str) -> Markup:
+    """A link that opens the query's datasette-vega chart, configured by ``fragment``."""
+    return Markup(
+        '<p class="ar-chart-note"><a class="ar-chart-link" href="#{}">Show as a chart</a>'
+        ' <span class="ar-muted">(datasette-vega, already set up; change it below the link)'
+        "</span></p>"
+    ).format(fragment)
+
+
+def description_with_help(query: dict, param_help, fragment: str | None = None) -> str:
+    """The query's description as HTML, then its chart link and its parameters' help."""
     if query.get("description_html"):
         html = Markup(query["description_html"])
     else:
@@ -47,6 +58,8 @@ def description_with_help(query: dict, param_help) -> str:
             if query.get("description")
             else Markup("")
         )
+    if fragment:
+        html += chart_link(fragment)
     items = param_help_items(param_help)
     if isinstance(param_help, str):
         return str(html + Markup('<p class="ar-param-help">{}</p>').format(param_help))
@@ -73,6 +86,9 @@ def load(directory: Path | None, config: dict) -> dict:
         query.update({key: info[key] for key in PASSED_THROUGH if key in info})
         if info.get("param_help"):
             query["param_help"] = dict(param_help_items(info["param_help"]))
-            query["description_html"] = description_with_help(query, info["param_help"])
+        if info.get("param_help") or info.get("fragment"):
+            query["description_html"] = description_with_help(
+                query, info.get("param_help"), info.get("fragment")
+            )
         queries[path.stem] = query
     return queries

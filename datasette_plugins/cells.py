@@ -14,19 +14,32 @@ import re
 
 from markupsafe import Markup, escape
 
-from . import formatting, links, markdown_lite, schema
+from . import formatting, links, markdown, schema
 
-TABLES = frozenset({"node_executions", "workflow_runs", "sessions", "subagents"})
+TABLES = frozenset({"node_executions", "tasks", "workflow_runs", "sessions", "subagents"})
+NODE_TABLES = ("node_executions", "tasks", None)  # None: a query page
 STATUSES = frozenset({"running", "completed", "failed", "cancelled", "abandoned", "pending"})
 OUTCOMES = frozenset({"success", "failure", "unknown"})
 MARKDOWN_COLUMNS = frozenset({"result_text", "last_assistant_message"})
 TEXT_COLUMNS = frozenset(
-    {"prompt", "current_prompt", "error_message", "outcome_reason", "reason", "node_name"}
+    {
+        "prompt",
+        "current_prompt",
+        "error_message",
+        "outcome_reason",
+        "reason",
+        "node_name",
+        "description",
+    }
 )
 JSON_COLUMNS = frozenset({"files_modified", "findings_json"})
+PATH_COLUMNS = frozenset(
+    {"project", "transcript_path", "agent_transcript_path", "output_file", "file_path"}
+)
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
-LONG_CHARS = 360
-LONG_LINES = 6
+# Longer text folds to its first line on table and query pages (row pages unfold it).
+LONG_CHARS = 160
+LONG_LINES = 2
 
 
 def badge(value: str) -> Markup:
@@ -61,16 +74,20 @@ def is_long(text: str) -> bool:
     return len(text) > LONG_CHARS or text.count("\n") >= LONG_LINES
 
 
-def text_cell(text: str) -> Markup | None:
-    """Long recorded text: escaped, line breaks kept, folded (short text is Datasette's)."""
+def text_cell(text: str) -> Markup:
+    """Recorded text, escaped: long text folded; shorter text clamped to two lines on table
+    and query pages (the stylesheet shows it whole on row pages and on hover)."""
     if not is_long(text):
-        return None
+        return Markup('<span class="ar-clamp" title="{0}">{0}</span>').format(text)
     return foldable(Markup('<div class="ar-text">{}</div>').format(text), text, "text")
 
 
 def markdown_cell(text: str) -> Markup:
-    body = Markup('<div class="ar-md">{}</div>').format(markdown_lite.render(text))
-    return foldable(body, text, "md") if is_long(text) else body
+    """A result as Markdown: folded when long, else clamped to two lines (as text_cell)."""
+    if is_long(text):
+        body = Markup('<div class="ar-md">{}</div>').format(markdown.render(text))
+        return foldable(body, text, "md")
+    return Markup('<div class="ar-md ar-clamp">{}</div>').format(markdown.render(text))
 
 
 def snippet_cell(text: str) -> Markup:
@@ -80,6 +97,7 @@ def snippet_cell(text: str) -> Markup:
 
 
 def json_cell(value: str) -> Markup | None:
+    """A JSON object or array: one line on table pages, pretty-printed when unfolded."""
     try:
         parsed = json.loads(value)
     except (TypeError, ValueError):
@@ -88,12 +106,14 @@ def json_cell(value: str) -> Markup | None:
         return None
     pretty = json.dumps(parsed, indent=2, ensure_ascii=False)
     body = Markup('<pre class="ar-json">{}</pre>').format(pretty)
-    if pretty.count("\n") < 12:
-        return body
-    summary = f"{len(parsed)} keys" if isinstance(parsed, dict) else f"{len(parsed)} items"
+    size = f"{len(parsed)} keys" if isinstance(parsed, dict) else f"{len(parsed)} items"
+    line = json.dumps(parsed, ensure_ascii=False)
+    if len(line) > 110:
+        line = line[:110] + "…"
     return Markup(
-        '<details class="ar-long ar-json-details"><summary>JSON · {}</summary>{}</details>'
-    ).format(summary, body)
+        '<details class="ar-long ar-json-details"><summary><code>{}</code>'
+        ' <span class="ar-muted">({})</span></summary>{}</details>'
+    ).format(line, size, body)
 
 
 def _row_value(row, key):
@@ -106,7 +126,11 @@ def _row_value(row, key):
 
 def id_links(datasette, database: str, column: str, table: str | None, value, label, row):
     """Links between nodes, runs and sessions, or None when the cell is not an id."""
-    if column == "run_id" and table in ("node_executions", None):
+    if column == "id" and table == "tasks":
+        return Markup('<a href="{}">{}</a>').format(
+            links.row(datasette, database, "node_executions", value), value
+        )
+    if column == "run_id" and table in NODE_TABLES:
         timeline = links.run(datasette, database, value)
         row_link = Markup('<a href="{}">{}</a>').format(
             links.row(datasette, database, "workflow_runs", value),
@@ -117,7 +141,7 @@ def id_links(datasette, database: str, column: str, table: str | None, value, la
         return Markup('<a href="{}">{}</a>').format(
             links.row(datasette, database, "node_executions", value), value
         )
-    if column == "session_id" and table in ("node_executions", "subagents", None):
+    if column == "session_id" and table in (*NODE_TABLES, "subagents"):
         return Markup('<a href="{}">{}</a>').format(
             links.row(datasette, database, "sessions", value), label or value
         )
@@ -132,12 +156,22 @@ def id_links(datasette, database: str, column: str, table: str | None, value, la
         ).format(value, runs, nodes)
     if column == "workflow_name" and table == "workflow_runs":
         run_id = _row_value(row, "id")
-        body = text_cell(str(value)) or escape(value)
+        body = text_cell(str(value))
         if run_id is None:
             return body
         timeline = links.run(datasette, database, run_id)
         return Markup('{} <a class="ar-link" href="{}">timeline</a>').format(body, timeline)
     return None
+
+
+def path_cell(path: str) -> Markup:
+    """A file or directory by its last part on table and query pages (the whole path on
+    hover); row pages show the whole path (the stylesheet picks which)."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return Markup(
+        '<span class="ar-path" title="{0}"><span class="ar-path-short">…/{1}</span>'
+        '<span class="ar-path-full">{0}</span></span>'
+    ).format(path, name)
 
 
 def _short(label, limit: int = 60) -> str:
@@ -174,6 +208,8 @@ def render(row, value, column: str, table: str | None, database: str, datasette)
             return json_cell(value)
         if column in TEXT_COLUMNS:
             return text_cell(value)
+        if column in PATH_COLUMNS and "/" in value.rstrip("/"):
+            return path_cell(value)
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if column == "duration_ms" or column.endswith("_ms"):

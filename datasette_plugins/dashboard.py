@@ -23,6 +23,14 @@ RANGES = {  # key: (label, short label, span)
 DEFAULT_RANGE = "30d"
 STATUS_ORDER = ("completed", "failed", "cancelled", "abandoned", "running")
 WEEKLY_AFTER_DAYS = 92
+HOURLY_UP_TO = timedelta(days=1)  # ranges this short are drawn by the hour
+TOKEN_KINDS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_creation_tokens",
+    "other_tokens",
+)
 CANNED_LINKS = {  # links key: canned query it points to, when that query exists
     "stuck": "stuck-tasks",
     "failed_week": "failed-tasks-this-week",
@@ -77,7 +85,15 @@ def failure_rate(failed, finished) -> float | None:
 
 
 def bucket_labels(start: str, end: str, bucket: str) -> list[str]:
-    """Every bucket (UTC date, or the Monday of a week) from ``start`` to ``end``."""
+    """Every bucket (UTC hour, UTC date, or the Monday of a week) from ``start`` to ``end``."""
+    if bucket == "hour":
+        hour = datetime.strptime(start[:13], "%Y-%m-%dT%H")
+        last_hour = datetime.strptime(end[:13], "%Y-%m-%dT%H")
+        hours = []
+        while hour <= last_hour and len(hours) < 2000:
+            hours.append(hour.strftime("%Y-%m-%dT%H:00"))
+            hour += timedelta(hours=1)
+        return hours
     first = datetime.strptime(start[:10], "%Y-%m-%d").date()
     last = datetime.strptime(end[:10], "%Y-%m-%d").date()
     step = timedelta(days=1)
@@ -129,21 +145,33 @@ async def activity(db, filters: Filters, now: datetime) -> dict:
         )
         start = first[0]["first_start"] or formatting.iso(now)
     span_days = (now.date() - datetime.strptime(start[:10], "%Y-%m-%d").date()).days
-    bucket = "week" if span_days > WEEKLY_AFTER_DAYS else "day"
+    span = RANGES[filters.range][2]
+    if span is not None and span <= HOURLY_UP_TO:
+        bucket = "hour"
+    else:
+        bucket = "week" if span_days > WEEKLY_AFTER_DAYS else "day"
     params = {**filters.params(now), "bucket": bucket}
-    found, costs = await asyncio.gather(
-        rows(db, "activity", params), rows(db, "cost_by_model", params)
+    found, token_rows, costs = await asyncio.gather(
+        rows(db, "activity", params),
+        rows(db, "activity_tokens", params),
+        rows(db, "cost_by_model", params),
     )
     labels = bucket_labels(start, formatting.iso(now), bucket)
     index = {label: i for i, label in enumerate(labels)}
     series = {status: [0] * len(labels) for status in STATUS_ORDER}
     tokens = [0] * len(labels)
+    by_kind = {kind: [0] * len(labels) for kind in TOKEN_KINDS}
     for row in found:
         i = index.get(row["bucket"])
         if i is None:
             continue
         series.setdefault(row["status"], [0] * len(labels))[i] += row["tasks"]
         tokens[i] += row["tokens"] or 0
+    for row in token_rows:
+        i = index.get(row["bucket"])
+        if i is not None:
+            for kind in TOKEN_KINDS:
+                by_kind[kind][i] += row[kind] or 0
     by_model: dict[str, list[float]] = {}
     for row in costs:
         i = index.get(row["bucket"])
@@ -154,6 +182,7 @@ async def activity(db, filters: Filters, now: datetime) -> dict:
         "labels": labels,
         "series": series,
         "tokens": tokens,
+        "tokens_by_kind": by_kind,
         "cost_by_model": [{"model": m, "values": v} for m, v in sorted(by_model.items())],
     }
 
@@ -176,6 +205,13 @@ async def running_now(db, now: datetime | None = None) -> dict:
     return (await rows(db, "running_count", {"stale_before": stale_before}))[0]
 
 
+async def waiting_events(db) -> int:
+    """Kept events not derived yet (0 for a file without kept events, like ELF's)."""
+    if not await db.table_exists("kept_events"):
+        return 0
+    return (await rows(db, "waiting_events", {}))[0]["waiting"]
+
+
 async def build(datasette, db, filters: Filters, now: datetime | None = None, actor=None) -> dict:
     """Everything the dashboard shows, as plain data (also served as JSON)."""
     now = now or formatting.utc_now()
@@ -192,6 +228,7 @@ async def build(datasette, db, filters: Filters, now: datetime | None = None, ac
         "learning_domains": recent(db, "learning_domains", filters, now),
         "hotspots": recent(db, "hotspots", filters, now),
         "running": running_now(db, now),
+        "waiting": waiting_events(db),
     }
     results = await asyncio.gather(*panels.values(), return_exceptions=True)
     data = {
@@ -252,15 +289,13 @@ def add_row_links(datasette, database: str, filters: Filters, data: dict) -> Non
 
 
 def panel_links(datasette, database: str, filters: Filters, now: datetime) -> dict:
-    """Where each panel leads: the node table filtered the same way."""
+    """Where each panel leads: the ``tasks`` view filtered the same way."""
     common = {"project": filters.project, "agent_type": filters.agent_type}
     since = filters.since(now)
     since = None if since == BEGINNING else since
 
     def nodes(**extra) -> str:
-        return links.table(
-            datasette, database, "node_executions", _sort_desc="started_at", **common, **extra
-        )
+        return links.table(datasette, database, "tasks", _sort_desc="started_at", **common, **extra)
 
     def runs(start) -> str:
         return links.table(

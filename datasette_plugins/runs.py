@@ -31,7 +31,7 @@ async def load(datasette, db, run_id: int) -> dict | None:
     if not found:
         return None
     run = found[0]
-    nodes = await rows(db, "run_nodes", {"id": run_id})
+    nodes = nest(await rows(db, "run_nodes", {"id": run_id}))
     now = formatting.utc_now()
     for node in nodes:
         node["href"] = links.row(datasette, db.name, "node_executions", node["id"])
@@ -45,10 +45,33 @@ async def load(datasette, db, run_id: int) -> dict | None:
             "session": links.row(datasette, db.name, "sessions", run["session_id"])
             if run.get("session_id")
             else None,
-            "nodes": links.table(datasette, db.name, "node_executions", run_id=run_id),
+            "nodes": links.table(datasette, db.name, "tasks", run_id=run_id),
             "dashboard": links.dashboard(datasette, db.name),
         },
     }
+
+
+def nest(nodes: list[dict]) -> list[dict]:
+    """The nodes with each nested agent right under the node of the agent that launched it.
+
+    Sets ``depth`` (0 for the run's own agents); order otherwise stays by start.
+    """
+    children: dict[str | None, list[dict]] = {}
+    ids = {n["agent_id"] for n in nodes if n.get("agent_id")}
+    for node in nodes:
+        parent = node.get("parent_agent_id")
+        children.setdefault(parent if parent in ids else None, []).append(node)
+    ordered: list[dict] = []
+
+    def place(parent: str | None, depth: int) -> None:
+        for node in children.get(parent, []):
+            node["depth"] = depth
+            ordered.append(node)
+            if node.get("agent_id") and node["agent_id"] != parent:
+                place(node["agent_id"], depth + 1)
+
+    place(None, 0)
+    return ordered
 
 
 def node_span(node: dict, run: dict, now: datetime) -> tuple[datetime, datetime, bool] | None:
@@ -115,6 +138,7 @@ def timeline(run: dict, nodes: list[dict], now: datetime) -> dict:
     for i, node in enumerate(nodes):
         y = AXIS_HEIGHT + i * ROW_HEIGHT
         label = " · ".join(str(v) for v in (node.get("agent_type"), node.get("node_name")) if v)
+        label = "↳ " * min(node.get("depth", 0), 3) + label
         bar = {
             "id": node["id"],
             "href": node["href"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import weakref
 
-from .sqlfiles import sql
+import sqlite_utils
 
 MARKER_TABLES = frozenset({"node_executions", "workflow_runs", "sessions"})
 
@@ -30,7 +30,7 @@ def has_schema(db) -> bool:
     try:
         conn = db.connect()
         try:
-            found = {row[0] for row in conn.execute(sql("schema_tables"))}
+            found = set(sqlite_utils.Database(conn, recursive_triggers=False).table_names())
         finally:
             conn.close()
     except Exception:  # unreadable or not a database: not ours

@@ -1,6 +1,7 @@
 """Build a new database file in bulk: the hook's own recording code, many events per commit.
 
-Every payload goes through the same path as a hook run (``ingest.stamp`` redacts
+Every payload goes through the same path as a hook run (kept as an event of source
+``demo``, then derived; ``ingest.stamp`` redacts
 and stamps it, ``events.normalise`` flattens it, ``store`` merges it and
 ``outcome`` classifies results), so the rows are exactly the hook's. What is
 different is only how they reach the disk:
@@ -10,9 +11,10 @@ different is only how they reach the disk:
   leaves no half-built database behind, which in turn allows
 - no journal on disk and no syncs (``journal_mode = MEMORY``, ``synchronous = OFF``);
 - one transaction per batch of events (a batch is whatever the caller yields);
-- the full-text index built once at the end (its sync triggers are dropped for
-  the load, then recreated exactly as stored, and the index rebuilt), instead
-  of being updated for every insert and update of every node.
+- the full-text index and the rollups built once at the end (their sync triggers
+  are dropped for the load, then recreated exactly as stored, and the index and
+  rollups rebuilt from the rows), instead of being updated for every insert and
+  update of every node.
 """
 
 from __future__ import annotations
@@ -22,10 +24,14 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
 
-from . import database, ingest
+import sqlite_utils
+
+from . import database, ingest, rollups
 from .queries import sql
 
+NODES = "node_executions"
 FTS_TABLE = "node_executions_fts"
+ROLLUP_TABLES = ("rollup_tasks_daily", "rollup_durations_daily")
 
 
 def write_database(
@@ -42,7 +48,7 @@ def write_database(
     ``path`` is replaced only when the whole build succeeded.
     """
     directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=".bulk-", suffix=".db", dir=directory)
     os.close(fd)
     try:
@@ -69,27 +75,33 @@ def load(
     conn.execute("PRAGMA journal_mode = MEMORY")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -200000")  # 200 MB: the indexes being filled stay cached
-    triggers = drop_fts_triggers(conn)
+    triggers = drop_sync_triggers(conn)
     for batch in batches:
-        recorded = ingest.record(conn, (ingest.stamp(p) for p in batch), db)
+        recorded = ingest.record(conn, (ingest.stamp(p) for p in batch), db, source="demo")
         if progress:
             progress(recorded)
-    database.write(conn, lambda c: restore_fts(c, triggers))
+    database.write(conn, lambda c: restore_sync(c, triggers))
     counts = dict(conn.execute(sql("counts")).fetchone())
     conn.execute("PRAGMA journal_mode = WAL")  # what every other connection expects
     return counts
 
 
-def drop_fts_triggers(conn: sqlite3.Connection) -> list[str]:
-    """Drop the triggers that keep the full-text index in sync; return their SQL."""
-    rows = conn.execute(sql("triggers_mentioning"), {"name": FTS_TABLE}).fetchall()
-    for name, _ in rows:
-        conn.execute(f"DROP TRIGGER [{name}]")
-    return [statement for _, statement in rows]
+def drop_sync_triggers(conn: sqlite3.Connection) -> list[str]:
+    """Drop the triggers that keep the full-text index and rollups in sync; return their SQL."""
+    db = sqlite_utils.Database(conn, recursive_triggers=False)
+    found = [
+        trigger
+        for trigger in db.triggers
+        if any(name in trigger.sql for name in (FTS_TABLE, *ROLLUP_TABLES))
+    ]
+    for trigger in found:
+        conn.execute(f"DROP TRIGGER [{trigger.name}]")
+    return [trigger.sql for trigger in found]
 
 
-def restore_fts(conn: sqlite3.Connection, triggers: list[str]) -> None:
-    """Recreate the sync triggers as they were and rebuild the index from the table."""
+def restore_sync(conn: sqlite3.Connection, triggers: list[str]) -> None:
+    """Recreate the sync triggers as they were; rebuild the index and rollups from the rows."""
     for statement in triggers:
         conn.execute(statement)
-    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+    sqlite_utils.Database(conn, recursive_triggers=False)[NODES].rebuild_fts()
+    rollups.recompute(conn)

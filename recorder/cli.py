@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from . import database, diagnostics, install, paths, secret
+from . import database, dbfile, diagnostics, install, paths, secret
 
 DB_HELP = (
     "SQLite database (default: $AGENT_RUNS_DB, else ~/.claude/emergent-learning/memory/index.db)."
@@ -55,6 +55,41 @@ def require_redaction_patterns() -> None:
         raise click.ClickException(broken + "; fix or remove it, then run again")
 
 
+def database_path(db: str | None, *, must_exist: bool) -> str:
+    """The database path of ``--db``, refused with one line when it cannot be one.
+
+    Commands that only read (or replay into) a database pass ``must_exist``: a mistyped
+    path must not become a new, empty database.
+    """
+    path = paths.database(db)
+    why = dbfile.problem(path, must_exist=must_exist)
+    if why:
+        raise click.ClickException(why)
+    return path
+
+
+def sync_first(path: str, label: str = "Deriving kept events") -> int:
+    """Apply the kept events waiting for derivation (a requested rebuild too); return count.
+
+    Every command that reads the tables calls this first. Nothing to do for a missing file.
+    """
+    if not os.path.exists(path):
+        return 0
+    from . import derive
+
+    conn = database.connect(path)
+    try:
+        waiting = derive.pending(conn)
+        if derive.rebuild_requested(conn):
+            waiting = derive.kept(conn)
+        if waiting < 1000:
+            return derive.sync(conn, path)
+        with click.progressbar(length=waiting, label=label, file=sys.stderr) as bar:
+            return derive.sync(conn, path, progress=bar.update)
+    finally:
+        conn.close()
+
+
 def db_option(default: str | None = None):
     return click.option(
         "--db", "db", default=default, type=click.Path(dir_okay=False), help=DB_HELP
@@ -71,7 +106,7 @@ def cli() -> None:
 @db_option()
 def init(db: str | None) -> None:
     """Create the database, or upgrade it (an ELF index.db included) in place."""
-    path = paths.database(db)
+    path = database_path(db, must_exist=False)
     conn = database.connect(path)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     conn.close()
@@ -126,28 +161,86 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
         click.echo(f"{result.path}: {verb} (+{result.added} -{result.removed} hooks)")
         if result.backup:
             click.echo(f"backup: {result.backup}")
+    elf = install.elf_hook_commands(install.read_settings(result.path))
+    if elf and not uninstall:
+        click.echo(install.ELF_DUPLICATES_NOTE.format(commands=", ".join(elf)))
 
 
 @cli.command()
 @db_option()
-def replay(db: str | None) -> None:
-    """Ingest spooled events and retry dead letters."""
+@click.option("--strict", is_flag=True, help="Exit 1 when some event still fails.")
+@click.option(
+    "--discard-dead-letters",
+    is_flag=True,
+    help="Set the dead letters aside (kept in a file beside the database) instead of retrying.",
+)
+def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
+    """Ingest spooled events and retry dead letters; what still fails stays kept."""
+    from . import spool
     from .ingest import replay as replay_kept
 
-    require_redaction_patterns()
     path = paths.database(db)
+    waiting = spool.pending(path, paths.SPOOL) + spool.pending(path, paths.DEAD_LETTERS)
+    path = database_path(db, must_exist=not waiting)
+    if discard_dead_letters:
+        from .dead_letters import discard
+
+        count, kept = discard(path)
+        where = f", kept in {kept}" if kept else ""
+        click.echo(f"{path}: {count} dead letter(s) discarded{where}")
+        return
+    require_redaction_patterns()
     conn = database.connect(path)
     try:
         report = replay_kept(conn, path)
     finally:
         conn.close()
+    sync_first(path)
     click.echo(f"{path}: {report}")
+    if report.still_failing:
+        click.echo(f"{report.still_failing} event(s) still failing: see the dead letters", err=True)
+        if strict:
+            raise SystemExit(1)
 
 
 @cli.command()
 @db_option()
-def doctor(db: str | None) -> None:
-    """Check hooks, database, schema and spool; exit 1 when something is wrong."""
+def sync(db: str | None) -> None:
+    """Derive the tables from the kept events waiting now (the hook's worker does it too)."""
+    path = database_path(db, must_exist=True)
+    click.echo(f"{path}: {sync_first(path)} events derived")
+
+
+@cli.command()
+@db_option()
+def rebuild(db: str | None) -> None:
+    """Re-derive every derived table from the kept events (same rows, same ids).
+
+    Rows no kept event explains (from ELF or an earlier agent-runs) are kept as they are.
+    """
+    from . import derive
+
+    path = database_path(db, must_exist=True)
+    conn = database.connect(path)
+    try:
+        database.write(conn, derive.request_rebuild)
+    finally:
+        conn.close()
+    click.echo(f"{path}: {sync_first(path, 'Rebuilding')} events derived again")
+
+
+@cli.command()
+@db_option()
+@click.option("--fix", is_flag=True, help="Make recorded data readable by its owner only.")
+def doctor(db: str | None, fix: bool) -> None:
+    """Check hooks, database, schema, spool and file modes; exit 1 when something is wrong."""
+    if fix:
+        from . import permissions
+
+        found = permissions.exposed(paths.database(db))
+        permissions.tighten(found)
+        for path in found:
+            click.echo(f"fixed {path}: now readable by its owner only")
     problems = 0
     for ok, line in diagnostics.checks(paths.database(db)):
         click.echo(("ok    " if ok else "FAIL  ") + line)
@@ -160,9 +253,8 @@ def doctor(db: str | None) -> None:
 @db_option()
 def stats(db: str | None) -> None:
     """Counts of sessions, runs and nodes by status."""
-    path = paths.database(db)
-    if not os.path.exists(path):
-        raise click.ClickException(f"{path} does not exist (run `agent-runs init`)")
+    path = database_path(db, must_exist=True)
+    sync_first(path)
     for line in diagnostics.summary(path):
         click.echo(line)
 
@@ -180,14 +272,21 @@ def stats(db: str | None) -> None:
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def demo(db: str, days: int, seed: int, force: bool) -> None:
-    """Write a realistic demo database through the real recording path."""
-    from .demo import write_demo
+    """Write a realistic demo database through the real recording path.
+
+    An agent-runs database already at that path is reused (``--force`` writes a fresh one).
+    """
+    from . import demo as demos
 
     path = os.path.abspath(db)
     if os.path.exists(path) and not force:
-        raise click.ClickException(f"{path} exists; use --force to replace it")
+        why = dbfile.problem(path, must_exist=True) or dbfile.not_agent_runs(path)
+        if why:
+            raise click.ClickException(f"{why}; use --force to replace it")
+        click.echo(f"{path}: reusing the demo database there (--force writes a fresh one)")
+        return
     with click.progressbar(length=days, label="Recording demo days") as bar:
-        counts = write_demo(path, days=days, seed=seed, progress=bar.update)
+        counts = demos.write_demo(path, days=days, seed=seed, progress=bar.update)
     click.echo(f"{path}: {counts}")
 
 
@@ -207,20 +306,25 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
             f"refusing to bind {host}: agent-runs serves loopback only unless "
             "authentication is configured (--auth)"
         )
-    path = paths.database(db)
-    if not os.path.exists(path):
-        raise click.ClickException(f"{path} does not exist (run `agent-runs init` or `demo`)")
+    path = database_path(db, must_exist=True)
+    sync_first(path)
     env = dict(os.environ)
+    env["AGENT_RUNS_ALLOWED_HOSTS"] = allowed_hosts(host, auth)
+    shown = "localhost" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{port}"
+    click.echo(f"agent-runs dashboard: {base}/-/agent-runs  (database {path}; Ctrl+C stops)")
     if auth:
         env[secret.ENV_SECRET] = secret.instance_secret()
         env["AGENT_RUNS_AUTH"] = "required"
         token = secret.make_token(secret.DEFAULT_ACTOR)
-        shown = "localhost" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
+        code = secret.make_login_link_code(secret.DEFAULT_ACTOR)
         click.echo(
-            f"authentication required: sign in at http://{shown}:{port}/-/agent-runs/login"
-            f"?token={token}\nor send 'Authorization: Bearer {token}'",
+            f"authentication required: sign in at {base}/-/agent-runs/login"
+            f"?code={code} (one use, within 10 minutes)\n"
+            f"or send 'Authorization: Bearer {token}' (valid 30 days)",
             err=True,
         )
+    sys.stdout.flush()
     sys.stderr.flush()
     # Datasette takes this process over, so signals (Ctrl+C, a service manager's TERM) reach it.
     os.execve(
@@ -228,6 +332,14 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
         [sys.executable, "-m", "datasette", "serve", path, "-h", host, "-p", str(port)],
         env,
     )
+
+
+def allowed_hosts(host: str, auth: bool) -> str:
+    """The Host names the server answers to: loopback names and the bound name; any name
+    when it binds every interface with --auth (see datasette_plugins/gate.py)."""
+    if auth and host in ("0.0.0.0", "::"):
+        return "*"
+    return ",".join(("localhost", "127.0.0.1", "::1", host.strip("[]")))
 
 
 def is_loopback(host: str) -> bool:
@@ -267,7 +379,7 @@ def is_loopback(host: str) -> bool:
 @click.option("--since", help="Only since then: 7d, 24h, 90m or an ISO time.")
 @click.option("--status", help="Only these statuses (comma-separated).")
 @click.option("--agent-type", help="Only this agent type.")
-@click.option("--project", help="Only this project (its cwd).")
+@click.option("--project", help="Only projects whose path contains this text, e.g. webshop.")
 @click.option(
     "--otlp",
     metavar="URL",
@@ -277,7 +389,8 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
     """Export nodes, runs or sessions as JSON, NDJSON or CSV, or as traces with --otlp."""
     from . import export as exporting
 
-    path = paths.database(db)
+    path = database_path(db, must_exist=True)
+    sync_first(path)
     filters = {"since": since, "status": status, "agent_type": agent_type, "project": project}
     if otlp:
         from . import otlp as tracing
@@ -314,9 +427,10 @@ def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> Non
     from . import backfill as history
 
     require_redaction_patterns()
+    path = database_path(db, must_exist=False)
     files = history.transcript_files(list(sources) or None)
     since_at = history.parse_since(since) if since else None
-    path = paths.database(db)
+    sync_first(path)  # backfill skips what the tables already hold
     conn = database.connect(path)
     try:
         with click.progressbar(
@@ -360,7 +474,8 @@ def prune(db: str | None, older_than: str, keep_failures: bool, dry_run: bool) -
     """
     from .prune import Pruning
 
-    path = paths.database(db)
+    path = database_path(db, must_exist=True)
+    sync_first(path)
     with (
         Pruning(path, older_than, keep_failures=keep_failures, dry_run=dry_run) as pruning,
         click.progressbar(length=pruning.total_runs, label="Pruning runs", file=sys.stderr) as bar,
@@ -373,13 +488,33 @@ def prune(db: str | None, older_than: str, keep_failures: bool, dry_run: bool) -
 @click.option(
     "--actor", default=secret.DEFAULT_ACTOR, show_default=True, help="Who the token signs in as."
 )
-def token(actor: str) -> None:
+@click.option(
+    "--expires", default="30d", show_default=True, help="How long the token is valid (12h, 30d)."
+)
+@click.option("--revoke-all", is_flag=True, help="Revoke every token and sign-in issued until now.")
+def token(actor: str, expires: str, revoke_all: bool) -> None:
     """Print a token for `agent-runs serve --auth` (send it as 'Authorization: Bearer …').
 
     It is signed with $DATASETTE_SECRET, else the secret kept in
-    ~/.config/agent-runs/datasette-secret; deleting that file revokes every token.
+    ~/.config/agent-runs/datasette-secret, and expires after --expires. --revoke-all
+    makes every token and browser sign-in issued before now invalid, on running servers too.
     """
-    click.echo(secret.make_token(actor))
+    if revoke_all:
+        from datasette_plugins import auth
+
+        auth.revoke_all()
+        click.echo("every token and sign-in issued until now is revoked")
+        return
+    click.echo(secret.make_token(actor, duration_seconds(expires)))
+
+
+def duration_seconds(text: str) -> int:
+    """Seconds of a duration like 90m, 12h, 30d; a click error otherwise."""
+    units = {"m": 60, "h": 3600, "d": 86400}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.isdigit() or int(number) <= 0:
+        raise click.BadParameter(f"{text!r}: give a duration like 90m, 12h or 30d")
+    return int(number) * units[unit]
 
 
 if __name__ == "__main__":

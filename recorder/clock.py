@@ -34,6 +34,8 @@ def epoch(stamp: str | None) -> float | None:
     if not stamp or len(stamp) < 19:
         return None
     try:
+        if not (stamp[4] == stamp[7] == "-" and stamp[10] in "T " and stamp[0:4].isdigit()):
+            return None
         seconds = (
             _days_from_civil(int(stamp[0:4]), int(stamp[5:7]), int(stamp[8:10])) * 86400
             + int(stamp[11:13]) * 3600
@@ -43,3 +45,16 @@ def epoch(stamp: str | None) -> float | None:
         return seconds + float(tail) if tail else seconds
     except ValueError:
         return None
+
+
+# Receipt times outside these bounds are junk (a forged or corrupted stamp).
+EARLIEST = 946_684_800.0  # 2000-01-01
+FUTURE_SLACK_SECONDS = 86_400.0
+
+
+def sane(stamp: str | None) -> str | None:
+    """``stamp`` if it is a well-formed UTC time between 2000 and tomorrow, else None."""
+    when = epoch(stamp)
+    if when is None or not EARLIEST <= when <= time.time() + FUTURE_SLACK_SECONDS:
+        return None
+    return iso(when)

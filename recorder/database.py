@@ -14,9 +14,7 @@ def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.C
 
     ``timeout`` bounds every wait for another writer's lock, in seconds.
     """
-    directory = os.path.dirname(db)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
+    create_private(db)
     conn = sqlite3.connect(db, timeout=timeout, isolation_level=None)
     try:
         conn.row_factory = sqlite3.Row
@@ -29,6 +27,38 @@ def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.C
         conn.close()
         raise
     return conn
+
+
+# SQLite primary result codes that say the database cannot be written now (the event
+# waits in the spool); any other error (an integer overflow, a constraint) is the event's.
+_UNWRITABLE = frozenset((3, 5, 6, 7, 8, 10, 11, 13, 14, 15, 26))  # PERM BUSY LOCKED NOMEM
+# READONLY IOERR CORRUPT FULL CANTOPEN PROTOCOL NOTADB
+
+
+def unwritable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be written (rather than that the data is bad)."""
+    if isinstance(exc, OSError):
+        return True
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # no code (Python < 3.11 or a Python-side error): judge by its class
+        return isinstance(exc, sqlite3.OperationalError)
+    return code & 0xFF in _UNWRITABLE
+
+
+def create_private(db: str) -> None:
+    """Create ``db``'s folder (0700) and an empty ``db`` (0600) if missing.
+
+    SQLite gives its -wal and -shm files the mode of the database, so they are private too.
+    """
+    directory = os.path.dirname(db)
+    if directory:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    try:  # noqa: SIM105 (contextlib would be one more import on the hook path)
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        pass  # there already (or not creatable: sqlite3 says why)
 
 
 def write(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], object]) -> object:

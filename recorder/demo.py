@@ -49,6 +49,12 @@ TASKS = [
     ("Profile slow query", "Find why the {area} listing query takes seconds and fix it."),
     ("Add input validation", "Add validation for all request bodies in {area}."),
 ]
+# The model ids Claude Code 2.1 reports (resolvedModel) for the aliases a call may name.
+MODEL_IDS = {
+    "sonnet": "claude-sonnet-4-6",
+    "opus": "claude-opus-4-6",
+    "haiku": "claude-haiku-4-5-20251001",
+}
 AREAS = [
     "checkout",
     "auth",
@@ -143,6 +149,8 @@ class Generator:
         self.extras = random.Random(seed + 1)
         self.counter = 0
         self.payloads: list[tuple[float, int, dict]] = []
+        # The demo's "now": what would happen after it (the open sessions' future) is left out.
+        self.horizon = float("inf")
         self.projects = PROJECTS
         self.agent_types = AGENT_TYPES
 
@@ -218,11 +226,17 @@ class Generator:
                 session,
                 stop_hook_active=False,
                 prompt_id=prompt_id,
+                background_tasks=[],
             )
         return end + 20
 
-    def subagent(self, session: dict, at: float, area: str) -> float | None:
-        """One Task/Agent call; return its end time (None when the user interrupted it)."""
+    def subagent(
+        self, session: dict, at: float, area: str, parent: tuple[str, str] | None = None
+    ) -> float | None:
+        """One Task/Agent call; return its end time (None when the user interrupted it).
+
+        ``parent`` is (agent id, agent type) of the subagent that makes a nested call.
+        """
         rng = self.rng
         types = self.agent_types
         agent_type = rng.choices(list(types), weights=[v[0] for v in types.values()])[0]
@@ -230,13 +244,13 @@ class Generator:
         description, instructions = self.task(area)
         tool = "Agent" if at > time.time() - 20 * 86400 else "Task"
         background = rng.random() < 0.12
-        tool_input = {
-            "description": description,
-            "prompt": instructions,
-            "subagent_type": agent_type,
-            "model": rng.choice(["sonnet", "sonnet", "opus", "haiku"]),
-        }
-        if background:
+        alias = rng.choice(["sonnet", "sonnet", "opus", "haiku"])
+        tool_input = {"description": description, "prompt": instructions}
+        # 2.1: a background agent may be one by its definition (no type, no flag in the call)
+        by_definition = background and tool == "Agent" and rng.random() < 0.5
+        if not by_definition:
+            tool_input.update(subagent_type=agent_type, model=alias)
+        if background and not by_definition:
             tool_input["run_in_background"] = True
         tool_use_id = self.next_id("toolu_")
         agent_id = self.next_id("a")
@@ -246,7 +260,11 @@ class Generator:
             "tool_input": tool_input,
             "prompt_id": session.get("prompt_id"),
         }
+        if parent is not None:  # a nested agent: its call is made inside the parent subagent
+            common.update(agent_id=parent[0], agent_type=parent[1])
         self.emit(at, "PreToolUse", session, **common)
+        if tool == "Agent" and parent is None and rng.random() < 0.02:
+            return at + 1  # denied at the permission prompt: nothing follows, Stop cancels it
         self.emit(at + 0.05, "SubagentStart", session, agent_id=agent_id, agent_type=agent_type)
         seconds = min(3600.0, max(2.0, self.lognormal(median_seconds)))
         end = at + seconds
@@ -298,6 +316,7 @@ class Generator:
                 stop_hook_active=False,
             )
 
+        model = MODEL_IDS[alias]
         if background:
             self.emit(
                 at + 0.5,
@@ -308,13 +327,21 @@ class Generator:
                     "status": "async_launched",
                     "agentId": agent_id,
                     "description": tool_input["description"],
+                    "prompt": instructions,
+                    "resolvedModel": model,
                     "outputFile": f"/tmp/claude-1000/tasks/{agent_id}.output",
                 },
+                duration_ms=int(rng.uniform(20, 90)),
                 **common,
             )
             if rng.random() < 0.9:  # else the session ends first: the node is abandoned
                 subagent_stop(end)
+                self.notify(
+                    session, end + 0.5, agent_id, tool_use_id, description, text, tokens, at
+                )
             return at + 1
+        if tool == "Agent" and parent is None and rng.random() < 0.05:
+            self.subagent(session, at + seconds * 0.2, area, parent=(agent_id, agent_type))
         subagent_stop(end - 0.2)
         self.emit(
             end,
@@ -329,11 +356,58 @@ class Generator:
                 "totalTokens": tokens,
                 "totalToolUseCount": max(1, int(self.lognormal(9, 0.7))),
                 "usage": usage,
-                "resolvedModel": "claude-sonnet-4-5",
+                "resolvedModel": model,
+                "toolStats": self.tool_stats(),
             },
             **common,
         )
         return end
+
+    def notify(
+        self,
+        session: dict,
+        at: float,
+        agent_id: str,
+        tool_use_id: str,
+        description: str,
+        text: str,
+        tokens: int,
+        launched_at: float,
+    ) -> None:
+        """The task notification that tells the idle main agent a background agent ended."""
+        status = self.rng.choices(["completed", "failed", "killed"], weights=[88, 6, 6])[0]
+        summary = (
+            f'Agent "{description}" '
+            + {
+                "completed": "completed",
+                "failed": "failed: API Error: 529 overloaded",
+                "killed": "was stopped",
+            }[status]
+        )
+        body = (
+            f"<task-notification>\n<task-id>{agent_id}</task-id>\n"
+            f"<tool-use-id>{tool_use_id}</tool-use-id>\n<status>{status}</status>\n"
+            f"<summary>{summary}</summary>\n<result>{text}</result>\n"
+            f"<usage><subagent_tokens>{tokens}</subagent_tokens>"
+            f"<tool_uses>{max(1, int(self.lognormal(9, 0.7)))}</tool_uses>"
+            f"<duration_ms>{int((at - 0.5 - launched_at) * 1000)}</duration_ms>"
+            "</usage>\n</task-notification>"
+        )
+        self.emit(at, "UserPromptSubmit", session, prompt=body, prompt_id=self.next_id("prompt-"))
+
+    def tool_stats(self) -> dict:
+        """The Agent result's ``toolStats``: what the subagent read, searched and changed."""
+        rng = self.rng
+        edits = rng.choice([0, 0, 1, 2, 4])
+        return {
+            "readCount": rng.randint(1, 20),
+            "searchCount": rng.randint(0, 12),
+            "bashCount": rng.randint(0, 6),
+            "editFileCount": edits,
+            "linesAdded": edits * rng.randint(0, 60),
+            "linesRemoved": edits * rng.randint(0, 25),
+            "otherToolCount": rng.randint(0, 3),
+        }
 
     def user_prompt(self, area: str) -> str:
         """What the user typed to start a turn."""
@@ -400,6 +474,7 @@ class Generator:
 
     def days(self, days: int, end: float) -> Iterator[None]:
         """Sessions day by day (weekdays busier), the last few left open; yields per day."""
+        self.horizon = end
         for day in range(days, 0, -1):
             day_start = end - day * 86400
             weekday = time.gmtime(day_start).tm_wday < 5
@@ -412,7 +487,8 @@ class Generator:
 
     def ordered(self) -> list[dict]:
         """The payloads emitted so far, in time order, and forget them."""
-        payloads = [p for _, _, p in sorted(self.payloads, key=lambda t: (t[0], t[1]))]
+        kept = sorted((t for t in self.payloads if t[0] <= self.horizon), key=lambda t: t[:2])
+        payloads = [p for _, _, p in kept]
         self.payloads = []
         return payloads
 

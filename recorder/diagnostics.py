@@ -6,21 +6,31 @@ import os
 import sqlite3
 from collections.abc import Iterator
 
-from . import install, migrations, paths, prices, redaction, spool
+from . import hook_command, install, migrations, paths, permissions, prices, redaction, spool
 from .queries import sql
 
 
 def checks(db: str) -> Iterator[tuple[bool, str]]:
-    """(ok, one line) for hooks, database, schema, spool and dead letters."""
+    """(ok, one line) for hooks, the hook commands, database, schema, spool, dead letters."""
     yield hooks_check()
+    yield from hook_command.checks(registered_commands())
+    yield from elf_hook_check()
     yield from database_checks(db)
-    for name, label in ((paths.SPOOL, "spooled events"), (paths.DEAD_LETTERS, "dead letters")):
+    for name, label, advice in (
+        (paths.SPOOL, "spooled events", " (run `agent-runs replay`)"),
+        (
+            paths.DEAD_LETTERS,
+            "dead letters",
+            " (run `agent-runs replay`; `replay --discard-dead-letters` sets them aside)",
+        ),
+    ):
         files = spool.pending(db, name)
         count = sum(count_lines(f) for f in files)
         where = ", ".join(files) if files else "none"
-        advice = " (run `agent-runs replay`)" if count else ""
+        advice = advice if count else ""
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
     yield redaction.status()
+    yield permissions.check(db)
     if os.path.exists(db):
         yield prices_check(db)
 
@@ -72,6 +82,32 @@ def hooks_check() -> tuple[bool, str]:
             f"hooks: not installed for {', '.join(missing)} (run `agent-runs install-hooks`)",
         )
     return True, "hooks: installed for every event"
+
+
+def readable_settings() -> Iterator[dict]:
+    """User and project settings that can be read (hooks_check names the broken ones)."""
+    for scope in ("user", "project"):
+        try:
+            yield install.read_settings(install.settings_path(scope))
+        except install.SettingsError:
+            continue
+
+
+def registered_commands() -> list[str]:
+    """The agent-runs hook commands in user and project settings (readable ones)."""
+    commands: list[str] = []
+    for settings in readable_settings():
+        commands.extend(c for c in install.installed_commands(settings) if c not in commands)
+    return commands
+
+
+def elf_hook_check() -> Iterator[tuple[bool, str]]:
+    """A line naming ELF's own hook when it is registered beside ours (informational)."""
+    commands: list[str] = []
+    for settings in readable_settings():
+        commands.extend(c for c in install.elf_hook_commands(settings) if c not in commands)
+    if commands:
+        yield True, "elf: " + install.ELF_DUPLICATES_NOTE.format(commands=", ".join(commands))
 
 
 def database_checks(db: str) -> Iterator[tuple[bool, str]]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+from . import clock
+
 SUBAGENT_TOOLS = frozenset({"Task", "Agent"})
 # File tools recorded when a subagent calls them (``install-hooks --files``): name -> access.
 FILE_TOOLS = {
@@ -28,15 +30,24 @@ EVENTS = frozenset(
         "PreToolUse",
         "PostToolUse",
         "PostToolUseFailure",
+        "PermissionDenied",
         "SubagentStart",
         "SubagentStop",
         "Stop",
+        "StopFailure",
     }
 )
-TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure"})
+TOOL_EVENTS = frozenset({"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionDenied"})
+# tool_response statuses of an Agent call that only launched the agent (it runs on).
+LAUNCHED = frozenset({"async_launched", "remote_launched", "teammate_spawned"})
 
 # Where the recorder keeps its own metadata inside a payload (receipt time).
 META = "_agent_runs"
+# Sane ranges: a count above MAX_COUNT (a trillion tokens) or a duration above
+# MAX_DURATION_MS (31 days) is junk, kept as unknown (NULL) so sums never overflow
+# and no start time is derived decades before the epoch.
+MAX_COUNT = 10**12
+MAX_DURATION_MS = 31 * 86_400_000
 
 
 class RejectedEvent(ValueError):
@@ -63,17 +74,22 @@ def identifier(value: object) -> str | None:
     return None
 
 
-def integer(value: object) -> int | None:
-    """A count field: a non-negative int, or None for anything else."""
+def integer(value: object, limit: int = MAX_COUNT) -> int | None:
+    """A count field: an int in 0..``limit``, or None for anything else."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, float) and value == value and abs(value) < 2**62:
+    if isinstance(value, float) and value == value and abs(value) <= limit:
         value = int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 20:
         value = int(value.strip())
-    if isinstance(value, int) and 0 <= value < 2**63:
+    if isinstance(value, int) and 0 <= value <= limit:
         return value
     return None
+
+
+def duration(value: object) -> int | None:
+    """A duration in milliseconds within the sane range, or None."""
+    return integer(value, MAX_DURATION_MS)
 
 
 def flag(value: object) -> bool:
@@ -135,7 +151,7 @@ def normalise(payload: object, received_at: str) -> dict | None:
     meta = mapping(payload.get(META))
     event = {
         "event": name,
-        "received_at": text(meta.get("received_at")) or received_at,
+        "received_at": clock.sane(text(meta.get("received_at"))) or received_at,
         "session_id": session_id,
         "transcript_path": text(payload.get("transcript_path")),
         "cwd": text(payload.get("cwd")),
@@ -151,12 +167,30 @@ def normalise(payload: object, received_at: str) -> dict | None:
         "agent_transcript_path": text(payload.get("agent_transcript_path")),
         # where a completion's token counts come from, when not the tool_response itself
         "usage_source": "notification" if meta.get("usage_source") == "notification" else None,
+        "error": None if payload.get("error") is None else text(payload.get("error")),
+        "error_details": text(payload.get("error_details")),
+        "background_tasks": task_ids(payload.get("background_tasks")),
+        "notifications": notifications(payload.get("prompt")) if name == "UserPromptSubmit" else [],
     }
     if file_touch:
         event.update(file_fields(payload))
     elif name in TOOL_EVENTS:
         event.update(tool_fields(payload))
     return event
+
+
+def task_ids(value: object) -> list[str] | None:
+    """The ids of Stop's / SubagentStop's ``background_tasks`` (None when not sent)."""
+    if not isinstance(value, list):
+        return None
+    return [i for i in (identifier(mapping(task).get("id")) for task in value) if i]
+
+
+def notifications(prompt: object) -> list[dict]:
+    """The task notifications a UserPromptSubmit prompt carries (none for a person's)."""
+    from . import notification  # here: notification reads this module's sane ranges
+
+    return notification.parse(prompt) if notification.is_notification(prompt) else []
 
 
 def is_file_touch(payload: dict) -> bool:
@@ -218,7 +252,8 @@ def tool_fields(payload: dict) -> dict:
     response = payload.get("tool_response")
     details = mapping(response)
     usage = mapping(details.get("usage"))
-    error = payload.get("error")
+    stats = mapping(details.get("toolStats"))
+    status = text(details.get("status"))
     return {
         "tool_use_id": tool_use_id,
         "tool_name": tool_name,
@@ -230,18 +265,21 @@ def tool_fields(payload: dict) -> dict:
         "response": response,
         "response_json": response_metadata(response),
         "result_text": result_text(response),
-        "response_status": text(details.get("status")),
-        "is_async": flag(details.get("isAsync")) or details.get("status") == "async_launched",
-        "launched_agent_id": identifier(details.get("agentId")),
+        "response_status": status,
+        "is_async": flag(details.get("isAsync")) or status in LAUNCHED,
+        "launched_agent_id": identifier(details.get("agentId"))
+        or identifier(details.get("taskId")),
         "output_file": text(details.get("outputFile")),
-        "duration_ms": integer(details.get("totalDurationMs"))
-        or integer(payload.get("duration_ms")),
+        "duration_ms": duration(details.get("totalDurationMs"))
+        or duration(payload.get("duration_ms")),
         "total_tokens": integer(details.get("totalTokens")),
         "input_tokens": integer(usage.get("input_tokens")),
         "output_tokens": integer(usage.get("output_tokens")),
         "cache_read_tokens": integer(usage.get("cache_read_input_tokens")),
         "cache_creation_tokens": integer(usage.get("cache_creation_input_tokens")),
         "tool_use_count": integer(details.get("totalToolUseCount")),
-        "error": None if error is None else text(error),
+        "lines_added": integer(stats.get("linesAdded")),
+        "lines_removed": integer(stats.get("linesRemoved")),
+        "tool_stats": text(stats) if stats else None,
         "is_interrupt": flag(payload.get("is_interrupt")),
     }

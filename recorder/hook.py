@@ -1,5 +1,9 @@
 """The Claude Code hook: read one event on stdin and record it.
 
+The hook keeps the event (``recorder.keep``: one short transaction appending it to
+``kept_events``), makes sure a derivation worker is running (``recorder.deriver``)
+and returns; the tables are derived off its path.
+
 Promises (see DESIGN.md): exit code 0 and nothing on stdout whatever happens;
 problems go to stderr and the log beside the database; an event that cannot be
 written within the time budget is spooled and ingested by the next run; an
@@ -13,8 +17,8 @@ import os
 import sqlite3
 import sys
 
-from . import clock, database, ingest, paths, plugin_calls, redaction, spool
-from .events import normalise, trim
+from . import clock, database, deriver, keep, paths, plugin_calls, redaction, spool
+from .events import META, normalise, trim
 
 BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
 DEFAULT_BUDGET_SECONDS = 2.0
@@ -64,36 +68,44 @@ def budget() -> float:
 def handle(db: str, raw: bytes) -> None:
     """Parse, keep or record one event."""
     received_at = clock.now()
-    text = raw.decode("utf-8", "replace")
+    text = raw.decode("utf-8", "replace").lstrip("\ufeff")  # a byte-order mark is no JSON
     try:
         payload = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         keep_dead_letter(db, f"malformed JSON: {exc}", raw=redacted_or_raw(text))
         return
     if not isinstance(payload, dict):
         keep_dead_letter(db, "event is not a JSON object", raw=redacted_or_raw(text))
         return
+    payload.pop(META, None)  # the receipt time is ours: a payload cannot supply it
     try:
         trimmed = trim(payload)
         if trimmed is None:  # another tool's call: nothing to redact, nothing to write
             return
-        payload = ingest.stamp(trimmed, received_at)
+        payload = keep.stamp(trimmed, received_at)
         problem = redaction.problem()
         if problem:
             report(db, problem)
-        event = normalise(payload, received_at)
-        if event is None:
+        if normalise(payload, received_at) is None:
             return
     except Exception as exc:  # RejectedEvent, or a bug of ours: keep the event either way
         keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
         return
     try:
-        record(db, event)
+        record(db, payload)
     except (sqlite3.Error, OSError) as exc:
+        if not database.unwritable(exc):  # e.g. an integer overflow: this event's fault
+            keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
+            return
         where = spool.spool(db, payload)
         report(db, f"database not writable ({type(exc).__name__}: {exc}); event spooled to {where}")
     except Exception as exc:
         keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
+    else:
+        try:
+            deriver.ensure(db)
+        except Exception as exc:  # the event is kept: the next hook run or sync derives it
+            report(db, f"could not start the derivation worker: {type(exc).__name__}: {exc}")
 
 
 def redacted_or_raw(text: str) -> str:
@@ -104,13 +116,18 @@ def redacted_or_raw(text: str) -> str:
         return text
 
 
-def record(db: str, event: dict) -> None:
-    """Ingest waiting spooled events, then this (normalised) one."""
+def record(db: str, payload: dict) -> None:
+    """Keep waiting spooled events, then this (stamped) one."""
     conn = database.connect(db, timeout=budget())
+    # Checkpointing the WAL is the derivation worker's job (its commits run it), not a
+    # cost the session waits for.
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         if spool.pending(db, paths.SPOOL):
+            from . import ingest  # only when the spool holds events: off the usual path
+
             ingest.replay(conn, db, limit=REPLAY_BATCH, dead_letters=False)
-        database.write(conn, lambda c: ingest.apply_event(c, event))
+        database.write(conn, lambda c: keep.append(c, [payload], "hook"))
     finally:
         if not leave_open:
             conn.close()

@@ -8,6 +8,7 @@ process exits 0 with nothing on stdout, as the hook promises. Standard library o
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -38,13 +39,17 @@ def run() -> None:
 def keep_unrecorded(raw: bytes, error: str) -> None:
     """Append ``raw`` as a dead letter in the first writable place; say so on stderr."""
     failed_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    record = {"failed_at": failed_at, "error": error, "raw": raw.decode("utf-8", "replace")}
+    record = {
+        "failed_at": failed_at,
+        "error": error,
+        "raw": redacted(raw.decode("utf-8", "replace")),
+    }
     line = json.dumps(record) + "\n"
     db = paths.database(paths.db_argument(sys.argv[1:]))
     where = "nowhere (no writable place)"
     for path in paths.candidates(db, paths.DEAD_LETTERS):
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            paths.prepare(db, path)
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.write(fd, line.encode("utf-8", "surrogatepass"))
@@ -58,6 +63,16 @@ def keep_unrecorded(raw: bytes, error: str) -> None:
         print(f"agent-runs: {error}; event kept in {where}", file=sys.stderr)
     except BaseException:
         pass
+
+
+def redacted(text: str) -> str:
+    """``text`` redacted by the fullest redaction that still imports (each needs only ``re``)."""
+    for module in ("redact", "redact_rules"):
+        try:
+            return importlib.import_module(f"{__package__}.{module}").redact_text(text)
+        except BaseException:
+            continue
+    return text  # nothing lost: the event is kept even when no redaction can run
 
 
 if __name__ == "__main__":

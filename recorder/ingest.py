@@ -1,4 +1,4 @@
-"""From raw hook payloads to rows: redact, normalise, apply; and replay of kept events."""
+"""From raw hook payloads to kept events and rows: redact, keep, normalise, apply; replay."""
 
 from __future__ import annotations
 
@@ -6,24 +6,18 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from . import clock, database, paths, plugin_calls, spool, store
+from . import database, derive, keep, paths, spool, store
 from .events import META, RejectedEvent, normalise
-from .redaction import redact
+from .keep import stamp
 
 
 class NotOurs(Exception):
     """An event agent-runs does not record (another tool, another hook event)."""
 
 
-def stamp(payload: dict, received_at: str | None = None) -> dict:
-    """The payload, redacted, with the time it was received kept inside it.
-
-    Keeping the time in the payload makes replays and backfills write the same rows.
-    """
-    clean = plugin_calls.redact(redact(payload))
-    meta = clean.get(META) if isinstance(clean.get(META), dict) else {}
-    clean[META] = dict(meta, received_at=meta.get("received_at") or received_at or clock.now())
-    return clean
+def accepted(payload: dict) -> bool:
+    """Whether a stamped payload is one agent-runs records (RejectedEvent for junk)."""
+    return normalise(payload, payload[META]["received_at"]) is not None
 
 
 def apply_payload(conn: sqlite3.Connection, payload: dict) -> None:
@@ -46,17 +40,34 @@ def apply_event(conn: sqlite3.Connection, event: dict) -> None:
     conn.execute("RELEASE event")
 
 
-def record(conn: sqlite3.Connection, payloads: Iterable[dict], db: str | None = None) -> int:
-    """Record stamped payloads in one transaction; failures become dead letters. Return count."""
+def record(
+    conn: sqlite3.Connection,
+    payloads: Iterable[dict],
+    db: str | None = None,
+    source: str = "backfill",
+) -> int:
+    """Keep stamped payloads and derive them, in one transaction. Return how many were kept.
+
+    A payload the normaliser rejects goes to the dead letters (when ``db`` is known).
+    """
 
     def work(conn: sqlite3.Connection) -> int:
-        count = 0
-        for payload in payloads:
-            if apply_or_keep(conn, payload, db):
-                count += 1
-        return count
+        kept = keep.append(conn, (p for p in payloads if accept_or_keep(p, db)), source)
+        derive.apply_pending(conn, db)
+        return kept
 
     return database.write(conn, work)
+
+
+def accept_or_keep(payload: dict, db: str | None) -> bool:
+    """Whether to keep a payload; one the normaliser rejects becomes a dead letter."""
+    try:
+        return accepted(payload)
+    except RejectedEvent as exc:
+        if db is None:
+            raise
+        spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload)
+        return False
 
 
 def apply_or_keep(conn: sqlite3.Connection, payload: dict, db: str | None) -> bool:
@@ -66,8 +77,11 @@ def apply_or_keep(conn: sqlite3.Connection, payload: dict, db: str | None) -> bo
         return True
     except NotOurs:
         return False
-    except sqlite3.OperationalError:
-        raise
+    except sqlite3.Error as exc:
+        if database.unwritable(exc) or db is None:
+            raise
+        spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload)
+        return False
     except Exception as exc:  # our normaliser or store failed on this event: keep it
         if db is None:
             raise
@@ -96,8 +110,9 @@ def replay(
 ) -> ReplayReport:
     """Ingest the spool and (with ``dead_letters``) retry the dead letters, at most ``limit``.
 
-    Files are claimed first and removed only after the transaction commits, so a
-    crash or a failed write leaves them to be replayed again: nothing lost.
+    Replayed events become kept events (derived by the next sync). Files are claimed
+    first and removed only after the transaction commits, so a crash or a failed write
+    leaves them to be replayed again: nothing lost.
     """
     report = ReplayReport()
     claimed = [(p, paths.SPOOL) for p in spool.claim(db, paths.SPOOL)]
@@ -143,22 +158,29 @@ def replay_one(
         payload = record.get("payload")
         if payload is None and isinstance(record.get("raw"), str):
             try:
-                payload = json.loads(record["raw"])
-            except ValueError:
+                payload = json.loads(record["raw"].lstrip("\ufeff"))
+            except (ValueError, RecursionError):
                 payload = None
     try:
         if not isinstance(payload, dict):
             raise RejectedEvent("not a JSON object")
-        apply_payload(conn, stamp(payload))
+        stamped = stamp(payload)
+        if not accepted(stamped):
+            raise NotOurs(stamped.get("hook_event_name"))
+        keep.append(conn, [stamped], "replay")
         report.recorded += 1
     except NotOurs:
         report.skipped += 1
-    except sqlite3.OperationalError:
-        raise
     except Exception as exc:
+        if isinstance(exc, sqlite3.Error) and database.unwritable(exc):
+            raise
         report.still_failing += 1
         if name == paths.DEAD_LETTERS:
             still_failing.append(line)
         else:
+            error = f"{type(exc).__name__}: {exc}"
             raw = None if record is not None else line  # a cut-off or junk line, as it was
-            spool.dead_letter(db, f"{type(exc).__name__}: {exc}", payload, raw)
+            try:
+                spool.dead_letter(db, error, payload, raw)
+            except (ValueError, RecursionError):  # nested too deep to write as JSON
+                spool.dead_letter(db, error, raw=line)

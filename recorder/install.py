@@ -22,8 +22,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as _dt
+import decimal
 import difflib
 import json
+import math
 import os
 import shlex
 import shutil
@@ -69,11 +71,13 @@ REGISTRATIONS: tuple[tuple[str, str | None], ...] = (
     ("SessionEnd", None),
     ("UserPromptSubmit", None),
     ("Stop", None),
+    ("StopFailure", None),
     ("SubagentStart", None),
     ("SubagentStop", None),
     ("PreToolUse", TASK_MATCHER),
     ("PostToolUse", TASK_MATCHER),
     ("PostToolUseFailure", TASK_MATCHER),
+    ("PermissionDenied", TASK_MATCHER),
 )
 #: Extra registrations for ``files=True`` (file reads/edits).
 FILE_REGISTRATIONS: tuple[tuple[str, str | None], ...] = (
@@ -404,6 +408,32 @@ def installed_commands(settings: dict) -> list[str]:
     return commands
 
 
+ELF_HOOK_MARKERS = ("post_tool_learning", "emergent-learning")
+ELF_DUPLICATES_NOTE = (
+    "ELF's post-tool hook is registered too ({commands}): for every Agent call it writes a "
+    "node of its own; agent-runs marks that node duplicate_of its own node and leaves it "
+    "out of every count, panel and query"
+)
+
+
+def elf_hook_commands(settings: dict) -> list[str]:
+    """The Emergent Learning Framework's own hook commands registered in ``settings``."""
+    hooks = _check(settings).get("hooks") or {}
+    found: list[str] = []
+    for groups in hooks.values():
+        for group in groups:
+            for entry in group.get("hooks", []):
+                command = entry.get("command")
+                if (
+                    isinstance(command, str)
+                    and not is_our_command(command)
+                    and any(marker in command for marker in ELF_HOOK_MARKERS)
+                    and command not in found
+                ):
+                    found.append(command)
+    return found
+
+
 def dumps(settings: dict) -> str:
     """Serialise settings the way we write them: indent=2, UTF-8, trailing newline."""
     return json.dumps(settings, indent=2, ensure_ascii=False) + "\n"
@@ -427,11 +457,14 @@ def diff(before: dict, after: dict, path: str) -> str:
 def _read(path: Path, label: str) -> tuple[dict, bytes | None]:
     """Return (settings, raw bytes or None when the file doesn't exist)."""
     try:
+        kind = stat.S_IFMT(path.stat().st_mode)
+        if kind == stat.S_IFDIR:
+            raise SettingsError(f"{label} is a directory, not a file; left untouched")
+        if kind != stat.S_IFREG:  # a FIFO or device would block or never end
+            raise SettingsError(f"{label} is not a regular file; left untouched")
         raw = path.read_bytes()
     except FileNotFoundError:
         return {}, None
-    except IsADirectoryError:
-        raise SettingsError(f"{label} is a directory, not a file; left untouched") from None
     except OSError as exc:
         raise SettingsError(f"cannot read {label}: {exc.strerror or exc}") from None
     try:
@@ -447,7 +480,12 @@ def _read(path: Path, label: str) -> tuple[dict, bytes | None]:
         raise ValueError(f"{name} is not allowed in JSON")
 
     try:
-        settings = json.loads(text, parse_constant=no_constants)
+        settings = json.loads(
+            text,
+            parse_constant=no_constants,
+            parse_float=exact_float,
+            object_pairs_hook=unique_keys,
+        )
     except json.JSONDecodeError as exc:
         raise SettingsError(
             f"{label} is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg};"
@@ -459,6 +497,24 @@ def _read(path: Path, label: str) -> tuple[dict, bytes | None]:
     if problem is not None:
         raise SettingsError(f"{label}: {problem}; left untouched")
     return settings, raw
+
+
+def exact_float(text: str) -> float:
+    """A JSON number as a float; ValueError when writing it back would change it."""
+    value = float(text)
+    if not math.isfinite(value) or decimal.Decimal(text) != decimal.Decimal(repr(value)):
+        raise ValueError(f"the number {text[:40]} cannot be kept exactly")
+    return value
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object; ValueError when a key repeats (merging would drop one of them)."""
+    found: dict = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"the key {key[:40]!r} appears twice in one object")
+        found[key] = value
+    return found
 
 
 def read_settings(path: Path) -> dict:
@@ -585,7 +641,7 @@ def apply(
         else:
             mode, owner = _default_mode(), None
         stamp = now if now is not None else _dt.datetime.now(_dt.timezone.utc)
-        backup = _write_backup(target, raw, mode, stamp) if raw is not None else None
+        backup = _write_backup(target, raw, 0o600, stamp) if raw is not None else None
     except OSError as exc:
         raise SettingsError(f"cannot write {label}: {exc.strerror or exc}") from None
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from . import rollups
 from .queries import split_statements
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
@@ -329,17 +330,45 @@ TIMESTAMP_COLUMNS = {
 }
 
 
-def utc_timestamp_triggers(conn: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
-    """Convert ``table``'s ELF-style timestamps to UTC ISO 8601, now and on every later write."""
-    assignments = ", ".join(f"{c} = {iso_utc(c)}" for c in columns)
-    not_iso = " OR ".join(f"({c} IS NOT NULL AND {c} NOT LIKE '%Z')" for c in columns)
-    conn.execute(f"UPDATE {table} SET {assignments} WHERE {not_iso}")
-    new_not_iso = " OR ".join(f"(new.{c} IS NOT NULL AND new.{c} NOT LIKE '%Z')" for c in columns)
+ELF_TIME = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'"
+
+
+def elf_utc(column: str) -> str:
+    """SQL for ``column`` in ELF's own format: SQLite's CURRENT_TIMESTAMP, in UTC."""
+    return f"coalesce(strftime('%Y-%m-%d %H:%M:%S', {iso_utc(column)}), {column})"
+
+
+def utc_timestamp_triggers(
+    conn: sqlite3.Connection,
+    table: str,
+    columns: tuple[str, ...],
+    elf_columns: tuple[str, ...] = (),
+) -> None:
+    """Keep ``table``'s timestamps in UTC, now and on every later write.
+
+    ``columns`` become ISO 8601 with a Z; ``elf_columns`` ELF's own 'YYYY-MM-DD HH:MM:SS'.
+    """
+    assignments = ", ".join(
+        [f"{c} = {iso_utc(c)}" for c in columns] + [f"{c} = {elf_utc(c)}" for c in elf_columns]
+    )
+
+    def unconverted(prefix: str) -> str:
+        return " OR ".join(
+            [f"({prefix}{c} IS NOT NULL AND {prefix}{c} NOT LIKE '%Z')" for c in columns]
+            + [
+                f"({prefix}{c} IS NOT NULL AND {prefix}{c} NOT GLOB {ELF_TIME})"
+                for c in elf_columns
+            ]
+        )
+
+    for verb in ("insert", "update"):
+        conn.execute(f"DROP TRIGGER IF EXISTS {table}_utc_after_{verb}")
+    conn.execute(f"UPDATE {table} SET {assignments} WHERE {unconverted('')}")
     for verb in ("INSERT", "UPDATE"):
         conn.execute(
             f"""
-            CREATE TRIGGER IF NOT EXISTS {table}_utc_after_{verb.lower()}
-            AFTER {verb} ON {table} WHEN {new_not_iso}
+            CREATE TRIGGER {table}_utc_after_{verb.lower()}
+            AFTER {verb} ON {table} WHEN {unconverted("new.")}
             BEGIN
                 UPDATE {table} SET {assignments} WHERE id = new.id;
             END
@@ -500,36 +529,36 @@ def m011_file_touches(conn: sqlite3.Connection) -> None:
     )
 
 
+ELF_METRICS_VIEW = """
+CREATE VIEW IF NOT EXISTS elf_metrics AS
+SELECT
+    n.id AS node_execution_id,
+    strftime('%Y-%m-%d %H:%M:%S', coalesce(n.completed_at, n.created_at)) AS timestamp,
+    'task_outcome' AS metric_type,
+    n.outcome AS metric_name,
+    1.0 AS metric_value,
+    'reason:' || substr(coalesce(n.outcome_reason, ''), 1, 50) AS tags,
+    coalesce(n.completed_at, n.created_at) AS context
+FROM node_executions AS n
+WHERE n.outcome IS NOT NULL {counted}
+UNION ALL
+SELECT
+    n.id,
+    strftime('%Y-%m-%d %H:%M:%S', coalesce(n.completed_at, n.created_at)),
+    'auto_failure_capture',
+    'capture',
+    1.0,
+    NULL,
+    'Auto-captured: ' || substr(coalesce(n.node_name, n.agent_type, 'task'), 1, 50)
+FROM node_executions AS n
+WHERE n.outcome = 'failure' {counted};
+"""
+
+
 @migration
 def m012_elf_metrics(conn: sqlite3.Connection) -> None:
     """ELF's task-outcome metrics as a view over the nodes (ELF's own metrics table stays)."""
-    run_script(
-        conn,
-        """
-        CREATE VIEW IF NOT EXISTS elf_metrics AS
-        SELECT
-            n.id AS node_execution_id,
-            strftime('%Y-%m-%d %H:%M:%S', coalesce(n.completed_at, n.created_at)) AS timestamp,
-            'task_outcome' AS metric_type,
-            n.outcome AS metric_name,
-            1.0 AS metric_value,
-            'reason:' || substr(coalesce(n.outcome_reason, ''), 1, 50) AS tags,
-            coalesce(n.completed_at, n.created_at) AS context
-        FROM node_executions AS n
-        WHERE n.outcome IS NOT NULL
-        UNION ALL
-        SELECT
-            n.id,
-            strftime('%Y-%m-%d %H:%M:%S', coalesce(n.completed_at, n.created_at)),
-            'auto_failure_capture',
-            'capture',
-            1.0,
-            NULL,
-            'Auto-captured: ' || substr(coalesce(n.node_name, n.agent_type, 'task'), 1, 50)
-        FROM node_executions AS n
-        WHERE n.outcome = 'failure';
-        """,
-    )
+    run_script(conn, ELF_METRICS_VIEW.format(counted=""))
 
 
 @migration
@@ -555,43 +584,74 @@ def m013_scale_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
-LATEST = len(MIGRATIONS)
+@migration
+def m014_lifecycle_columns(conn: sqlite3.Connection) -> None:
+    """The columns of a subagent's true lifecycle and spend (DESIGN.md's node contract).
 
-
-def schema_version(conn: sqlite3.Connection) -> int:
-    """The number of migrations applied to this database (0 for a new or ELF file)."""
-    return conn.execute("PRAGMA user_version").fetchone()[0]
-
-
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply every pending migration; return how many ran.
-
-    Takes the write lock first so concurrent processes migrate once.
+    parent_agent_id and is_background exist since m004 (add_columns skips them);
+    lines_added / lines_removed / tool_stats_json keep the Agent tool's ``toolStats``.
     """
-    if schema_version(conn) >= LATEST:
-        return 0
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute(
-            f"""CREATE TABLE IF NOT EXISTS _agent_runs_migrations (
-                name TEXT PRIMARY KEY, applied_at TEXT DEFAULT {ISO_NOW})"""
-        )
-        done = {row[0] for row in conn.execute("SELECT name FROM _agent_runs_migrations")}
-        ran = 0
-        for fn in MIGRATIONS:
-            if fn.__name__ in done:
-                continue
-            conn.execute("SAVEPOINT migration")
-            fn(conn)
-            conn.execute("INSERT INTO _agent_runs_migrations(name) VALUES (?)", (fn.__name__,))
-            conn.execute("RELEASE migration")
-            ran += 1
-        conn.execute(f"PRAGMA user_version = {LATEST}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return ran
+    add_columns(
+        conn,
+        "node_executions",
+        {
+            "api_calls": "INTEGER",
+            "cost_usd": "REAL",
+            "context_tokens": "INTEGER",
+            "usage_source": "TEXT",
+            "parent_agent_id": "TEXT",
+            "is_background": "INTEGER NOT NULL DEFAULT 0",
+            "failure_kind": "TEXT",
+            "lines_added": "INTEGER",
+            "lines_removed": "INTEGER",
+            "tool_stats_json": "TEXT",
+        },
+    )
+
+
+@migration
+def m015_kept_events(conn: sqlite3.Connection) -> None:
+    """Kept events (the truth) and what derivation needs to re-derive the tables from them.
+
+    kept_events: every accepted event, appended once and never changed (prune deletes):
+    ``received_at`` (UTC ISO), ``source`` (hook, backfill, replay, conductor, demo,
+    transcript), ``event`` (the redacted, stamped payload as zlib-compressed UTF-8 JSON),
+    and ``session_id`` / ``subject`` (its tool_use_id, else agent_id) so prune finds the
+    events of what it deletes. AUTOINCREMENT: an id is never reused, so the high-water
+    mark never skips an event appended after a prune.
+    derivation_state: the high-water mark (last kept event applied) and a rebuild request.
+    derived_rows: each row derivation inserted (table, natural key, id): rebuild deletes
+    exactly these (rows no kept event explains stay) and gives them back the same ids.
+    A later migration that fixes derivation calls ``derive.request_rebuild(conn)``: the
+    next sync (with a progress bar in the CLI) re-derives every table.
+    """
+    run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS kept_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            received_at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            session_id TEXT,
+            subject TEXT,
+            event BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_kept_events_session ON kept_events(session_id);
+        CREATE INDEX IF NOT EXISTS idx_kept_events_subject ON kept_events(subject);
+        CREATE TABLE IF NOT EXISTS derivation_state (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        INSERT OR IGNORE INTO derivation_state(name, value) VALUES ('applied', 0);
+        INSERT OR IGNORE INTO derivation_state(name, value) VALUES ('rebuild_requested', 0);
+        CREATE TABLE IF NOT EXISTS derived_rows (
+            tbl TEXT NOT NULL,
+            key TEXT NOT NULL,
+            id INTEGER,
+            PRIMARY KEY (tbl, key)
+        ) WITHOUT ROWID;
+        """,
+    )
 
 
 @migration
@@ -600,9 +660,7 @@ def m016_usage_and_cost(conn: sqlite3.Connection) -> None:
 
     node_tools: one row per node and tool name the subagent called, with how many
     calls and how many of them returned an error.
-    idx_node_exec_started_totals_cost: idx_node_exec_started_totals plus the cost, model
-    and token-kind columns, so the dashboard's cost panels and the cost queries' time
-    windows (cost by day, model and agent type, token-hogs) read from this index alone.
+    (The cost queries' covering index is m021's: it needs m019's duplicate_of.)
     """
     add_columns(
         conn,
@@ -647,9 +705,274 @@ def m016_usage_and_cost(conn: sqlite3.Connection) -> None:
         CREATE INDEX IF NOT EXISTS idx_node_tools_tool ON node_tools(tool_name);
         CREATE INDEX IF NOT EXISTS idx_nodes_usage_pending
             ON node_executions(session_id) WHERE usage_complete = 0;
+        """,
+    )
+
+
+def elf_duplicate_match(elf: str, ours: str) -> str:
+    """SQL: ``elf`` is the node ELF's conductor integration wrote for the Agent call ``ours``.
+
+    ELF's post-tool hook writes its node at PostToolUse time, under a run named
+    ``task-<timestamp>``, with the description (cut to 100 characters) as its name and
+    ELF's prompt hash, which is ours too.
+    """
+    elf_started = f"julianday({iso_utc(f'{elf}.started_at')})"
+    return f"""
+        {elf}.tool_use_id IS NULL AND {ours}.tool_use_id IS NOT NULL
+        AND {elf}.prompt_hash = {ours}.prompt_hash
+        AND {elf}.node_name = substr({ours}.node_name, 1, 100)
+        AND {elf_started} BETWEEN julianday({ours}.started_at) - 10 / 86400.0
+            AND julianday(coalesce({ours}.completed_at, {ours}.started_at)) + 300 / 86400.0
+        AND EXISTS (SELECT 1 FROM workflow_runs AS elf_run WHERE elf_run.id = {elf}.run_id
+                    AND elf_run.workflow_name GLOB 'task-[0-9]*')"""
+
+
+ELF_RUN_DUPLICATE = """
+    UPDATE workflow_runs SET duplicate_of = (
+        SELECT o.run_id FROM node_executions AS o
+        WHERE o.id = (SELECT max(e.duplicate_of) FROM node_executions AS e
+                      WHERE e.run_id = workflow_runs.id))
+    WHERE id = {run} AND duplicate_of IS NULL
+      AND EXISTS (SELECT 1 FROM node_executions AS e WHERE e.run_id = workflow_runs.id)
+      AND NOT EXISTS (SELECT 1 FROM node_executions AS e
+                      WHERE e.run_id = workflow_runs.id AND e.duplicate_of IS NULL)"""
+
+ELF_RUN_COUNTERS = """
+    UPDATE workflow_runs SET
+        total_nodes = agg.total, completed_nodes = agg.completed, failed_nodes = agg.failed,
+        cancelled_nodes = agg.cancelled, running_nodes = agg.running, total_tokens = agg.tokens
+    FROM (SELECT count(*) AS total,
+                 coalesce(sum(status = 'completed'), 0) AS completed,
+                 coalesce(sum(status = 'failed'), 0) AS failed,
+                 coalesce(sum(status IN ('cancelled', 'abandoned')), 0) AS cancelled,
+                 coalesce(sum(status IN ('running', 'pending')), 0) AS running,
+                 sum(token_count) AS tokens
+          FROM node_executions WHERE run_id = {run}) AS agg
+    WHERE workflow_runs.id = {run} AND workflow_runs.grouping = 'elf'"""
+
+ELF_OUTCOME = """
+    UPDATE node_executions SET
+        outcome = CASE
+            WHEN json_valid(result_json)
+                 AND json_extract(result_json, '$.outcome') IN ('success', 'failure', 'unknown')
+            THEN json_extract(result_json, '$.outcome')
+            WHEN status = 'failed' THEN 'failure'
+            ELSE 'unknown' END,
+        outcome_reason = coalesce(
+            CASE WHEN json_valid(result_json) THEN json_extract(result_json, '$.reason') END,
+            error_message,
+            'recorded by ELF')
+    WHERE {where} AND outcome IS NULL AND tool_use_id IS NULL
+      AND status IN ('completed', 'failed')"""
+
+
+@migration
+def m019_elf_side_by_side(conn: sqlite3.Connection) -> None:
+    """ELF keeps writing beside agent-runs, and no number goes wrong on either side.
+
+    - ELF's own ``created_at`` columns keep ELF's format (SQLite's CURRENT_TIMESTAMP, UTC),
+      so ELF's dashboard, comparing them with ``datetime('now', ...)`` as text, counts right;
+      every other time stays ISO 8601 with a Z.
+    - Rows ELF writes get an outcome, their run the grouping ``elf``, and ELF's run counters
+      follow its nodes, whenever they are written (triggers), not only at upgrade.
+    - The node ELF's conductor integration writes for an Agent call agent-runs recorded
+      gets ``duplicate_of`` = our node (its run: our run), and stays out of every count.
+    """
+    add_columns(conn, "node_executions", {"duplicate_of": "INTEGER"})
+    add_columns(conn, "workflow_runs", {"duplicate_of": "INTEGER"})
+    for table, columns in TIMESTAMP_COLUMNS.items():
+        utc_timestamp_triggers(conn, table, columns[:2], elf_columns=("created_at",))
+    utc_timestamp_triggers(conn, "learnings", ("updated_at",), elf_columns=("created_at",))
+    conn.execute(
+        "UPDATE node_executions SET duplicate_of = (SELECT o.id FROM node_executions AS o "
+        f"WHERE {elf_duplicate_match('node_executions', 'o')} ORDER BY o.id LIMIT 1) "
+        "WHERE tool_use_id IS NULL AND duplicate_of IS NULL"
+    )
+    conn.execute(ELF_RUN_DUPLICATE.format(run="workflow_runs.id"))
+    elf_runs = conn.execute("SELECT id FROM workflow_runs WHERE grouping = 'elf'").fetchall()
+    for (run_id,) in elf_runs:
+        conn.execute(ELF_RUN_COUNTERS.format(run=":run"), {"run": run_id})
+    metrics_view = ELF_METRICS_VIEW.format(counted="AND n.duplicate_of IS NULL")
+    outcome = ELF_OUTCOME.format(where="id = new.id")
+    run_of_new = ELF_RUN_DUPLICATE.format(run="new.run_id")
+    run_of_duplicate = ELF_RUN_DUPLICATE.format(
+        run="(SELECT e.run_id FROM node_executions AS e WHERE e.duplicate_of = new.id)"
+    )
+    counters_of_node = ELF_RUN_COUNTERS.format(run="new.run_id")
+    counters_of_run = ELF_RUN_COUNTERS.format(run="new.id")
+    new_is_elf = elf_duplicate_match("new", "o")
+    new_is_ours = elf_duplicate_match("node_executions", "new")
+    run_script(
+        conn,
+        f"""
+        CREATE INDEX IF NOT EXISTS idx_node_exec_duplicate ON node_executions(duplicate_of)
+            WHERE duplicate_of IS NOT NULL;
+        DROP INDEX IF EXISTS idx_node_exec_started_totals;
+        CREATE INDEX idx_node_exec_started_totals ON node_executions(
+            started_at, status, outcome, agent_type, project, duration_ms, token_count,
+            tool_use_count, run_id, session_id, prompt_hash, duplicate_of);
+        DROP VIEW IF EXISTS elf_metrics;
+        {metrics_view}
+        CREATE TRIGGER IF NOT EXISTS elf_run_grouping AFTER INSERT ON workflow_runs
+        WHEN new.grouping IS NULL AND new.run_key IS NULL
+        BEGIN
+            UPDATE workflow_runs SET grouping = 'elf' WHERE id = new.id;
+        END;
+        CREATE TRIGGER IF NOT EXISTS elf_node_outcome_insert AFTER INSERT ON node_executions
+        WHEN new.tool_use_id IS NULL AND new.outcome IS NULL
+        BEGIN
+            {outcome};
+        END;
+        CREATE TRIGGER IF NOT EXISTS elf_node_outcome_update
+        AFTER UPDATE OF status ON node_executions
+        WHEN new.tool_use_id IS NULL AND new.outcome IS NULL
+        BEGIN
+            {outcome};
+        END;
+        CREATE TRIGGER IF NOT EXISTS elf_node_duplicate AFTER INSERT ON node_executions
+        WHEN new.tool_use_id IS NULL
+        BEGIN
+            UPDATE node_executions SET duplicate_of = (
+                SELECT o.id FROM node_executions AS o
+                WHERE {new_is_elf} ORDER BY o.id LIMIT 1)
+            WHERE id = new.id;
+            {run_of_new};
+        END;
+        CREATE TRIGGER IF NOT EXISTS elf_duplicate_of_our_node AFTER INSERT ON node_executions
+        WHEN new.tool_use_id IS NOT NULL
+        BEGIN
+            UPDATE node_executions SET duplicate_of = new.id
+            WHERE tool_use_id IS NULL AND duplicate_of IS NULL
+              AND {new_is_ours};
+            {run_of_duplicate};
+        END;
+        CREATE TRIGGER IF NOT EXISTS elf_duplicate_of_our_finished_node
+        AFTER UPDATE OF completed_at ON node_executions
+        WHEN new.tool_use_id IS NOT NULL
+        BEGIN
+            UPDATE node_executions SET duplicate_of = new.id
+            WHERE tool_use_id IS NULL AND duplicate_of IS NULL
+              AND {new_is_ours};
+            {run_of_duplicate};
+        END;
+        CREATE TRIGGER IF NOT EXISTS elf_run_counters_node_insert AFTER INSERT ON node_executions
+        WHEN new.tool_use_id IS NULL
+        BEGIN
+            {counters_of_node};
+        END;
+        CREATE TRIGGER IF NOT EXISTS elf_run_counters_node_update
+        AFTER UPDATE OF status, token_count ON node_executions
+        WHEN new.tool_use_id IS NULL
+        BEGIN
+            {counters_of_node};
+        END;
+        CREATE TRIGGER IF NOT EXISTS elf_run_counters_run_update
+        AFTER UPDATE OF total_nodes, completed_nodes, failed_nodes ON workflow_runs
+        WHEN new.grouping = 'elf'
+        BEGIN
+            {counters_of_run};
+        END;
+        """,
+    )
+
+
+@migration
+def m020_tasks_view(conn: sqlite3.Connection) -> None:
+    """The ``tasks`` view: the node columns a person reads first, in reading order.
+
+    Keeps the node's own column names (so the pages render statuses, durations and
+    links as on node_executions) except ``node_name``, shown as ``description``.
+    ``cost_usd`` is added here when the usage work has not added it yet.
+    idx_node_exec_started_tokens: the dashboard's tokens-by-kind chart read from the index
+    alone (the kinds are not in idx_node_exec_started_totals).
+    """
+    add_columns(conn, "node_executions", {"cost_usd": "REAL"})
+    run_script(
+        conn,
+        """
+        CREATE VIEW IF NOT EXISTS tasks AS
+        SELECT
+            n.id,
+            n.started_at,
+            n.node_name AS description,
+            n.agent_type,
+            n.status,
+            n.outcome,
+            n.outcome_reason,
+            n.duration_ms,
+            n.token_count,
+            n.cost_usd,
+            n.model,
+            n.project,
+            n.run_id,
+            n.session_id
+        FROM node_executions AS n
+        WHERE n.duplicate_of IS NULL;
+        CREATE INDEX IF NOT EXISTS idx_node_exec_started_tokens ON node_executions(
+            started_at, project, agent_type, token_count, input_tokens, output_tokens,
+            cache_read_tokens, cache_creation_tokens, duplicate_of);
+        """,
+    )
+
+
+@migration
+def m021_rollups(conn: sqlite3.Connection) -> None:
+    """Per-day rollups and duration histograms of the nodes, kept exact by triggers.
+
+    See recorder.rollups; cost_usd is added when an earlier migration has not, and the
+    rollups are filled from the rows already there. idx_node_exec_started_totals_cost:
+    idx_node_exec_started_totals plus the cost, model, token-kind and call columns, so the
+    cost queries' time windows (cost by day, model and agent type, token-hogs, expensive
+    failures) read from this index alone.
+    """
+    add_columns(conn, "node_executions", {"cost_usd": "REAL"})
+    rollups.create(conn)
+    rollups.recompute(conn)
+    run_script(
+        conn,
+        """
         CREATE INDEX IF NOT EXISTS idx_node_exec_started_totals_cost ON node_executions(
             started_at, status, outcome, agent_type, project, duration_ms, token_count,
             tool_use_count, run_id, session_id, prompt_hash, cost_usd, model, input_tokens,
-            output_tokens, cache_read_tokens, cache_creation_tokens, api_calls);
+            output_tokens, cache_read_tokens, cache_creation_tokens, api_calls, duplicate_of);
         """,
     )
+
+
+LATEST = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The number of migrations applied to this database (0 for a new or ELF file)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every pending migration; return how many ran.
+
+    Takes the write lock first so concurrent processes migrate once.
+    """
+    if schema_version(conn) >= LATEST:
+        return 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            f"""CREATE TABLE IF NOT EXISTS _agent_runs_migrations (
+                name TEXT PRIMARY KEY, applied_at TEXT DEFAULT {ISO_NOW})"""
+        )
+        done = {row[0] for row in conn.execute("SELECT name FROM _agent_runs_migrations")}
+        ran = 0
+        for fn in MIGRATIONS:
+            if fn.__name__ in done:
+                continue
+            conn.execute("SAVEPOINT migration")
+            fn(conn)
+            conn.execute("INSERT INTO _agent_runs_migrations(name) VALUES (?)", (fn.__name__,))
+            conn.execute("RELEASE migration")
+            ran += 1
+        conn.execute(f"PRAGMA user_version = {LATEST}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return ran

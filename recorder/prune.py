@@ -10,7 +10,9 @@ runs or nodes is left. ``keep_failures`` keeps every run with a failed node, and
 it its nodes and session. The full-text index follows through its triggers.
 
 Deletion runs in batches of runs, one transaction each (a hook waiting on the lock
-waits for one batch only); then the full-text index is merged (FTS5 keeps deleted
+waits for one batch only), and each batch checks again, inside its transaction, that its
+runs are still old (and, with ``keep_failures``, still without a failure): a run heard
+from after it was chosen is kept; then the full-text index is merged (FTS5 keeps deleted
 entries until then), and ``VACUUM`` and a WAL checkpoint give the space back to the
 file system. A dry run opens the file read-only and counts the same rows.
 
@@ -26,6 +28,8 @@ import re
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+
+import sqlite_utils
 
 from . import database, migrations
 from .export import parse_since
@@ -154,15 +158,16 @@ class Pruning:
                     progress(len(batch))
             self._batch(statements, [], sessions=True)
             if any(report.counts.values()):
-                database.write(self.conn, lambda conn: conn.execute(sql("prune_optimize_fts")))
-                self.conn.execute("VACUUM")
+                db = sqlite_utils.Database(self.conn, recursive_triggers=False)
+                database.write(self.conn, lambda conn: optimize_search_indexes(db))
+                db.vacuum()
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         report.size_after = file_size(self.db)
         return report
 
     def _statements(self) -> list[tuple[str, str]]:
         """The delete statements for the tables this database has (dry: as counts)."""
-        tables = {row[0] for row in self.conn.execute(sql("table_names"))}
+        tables = set(sqlite_utils.Database(self.conn, recursive_triggers=False).table_names())
         found = []
         for table, statement in delete_statements():
             if table in tables:
@@ -178,6 +183,8 @@ class Pruning:
             for statement in split_statements(sql("prune_clear_batch")):
                 conn.execute(statement)
             conn.executemany(sql("prune_batch_runs"), [(i,) for i in run_ids])
+            for statement in split_statements(sql("prune_recheck_batch")):
+                conn.execute(statement, self.params)
             conn.execute(sql("prune_batch_nodes"))
             if sessions:
                 conn.execute(sql("prune_find_sessions"), self.params)
@@ -204,3 +211,11 @@ def prune(
     """Delete (or with ``dry_run`` count) what is older than ``older_than``; see the module."""
     with Pruning(db, older_than, keep_failures=keep_failures, dry_run=dry_run, now=now) as pruning:
         return pruning.run(progress)
+
+
+def optimize_search_indexes(db: sqlite_utils.Database) -> None:
+    """Merge the segments of every full-text index (nodes, learnings), dropping the entries
+    of deleted rows: until then FTS5 keeps them beside delete markers, and VACUUM cannot
+    free them."""
+    for table in db.tables:
+        table.optimize()

@@ -28,11 +28,13 @@ Context is kept (``DB_PASSWORD=``, ``Authorization: Bearer ``,
 
 from __future__ import annotations
 
-import os
 import re
+
+from . import redact_rules as rules
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds of import time in the hook
+    import os
     from collections.abc import Sequence
     from typing import Any
 
@@ -430,10 +432,16 @@ def redact_text(text: str, extra: Sequence[re.Pattern[str]] = ()) -> str:
     """
     if not isinstance(text, str) or not text:
         return text
-    out = _builtin(text) if _may_hold_secret(text) else text
+    out = rules.after(_core(text), _core)
     for pattern in extra:
         out = pattern.sub(_replace_custom, out)
     return out
+
+
+def _core(text: str) -> str:
+    """The built-in rules: the vendor shapes of ``redact_rules``, then this module's own."""
+    text = rules.before(text)
+    return _builtin(text) if _may_hold_secret(text) else text
 
 
 _KEY_CACHE: dict[str, bool] = {}
@@ -449,8 +457,9 @@ def _secret_key(key: object) -> bool:
     hit = _KEY_CACHE.get(key)
     if hit is None:
         probe = key + "=x"
-        hit = _may_hold_secret(probe) and any(
-            m.lastgroup == "kv" and m.end() == len(probe) for m in _regex().finditer(probe)
+        hit = rules.secret_name(key) or (
+            _may_hold_secret(probe)
+            and any(m.lastgroup == "kv" and m.end() == len(probe) for m in _regex().finditer(probe))
         )
         if len(_KEY_CACHE) < 4096:
             _KEY_CACHE[key] = hit
@@ -487,7 +496,9 @@ def _keys_may_hold_secret(keys: list[str]) -> bool:
     if names and _may_hold_secret("\n".join(names)):
         return True
     identifiers = "\n".join(k for k in keys if k.isidentifier())
-    return any(word in identifiers for word in _CASED_WORDS)
+    return any(word in identifiers for word in _CASED_WORDS) or rules.may_hold_secret(
+        "\n".join(keys)
+    )
 
 
 def _clean_keys(mapping: dict, extra: Sequence[re.Pattern[str]]) -> dict:
@@ -560,6 +571,8 @@ def load_patterns(path: str | os.PathLike[str]) -> list[re.Pattern[str]]:
     whitespace is stripped.  A line that does not compile, or that matches the
     empty string, raises ``ValueError`` naming the file and line number.
     """
+    import os  # only here: the rest of this module needs nothing but re
+
     patterns: list[re.Pattern[str]] = []
     with open(path, encoding="utf-8") as fh:
         for lineno, raw in enumerate(fh, start=1):

@@ -50,10 +50,22 @@ def read_secret(path: str) -> str:
     return value
 
 
-def make_token(actor_id: str) -> str:
-    """A bearer token for ``actor_id`` that ``agent-runs serve --auth`` accepts."""
+def make_token(actor_id: str, seconds: int | None = None) -> str:
+    """A bearer token for ``actor_id`` that ``agent-runs serve --auth`` accepts, for ``seconds``."""
+    from datasette_plugins import auth
+
+    instance = _instance()
+    return auth.make_token(instance, actor_id, seconds or auth.TOKEN_SECONDS)
+
+
+def make_login_link_code(actor_id: str) -> str:
+    """A one-use sign-in code for ``/-/agent-runs/login?code=``."""
+    from datasette_plugins import auth
+
+    return auth.make_login_code(_instance(), actor_id)
+
+
+def _instance():
     from datasette.app import Datasette
 
-    from datasette_plugins.auth import make_token as sign
-
-    return sign(Datasette(secret=instance_secret()), actor_id)
+    return Datasette(secret=instance_secret())

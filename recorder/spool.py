@@ -7,7 +7,8 @@ and taken for replay by an atomic rename so two processes never ingest the
 same file. When the database's directory is not writable the files go to a
 per-database fallback directory (see ``paths.fallback_dir``).
 
-Appends and claims meet on an advisory lock (flock) of the file: a writer
+Appends and claims meet on a lock of the file (flock on POSIX, msvcrt.locking of its
+first byte on Windows; without either, only the rename check below): a writer
 appends only while it holds the lock and the file is still the queue, so no
 line lands in a file already claimed; a replay holds the lock of the files it
 claimed until it is done with them. A claim whose lock is free was left by a
@@ -16,7 +17,6 @@ replay that died or failed, and the next replay takes it over at once.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sys
@@ -24,6 +24,15 @@ import time
 from collections.abc import Iterator
 
 from . import clock, paths
+
+try:  # POSIX: flock
+    import fcntl
+except ImportError:  # Windows (or a Python without fcntl)
+    fcntl = None
+try:  # Windows: a lock on the file's first byte
+    import msvcrt
+except ImportError:
+    msvcrt = None
 
 LOG_LIMIT = 1_000_000
 CLAIM_SUFFIX = ".claimed"
@@ -41,11 +50,14 @@ def append_line(db: str, name: str, record: dict) -> str:
     error: OSError | None = None
     for path in paths.candidates(db, name):
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            paths.prepare(db, path)
             append_to_queue(path, line)
-            return path
         except OSError as exc:
             error = exc
+            continue
+        if isinstance(error, paths.NotOurs):
+            log(db, str(error))
+        return path
     raise error or OSError("no writable place for " + name)
 
 
@@ -57,7 +69,7 @@ def append_to_queue(path: str, data: bytes) -> None:
         try:
             if lock(fd, path):
                 end = os.fstat(fd).st_size
-                if end and os.pread(fd, 1, end - 1) != b"\n":
+                if end and last_byte(fd, end) != b"\n":
                     data = b"\n" + data  # after a line cut off by a killed writer
                 try:
                     written = os.write(fd, data)
@@ -75,11 +87,21 @@ def append_to_queue(path: str, data: bytes) -> None:
         time.sleep(0.001)
 
 
+def last_byte(fd: int, size: int) -> bytes:
+    """The last byte of the open file ``fd`` of ``size`` bytes (os.pread is POSIX-only)."""
+    os.lseek(fd, size - 1, os.SEEK_SET)
+    return os.read(fd, 1)
+
+
 def lock(fd: int, path: str) -> bool:
     """Take the lock of the open file ``fd`` if free and ``fd`` is still the file at ``path``."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        elif msvcrt is not None:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError:  # BlockingIOError (flock) or PermissionError (msvcrt): held elsewhere
         return False
     try:
         here, there = os.fstat(fd), os.stat(path)
@@ -107,13 +129,17 @@ def log(db: str, message: str) -> None:
     """One line to stderr and to the log file beside the database (rotated at 1 MB)."""
     line = f"{clock.now()} agent-runs: {message}"
     print(line, file=sys.stderr)
+    data = (line + "\n").encode("utf-8", "replace")
     for path in paths.candidates(db, paths.LOG):
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            paths.prepare(db, path)
             if os.path.exists(path) and os.path.getsize(path) > LOG_LIMIT:
                 os.replace(path, path + ".1")
-            with open(path, "a", encoding="utf-8", errors="replace") as f:
-                f.write(line + "\n")
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
             return
         except OSError:
             continue
@@ -122,7 +148,7 @@ def log(db: str, message: str) -> None:
 def pending(db: str, name: str) -> list[str]:
     """The files holding events of ``name`` waiting for replay (cheap when there are none)."""
     found = []
-    for path in paths.candidates(db, name):
+    for path in paths.existing(db, name):  # a fallback folder not ours is never read
         directory, base = os.path.split(path)
         try:
             entries = os.listdir(directory)
@@ -176,7 +202,7 @@ def read_records(path: str) -> Iterator[tuple[dict | None, str]]:
                 continue
             try:
                 record = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # junk, or nested too deep to read
                 record = None
             yield (record if isinstance(record, dict) else None), line
 

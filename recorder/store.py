@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from . import clock, file_touches, learnings, node_usage, plugin_calls
+from . import clock, file_touches, learnings, node_usage, notification, plugin_calls
 
 try:  # the built-in module: hashlib would load OpenSSL, a few ms per hook run
     from _sha256 import sha256  # Python < 3.12
@@ -20,6 +20,7 @@ except ImportError:
         from _sha2 import sha256  # Python >= 3.12
     except ImportError:
         from hashlib import sha256
+from .events import RejectedEvent
 from .queries import sql
 
 # A status may only move forward: a late PreToolUse or a background launch
@@ -71,6 +72,10 @@ NODE_COLUMNS = [
     "context_tokens",
     "usage_source",
     "usage_complete",
+    "failure_kind",
+    "lines_added",
+    "lines_removed",
+    "tool_stats_json",
     "started_at",
     "completed_at",
     "created_at",
@@ -132,6 +137,10 @@ def session_end(conn: sqlite3.Connection, event: dict) -> None:
 
 
 def user_prompt_submit(conn: sqlite3.Connection, event: dict) -> None:
+    if event["notifications"]:  # Claude Code telling of background work: no user prompt
+        for note in event["notifications"]:
+            notified(conn, event, note)
+        return
     conn.execute(sql("submit_prompt"), event)
     keep = run_key_for_prompt(event)
     close_runs(conn, event, keep_run_key=keep)
@@ -147,8 +156,62 @@ def user_prompt_submit(conn: sqlite3.Connection, event: dict) -> None:
 
 
 def stop(conn: sqlite3.Connection, event: dict) -> None:
+    """The turn ended: a node of it that never launched was denied or abandoned.
+
+    Only a Stop that lists ``background_tasks`` (Claude Code 2.1) tells this; an
+    older build's, or backfill's stand-in at a transcript's end, does not.
+    """
+    in_flight = event["background_tasks"]
+    for node in unlaunched_nodes(conn, event) if in_flight is not None else ():
+        if node["agent_id"] not in in_flight:
+            finish_node(
+                conn,
+                node,
+                event,
+                status="cancelled",
+                outcome="unknown",
+                reason="the turn ended before the subagent started (denied or abandoned)",
+                error_type="not_started",
+            )
     conn.execute(sql("end_turn"), event)
     close_runs(conn, event)
+
+
+def stop_failure(conn: sqlite3.Connection, event: dict) -> None:
+    """The turn ended on an API error: its foreground nodes still running failed with it."""
+    error = event["error"] or "API error"
+    if event["error_details"]:
+        error = f"{error}: {event['error_details']}"
+    for node in unlaunched_nodes(conn, event, foreground=True):
+        finish_node(
+            conn,
+            node,
+            event,
+            status="failed",
+            outcome="failure",
+            reason=f"the turn ended on an API error ({error})",
+            error_message=error,
+            error_type="api_error",
+        )
+    conn.execute(sql("end_turn"), event)
+    close_runs(conn, event)
+
+
+def unlaunched_nodes(conn: sqlite3.Connection, event: dict, foreground: bool = False) -> list:
+    """The session's running main-thread nodes started before the event.
+
+    Without ``foreground``: only those with no agent yet (never launched); with it,
+    every running node that is not a background agent.
+    """
+    nodes = []
+    for row in conn.execute(sql("running_nodes_of_session"), event).fetchall():
+        node = dict(row, _stored=dict(row))
+        if node["parent_agent_id"] or (node["started_at"] or "") > event["received_at"]:
+            continue
+        if node["is_background"] or (not foreground and node["agent_id"]):
+            continue
+        nodes.append(node)
+    return nodes
 
 
 def close_runs(conn: sqlite3.Connection, event: dict, keep_run_key: str | None = None) -> None:
@@ -225,14 +288,24 @@ def post_tool_use(conn: sqlite3.Connection, event: dict) -> None:
     if event["is_async"]:
         node["is_background"] = 1
         node["node_type"] = "background"
+        node["duration_ms"] = node["_stored"]["duration_ms"] if "_stored" in node else None
+        node["context_tokens"] = None  # the launch's, not the run's
+        if node["usage_source"] != node_usage.TRANSCRIPT:
+            node["token_count"] = None
         advance(node, {"status": "running"})
         subagent = linked_subagent(conn, node)
-        if subagent is not None and subagent["stopped_at"] and not finished(node):
+        if (
+            subagent is not None
+            and subagent["stopped_at"]
+            and subagent["last_assistant_message"]
+            and not finished(node)
+        ):
             finish_background(conn, node, event, subagent)
             return
         save_node(conn, node, event)
         return
     linked_subagent(conn, node)
+    node["usage_source"] = node["usage_source"] or "tool_response"
     verdict = plugin_calls.classify_outcome(node, event["result_text"], response=event["response"])
     finish_with_result(conn, node, event, event["result_text"], verdict)
 
@@ -253,6 +326,67 @@ def post_tool_use_failure(conn: sqlite3.Connection, event: dict) -> None:
         reason=verdict.reason,
         error_message=event["error"] or verdict.reason,
         error_type="interrupt" if interrupted else "tool_error",
+    )
+
+
+def permission_denied(conn: sqlite3.Connection, event: dict) -> None:
+    """The user or a rule denied the Agent call: it never ran."""
+    node = load_node(conn, event)
+    merge_tool_facts(node, event)
+    reason = f"permission denied: {event['reason']}" if event["reason"] else "permission denied"
+    finish_node(
+        conn,
+        node,
+        event,
+        status="cancelled",
+        outcome="unknown",
+        reason=reason,
+        error_message=reason,
+        error_type="permission_denied",
+    )
+
+
+def notified(conn: sqlite3.Connection, event: dict, note: dict) -> None:
+    """A ``<task-notification>``: the background agent it names ended (or says how)."""
+    row = None
+    if note["tool_use_id"]:
+        row = conn.execute(sql("select_node"), {"tool_use_id": note["tool_use_id"]}).fetchone()
+    if row is None and note["task_id"]:
+        row = conn.execute(sql("select_node_by_agent"), {"agent_id": note["task_id"]}).fetchone()
+    if row is None:
+        return  # not a subagent's (a shell task), or its launch was never recorded
+    node = dict(row, _stored=dict(row))
+    usage = note["usage"]
+    for column, key in (("duration_ms", "duration_ms"), ("tool_use_count", "tool_uses")):
+        if key in usage:
+            node[column] = usage[key]
+    if "total_tokens" in usage and node["usage_source"] != node_usage.TRANSCRIPT:
+        node["token_count"] = usage["total_tokens"]  # a transcript's own sums stand
+        node_usage.fallback_source(node, "notification")
+    node["agent_id"] = node["agent_id"] or note["task_id"]
+    if node["is_background"] and "duration_ms" in usage and node["started_at"]:
+        end = clock.epoch(node["started_at"]) + usage["duration_ms"] / 1000
+        completed_at = clock.iso(end)
+    else:
+        completed_at = None
+    status = notification.STATUSES.get(note["status"] or "completed")
+    result = note["result"] or node["result_text"]
+    if status == "completed":
+        verdict = plugin_calls.classify_outcome(node, result)
+        finish_with_result(conn, node, event, result, verdict, completed_at)
+        return
+    summary = note["summary"] or f"the background subagent {note['status']}"
+    finish_node(
+        conn,
+        node,
+        event,
+        status=status or "failed",
+        outcome="unknown" if status == "cancelled" else "failure",
+        reason=summary,
+        result_text=result,
+        error_message=summary,
+        error_type="killed" if status == "cancelled" else "subagent_failure",
+        completed_at=completed_at,
     )
 
 
@@ -278,7 +412,7 @@ def subagent_stop(conn: sqlite3.Connection, event: dict) -> None:
         return
     node = dict(row, _stored=dict(row))
     subagent = linked_subagent(conn, node)
-    if node["is_background"] and not finished(node):
+    if node["is_background"] and not finished(node) and event["last_assistant_message"]:
         finish_background(conn, node, event, subagent)
     else:
         if node["is_background"]:
@@ -324,6 +458,8 @@ def linked_subagent(conn: sqlite3.Connection, node: dict) -> sqlite3.Row | None:
     subagent = conn.execute(sql("select_subagent"), node).fetchone()
     if subagent is not None and subagent["transcript_path"]:
         node["agent_transcript_path"] = subagent["transcript_path"]
+    if subagent is not None and not node["agent_type"] and subagent["agent_type"]:
+        node["agent_type"] = subagent["agent_type"]
     if subagent is not None and not node["is_background"]:
         clear_subagent_message(conn, node)
     return subagent
@@ -338,6 +474,10 @@ def load_node(conn: sqlite3.Connection, event: dict) -> dict:
     """The node of the event's tool_use_id, or a fresh one in the right run."""
     row = conn.execute(sql("select_node"), event).fetchone()
     if row is not None:
+        if row["session_id"] and row["session_id"] != event["session_id"]:
+            raise RejectedEvent(
+                f"tool_use_id {event['tool_use_id']} already belongs to another session"
+            )
         return dict(row, _stored=dict(row))
     node = dict.fromkeys(NODE_COLUMNS)
     node.update(
@@ -369,6 +509,9 @@ def merge_tool_facts(node: dict, event: dict) -> None:
         "duration_ms": event["duration_ms"],
         "tool_use_count": event["tool_use_count"],
         "context_tokens": event["total_tokens"],
+        "lines_added": event["lines_added"],
+        "lines_removed": event["lines_removed"],
+        "tool_stats_json": event["tool_stats"],
     }
     spent = {
         "token_count": event["total_tokens"],
@@ -490,6 +633,8 @@ HANDLERS = {
     "PreToolUse": pre_tool_use,
     "PostToolUse": post_tool_use,
     "PostToolUseFailure": post_tool_use_failure,
+    "PermissionDenied": permission_denied,
+    "StopFailure": stop_failure,
     "SubagentStart": subagent_start,
     "SubagentStop": subagent_stop,
     "FileTouch": file_touches.record,

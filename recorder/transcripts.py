@@ -40,6 +40,7 @@ from datetime import datetime, timedelta, timezone
 from . import clock
 from .events import META, SUBAGENT_TOOLS
 from .ingest import stamp
+from .notification import parse as notifications
 
 # Item kinds (what a payload does to its node; see backfill.keep for the rules).
 PRE = "pre"  # PreToolUse
@@ -66,8 +67,6 @@ NOT_PROMPTS = (
 _TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _RELATIVE = re.compile(r"\s*(\d+)\s*([mhdw])\s*", re.I)
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_TAG = re.compile(r"<(task-id|tool-use-id|status|summary)>(.*?)</\1>", re.S)
-_USAGE = re.compile(r"<(total_tokens|tool_uses|duration_ms)>\s*(\d+)\s*</\1>")
 
 # Raw-line tests (bytes).
 _TASK, _AGENT, _TOOL_USE = b'"Task"', b'"Agent"', b'"tool_use"'
@@ -248,28 +247,6 @@ def text_of(content: object) -> str | None:
         ]
         return "\n".join(parts) if parts else None
     return None
-
-
-def notifications(text: str) -> list[dict]:
-    """The task notifications in a message: task id, tool_use id, status, result, usage."""
-    found = []
-    for chunk in text.split("<task-notification>")[1:]:
-        end = chunk.rfind("</task-notification>")
-        chunk = chunk if end < 0 else chunk[:end]
-        start, stop = chunk.find("<result>"), chunk.rfind("</result>")
-        head, tail = (chunk[:start], chunk[stop:]) if 0 <= start < stop else (chunk, chunk)
-        fields = {name: value.strip() for name, value in _TAG.findall(head)}
-        note = {
-            "task_id": fields.get("task-id") or None,
-            "tool_use_id": fields.get("tool-use-id") or None,
-            "status": (fields.get("status") or "").lower() or None,
-            "summary": fields.get("summary") or None,
-            "result": chunk[start + len("<result>") : stop].strip() if 0 <= start < stop else None,
-            "usage": {name: int(value) for name, value in _USAGE.findall(tail)},
-        }
-        if note["task_id"] or note["tool_use_id"]:
-            found.append(note)
-    return found
 
 
 def agent_tail(path: str, window: int = 1 << 16) -> tuple[str, str] | None:
@@ -686,10 +663,14 @@ class Reader:
         for name, key in (("total_tokens", "totalTokens"), ("tool_uses", "totalToolUseCount")):
             if name in usage:
                 response[key] = usage[name]
-        if status == "killed":  # stopped by the user: cancelled, like an interrupt
-            error = note["summary"] or "the background subagent was stopped"
+        if status in ("killed", "stopped", "failed"):  # killed/stopped: like an interrupt
+            error = note["summary"] or f"the background subagent {status}"
             payload = self.tool_payload(
-                call, "PostToolUseFailure", error=error, is_interrupt=True, tool_response=response
+                call,
+                "PostToolUseFailure",
+                error=error,
+                is_interrupt=status != "failed",
+                tool_response=response,
             )
             found.append((FAILURE, payload, at))
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -48,13 +49,53 @@ def run_cli(
     )
 
 
+def sync(db: Path | str) -> None:
+    """Derive the kept events waiting in ``db`` (what `agent-runs sync` does), if any."""
+    if not os.path.exists(db):
+        return
+    from recorder import database, derive
+
+    try:
+        conn = database.connect(str(db), migrate=False)
+    except sqlite3.Error:
+        return
+    try:
+        if conn.execute(TABLE_EXISTS, ("kept_events",)).fetchone():
+            derive.sync(conn, str(db))
+    except sqlite3.Error:
+        pass  # a read-only, locked or broken file: read what is there
+    finally:
+        conn.close()
+
+
+def settle(db: Path | str, seconds: float = 30) -> None:
+    """Wait until no derivation worker runs for ``db`` (it derives, lingers, exits)."""
+    import time
+
+    from recorder import deriver
+
+    deadline = time.monotonic() + seconds
+    while deriver.running(str(db)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+
+
 def query(db: Path | str, sql: str, params: tuple = ()) -> list[dict]:
+    """Rows of ``sql`` on ``db``, after deriving what the hook kept (see ``sync``)."""
+    sync(db)
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in conn.execute(sql, params)]
     finally:
         conn.close()
+
+
+def is_elf_time(value: str | None) -> bool:
+    """ELF's own timestamp format (SQLite's CURRENT_TIMESTAMP, UTC), kept in its columns."""
+    return bool(value) and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", value) is not None
 
 
 def event(name: str, session: str = "sess-1", **fields) -> dict:
@@ -148,12 +189,17 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def hook(db: Path):
-    """Send one payload through the real hook; assert its promises; return the result."""
+    """Send one payload through the real hook; assert its promises; return the result.
+
+    What the hook kept is derived before returning (as its worker would within moments),
+    so a test reads the tables as of this event.
+    """
 
     def send(payload: bytes | str | dict, env: dict | None = None):
         result = run_hook(db, payload, env)
         assert result.returncode == 0, result.stderr
         assert result.stdout == b""
+        sync(db)
         return result
 
     return send

@@ -816,3 +816,33 @@ def test_backfill_command_line(db, projects):
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
     missing = run_cli("backfill", "--db", str(db), str(projects / "nope.jsonl"), env=env)
     assert missing.returncode == 1 and "nope.jsonl" in missing.stderr
+
+
+def test_2_1_notifications_and_a_call_that_failed_validation(db, projects):
+    """<subagent_tokens>, failed and stopped notifications; a call rejected before it ran."""
+    t = Transcript(projects, "7e6d5c4b-sess-0021")
+    t.prompt("Two agents in the background, one bad call")
+    for tool_use_id, agent_id in (("toolu_f1", "f1f1f1"), ("toolu_s1", "s1s1s1")):
+        t.task(tool_use_id, "Agent")  # background by definition: no run_in_background
+        t.tool_result(
+            tool_use_id,
+            "Async agent launched successfully.",
+            {"isAsync": True, "status": "async_launched", "agentId": agent_id},
+        )
+    t.task("toolu_bad", "Agent", description=None)
+    error = "InputValidationError: Agent failed due to the following issue: description missing"
+    t.tool_result("toolu_bad", error, error, is_error=True)
+    t.say("Waiting for the agents.")
+    t.prompt(
+        notification(
+            "f1f1f1", "toolu_f1", "failed", "", subagent_tokens=7100, tool_uses=3, duration_ms=9000
+        )
+    )
+    t.prompt(notification("s1s1s1", "toolu_s1", "stopped", "", subagent_tokens=800, tool_uses=1))
+    t.write()
+    run(db, projects)
+    n = nodes(db)
+    assert (n["toolu_f1"]["status"], n["toolu_f1"]["token_count"]) == ("failed", 7100)
+    assert (n["toolu_s1"]["status"], n["toolu_s1"]["token_count"]) == ("cancelled", 800)
+    bad = n["toolu_bad"]
+    assert bad["status"] == "failed" and bad["error_message"] == error

@@ -7,9 +7,9 @@ import sqlite3
 import time
 
 import pytest
-from conftest import event, query, run_hook
+from conftest import event, query, run_cli, run_hook
 
-from recorder import bulk, demo
+from recorder import bulk, demo, spool
 from recorder.events import META
 
 SECRET = "sk-ant-api03-" + "Zq7Xw2Lk9Vb4Nm1Pq8Rs3Tu6Yx0Ab5Cd" * 3 + "-AA"
@@ -22,7 +22,7 @@ SEARCHES = ("checkout", "failed", "tests", "endpoints", "REDACTED", "traceback")
 
 def payloads() -> list[dict]:
     """Six demo sessions (parallel and background subagents, failures, interrupts)."""
-    generator = demo.Generator(seed=3)
+    generator = demo.Generator(seed=7)
     start = time.time() - 3 * 86400
     for i in range(6):
         generator.session(start + i * 3600, open_ended=i == 5)
@@ -53,12 +53,18 @@ def search(db, term: str) -> list[int]:
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
-    """The same payloads through the real hook (one process each) and through bulk."""
+    """The same payloads through the hook's recorder and through bulk.
+
+    The hook stamps its own receipt time (a payload cannot supply one), so the payloads,
+    stamped with their demo times, go where the hook keeps what it could not write yet:
+    the spool, which `agent-runs replay` records with the hook's own code.
+    """
     events = payloads()
     by_hook = tmp_path_factory.mktemp("hook") / "index.db"
     for payload in events:
-        result = run_hook(by_hook, payload)
-        assert result.returncode == 0 and result.stdout == b"", result.stderr
+        spool.spool(str(by_hook), payload)
+    replayed = run_cli("replay", "--db", str(by_hook))
+    assert replayed.returncode == 0, replayed.stderr
     by_bulk = tmp_path_factory.mktemp("bulk") / "index.db"
     counts = bulk.write_database(str(by_bulk), [events[:40], events[40:]])
     return by_hook, by_bulk, counts

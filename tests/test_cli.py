@@ -79,12 +79,12 @@ def test_init_stats_and_default_path(tmp_path):
     assert missing.returncode == 1 and "does not exist" in missing.stderr
 
 
-def test_demo_refuses_to_overwrite_without_force(tmp_path):
+def test_demo_refuses_to_overwrite_a_file_that_is_not_its_own_without_force(tmp_path):
     target = tmp_path / "memory" / "index.db"
     target.parent.mkdir()
     target.write_text("keep me")
     result = run_cli("demo", "--db", str(target), "--days", "2")
-    assert result.returncode == 1 and "exists" in result.stderr
+    assert result.returncode == 1 and "use --force to replace it" in result.stderr
     assert target.read_text() == "keep me"
     assert run_cli("demo", "--db", str(target), "--days", "2", "--force").returncode == 0
     assert query(target, "SELECT count(*) AS n FROM sessions")[0]["n"] > 0

@@ -42,7 +42,13 @@ def test_every_kind_of_status_and_failure(demo):
             demo, "SELECT DISTINCT error_type FROM node_executions WHERE error_type IS NOT NULL"
         )
     }
-    assert kinds == {"tool_error", "subagent_failure", "interrupt"}
+    assert kinds == {
+        "tool_error",
+        "subagent_failure",
+        "interrupt",
+        "killed",
+        "not_started",
+    }
     reasons = " ".join(
         r["outcome_reason"]
         for r in query(
@@ -104,4 +110,31 @@ def test_learnings_and_file_touches(demo):
             "JOIN node_executions AS n ON n.id = t.node_id WHERE n.status = 'failed'",
         )
         >= 10
+    )
+
+
+def test_demo_uses_claude_code_2_1_shapes(demo):
+    """Nested and denied agents, background by definition, notifications, model ids."""
+    assert one(demo, "SELECT count(*) FROM node_executions WHERE parent_agent_id IS NOT NULL") > 5
+    assert one(demo, "SELECT count(*) FROM node_executions WHERE error_type = 'not_started'") > 5
+    assert one(demo, "SELECT count(*) FROM node_executions WHERE error_type = 'killed'") > 0
+    assert (
+        one(demo, "SELECT count(*) FROM node_executions WHERE is_background AND agent_type IS NULL")
+        == 0
+    )
+    assert one(demo, "SELECT count(*) FROM node_executions WHERE usage_source = 'notification'") > 0
+    assert one(demo, "SELECT count(*) FROM node_executions WHERE lines_added > 0") > 100
+    known = "status = 'completed' AND tool_name = 'Agent'"  # Claude Code told the model id
+    assert one(
+        demo, f"SELECT count(*) FROM node_executions WHERE {known} AND model LIKE 'claude-%'"
+    )
+    assert (
+        one(
+            demo,
+            f"SELECT count(*) FROM node_executions WHERE {known} AND model IN ('haiku', 'opus')",
+        )
+        == 0
+    )
+    assert (
+        one(demo, "SELECT count(*) FROM workflow_runs WHERE workflow_name LIKE '<task-notif%'") == 0
     )

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import HOOK, event, post, pre, query, run_cli, run_hook
+from conftest import HOOK, event, post, pre, query, run_cli, run_hook, settle
 
 SPOOL = "agent-runs-spool.ndjson"
 DEAD = "agent-runs-dead-letters.ndjson"
@@ -155,10 +155,10 @@ def test_exception_in_our_code_keeps_the_event(db, hook, tmp_path):
     inject = tmp_path / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(
-        "import recorder.store\n"
-        "def broken(conn, event):\n"
+        "import recorder.keep\n"
+        "def broken(conn, payloads, source):\n"
         "    raise RuntimeError('injected fault')\n"
-        "recorder.store.apply = broken\n"
+        "recorder.keep.append = broken\n"
     )
     result = hook(post("toolu_bug"), env={"PYTHONPATH": str(inject)})
     assert b"injected fault" in result.stderr
@@ -228,9 +228,16 @@ def test_read_only_directory_spools_to_the_fallback(open_tmp):
     assert [p["tool_use_id"] for p in lines(spooled)] == ["toolu_ro"]
     problem = database_problem(db, env, unprivileged_run=True)
     assert problem == f"database: {db} is read-only ({db} is not writable)"
-    memory.chmod(0o755)
-    db.chmod(0o644)
-    replay = run_cli("replay", "--db", str(db), env={"XDG_STATE_HOME": str(state)})
+    memory.chmod(0o777)  # the same (unprivileged) user replays: the fallback is its own
+    for file in memory.glob("index.db*"):
+        file.chmod(0o666)
+    replay = subprocess.run(
+        unprivileged([sys.executable, "-m", "recorder.cli", "replay", "--db", str(db)]),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert "1 recorded" in replay.stdout, replay.stderr
     assert query(db, "SELECT status FROM node_executions")[0]["status"] == "completed"
 
@@ -268,8 +275,14 @@ def test_missing_directory_that_cannot_be_created_spools_to_the_fallback(open_tm
         f"database: directory {db.parent} is missing and cannot be created "
         f"({parent} is not writable)"
     )
-    parent.chmod(0o755)  # the fault is gone
-    replay = run_cli("replay", "--db", str(db), env={"XDG_STATE_HOME": str(state)})
+    parent.chmod(0o777)  # the fault is gone; the same user replays from its own fallback
+    replay = subprocess.run(
+        unprivileged([sys.executable, "-m", "recorder.cli", "replay", "--db", str(db)]),
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **env),
+        timeout=60,
+    )
     assert "1 recorded" in replay.stdout, replay.stderr
     assert tool_use_ids(db) == ["toolu_nodir"] and not list(state.rglob(SPOOL))
 
@@ -304,6 +317,7 @@ def test_full_disk_spools_and_doctor_names_it(tiny_filesystem, tmp_path):
     db = tiny_filesystem / "index.db"
     env = {"XDG_STATE_HOME": str(tmp_path / "state"), "HOME": str(tmp_path)}
     assert run_hook(db, pre("toolu_full")).returncode == 0
+    settle(db)  # its derivation worker has finished writing
     fill(tiny_filesystem)
     result = run_hook(db, post("toolu_full", text="y" * 200_000), env=env)
     assert result.returncode == 0 and result.stdout == b""

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from recorder import install
 from recorder.install import (
@@ -35,10 +36,12 @@ NO_MATCHER_EVENTS = [
     "SessionEnd",
     "UserPromptSubmit",
     "Stop",
+    "StopFailure",
     "SubagentStart",
     "SubagentStop",
 ]
-TASK_EVENTS = ["PreToolUse", "PostToolUse", "PostToolUseFailure"]
+TASK_EVENTS = ["PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionDenied"]
+REGISTERED = len(NO_MATCHER_EVENTS) + len(TASK_EVENTS)  # one hook entry per event
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
 
 
@@ -121,7 +124,7 @@ def test_fresh_install_into_missing_file_and_directory(tmp_path: Path) -> None:
 
     assert result.changed and result.written
     assert result.backup is None
-    assert result.added == 9 and result.updated == 0 and result.removed == 0
+    assert result.added == REGISTERED and result.updated == 0 and result.removed == 0
     text = path.read_text(encoding="utf-8")
     assert text.endswith("}\n") and not text.endswith("\n\n")
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
@@ -187,7 +190,7 @@ def test_merge_keeps_everything_of_the_user(tmp_path: Path) -> None:
     assert after["hooks"]["PostToolUse"][1]["matcher"] == TASK_MATCHER
     assert len(after["hooks"]["PostToolUse"]) == 2
     assert all(installed_events(after).values())
-    assert result.added == 9
+    assert result.added == REGISTERED
     assert f"--- {path} (before)" in result.diff
 
 
@@ -234,7 +237,7 @@ def test_existing_entry_with_older_path_is_updated_in_place() -> None:
     assert after["hooks"]["Stop"] == [
         {"matcher": "", "hooks": [{"type": "command", "command": CMD, "timeout": 10}]}
     ]
-    assert (added, updated, dropped) == (7, 2, 0)
+    assert (added, updated, dropped) == (REGISTERED - 2, 2, 0)
     assert merged(after, CMD) == after
 
 
@@ -266,7 +269,7 @@ def test_new_command_with_db_replaces_old_registration(tmp_path: Path) -> None:
 
     result = apply(path, command=cmd_db)
 
-    assert result.changed and result.added == 0 and result.updated == 9
+    assert result.changed and result.added == 0 and result.updated == REGISTERED
     assert installed_commands(load(path)) == [cmd_db]
 
 
@@ -312,7 +315,7 @@ def test_uninstall_restores_the_original_structure(tmp_path: Path) -> None:
     result = apply(path, uninstall=True)
 
     assert result.changed and result.written
-    assert result.removed == 9 and result.added == 0
+    assert result.removed == REGISTERED and result.added == 0
     assert key_structure(load(path)) == key_structure(original)
     assert len(backups(tmp_path)) == 2
     assert not any(is_our_command(line) for line in path.read_text().splitlines())
@@ -383,7 +386,7 @@ def test_dry_run_writes_nothing_and_returns_a_diff(tmp_path: Path) -> None:
     missing = tmp_path / "new" / ".claude" / "settings.json"
     result = apply(missing, command=CMD, dry_run=True)
     assert result.changed and not result.written and result.backup is None
-    assert result.added == 9
+    assert result.added == REGISTERED
     assert not (tmp_path / "new").exists()
     assert result.diff.startswith(f"--- {missing} (before)\n+++ {missing} (after)\n")
     assert "-{}" in result.diff
@@ -401,13 +404,13 @@ def test_dry_run_writes_nothing_and_returns_a_diff(tmp_path: Path) -> None:
     removed_lines = [
         line for line in result.diff.splitlines() if line.startswith("-") and "---" not in line
     ]
-    assert sum(json.dumps(CMD) in line for line in added_lines) == 9
+    assert sum(json.dumps(CMD) in line for line in added_lines) == REGISTERED
     assert removed_lines == []  # nothing of the user's goes away
 
     apply(path, command=CMD)
     result = apply(path, uninstall=True, dry_run=True)
-    assert result.changed and result.removed == 9
-    assert sum(json.dumps(CMD) in line for line in result.diff.splitlines()) == 9
+    assert result.changed and result.removed == REGISTERED
+    assert sum(json.dumps(CMD) in line for line in result.diff.splitlines()) == REGISTERED
     assert installed_events(load(path))["Stop"]
 
 
@@ -540,7 +543,7 @@ def test_files_option_adds_file_tool_matchers_and_uninstall_removes_them(
 
     result = apply(path, command=CMD, files=True)
 
-    assert result.added == 11
+    assert result.added == REGISTERED + 2
     after = load(path)
     for event in ("PreToolUse", "PostToolUse"):
         assert [g["matcher"] for g in our_groups(after, event)] == [TASK_MATCHER, FILE_MATCHER]
@@ -553,7 +556,7 @@ def test_files_option_adds_file_tool_matchers_and_uninstall_removes_them(
     assert not apply(path, command=CMD, files=True).changed
 
     result = apply(path, uninstall=True)
-    assert result.removed == 11
+    assert result.removed == REGISTERED + 2
     assert key_structure(load(path)) == key_structure(original)
 
 
@@ -727,3 +730,61 @@ def test_settings_path_scopes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
     with pytest.raises(SettingsError, match="unknown settings scope 'team'"):
         settings_path("team")
+
+
+# ------------------------------------------------------------------ refused shapes (issue 15)
+
+UNSAFE = {
+    "a number beyond a double": b'{"cleanupPeriodDays": 1e400, "hooks": {}}',
+    "a number with more digits than a double": b'{"ratio": 0.10000000000000000000001}',
+    "a repeated key": b'{"model": "opus", "hooks": {}, "model": "sonnet"}',
+    "a repeated nested key": b'{"env": {"A": "1", "A": "2"}}',
+}
+
+
+@pytest.mark.parametrize("raw", UNSAFE.values(), ids=list(UNSAFE))
+def test_settings_that_cannot_be_written_back_exactly_are_refused(tmp_path: Path, raw) -> None:
+    path = tmp_path / ".claude" / "settings.json"
+    path.parent.mkdir()
+    path.write_bytes(raw)
+    result = run_cli("install-hooks", env={"HOME": str(tmp_path)})
+    assert result.returncode != 0
+    (line,) = result.stderr.strip().splitlines()
+    assert "left untouched" in line and "Traceback" not in result.stderr
+    assert path.read_bytes() == raw
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]  # no stray backup
+
+
+def test_exact_numbers_and_distinct_keys_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'{"ratio": 0.1, "big": 12345678901234567890, "e": 1E5, "env": {"A": "1"}}')
+    apply(path, command=CMD)
+    kept = load(path)
+    assert (kept["ratio"], kept["big"], kept["e"], kept["env"]) == (
+        0.1,
+        12345678901234567890,
+        1e5,
+        {"A": "1"},
+    )
+
+
+@posix_only
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    path = tmp_path / ".claude" / "settings.json"
+    path.parent.mkdir()
+    os.mkfifo(path)
+    result = run_cli("install-hooks", env={"HOME": str(tmp_path)})
+    assert result.returncode != 0
+    (line,) = result.stderr.strip().splitlines()
+    assert "not a regular file" in line
+    assert stat.S_ISFIFO(path.stat().st_mode)
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]
+
+
+def test_backups_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    write(path, realistic())
+    os.chmod(path, 0o644)
+    result = apply(path, command=CMD)
+    assert stat.S_IMODE(result.backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # the settings keep their own mode

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 
 import pytest
-from conftest import event, post, pre, query, run_cli, task_input
+from conftest import event, is_elf_time, post, pre, query, run_cli, task_input
 from test_schema import elf_database
 
 from recorder import learnings
@@ -48,7 +48,9 @@ def test_markers_in_a_result_become_learnings(db, hook):
     assert first["filepath"] == f"agent-runs/node_executions/{node['id']}"
     assert first["severity"] == 3
     assert (first["run_id"], first["session_id"]) == (node["run_id"], "sess-1")
-    assert first["created_at"] == node["completed_at"]
+    assert first["updated_at"] == node["completed_at"]
+    # ELF's column, in ELF's format: the same second
+    assert first["created_at"] == node["completed_at"][:19].replace("T", " ")
 
 
 def test_replays_never_duplicate_a_learning(db, hook):
@@ -131,7 +133,7 @@ def test_elf_learnings_survive_the_upgrade_and_elf_inserts_still_work(tmp_path, 
     assert run_cli("init", "--db", str(db)).returncode == 0
     (elf_row,) = query(db, "SELECT * FROM learnings")
     assert (elf_row["type"], elf_row["filepath"], elf_row["title"]) == ("observation", "x", "y")
-    assert elf_row["node_id"] is None and elf_row["created_at"].endswith("Z")
+    assert elf_row["node_id"] is None and is_elf_time(elf_row["created_at"])
     conn = sqlite3.connect(db)  # ELF's post-tool hook, as it writes an observation
     conn.execute(
         "INSERT INTO learnings (type, filepath, title, summary, domain, severity, created_at) "
@@ -147,7 +149,7 @@ def test_elf_learnings_survive_the_upgrade_and_elf_inserts_still_work(tmp_path, 
         ("observation", "web"),
         ("heuristic", "web"),
     ]
-    assert all(r["created_at"].endswith("Z") for r in rows)
+    assert all(is_elf_time(r["created_at"]) for r in rows)
     hits = query(db, "SELECT rowid FROM learnings_fts WHERE learnings_fts MATCH 'locale'")
     assert [h["rowid"] for h in hits] == [2]
 
@@ -206,5 +208,6 @@ def test_elfs_strict_learnings_table_takes_our_rows(db, hook):
         "heuristic",
         "heuristic",
     ]
-    assert rows[0]["created_at"].endswith("Z") and rows[0]["updated_at"].endswith("Z")
-    assert all(r["updated_at"] == r["created_at"] for r in rows[1:])  # the result's time
+    assert is_elf_time(rows[0]["created_at"]) and rows[0]["updated_at"].endswith("Z")
+    # the result's time, in ELF's format in ELF's column
+    assert all(r["updated_at"][:19].replace("T", " ") == r["created_at"] for r in rows[1:])

@@ -92,6 +92,8 @@ def test_without_plugins_the_hook_imports_neither_pluggy_nor_importlib_metadata(
     imported = hook_imports(db, post("toolu_plain", text=FLAKY), env)
     assert "recorder.plugin_calls" in imported  # the measurement sees our modules
     assert not {"pluggy", "importlib.metadata", "recorder.plugins"} & imported
+    # Nor what only the CLI, prune, bulk builds and the pages use.
+    assert not {"sqlite_utils", "click", "markdown_it", "nh3", "datasette"} & imported
     assert node(db, "toolu_plain")["outcome"] == "success"  # the built-in rules decided
 
 

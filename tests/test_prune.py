@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import event, file_touch, post, pre, query, run_cli, task_input
+from conftest import event, file_touch, post, pre, query, run_cli, run_hook, task_input
 from datasette.app import Datasette
 
 from recorder import database, ingest
@@ -265,3 +267,48 @@ def test_every_table_holding_rows_of_runs_nodes_or_sessions_is_pruned(history):
         if columns & {"run_id", "session_id"}:
             linked.add(table)
     assert linked <= pruned
+
+
+def test_keep_failures_holds_while_writers_record_failures(tmp_path):
+    """Subagents started long ago fail while prune runs: not one failure is deleted."""
+    db = tmp_path / "memory" / "index.db"
+    old = NOW - timedelta(days=60)
+    ids = [f"toolu_stuck_{i:04d}" for i in range(4_000)]
+    record(
+        db, [(pre(t, session=f"s{i % 30}"), old + timedelta(seconds=i)) for i, t in enumerate(ids)]
+    )
+    conn = sqlite3.connect(db)
+    conn.executescript(
+        "CREATE TABLE deleted_failures (tool_use_id TEXT);"
+        "CREATE TRIGGER audit_failures AFTER DELETE ON node_executions WHEN old.status = 'failed'"
+        " BEGIN INSERT INTO deleted_failures VALUES (old.tool_use_id); END;"
+    )
+    conn.close()
+    late = list(reversed(ids))  # the runs prune deletes last fail first
+    stop = threading.Event()
+
+    def writer(mine: list[str]) -> None:
+        for tool_use_id in mine:
+            if stop.is_set():
+                return
+            failure = event(
+                "PostToolUseFailure",
+                f"s{int(tool_use_id[-4:]) % 30}",
+                tool_name="Task",
+                tool_use_id=tool_use_id,
+                tool_input=task_input(),
+                error="subagent crashed",
+            )
+            assert run_hook(db, failure).returncode == 0
+
+    writers = [threading.Thread(target=writer, args=(late[i::3],)) for i in range(3)]
+    for thread in writers:
+        thread.start()
+    result = run_cli("prune", "--db", str(db), "--older-than", "30d", "--keep-failures")
+    stop.set()
+    for thread in writers:
+        thread.join()
+    assert result.returncode == 0, result.stderr
+    assert query(db, "SELECT * FROM deleted_failures") == []
+    failed = query(db, "SELECT count(*) AS n FROM node_executions WHERE status = 'failed'")[0]["n"]
+    assert failed > 0  # the writers really raced the prune

@@ -251,7 +251,7 @@ SECRETS = [
         '127.0.0.1 - - "GET /api/export?format=csv&access_token=ya29.a0AfH6SMBx7Kq2LmN9pQ4rS8'
         ' HTTP/1.1" 200',
         "ya29.a0AfH6SMBx7Kq2LmN9pQ4rS8",
-        "url-param",
+        "google-oauth-token",
     ),
     (
         "presigned-url-signature",
@@ -283,7 +283,7 @@ SECRETS = [
         "npm-token-export",
         'export NPM_TOKEN="npm_Lk9Qw2Er7Ty4Ui1Op6As3Df8Gh5Jk0Zx2Cv9B"\nnpm publish',
         "npm_Lk9Qw2Er7Ty4Ui1Op6As3Df8Gh5Jk0Zx2Cv9B",
-        "secret",
+        "npm-token",
     ),
     (
         "api-key-yaml",

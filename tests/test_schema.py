@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import post, query, run_cli
+from conftest import is_elf_time, post, query, run_cli
 
 from recorder import database, migrations
 
@@ -165,7 +165,8 @@ def test_elf_database_is_upgraded_in_place(tmp_path):
     runs = query(db, "SELECT * FROM workflow_runs ORDER BY id")
     nodes = query(db, "SELECT * FROM node_executions ORDER BY id")
     assert [r["workflow_name"] for r in runs] == ["task-20251201-140322", "task-20251202-090000"]
-    assert runs[0]["created_at"] == "2025-12-01T13:03:22.000Z"  # SQLite's UTC default
+    # ELF's own column keeps ELF's format (SQLite's UTC CURRENT_TIMESTAMP) for ELF's dashboard
+    assert runs[0]["created_at"] == "2025-12-01 13:03:22"
     assert runs[0]["started_at"].endswith("Z") and runs[0]["started_at"].startswith("2025-12-01T")
     assert nodes[0]["outcome"] == "success" and nodes[1]["outcome"] == "failure"
     assert nodes[1]["outcome_reason"] == "Error detected"
@@ -193,7 +194,8 @@ def test_elf_style_inserts_keep_working_after_the_upgrade(tmp_path):
     conn.commit()
     conn.close()
     (node,) = query(db, "SELECT * FROM node_executions WHERE node_id = 'n1'")
-    assert node["created_at"].endswith("Z") and node["started_at"].endswith("Z")
+    assert node["started_at"].endswith("Z")
+    assert is_elf_time(node["created_at"])
     assert (
         query(db, "SELECT rowid FROM node_executions_fts WHERE node_executions_fts MATCH 'bug'")[0][
             "rowid"

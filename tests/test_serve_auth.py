@@ -139,18 +139,26 @@ def test_assets_and_redirects_are_the_same_with_or_without_auth(known):
         assert status(open_ds, path) == status(closed_ds, path, bearer(closed_ds)) == 403, path
 
 
-def test_login_url_sets_the_cookie_and_a_bad_token_is_refused(known):
+def test_a_sign_in_link_works_once_and_a_bad_or_stale_one_is_refused(known):
     ds = instance(known, required=True)
-    token = auth.make_token(ds, "browser-user")
-    response = asyncio.run(ds.client.get(f"/-/agent-runs/login?token={token}"))
+    code = auth.make_login_code(ds, "browser-user")
+    response = asyncio.run(ds.client.get(f"/-/agent-runs/login?code={code}"))
     assert response.status_code == 302 and response.headers["location"] == "/-/agent-runs"
     cookie = response.cookies["ds_actor"]
     assert "httponly" in response.headers["set-cookie"].lower()
+    assert "max-age" in response.headers["set-cookie"].lower()
     page = asyncio.run(ds.client.get("/index/node_executions.json", cookies={"ds_actor": cookie}))
     assert page.status_code == 200
+    assert status(ds, f"/-/agent-runs/login?code={code}") == 403  # single use
     forged = Datasette([str(known)], secret="another-secret")
-    for bad in ("", "garbage", auth.make_token(forged, "mallory")):
-        assert status(ds, f"/-/agent-runs/login?token={bad}") == 403
+    now = int(time.time())
+    stale = ds.sign(
+        {"a": {"id": "x"}, "i": now - 900, "e": now - 300, "n": "ab"}, "agent-runs-login"
+    )
+    bearer_token = auth.make_token(ds, "x")  # a long-lived token is no sign-in link
+    for bad in ("", "garbage", auth.make_login_code(forged, "mallory"), stale, bearer_token):
+        assert status(ds, f"/-/agent-runs/login?code={bad}") == 403
+    assert status(ds, f"/-/agent-runs/login?token={bearer_token}") == 403
 
 
 # --- through a real `agent-runs serve` -----------------------------------------------
@@ -226,8 +234,9 @@ def test_serve_with_auth_on_all_interfaces_refuses_anonymous_and_accepts_tokens(
             assert http_get(port, path, {"Authorization": f"Bearer {token}"})[0] == 200, path
         server.terminate()
         banner = server.communicate(timeout=30)[1]
-    printed = re.search(r"/-/agent-runs/login\?token=(\S+)", banner)
-    assert printed and "Authorization: Bearer" in banner
+    assert re.search(r"/-/agent-runs/login\?code=\S+ \(one use", banner)
+    printed = re.search(r"'Authorization: Bearer (\S+)'", banner)
+    assert printed
     assert known.read_bytes() == before
     # the same secret after a restart: the printed token still works
     with serving(["--db", str(known), "--auth"], config_home) as (port, _):

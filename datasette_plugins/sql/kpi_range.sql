@@ -1,39 +1,76 @@
--- Totals over the selected time range: tasks, failures, tokens, cost (USD; tasks whose
--- model has no price are counted as unpriced) and duration percentiles.
--- Failure rate = failed / finished (completed + failed). Percentiles are over finished
--- tasks with a duration: the median is the middle value (mean of the two middle ones),
--- p95 the nearest-rank value.
-WITH filtered AS MATERIALIZED (
-    SELECT n.status, n.outcome, n.duration_ms, n.token_count, n.cost_usd
+-- Totals over the selected time range: tasks, failures, tokens, cost (USD; finished tasks
+-- without a cost, their model unpriced or their transcript unread, count as unpriced) and
+-- duration percentiles.
+-- Failure rate = failures / finished: finished = completed or failed, a failure = failed,
+-- or completed with outcome failure (cancelled, abandoned and running left out).
+-- Percentiles are over finished tasks with a duration: the median is the middle value
+-- (mean of the two middle ones), p95 the nearest-rank value, each read from the duration histograms: the middle of the
+-- bucket holding that rank, within 5% of the exact value.
+-- Whole days after :since's day come from the rollups (rollup_tasks_daily,
+-- rollup_durations_daily); the rest of :since's own day from the rows (idx_node_exec_started).
+WITH edge AS (
+    SELECT substr(:since, 1, 10) AS day, date(substr(:since, 1, 10), '+1 day') AS next_day
+),
+totals AS (
+    SELECT r.status, r.outcome, r.tasks, r.tokened, r.token_count, r.costed, r.cost_usd
+    FROM rollup_tasks_daily AS r
+    WHERE r.day > (SELECT day FROM edge)
+      AND (:project IS NULL OR r.project = :project)
+      AND (:agent_type IS NULL OR r.agent_type = :agent_type)
+    UNION ALL
+    SELECT n.status, n.outcome, 1, n.token_count IS NOT NULL, coalesce(n.token_count, 0),
+           n.cost_usd IS NOT NULL, coalesce(n.cost_usd, 0)
     FROM node_executions AS n
-    WHERE n.started_at >= :since
+    WHERE n.duplicate_of IS NULL AND n.started_at >= :since
+      AND n.started_at < (SELECT next_day FROM edge)
       AND (:project IS NULL OR n.project = :project)
       AND (:agent_type IS NULL OR n.agent_type = :agent_type)
 ),
-ranked AS (
-    SELECT duration_ms,
-           row_number() OVER (ORDER BY duration_ms) AS rn,
-           count(*) OVER () AS cnt
-    FROM filtered
-    WHERE duration_ms IS NOT NULL AND status IN ('completed', 'failed')
+histogram AS (
+    SELECT bucket, sum(tasks) AS tasks
+    FROM (
+        SELECT d.bucket, d.tasks
+        FROM rollup_durations_daily AS d
+        WHERE d.day > (SELECT day FROM edge)
+          AND (:project IS NULL OR d.project = :project)
+          AND (:agent_type IS NULL OR d.agent_type = :agent_type)
+        UNION ALL
+        SELECT (SELECT b.bucket FROM rollup_duration_buckets AS b
+                WHERE b.low_ms <= max(n.duration_ms, 0) ORDER BY b.low_ms DESC LIMIT 1), 1
+        FROM node_executions AS n
+        WHERE n.duplicate_of IS NULL AND n.started_at >= :since
+      AND n.started_at < (SELECT next_day FROM edge)
+          AND n.duration_ms IS NOT NULL AND +n.status IN ('completed', 'failed')  -- "+": the
+          -- covering idx_node_exec_started_totals, not the status index and the rows
+          AND (:project IS NULL OR n.project = :project)
+          AND (:agent_type IS NULL OR n.agent_type = :agent_type)
+    )
+    GROUP BY bucket
 ),
-totals AS (
-    SELECT
-        count(*) AS tasks,
-        coalesce(sum(status = 'failed'), 0) AS failed,
-        coalesce(sum(status IN ('completed', 'failed')), 0) AS finished,
-        coalesce(sum(status = 'running'), 0) AS running,
-        sum(token_count) AS tokens,
-        avg(token_count) AS tokens_per_task,
-        sum(cost_usd) AS cost_usd,
-        coalesce(sum(outcome = 'success'), 0) AS successes,
-        coalesce(sum(cost_usd IS NULL AND status NOT IN ('running', 'pending')), 0)
-            AS unpriced
-    FROM filtered
+ranked AS (
+    SELECT b.value_ms,
+           sum(h.tasks) OVER (ORDER BY h.bucket) - h.tasks AS below,
+           sum(h.tasks) OVER (ORDER BY h.bucket) AS upto,
+           sum(h.tasks) OVER () AS cnt
+    FROM histogram AS h
+    JOIN rollup_duration_buckets AS b ON b.bucket = h.bucket
+    WHERE h.tasks > 0
 )
 SELECT
-    totals.*,
-    (SELECT avg(duration_ms) FROM ranked WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2))
-        AS median_ms,
-    (SELECT duration_ms FROM ranked WHERE rn = (cnt * 95 + 99) / 100) AS p95_ms
+    coalesce(sum(tasks), 0) AS tasks,
+    coalesce(sum(CASE WHEN status = 'failed' OR (status = 'completed' AND outcome = 'failure')
+                      THEN tasks END), 0) AS failed,
+    coalesce(sum(CASE WHEN status IN ('completed', 'failed') THEN tasks END), 0) AS finished,
+    coalesce(sum(CASE WHEN status = 'running' THEN tasks END), 0) AS running,
+    CASE WHEN sum(tokened) > 0 THEN sum(token_count) END AS tokens,
+    CAST(sum(token_count) AS REAL) / nullif(sum(tokened), 0) AS tokens_per_task,
+    CASE WHEN sum(costed) > 0 THEN sum(cost_usd) END AS cost_usd,
+    coalesce(sum(CASE WHEN outcome = 'success' THEN tasks END), 0) AS successes,
+    coalesce(sum(CASE WHEN status NOT IN ('running', 'pending') THEN tasks - costed END), 0)
+        AS unpriced,
+    (SELECT (max(CASE WHEN below < (cnt + 1) / 2 AND upto >= (cnt + 1) / 2 THEN value_ms END)
+           + max(CASE WHEN below < (cnt + 2) / 2 AND upto >= (cnt + 2) / 2 THEN value_ms END)) / 2
+     FROM ranked) AS median_ms,
+    (SELECT value_ms FROM ranked
+     WHERE below < (cnt * 95 + 99) / 100 AND upto >= (cnt * 95 + 99) / 100) AS p95_ms
 FROM totals

@@ -4,7 +4,7 @@ SELECT
     count(*) AS runs_7d,
     coalesce(sum(r.started_at >= :day_ago), 0) AS runs_24h
 FROM workflow_runs AS r
-WHERE r.started_at >= :week_ago
+WHERE r.duplicate_of IS NULL AND r.started_at >= :week_ago
   AND (:project IS NULL OR r.project = :project)
   AND (:agent_type IS NULL OR EXISTS (
         SELECT 1 FROM node_executions AS n

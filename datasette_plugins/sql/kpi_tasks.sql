@@ -4,6 +4,6 @@ SELECT
     count(*) AS tasks_7d,
     coalesce(sum(n.started_at >= :day_ago), 0) AS tasks_24h
 FROM node_executions AS n
-WHERE n.started_at >= :week_ago
+WHERE n.duplicate_of IS NULL AND n.started_at >= :week_ago
   AND (:project IS NULL OR n.project = :project)
   AND (:agent_type IS NULL OR n.agent_type = :agent_type)

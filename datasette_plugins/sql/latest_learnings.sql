@@ -6,7 +6,7 @@ SELECT
     l.node_id, n.node_name, n.agent_type, n.run_id
 FROM learnings AS l
 LEFT JOIN node_executions AS n ON n.id = l.node_id
-WHERE l.created_at >= :since
+WHERE l.created_at >= datetime(:since)
   AND (:project IS NULL OR n.project = :project)
   AND (:agent_type IS NULL OR n.agent_type = :agent_type)
 ORDER BY l.created_at DESC, l.id  -- one report's learnings in their order

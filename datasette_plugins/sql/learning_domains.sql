@@ -4,7 +4,7 @@ SELECT
     sum(coalesce(l.kind, l.type) = 'heuristic') AS heuristics
 FROM learnings AS l
 LEFT JOIN node_executions AS n ON n.id = l.node_id
-WHERE l.created_at >= :since
+WHERE l.created_at >= datetime(:since)
   AND (:project IS NULL OR n.project = :project)
   AND (:agent_type IS NULL OR n.agent_type = :agent_type)
 GROUP BY coalesce(l.domain, 'general')

@@ -4,7 +4,7 @@ SELECT
     n.error_type,
     coalesce(nullif(n.outcome_reason, ''), n.error_message) AS reason
 FROM node_executions AS n
-WHERE n.status = 'failed'
+WHERE n.duplicate_of IS NULL AND n.status = 'failed'
   AND n.started_at >= :since
   AND (:project IS NULL OR n.project = :project)
   AND (:agent_type IS NULL OR n.agent_type = :agent_type)

@@ -6,7 +6,7 @@ SELECT
         r.workflow_name) AS prompt,
     r.total_nodes, r.completed_nodes, r.failed_nodes, r.total_tokens
 FROM workflow_runs AS r
-WHERE r.started_at >= :since
+WHERE r.duplicate_of IS NULL AND r.started_at >= :since
   AND (:project IS NULL OR r.project = :project)
   AND (:agent_type IS NULL OR EXISTS (
         SELECT 1 FROM node_executions AS n

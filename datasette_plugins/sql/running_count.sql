@@ -4,4 +4,4 @@ SELECT
     count(*) AS running,
     coalesce(sum(started_at < :stale_before), 0) AS stale
 FROM node_executions
-WHERE status = 'running'
+WHERE duplicate_of IS NULL AND status = 'running'

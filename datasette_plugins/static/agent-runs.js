@@ -2,7 +2,8 @@
 // - <time datetime="...Z"> elements show the viewer's local time (the stored UTC value
 //   stays in the title and in the data);
 // - on row pages, the record reads top to bottom and long text starts unfolded;
-// - canned-query parameter inputs get their help text as a placeholder.
+// - canned-query parameter inputs get their help text as a placeholder;
+// - "Show as a chart" links open the query's datasette-vega chart.
 const pad = (n) => String(n).padStart(2, "0");
 
 export function localTime(iso) {
@@ -48,6 +49,18 @@ function rowPageLayout() {
   document.body.classList.add("ar-vertical");
 }
 
+// datasette-vega reads its chart settings from the URL fragment once, when the page
+// loads: a "Show as a chart" link sets the fragment and loads the page again.
+function chartLinks() {
+  document.querySelectorAll("a.ar-chart-link").forEach((a) => {
+    a.addEventListener("click", (event) => {
+      event.preventDefault();
+      window.location.hash = a.getAttribute("href").slice(1);
+      window.location.reload();
+    });
+  });
+}
+
 function parameterHelp() {
   const help = window.agentRunsParamHelp;
   if (!help) return;
@@ -63,4 +76,5 @@ function parameterHelp() {
 localiseTimes();
 rowPageLayout();
 parameterHelp();
+chartLinks();
 window.agentRuns = Object.assign(window.agentRuns || {}, { localiseTimes, localTime, relativeTime });

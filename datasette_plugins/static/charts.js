@@ -1,6 +1,8 @@
 // agent-runs: small SVG charts for the dashboard (no libraries, no network).
 // Every mark is an SVG element built with DOM calls, so recorded text (agent types,
-// projects) is only ever set as text, never parsed as markup.
+// projects) is only ever set as text, never parsed as markup. A mark's tooltip shows at
+// once under the pointer; on a touch screen the first tap shows it and a second tap
+// follows the mark's link.
 const NS = "http://www.w3.org/2000/svg";
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -37,9 +39,77 @@ export function duration(ms) {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
+/** A bucket's label: "Nov 24" for a day or week, "14:00" for an hour (UTC). */
 export function dayLabel(iso) {
+  if (iso.includes("T")) return iso.slice(11, 16);
   const [, month, day] = iso.split("-").map(Number);
   return `${MONTHS[month - 1]} ${day}`;
+}
+
+/** Longer, for tooltips: "Nov 24", or "Nov 24, 14:00–15:00 UTC" for an hour. */
+function bucketTitle(iso) {
+  if (!iso.includes("T")) return dayLabel(iso);
+  const hour = Number(iso.slice(11, 13));
+  const next = `${String((hour + 1) % 24).padStart(2, "0")}:00`;
+  return `${dayLabel(iso.slice(0, 10))}, ${iso.slice(11, 16)}–${next} UTC`;
+}
+
+/** Give ``node`` a tooltip (and the same text for screen readers). */
+function tip(node, text) {
+  node.dataset.tip = text;
+  node.setAttribute("aria-label", text);
+}
+
+// Pointer handling, once per chart container (drawing again only replaces its children).
+function wireTips(container) {
+  if (container.dataset.tips) return;
+  container.dataset.tips = "on";
+  let pointer = "mouse";
+  let shownFor = null;
+  const box = () => {
+    let el = container.querySelector(":scope > .ar-tip");
+    if (!el) {
+      el = document.createElement("div");
+      el.className = "ar-tip";
+      el.setAttribute("role", "tooltip");
+      container.appendChild(el);
+    }
+    return el;
+  };
+  const show = (mark, event) => {
+    const el = box();
+    el.textContent = mark.dataset.tip;
+    el.hidden = false;
+    const area = container.getBoundingClientRect();
+    const x = event.clientX - area.left;
+    const y = event.clientY - area.top;
+    el.style.left = `${Math.max(0, Math.min(x + 12, area.width - el.offsetWidth))}px`;
+    el.style.top = `${Math.max(0, y - el.offsetHeight - 12)}px`;
+    shownFor = mark;
+  };
+  const hide = () => {
+    const el = container.querySelector(":scope > .ar-tip");
+    if (el) el.hidden = true;
+    shownFor = null;
+  };
+  container.addEventListener("pointerdown", (event) => { pointer = event.pointerType; });
+  container.addEventListener("pointermove", (event) => {
+    if (event.pointerType === "touch") return;
+    const mark = event.target.closest("[data-tip]");
+    if (mark) show(mark, event);
+    else hide();
+  });
+  container.addEventListener("pointerleave", (event) => {
+    if (event.pointerType !== "touch") hide();
+  });
+  container.addEventListener("click", (event) => {
+    const mark = event.target.closest("[data-tip]");
+    if (!mark) return hide();
+    if (pointer === "touch" && shownFor !== mark) {
+      event.preventDefault();  // first tap: the tooltip; a second tap follows the link
+      show(mark, event);
+    }
+  });
 }
 
 function niceTicks(max, count = 4, integer = true) {
@@ -66,6 +136,7 @@ function durationTicks(max, count = 5) {
 
 function frame(container, height) {
   container.replaceChildren();
+  wireTips(container);
   const width = Math.max(container.clientWidth || 0, 280);
   const svg = svgEl("svg", {
     width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
@@ -141,7 +212,7 @@ export function stackedBars(container, { labels, series, href, unit = "tasks", h
       }, parent);
       const shown = format === compact ? v.toLocaleString() : format(v);
       const total = format === compact ? totals[i].toLocaleString() : format(totals[i]);
-      svgEl("title", {}, rect, `${dayLabel(label)}: ${shown} ${s.label} (${total} ${unit} in all)`);
+      tip(rect, `${bucketTitle(label)}: ${shown} ${s.label} (${total} ${unit} in all)`);
       base += v;
     }
   });
@@ -150,35 +221,6 @@ export function stackedBars(container, { labels, series, href, unit = "tasks", h
   xLabels(svg, labels, band, m.left, height - 8);
   legend(container, series.filter((s) => s.values.some((v) => v > 0))
     .map((s) => ({ label: s.label, color: s.color })));
-}
-
-/** Vertical bars: {labels, values, className, format} */
-export function bars(container, { labels, values, className, format = compact, unit, height = 240,
-  href }) {
-  if (!values.some((v) => v > 0)) return empty(container, `No ${unit} in this range.`);
-  const { svg, width } = frame(container, height);
-  const m = { left: 48, right: 8, top: 10, bottom: 26 };
-  const plotW = width - m.left - m.right;
-  const plotH = height - m.top - m.bottom;
-  const ticks = niceTicks(Math.max(...values), 4, false);
-  const top = ticks.at(-1);
-  const scale = (v) => m.top + plotH - (v / top) * plotH;
-  yAxis(svg, ticks, scale, m.left, width - m.right, format);
-  const band = plotW / labels.length;
-  const barW = Math.max(1, band * 0.78);
-  labels.forEach((label, i) => {
-    const v = values[i] || 0;
-    if (v <= 0) return;
-    const parent = href ? svgEl("a", { href: href(i) }, svg) : svg;
-    const rect = svgEl("rect", {
-      x: m.left + band * i + (band - barW) / 2, y: scale(v), width: barW,
-      height: Math.max(scale(0) - scale(v), 0.5), class: `ar-mark ${className}`,
-    }, parent);
-    svgEl("title", {}, rect, `${dayLabel(label)}: ${v.toLocaleString()} ${unit}`);
-  });
-  svgEl("line", { x1: m.left, x2: width - m.right, y1: scale(0), y2: scale(0),
-    class: "ar-axis-base" }, svg);
-  xLabels(svg, labels, band, m.left, height - 8);
 }
 
 /** Horizontal median bars with a p95 whisker: {rows: [{label, median, p95, count, href}]} */
@@ -204,22 +246,22 @@ export function durationRanges(container, { rows }) {
     const mid = y + rowH / 2;
     const label = r.label.length > 19 ? `${r.label.slice(0, 18)}…` : r.label;
     const name = svgEl("text", { x: m.left - 8, y: mid + 4, "text-anchor": "end" }, svg, label);
-    svgEl("title", {}, name, r.label);
+    tip(name, r.label);
     const parent = r.href ? svgEl("a", { href: r.href }, svg) : svg;
     const bar = svgEl("rect", {
       x: m.left, y: mid - 7, width: Math.max(scale(r.median) - m.left, 1), height: 14, rx: 2,
       class: "ar-mark ar-fill-median",
     }, parent);
-    const tip = `${r.label}: median ${duration(r.median)}, p95 ${duration(r.p95)} ` +
+    const text = `${r.label}: median ${duration(r.median)}, p95 ${duration(r.p95)} ` +
       `(${(r.count || 0).toLocaleString()} tasks)`;
-    svgEl("title", {}, bar, tip);
+    tip(bar, text);
     if (r.p95 !== null && r.p95 !== undefined && r.p95 > r.median) {
       const whisker = svgEl("g", {}, parent);
       svgEl("line", { x1: scale(r.median), x2: scale(r.p95), y1: mid, y2: mid,
         class: "ar-stroke-p95" }, whisker);
       svgEl("line", { x1: scale(r.p95), x2: scale(r.p95), y1: mid - 6, y2: mid + 6,
         class: "ar-stroke-p95 ar-mark" }, whisker);
-      svgEl("title", {}, whisker, tip);
+      tip(whisker, text);
     }
     svgEl("text", { x: width - m.right + 8, y: mid + 4 }, svg,
       `${duration(r.median)} · ${duration(r.p95)}`);

@@ -3,7 +3,7 @@
 // status endpoint every few seconds and re-renders the panels whenever the recorder
 // has written something new (a subagent started or finished).
 // The static files share one version (?v=...), so charts.js is imported with ours.
-const { bars, compact, durationRanges, stackedBars } = await import(
+const { durationRanges, stackedBars } = await import(
   `./charts.js${new URL(import.meta.url).search}`
 );
 const localiseTimes = (root) => window.agentRuns?.localiseTimes(root);
@@ -12,6 +12,13 @@ const POLL_MS = 4000;
 const STATUSES = ["completed", "failed", "cancelled", "abandoned", "running"];
 const MODEL_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#9d755d"];
 const usd = (v) => `$${v.toFixed(v >= 0.1 || v === 0 ? 2 : v >= 0.01 ? 3 : 4)}`;
+const TOKEN_KINDS = [
+  ["input_tokens", "input"],
+  ["output_tokens", "output"],
+  ["cache_read_tokens", "cache read"],
+  ["cache_creation_tokens", "cache write"],
+  ["other_tokens", "total only"],
+];
 
 function pageData() {
   const script = document.getElementById("ar-data");
@@ -26,6 +33,7 @@ function addDays(isoDate, days) {
 
 function bucketFilter(activity, i) {
   const label = activity.labels[i];
+  if (activity.bucket === "hour") return `started_at__startswith=${label.slice(0, 13)}`;
   if (activity.bucket === "day") return `started_at__startswith=${label}`;
   return `started_at__gte=${label}&started_at__lt=${addDays(label, 7)}`;
 }
@@ -47,9 +55,13 @@ function draw() {
   }
   const tokensChart = document.getElementById("chart-tokens");
   if (tokensChart && activity) {
-    bars(tokensChart, {
-      labels: activity.labels, values: activity.tokens, className: "ar-fill-tokens",
-      format: compact, unit: "tokens",
+    const kinds = activity.tokens_by_kind || { other_tokens: activity.tokens };
+    stackedBars(tokensChart, {
+      labels: activity.labels,
+      series: TOKEN_KINDS.map(([key, label]) => ({
+        key, label, values: kinds[key] || [], color: `var(--ar-${key})`,
+      })),
+      unit: "tokens",
       href: (i) => `${base}&${bucketFilter(activity, i)}`,
     });
   }

@@ -32,5 +32,5 @@ SELECT
     n.completed_at,
     n.created_at
 FROM node_executions AS n
-WHERE n.run_id IN (SELECT value FROM json_each(:run_ids))
+WHERE n.duplicate_of IS NULL AND n.run_id IN (SELECT value FROM json_each(:run_ids))
 ORDER BY n.run_id, n.id

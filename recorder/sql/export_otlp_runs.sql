@@ -24,7 +24,7 @@ SELECT
     r.updated_at
 FROM workflow_runs AS r
 LEFT JOIN sessions AS s ON s.id = r.session_id
-WHERE r.id > :after
+WHERE r.duplicate_of IS NULL AND r.id > :after
   AND r.status NOT IN ('running', 'pending')
   AND NOT EXISTS (
         SELECT 1 FROM _agent_runs_otlp_exports AS e
@@ -36,6 +36,7 @@ WHERE r.id > :after
         WHERE n.run_id = r.id
           AND n.agent_type IN (SELECT value FROM json_each(:agent_types))))
   AND (:projects IS NULL
-       OR coalesce(r.project, s.project) IN (SELECT value FROM json_each(:projects)))
+       OR EXISTS (SELECT 1 FROM json_each(:projects) AS p
+                  WHERE instr(coalesce(r.project, s.project), p.value) > 0))
 ORDER BY r.id
 LIMIT :limit

@@ -3,14 +3,15 @@
 --   :since        ISO 8601 UTC with Z: runs started at or after it
 --   :statuses     run status in the list
 --   :agent_types  runs with at least one node of one of these agent types
---   :projects     run project in the list
+--   :projects     run project containing one of the list (part of the path, as the dashboard and the canned queries match)
 SELECT r.*
 FROM workflow_runs AS r
-WHERE (:since IS NULL OR coalesce(r.started_at, r.created_at) >= :since)
+WHERE r.duplicate_of IS NULL AND (:since IS NULL OR coalesce(r.started_at, r.created_at) >= :since)
   AND (:statuses IS NULL OR r.status IN (SELECT value FROM json_each(:statuses)))
   AND (:agent_types IS NULL OR EXISTS (
         SELECT 1 FROM node_executions AS n
         WHERE n.run_id = r.id
           AND n.agent_type IN (SELECT value FROM json_each(:agent_types))))
-  AND (:projects IS NULL OR r.project IN (SELECT value FROM json_each(:projects)))
+  AND (:projects IS NULL OR EXISTS (SELECT 1 FROM json_each(:projects) AS p
+                                WHERE instr(r.project, p.value) > 0))
 ORDER BY r.id

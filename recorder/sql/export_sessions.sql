@@ -3,7 +3,7 @@
 --   :since        ISO 8601 UTC with Z: sessions with activity at or after it
 --   :statuses     sessions with at least one node in one of these statuses
 --   :agent_types  sessions with at least one node of one of these agent types
---   :projects     session project in the list
+--   :projects     session project containing one of the list (part of the path, as the dashboard and the canned queries match)
 SELECT s.*
 FROM sessions AS s
 WHERE (:since IS NULL
@@ -16,5 +16,6 @@ WHERE (:since IS NULL
         SELECT 1 FROM node_executions AS n
         WHERE n.session_id = s.id
           AND n.agent_type IN (SELECT value FROM json_each(:agent_types))))
-  AND (:projects IS NULL OR s.project IN (SELECT value FROM json_each(:projects)))
+  AND (:projects IS NULL OR EXISTS (SELECT 1 FROM json_each(:projects) AS p
+                                WHERE instr(s.project, p.value) > 0))
 ORDER BY s.rowid

@@ -5,3 +5,18 @@ CREATE TEMP TABLE IF NOT EXISTS prune_candidates (id INTEGER PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS prune_runs (id INTEGER PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS prune_nodes (id INTEGER PRIMARY KEY, agent_id TEXT);
 CREATE TEMP TABLE IF NOT EXISTS prune_sessions (id TEXT PRIMARY KEY);
+-- Each run's last activity: the latest of its own updated_at, completed_at, started_at and
+-- created_at and of its nodes' updated_at, completed_at and started_at ('' when it has no
+-- time at all); failed: the run or one of its nodes failed. Read when the runs are chosen
+-- and again inside each batch's transaction.
+CREATE TEMP VIEW IF NOT EXISTS prune_run_activity AS
+SELECT r.id,
+       max(coalesce(r.updated_at, ''), coalesce(r.completed_at, ''),
+           coalesce(r.started_at, ''), coalesce(r.created_at, ''),
+           coalesce((SELECT max(max(coalesce(n.updated_at, ''), coalesce(n.completed_at, ''),
+                                    coalesce(n.started_at, '')))
+                     FROM node_executions AS n WHERE n.run_id = r.id), '')) AS last_at,
+       r.status = 'failed' OR EXISTS (
+           SELECT 1 FROM node_executions AS f WHERE f.run_id = r.id AND f.status = 'failed'
+       ) AS failed
+FROM workflow_runs AS r;

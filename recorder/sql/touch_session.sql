@@ -1,6 +1,9 @@
 -- Create the session on its first event; later events fill gaps and move last_event_at.
-INSERT INTO sessions (id, project, transcript_path, permission_mode, started_at, last_event_at)
-VALUES (:session_id, :cwd, :transcript_path, :permission_mode, :received_at, :received_at)
+INSERT INTO sessions (
+    id, project, transcript_path, permission_mode, started_at, last_event_at, created_at)
+VALUES (
+    :session_id, :cwd, :transcript_path, :permission_mode, :received_at, :received_at,
+    :received_at)
 ON CONFLICT(id) DO UPDATE SET
     project = coalesce(sessions.project, excluded.project),
     transcript_path = coalesce(sessions.transcript_path, excluded.transcript_path),

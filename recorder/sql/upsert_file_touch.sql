@@ -1,10 +1,11 @@
 -- One file tool call of a subagent; PreToolUse and PostToolUse of the call merge into one row.
 INSERT INTO file_touches (
-    tool_use_id, session_id, agent_id, agent_type, node_id, run_id, project, tool_name,
-    file_path, access, touched_at, completed_at)
+    id, tool_use_id, session_id, agent_id, agent_type, node_id, run_id, project, tool_name,
+    file_path, access, touched_at, completed_at, created_at)
 VALUES (
+    (SELECT id FROM derived_rows WHERE tbl = 'file_touches' AND key = :tool_use_id),
     :tool_use_id, :session_id, :agent_id, :agent_type, :node_id, :run_id, :cwd, :tool_name,
-    :file_path, :access, :received_at, :completed_at)
+    :file_path, :access, :received_at, :completed_at, :received_at)
 ON CONFLICT(tool_use_id) DO UPDATE SET
     agent_type = coalesce(file_touches.agent_type, excluded.agent_type),
     node_id = coalesce(file_touches.node_id, excluded.node_id),

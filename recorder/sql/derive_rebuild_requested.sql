@@ -1,0 +1,1 @@
+SELECT value FROM derivation_state WHERE name = 'rebuild_requested';

@@ -1,0 +1,1 @@
+UPDATE derivation_state SET value = :applied WHERE name = 'applied';

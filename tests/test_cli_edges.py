@@ -1,0 +1,210 @@
+"""The command line's edges: reused demo, serve's URL, bad --db paths, doctor's hook
+command check, discarding dead letters, and --project matching part of the path."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import CLI, HOOK, query, run_cli
+
+from recorder import paths, spool
+
+READERS = (
+    ("serve",),
+    ("stats",),
+    ("export",),
+    ("export", "--otlp", "http://127.0.0.1:9/v1/traces"),
+    ("replay",),
+    ("prune", "--older-than", "30d"),
+)
+WRITERS = (("init",), ("backfill", "/nonexistent-transcripts"), ("demo", "--days", "1"))
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "index.db"
+    done = run_cli("demo", "--db", str(path), "--days", "3")
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_demo_twice_reuses_the_database(demo_db):
+    before = (demo_db.stat().st_mtime_ns, query(demo_db, "SELECT count(*) AS n FROM tasks"))
+    again = run_cli("demo", "--db", str(demo_db), "--days", "3")
+    assert again.returncode == 0, again.stderr
+    assert "reusing" in again.stdout and str(demo_db) in again.stdout
+    assert (demo_db.stat().st_mtime_ns, query(demo_db, "SELECT count(*) AS n FROM tasks")) == before
+
+
+def test_demo_force_rebuilds_and_refuses_a_file_that_is_not_ours(tmp_path):
+    other = tmp_path / "notes.db"
+    other.write_text("my notes\n")
+    line = one_error_line(run_cli("demo", "--db", str(other), "--days", "1"))
+    assert str(other) in line and "not a SQLite database" in line
+    assert other.read_text() == "my notes\n"
+    done = run_cli("demo", "--db", str(other), "--days", "1", "--force")
+    assert done.returncode == 0 and query(other, "SELECT count(*) AS n FROM tasks")[0]["n"] > 0
+
+
+@pytest.mark.parametrize("command", READERS + WRITERS, ids=lambda c: " ".join(c[:2]))
+def test_a_file_that_is_not_a_database_is_one_line_naming_it(tmp_path, command):
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("this is not a database\n" * 50)
+    line = one_error_line(run_cli(*command, "--db", str(bogus)))
+    assert str(bogus) in line and "not a SQLite database" in line
+    assert bogus.read_text().startswith("this is not a database")
+
+
+@pytest.mark.parametrize("command", READERS, ids=lambda c: " ".join(c[:2]))
+def test_read_only_commands_refuse_a_missing_database(tmp_path, command):
+    typo = tmp_path / "indx.db"
+    line = one_error_line(run_cli(*command, "--db", str(typo)))
+    assert str(typo) in line and "does not exist" in line
+    assert not typo.exists()
+
+
+def test_replay_into_a_missing_database_is_allowed_when_events_wait_beside_it(tmp_path):
+    db = tmp_path / "index.db"
+    spool.append_line(str(db), paths.SPOOL, {"not": "an event"})
+    done = run_cli("replay", "--db", str(db))
+    assert "does not exist" not in done.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_prints_the_dashboard_url_and_serves_it(demo_db):
+    port = free_port()
+    server = subprocess.Popen(
+        [CLI, "serve", "--db", str(demo_db), "-p", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        first = server.stdout.readline()
+        url = f"http://127.0.0.1:{port}/-/agent-runs"
+        assert url in first, first
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as page:
+                    assert page.status == 200 and "Agent runs" in page.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def settings_env(tmp_path: Path) -> dict:
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    return {"HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / ".claude")}
+
+
+def rewrite_commands(env: dict, command: str) -> None:
+    path = Path(env["CLAUDE_CONFIG_DIR"]) / "settings.json"
+    data = json.loads(path.read_text())
+    for groups in data["hooks"].values():
+        for group in groups:
+            for entry in group["hooks"]:
+                entry["command"] = command
+    path.write_text(json.dumps(data))
+
+
+def doctor_lines(env: dict, db: Path) -> list[str]:
+    done = run_cli("doctor", "--db", str(db), env=env)
+    return [line for line in done.stdout.splitlines() if "hook command" in line]
+
+
+def test_doctor_checks_the_registered_hook_command_runs(tmp_path, demo_db):
+    env = settings_env(tmp_path)
+    assert run_cli("install-hooks", env=env).returncode == 0
+    (line,) = doctor_lines(env, demo_db)
+    assert line.startswith("ok    hook command: runs") and HOOK in line
+
+    moved = tmp_path / "old-venv" / "bin" / "agent-runs-hook"
+    rewrite_commands(env, str(moved))
+    (line,) = doctor_lines(env, demo_db)
+    assert line.startswith("FAIL  hook command:") and f"{moved} does not exist" in line
+
+    # The script is still there, but the interpreter on its #! line is gone (venv moved).
+    script = tmp_path / "venv-copy" / "agent-runs-hook"
+    script.parent.mkdir()
+    script.write_text("#!/nowhere/venv/bin/python\nimport sys\n")
+    script.chmod(0o755)
+    rewrite_commands(env, str(script))
+    (line,) = doctor_lines(env, demo_db)
+    assert line.startswith("FAIL  hook command:") and "/nowhere/venv/bin/python" in line
+
+    # An interpreter that exists but cannot import the recorder.
+    script.write_text("#!/usr/bin/python3 -I\nimport sys\n")
+    (line,) = doctor_lines(env, demo_db)
+    assert line.startswith("FAIL  hook command:") and "cannot start" in line
+    assert "ModuleNotFoundError" in line
+
+
+def test_replay_discards_dead_letters_keeping_a_copy(tmp_path):
+    db = tmp_path / "index.db"
+    assert run_cli("init", "--db", str(db)).returncode == 0
+    for n in range(3):
+        spool.dead_letter(str(db), "TypeError: broken normaliser", ["not", "an", "event", n])
+    doctor = run_cli("doctor", "--db", str(db))
+    assert "FAIL  dead letters: 3 waiting" in doctor.stdout
+    assert "--discard-dead-letters" in doctor.stdout
+    retried = run_cli("replay", "--db", str(db))
+    assert retried.returncode == 0
+    assert "FAIL  dead letters: 3 waiting" in run_cli("doctor", "--db", str(db)).stdout
+
+    done = run_cli("replay", "--db", str(db), "--discard-dead-letters")
+    assert done.returncode == 0, done.stderr
+    assert "3 dead letter(s) discarded" in done.stdout
+    kept = Path(done.stdout.rsplit("kept in ", 1)[1].strip())
+    assert kept.parent == db.parent and oct(kept.stat().st_mode & 0o777) == "0o600"
+    records = [json.loads(line) for line in kept.read_text().splitlines()]
+    assert [r["payload"][3] for r in records] == [0, 1, 2]
+    assert "ok    dead letters: 0 waiting" in run_cli("doctor", "--db", str(db)).stdout
+    again = run_cli("replay", "--db", str(db), "--discard-dead-letters")
+    assert "0 dead letter(s) discarded" in again.stdout
+    assert kept.exists() and len(kept.read_text().splitlines()) == 3
+
+
+@pytest.mark.parametrize("kind", ["nodes", "runs", "sessions"])
+def test_export_project_matches_part_of_the_path(demo_db, kind):
+    table = {"nodes": "node_executions", "runs": "workflow_runs", "sessions": "sessions"}[kind]
+    (part,) = {
+        r["project"].rstrip("/").rsplit("/", 1)[-1][:4]
+        for r in query(demo_db, f"SELECT project FROM {table} WHERE project IS NOT NULL LIMIT 1")
+    }
+    done = run_cli("export", "--db", str(demo_db), "--kind", kind, "--format", "ndjson",
+                   "--project", part)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    expected = query(
+        demo_db, f"SELECT count(*) AS n FROM {table} WHERE instr(project, ?) > 0", (part,)
+    )[0]["n"]
+    assert 0 < len(rows) == expected
+    assert all(part in row["project"] for row in rows)
+    assert os.sep in rows[0]["project"]  # a whole path matched by a part of it

@@ -1,0 +1,304 @@
+"""Every number read from the rollups equals the same number computed from the rows.
+
+The rollups (rollup_tasks_daily, rollup_durations_daily) are kept by triggers on
+node_executions. Here rows are written the way any client writes them (plain INSERT /
+UPDATE / DELETE, as ELF's own code does), plus the real hook and the real ``prune``;
+after each step the rollup tables must equal their recomputation from the rows, and
+every rollup-backed query (dashboard panels, canned queries) must give what its former
+row-scanning version (tests/reference_sql/) gives: counts and sums exactly, percentiles
+within the stated bucket error.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import post, pre, run_cli
+
+from recorder import database, rollups
+
+REFERENCE = Path(__file__).parent / "reference_sql"
+ROOT = Path(__file__).parent.parent
+PANELS = ROOT / "datasette_plugins" / "sql"
+CANNED = ROOT / "canned_queries"
+PERCENTILES = {"median_ms", "p95_ms", "median_duration_ms", "p95_duration_ms"}
+ROLLUP_COLUMNS = (
+    "tasks, timed, duration_ms, tokened, token_count, input_tokens, output_tokens, "
+    "cache_read_tokens, cache_creation_tokens, costed, cost_usd, tool_used, tool_use_count"
+)
+PROJECTS = ["/home/dev/shop-api", "/home/dev/shop-web", "/home/ana/ledger", None]
+AGENTS = ["Explore", "Plan", "general-purpose", "code-reviewer", None]
+MODELS = ["claude-haiku-4-5-20251001", "claude-sonnet-4-5-20250929", None]
+STATUSES = ["completed", "failed", "cancelled", "abandoned", "running"]
+OUTCOMES = {"completed": "success", "failed": "failure", "cancelled": "unknown"}
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def random_node(rng: random.Random, now: datetime, run_id: int) -> dict:
+    status = rng.choice(STATUSES)
+    finished = status != "running"
+    return {
+        "run_id": run_id,
+        "node_id": f"n{rng.getrandbits(40)}",
+        "node_type": "task",
+        "started_at": iso(now - timedelta(minutes=rng.randint(0, 60 * 24 * 45))),
+        "project": rng.choice(PROJECTS),
+        "agent_type": rng.choice(AGENTS),
+        "model": rng.choice(MODELS),
+        "status": status,
+        "outcome": OUTCOMES.get(status) if rng.random() < 0.9 else "failure",
+        "duration_ms": rng.choice([None, 0, 7, rng.randint(1, 10**7)]) if finished else None,
+        "token_count": rng.choice([None, rng.randint(0, 200_000)]),
+        "input_tokens": rng.choice([None, rng.randint(0, 5000)]),
+        "output_tokens": rng.randint(0, 9000),
+        "cache_read_tokens": rng.choice([None, rng.randint(0, 90_000)]),
+        "cache_creation_tokens": rng.randint(0, 9000),
+        "cost_usd": rng.choice([None, round(rng.random() * 3, 6)]),
+        "tool_use_count": rng.choice([None, rng.randint(0, 60)]),
+        "prompt_hash": f"h{rng.randint(0, 30)}",
+        "session_id": f"s{rng.randint(0, 20)}",
+    }
+
+
+def insert(conn: sqlite3.Connection, row: dict) -> None:
+    columns = ", ".join(row)
+    marks = ", ".join(f":{c}" for c in row)
+    conn.execute(f"INSERT INTO node_executions ({columns}) VALUES ({marks})", row)
+
+
+def fill(conn: sqlite3.Connection, rng: random.Random, now: datetime, count: int) -> None:
+    runs = [r[0] for r in conn.execute("SELECT id FROM workflow_runs")]
+    for _ in range(count):
+        insert(conn, random_node(rng, now, rng.choice(runs)))
+
+
+def mutate(conn: sqlite3.Connection, rng: random.Random, now: datetime) -> None:
+    """Nodes finishing, background agents completing late, moves, edits and deletions."""
+    ids = [r[0] for r in conn.execute("SELECT id FROM node_executions")]
+    for node in rng.sample(ids, len(ids) // 3):
+        change = rng.randrange(5)
+        if change == 0:  # a node finishing
+            conn.execute(
+                "UPDATE node_executions SET status = 'completed', outcome = 'success', "
+                "duration_ms = ?, token_count = ?, completed_at = ? WHERE id = ?",
+                (rng.randint(1, 10**6), rng.randint(1, 10**5), iso(now), node),
+            )
+        elif change == 1:  # a background agent completing late, its tokens and cost known later
+            conn.execute(
+                "UPDATE node_executions SET status = ?, outcome = ?, duration_ms = ?, "
+                "input_tokens = ?, cost_usd = ?, updated_at = ? WHERE id = ?",
+                (
+                    rng.choice(["completed", "failed"]),
+                    rng.choice(["success", "failure", None]),
+                    rng.randint(10**5, 10**7),
+                    rng.randint(1, 10**4),
+                    rng.random(),
+                    iso(now),
+                    node,
+                ),
+            )
+        elif change == 2:  # columns that move nothing
+            conn.execute(
+                "UPDATE node_executions SET result_text = 'done', updated_at = ? WHERE id = ?",
+                (iso(now), node),
+            )
+        elif change == 3:  # keys change: project, agent type, start
+            conn.execute(
+                "UPDATE node_executions SET project = ?, agent_type = ?, started_at = ? "
+                "WHERE id = ?",
+                (rng.choice(PROJECTS), rng.choice(AGENTS), iso(now - timedelta(days=3)), node),
+            )
+        else:
+            conn.execute("DELETE FROM node_executions WHERE id = ?", (node,))
+    conn.commit()
+
+
+def assert_rollups_match_rows(conn: sqlite3.Connection) -> None:
+    """The trigger-kept rollups equal their recomputation from the rows."""
+    kept = snapshot(conn)
+    conn.execute("SAVEPOINT recompute")
+    rollups.recompute(conn)
+    recomputed = snapshot(conn)
+    conn.execute("ROLLBACK TO recompute")
+    conn.execute("RELEASE recompute")
+    assert kept[1] == recomputed[1]
+    assert len(kept[0]) == len(recomputed[0])
+    for mine, theirs in zip(kept[0], recomputed[0], strict=True):
+        assert mine[:-3] == theirs[:-3] and mine[-2:] == theirs[-2:]
+        assert mine[-3] == pytest.approx(theirs[-3], abs=1e-9)  # cost_usd, a float sum
+    assert kept[0], "the rollups are empty"
+
+
+def snapshot(conn: sqlite3.Connection) -> tuple[list, list]:
+    keys = "day, project, agent_type, model, status, outcome"
+    tasks = conn.execute(
+        f"SELECT {keys}, {ROLLUP_COLUMNS} FROM rollup_tasks_daily "
+        f"ORDER BY {keys.replace(',', ' NULLS FIRST,')} NULLS FIRST"
+    ).fetchall()
+    durations = conn.execute(
+        "SELECT day, project, agent_type, bucket, tasks FROM rollup_durations_daily "
+        "ORDER BY day, project NULLS FIRST, agent_type NULLS FIRST, bucket"
+    ).fetchall()
+    return [tuple(r) for r in tasks], [tuple(r) for r in durations]
+
+
+def run(conn: sqlite3.Connection, path: Path, params: dict) -> list[dict]:
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(path.read_text(), params)]
+    finally:
+        conn.row_factory = None
+
+
+def assert_same(mine: list[dict], reference: list[dict], where: str) -> int:
+    assert len(mine) == len(reference), where
+    for got, expected in zip(mine, reference, strict=True):
+        assert got.keys() == expected.keys(), where
+        for key, value in expected.items():
+            if key in PERCENTILES and value is not None:
+                # the bucket's middle is within ERROR; the leaderboard rounds to whole ms
+                assert got[key] == pytest.approx(value, rel=rollups.ERROR, abs=1), (where, key)
+            elif isinstance(value, float):
+                assert got[key] == pytest.approx(value, rel=1e-12), (where, key)
+            else:
+                assert got[key] == value, (where, key, got)
+    return len(mine)
+
+
+def assert_queries_match_rows(conn: sqlite3.Connection, now: datetime) -> None:
+    """Each rollup-backed panel and canned query gives what the rows give."""
+    compared = 0
+    for since in (now - timedelta(hours=24), now - timedelta(days=7), now - timedelta(days=30)):
+        for project, agent_type in ((None, None), (PROJECTS[0], None), (None, "Explore")):
+            params = {
+                "since": iso(since),
+                "project": project,
+                "agent_type": agent_type,
+                "bucket": "day",
+            }
+            for name in ("kpi_range", "activity", "agent_type_table", "cost_by_model"):
+                where = f"{name} {params}"
+                mine = run(conn, PANELS / f"{name}.sql", params)
+                compared += assert_same(mine, run(conn, REFERENCE / f"{name}.sql", params), where)
+    for name, params in (
+        ("agent-type-leaderboard", {"days": "", "project": ""}),
+        ("agent-type-leaderboard", {"days": "3", "project": "shop"}),
+        ("daily-activity", {"days": "", "project": "", "agent_type": ""}),
+        ("daily-activity", {"days": "45", "project": "shop", "agent_type": "Plan"}),
+    ):
+        mine = run(conn, CANNED / f"{name}.sql", params)
+        reference = run(conn, REFERENCE / f"{name}.sql", params)
+        compared += assert_same(mine, reference, f"{name} {params}")
+    assert compared > 100, "too little to compare"
+
+
+@pytest.fixture
+def known(tmp_path) -> tuple[Path, sqlite3.Connection, random.Random]:
+    path = tmp_path / "index.db"
+    conn = database.connect(str(path))
+    now = datetime.now(UTC)
+    for i in range(1, 41):
+        started = iso(now - timedelta(days=i))
+        conn.execute(
+            "INSERT INTO workflow_runs (id, workflow_name, status, started_at, updated_at, "
+            "created_at) VALUES (?, 'run', 'completed', ?, ?, ?)",
+            (i, started, started, started),
+        )
+    conn.commit()
+    yield path, conn, random.Random(19)
+    conn.close()
+
+
+def test_rollups_follow_inserts_updates_and_deletes(known):
+    path, conn, rng = known
+    now = datetime.now(UTC)
+    fill(conn, rng, now, 1500)
+    conn.commit()
+    assert_rollups_match_rows(conn)
+    assert_queries_match_rows(conn, now)
+    for _ in range(3):
+        mutate(conn, rng, now)
+        fill(conn, rng, now, 200)
+        conn.commit()
+        assert_rollups_match_rows(conn)
+        assert_queries_match_rows(conn, now)
+
+
+def test_rollups_follow_prune(known):
+    path, conn, rng = known
+    now = datetime.now(UTC)
+    fill(conn, rng, now, 1200)
+    conn.execute(  # nodes of old runs stop being active, so prune finds their runs old
+        "UPDATE node_executions SET started_at = r.started_at, updated_at = r.started_at, "
+        "completed_at = NULL FROM workflow_runs AS r WHERE r.id = run_id AND run_id > 20"
+    )
+    conn.commit()
+    before = conn.execute("SELECT count(*) FROM node_executions").fetchone()[0]
+    result = run_cli("prune", "--db", str(path), "--older-than", "21d")
+    assert result.returncode == 0, result.stderr
+    after = conn.execute("SELECT count(*) FROM node_executions").fetchone()[0]
+    assert 0 < after < before
+    assert_rollups_match_rows(conn)
+    assert_queries_match_rows(conn, now)
+
+
+def test_migration_fills_rollups_from_existing_rows(known):
+    path, conn, rng = known
+    now = datetime.now(UTC)
+    for name in rollups.TRIGGERS:  # rows written before the rollups existed
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DELETE FROM rollup_tasks_daily")
+    conn.execute("DELETE FROM rollup_durations_daily")
+    fill(conn, rng, now, 500)
+    conn.execute("DELETE FROM _agent_runs_migrations WHERE name = 'm021_rollups'")
+    conn.execute("PRAGMA user_version = 0")
+    conn.commit()
+    conn.close()
+    conn = database.connect(str(path))
+    try:
+        assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master")} >= set(
+            rollups.TRIGGERS
+        )
+        assert_rollups_match_rows(conn)
+        assert_queries_match_rows(conn, now)
+    finally:
+        conn.close()
+
+
+def test_hook_recorded_nodes_reach_the_rollups(db, hook):
+    hook(pre("toolu_1"))
+    hook(pre("toolu_2"))
+    hook(post("toolu_1", text="All done."))
+    conn = sqlite3.connect(db)
+    try:
+        assert_rollups_match_rows(conn)
+        by_status = dict(
+            conn.execute(
+                "SELECT status, sum(tasks) FROM rollup_tasks_daily "
+                "GROUP BY status HAVING sum(tasks)"
+            ).fetchall()
+        )
+        assert by_status == {"completed": 1, "running": 1}
+    finally:
+        conn.close()
+
+
+def test_bulk_build_recomputes_rollups_and_keeps_their_triggers(tmp_path):
+    path = tmp_path / "demo.db"
+    result = run_cli("demo", "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+        assert set(rollups.TRIGGERS) <= names
+        assert_rollups_match_rows(conn)
+        assert_queries_match_rows(conn, datetime.now(UTC))
+    finally:
+        conn.close()
