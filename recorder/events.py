@@ -43,6 +43,10 @@ LAUNCHED = frozenset({"async_launched", "remote_launched", "teammate_spawned"})
 
 # Where the recorder keeps its own metadata inside a payload (receipt time).
 META = "_agent_runs"
+# The kept event of a subagent transcript read in derivation (recorder.node_usage): its
+# usage record travels in META, which the hook removes from what Claude Code sends, so
+# only the recorder itself can keep one.
+TRANSCRIPT_USAGE = "TranscriptUsage"
 # Sane ranges: a count above MAX_COUNT (a trillion tokens) or a duration above
 # MAX_DURATION_MS (31 days) is junk, kept as unknown (NULL) so sums never overflow
 # and no start time is derived decades before the epoch.
@@ -140,6 +144,8 @@ def normalise(payload: object, received_at: str) -> dict | None:
     name = payload.get("hook_event_name")
     if not isinstance(name, str) or not name:
         raise RejectedEvent("payload has no hook_event_name")
+    if name == TRANSCRIPT_USAGE:
+        return transcript_usage(payload, received_at)
     if name not in EVENTS:
         return None
     file_touch = is_file_touch(payload)
@@ -177,6 +183,25 @@ def normalise(payload: object, received_at: str) -> dict | None:
     elif name in TOOL_EVENTS:
         event.update(tool_fields(payload))
     return event
+
+
+def transcript_usage(payload: dict, received_at: str) -> dict | None:
+    """The event of a kept transcript read: the node's tool_use_id and its usage record."""
+    meta = mapping(payload.get(META))
+    record, tool_use_id = meta.get("usage"), identifier(payload.get("tool_use_id"))
+    if not isinstance(record, dict) or not isinstance(record.get("responses"), list):
+        return None
+    if tool_use_id is None:
+        return None
+    return {
+        "event": TRANSCRIPT_USAGE,
+        "received_at": clock.sane(text(meta.get("received_at"))) or received_at,
+        "session_id": identifier(payload.get("session_id")),
+        "tool_use_id": tool_use_id,
+        "agent_id": None,
+        "usage_record": record,
+        "usage_final": meta.get("final") is True,
+    }
 
 
 def task_ids(value: object) -> list[str] | None:

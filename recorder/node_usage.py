@@ -1,26 +1,31 @@
 """The derivation step that gives a finished node what its subagent really spent.
 
-Two halves with a clean seam between them:
+Two halves with a clean seam between them, the kept event:
 
-* ``collect(conn, node)`` finds the subagent's transcript and reads it into a usage
-  record (``recorder.usage.read``). That record is what the event log keeps, so a
-  rebuild never needs the file again.
-* ``fill(node, record)`` and ``details(conn, node, record)`` apply a record: the
-  token, call, model and cost columns, the ``node_tools`` counts, and the files the
-  subagent read and wrote (``file_touches``, ``files_modified``).
+* ``read_and_keep(conn, node, event)``, when derivation saves a finished node whose usage
+  is not settled: unless a settled read of its transcript is kept already, it reads the
+  transcript (``collect``: the only part that touches the file) and appends the usage
+  record as a kept event (source ``transcript``, subject the node's tool_use_id), when it
+  is new. So a rebuild never reads the file again: the kept event, later in order,
+  brings the numbers.
+* Deriving that kept event applies the record: ``fill(node, record)`` and
+  ``details(conn, node, record)`` set the token, call, model and cost columns, the
+  ``node_tools`` counts, and the files the subagent read and wrote (``file_touches``,
+  ``files_modified``).
 
 A transcript that is not complete yet (or not on disk yet) leaves the node with
-``usage_complete = 0``; every later event of the session reads it again, and the
-session's end accepts what is there. Without a readable transcript the node keeps
-the fallback numbers (``usage_source`` ``notification`` or ``tool_response``).
-Standard library only.
+``usage_complete = 0``; every later event of the session reads it again (keeping a new
+record only when it changed), and the session's end accepts what is there. Without a
+readable transcript the node keeps the fallback numbers (``usage_source``
+``notification`` or ``tool_response``). Standard library only.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-from . import file_touches, prices, usage
+from . import file_touches, keep, prices, usage
+from .events import META, TRANSCRIPT_USAGE
 from .queries import sql
 
 FINAL = frozenset({"completed", "failed", "cancelled", "abandoned"})
@@ -44,6 +49,43 @@ def collect(conn: sqlite3.Connection, node: dict) -> dict | None:
     """The usage record of the node's subagent transcript; None when it cannot be read."""
     path = transcript_path(conn, node)
     return usage.read(path) if path else None
+
+
+def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
+    """Read the finished node's transcript and keep the record, unless one is settled.
+
+    A record is settled when it was complete, or read at the session's end (which
+    accepts what is there). A new record is kept only when it differs from the last one
+    kept; with nothing readable and nothing kept, the node keeps its fallback numbers.
+    """
+    final = event["event"] == "SessionEnd"
+    if final:
+        node["usage_complete"] = 1
+    kept = [keep.unpack(row[0])[META] for row in conn.execute(sql("kept_transcript_records"), node)]
+    if any(settled(meta) for meta in kept):
+        return
+    record = collect(conn, node)
+    if record is None or not record["responses"]:
+        if not kept:
+            fill(node, None, final)
+        return
+    payload = keep.stamp(
+        {
+            "hook_event_name": TRANSCRIPT_USAGE,
+            "session_id": node["session_id"],
+            "tool_use_id": node["tool_use_id"],
+            META: {"usage": record, "final": final},
+        },
+        event["received_at"],
+    )
+    if kept and keep.unpack(keep.pack(payload))[META]["usage"] == kept[0]["usage"]:
+        return  # read again, unchanged since the last record kept
+    keep.append(conn, [payload], TRANSCRIPT)
+
+
+def settled(meta: dict) -> bool:
+    """Whether a kept transcript read needs no further read: complete, or the session's end."""
+    return meta.get("final") is True or bool(meta["usage"].get("complete"))
 
 
 def fill(node: dict, record: dict | None, final: bool = False) -> None:

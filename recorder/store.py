@@ -20,7 +20,7 @@ except ImportError:
         from _sha2 import sha256  # Python >= 3.12
     except ImportError:
         from hashlib import sha256
-from .events import RejectedEvent
+from .events import TRANSCRIPT_USAGE, RejectedEvent
 from .queries import sql
 
 # A status may only move forward: a late PreToolUse or a background launch
@@ -85,6 +85,9 @@ NODE_COLUMNS = [
 
 def apply(conn: sqlite3.Connection, event: dict) -> None:
     """Record one normalised event (the caller holds the transaction)."""
+    if event["event"] == TRANSCRIPT_USAGE:
+        transcript_usage(conn, event)
+        return
     conn.execute(sql("touch_session"), event)
     reread_usage(conn, event)
     HANDLERS[event["event"]](conn, event)
@@ -601,13 +604,26 @@ def fill_times(node: dict) -> None:
             node["duration_ms"] = max(0, round((end - start) * 1000))
 
 
-def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
-    """Write the node (with what its subagent spent, once it finished); runs follow."""
+def transcript_usage(conn: sqlite3.Connection, event: dict) -> None:
+    """A kept read of a subagent's transcript: the node gets what its subagent spent.
+
+    After the session's end accepted the node's usage, even an incomplete record is final.
+    """
+    row = conn.execute(sql("select_node"), event).fetchone()
+    if row is None:
+        return  # the node was pruned
+    node = dict(row, _stored=dict(row))
+    record = event["usage_record"]
+    node_usage.fill(node, record, final=event["usage_final"] or node["usage_complete"] == 1)
+    save_node(conn, node, event, read_usage=False)
+    node_usage.details(conn, node, record)
+
+
+def save_node(conn: sqlite3.Connection, node: dict, event: dict, read_usage: bool = True) -> None:
+    """Write the node (its transcript read and kept once it finished); runs follow."""
     fill_times(node)
-    record = None
-    if node_usage.wanted(node):
-        record = node_usage.collect(conn, node)
-        node_usage.fill(node, record, final=event["event"] == "SessionEnd")
+    if read_usage and node_usage.wanted(node):
+        node_usage.read_and_keep(conn, node, event)
     stored = node.pop("_stored", None)
     if stored is not None and all(stored[k] == node[k] for k in NODE_COLUMNS):
         return  # a repeated event: nothing to change
@@ -618,8 +634,6 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
         conn.execute(sql("update_node"), node)
     if node["agent_id"] and (stored is None or stored["agent_id"] != node["agent_id"]):
         file_touches.link(conn, node)
-    if record is not None:
-        node_usage.details(conn, node, record)
     refresh_run(conn, node["run_id"], node["updated_at"])
     if stored is None or stored["cost_usd"] != node["cost_usd"]:
         node_usage.refresh_session(conn, node["session_id"])
