@@ -186,21 +186,24 @@ def normalise(payload: object, received_at: str) -> dict | None:
 
 
 def transcript_usage(payload: dict, received_at: str) -> dict | None:
-    """The event of a kept transcript read: the node's tool_use_id and its usage record."""
+    """The event of a kept transcript read: its usage record, and its node's tool_use_id
+    (or, for the main agent's own spend, its session)."""
     meta = mapping(payload.get(META))
     record, tool_use_id = meta.get("usage"), identifier(payload.get("tool_use_id"))
+    session_id, main = identifier(payload.get("session_id")), meta.get("main") is True
     if not isinstance(record, dict) or not isinstance(record.get("responses"), list):
         return None
-    if tool_use_id is None:
+    if (session_id if main else tool_use_id) is None:
         return None
     return {
         "event": TRANSCRIPT_USAGE,
         "received_at": clock.sane(text(meta.get("received_at"))) or received_at,
-        "session_id": identifier(payload.get("session_id")),
+        "session_id": session_id,
         "tool_use_id": tool_use_id,
         "agent_id": None,
         "usage_record": record,
         "usage_final": meta.get("final") is True,
+        "usage_main": main,  # the main agent's own spend, from the session transcript
     }
 
 

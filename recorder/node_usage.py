@@ -78,9 +78,13 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
         },
         event["received_at"],
     )
-    if kept and keep.unpack(keep.pack(payload))[META]["usage"] == kept[0]["usage"]:
-        return  # read again, unchanged since the last record kept
-    keep.append(conn, [payload], TRANSCRIPT)
+    if not kept or not same_record(payload, kept[0]):  # else read again, unchanged
+        keep.append(conn, [payload], TRANSCRIPT)
+
+
+def same_record(payload: dict, kept: dict) -> bool:
+    """Whether a stamped read holds the record a kept read's META holds (as stored)."""
+    return keep.unpack(keep.pack(payload))[META]["usage"] == kept["usage"]
 
 
 def settled(meta: dict) -> bool:
@@ -158,11 +162,30 @@ def pending(conn: sqlite3.Connection, session_id: str) -> list[dict]:
     ]
 
 
-def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None) -> None:
-    """The main agent's own spend, from the session transcript's non-sidechain lines."""
+def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None, at: str) -> None:
+    """Read the session transcript's non-sidechain lines: keep the main agent's record.
+
+    Kept (received ``at``) when it differs from the last one kept; deriving it sets the
+    session's main-agent columns (``apply_main``), so a rebuild needs no file.
+    """
     record = usage.read(path, sidechain_only=False) if path else None
     if record is None:
         return
+    payload = keep.stamp(
+        {
+            "hook_event_name": TRANSCRIPT_USAGE,
+            "session_id": session_id,
+            META: {"usage": record, "main": True},
+        },
+        at,
+    )
+    last = conn.execute(sql("kept_main_agent_record"), {"session_id": session_id}).fetchone()
+    if last is None or not same_record(payload, keep.unpack(last[0])[META]):
+        keep.append(conn, [payload], TRANSCRIPT)
+
+
+def apply_main(conn: sqlite3.Connection, session_id: str, record: dict) -> None:
+    """The main agent's own spend from a kept record of the session transcript."""
     found = usage.columns(record, prices.load())
     conn.execute(sql("set_main_agent_usage"), dict(found, session_id=session_id))
     refresh_session(conn, session_id)

@@ -92,7 +92,9 @@ def apply(conn: sqlite3.Connection, event: dict) -> None:
     reread_usage(conn, event)
     HANDLERS[event["event"]](conn, event)
     if event["event"] == "SessionEnd":
-        node_usage.main_agent(conn, event["session_id"], event["transcript_path"])
+        node_usage.main_agent(
+            conn, event["session_id"], event["transcript_path"], event["received_at"]
+        )
 
 
 def reread_usage(conn: sqlite3.Connection, event: dict) -> None:
@@ -605,10 +607,14 @@ def fill_times(node: dict) -> None:
 
 
 def transcript_usage(conn: sqlite3.Connection, event: dict) -> None:
-    """A kept read of a subagent's transcript: the node gets what its subagent spent.
+    """A kept transcript read: the node gets what its subagent spent (or the session what
+    its main agent spent).
 
     After the session's end accepted the node's usage, even an incomplete record is final.
     """
+    if event["usage_main"]:
+        node_usage.apply_main(conn, event["session_id"], event["usage_record"])
+        return
     row = conn.execute(sql("select_node"), event).fetchone()
     if row is None:
         return  # the node was pruned

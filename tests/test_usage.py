@@ -180,7 +180,7 @@ def test_unknown_model_costs_null_with_a_reason(db, hook, project):
     assert "models seen without a price: claude-imaginary-9-20990101 (1)" in doctor.stdout
 
 
-def test_user_price_file_adds_and_overrides_models(db, hook, project, tmp_path):
+def test_user_price_file_adds_and_overrides_models(db, hook, project, tmp_path, monkeypatch):
     prices = tmp_path / "prices.toml"
     prices.write_text(
         '[models."claude-imaginary-9"]\nmatch = ["claude-imaginary-9"]\n'
@@ -189,6 +189,7 @@ def test_user_price_file_adds_and_overrides_models(db, hook, project, tmp_path):
         "cache_write_5m = 1.0\ncache_write_1h = 1.0\n"
     )
     env = {"AGENT_RUNS_PRICES": str(prices)}
+    monkeypatch.setenv("AGENT_RUNS_PRICES", str(prices))  # whoever derives prices the read
     t = AgentTranscript(agent_path(project, "a6"), "a6", SESSION)
     t.tool("claude-imaginary-9-20990101", "x1", "Grep", {}, input=1_000_000, output=500_000)
     t.result("x1")

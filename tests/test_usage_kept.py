@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from conftest import event, post, pre, query, run_cli, run_hook
-from usage_transcripts import SONNET, typical
+from usage_transcripts import SONNET, AgentTranscript, typical
 
 SESSION = "sess-k1"
 OFF = {"AGENT_RUNS_DERIVE": "off"}
@@ -49,6 +49,7 @@ def snapshot(db: Path) -> dict:
         "tools": raw(db, "SELECT * FROM node_tools ORDER BY node_id, tool_name"),
         "touches": raw(db, "SELECT * FROM file_touches ORDER BY id"),
         "runs": raw(db, "SELECT id, cost_usd, total_tokens FROM workflow_runs ORDER BY id"),
+        "sessions": raw(db, "SELECT * FROM sessions ORDER BY id"),
     }
 
 
@@ -57,6 +58,7 @@ def transcript_events(db: Path) -> list[tuple]:
 
 
 def test_rebuild_gives_the_same_usage_after_the_transcripts_are_deleted(db, hook, tmp_path):
+    """Two subagents (one transcript still growing when it ends) and the main agent."""
     project = tmp_path / "projects" / "-home-u-proj"
     whole = typical(agent_path(project, "k1"), "k1", SESSION)
     whole.write()
@@ -75,7 +77,15 @@ def test_rebuild_gives_the_same_usage_after_the_transcripts_are_deleted(db, hook
     growing.write()
     hook(with_transcript(event("UserPromptSubmit", SESSION, prompt="More"), project))
     assert transcript_events(db) == [("toolu_k1",), ("toolu_k2",), ("toolu_k2",)]
+    main = AgentTranscript(project / f"{SESSION}.jsonl", "main", SESSION)
+    main.lines.clear()
+    main.finish(SONNET, "hello", input=1000, output=1000)
+    main.lines = [line.replace('"isSidechain":true', '"isSidechain":false') for line in main.lines]
+    main.write()
+    hook(with_transcript(event("SessionEnd", SESSION, reason="exit"), project))
     before = snapshot(db)
+    session = query(db, "SELECT main_cost_usd, main_api_calls, cost_usd FROM sessions")[0]
+    assert session["main_cost_usd"] > 0 and session["main_api_calls"] == 1
     k1, k2 = (dict(zip(USAGE.split(", "), row, strict=True)) for row in before["usage"])
     for row, t in ((k1, whole), (k2, growing)):
         assert row["usage_source"] == "transcript" and row["usage_complete"] == 1
@@ -86,6 +96,7 @@ def test_rebuild_gives_the_same_usage_after_the_transcripts_are_deleted(db, hook
 
     whole.path.unlink()
     growing.path.unlink()
+    main.path.unlink()
     result = run_cli("rebuild", "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert snapshot(db) == before
