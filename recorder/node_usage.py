@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from . import file_touches, keep, prices, usage
+from . import file_touches, keep, prices, redaction, usage
 from .events import META, TRANSCRIPT_USAGE
 from .queries import sql
 
@@ -69,17 +69,46 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
         if not kept:
             fill(node, None, final)
         return
-    payload = keep.stamp(
+    payload = keepable(
         {
             "hook_event_name": TRANSCRIPT_USAGE,
             "session_id": node["session_id"],
             "tool_use_id": node["tool_use_id"],
-            META: {"usage": record, "final": final},
+            META: {"final": final},
         },
+        record,
         event["received_at"],
     )
     if not kept or not same_record(payload, kept[0]):  # else read again, unchanged
         keep.append(conn, [payload], TRANSCRIPT)
+
+
+def keepable(envelope: dict, record: dict, at: str) -> dict:
+    """The stamped kept event of a transcript read, its record's free text redacted.
+
+    Only the record's path, sidecar meta and file paths are free text; the rest are
+    ids, tool and model names, numbers and times, so the (costly) redaction of every
+    string is spared. Each distinct path is redacted once.
+    """
+    seen: dict[str, object] = {}
+
+    def clean(text: object) -> object:
+        if isinstance(text, str) and text not in seen:
+            seen[text] = redaction.redact_text(text)
+        return seen.get(text, text) if isinstance(text, str) else text
+
+    tools = [
+        dict(tool, file=clean(tool["file"])) if "file" in tool else tool
+        for tool in record.get("tools") or []
+    ]
+    payload = keep.stamp(envelope, at)
+    payload[META]["usage"] = dict(
+        record,
+        path=clean(record.get("path")),
+        meta=redaction.redact(record.get("meta")),
+        tools=tools,
+    )
+    return payload
 
 
 def same_record(payload: dict, kept: dict) -> bool:
@@ -171,12 +200,9 @@ def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None, at: 
     record = usage.read(path, sidechain_only=False) if path else None
     if record is None:
         return
-    payload = keep.stamp(
-        {
-            "hook_event_name": TRANSCRIPT_USAGE,
-            "session_id": session_id,
-            META: {"usage": record, "main": True},
-        },
+    payload = keepable(
+        {"hook_event_name": TRANSCRIPT_USAGE, "session_id": session_id, META: {"main": True}},
+        record,
         at,
     )
     last = conn.execute(sql("kept_main_agent_record"), {"session_id": session_id}).fetchone()
