@@ -151,8 +151,10 @@ async def activity(db, filters: Filters, now: datetime) -> dict:
     else:
         bucket = "week" if span_days > WEEKLY_AFTER_DAYS else "day"
     params = {**filters.params(now), "bucket": bucket}
-    found, token_rows = await asyncio.gather(
-        rows(db, "activity", params), rows(db, "activity_tokens", params)
+    found, token_rows, costs = await asyncio.gather(
+        rows(db, "activity", params),
+        rows(db, "activity_tokens", params),
+        rows(db, "cost_by_model", params),
     )
     labels = bucket_labels(start, formatting.iso(now), bucket)
     index = {label: i for i, label in enumerate(labels)}
@@ -170,12 +172,18 @@ async def activity(db, filters: Filters, now: datetime) -> dict:
         if i is not None:
             for kind in TOKEN_KINDS:
                 by_kind[kind][i] += row[kind] or 0
+    by_model: dict[str, list[float]] = {}
+    for row in costs:
+        i = index.get(row["bucket"])
+        if i is not None:
+            by_model.setdefault(row["model"], [0.0] * len(labels))[i] += row["cost_usd"]
     return {
         "bucket": bucket,
         "labels": labels,
         "series": series,
         "tokens": tokens,
         "tokens_by_kind": by_kind,
+        "cost_by_model": [{"model": m, "values": v} for m, v in sorted(by_model.items())],
     }
 
 

@@ -36,7 +36,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 
-from . import ingest
+from . import database, derive, ingest, node_usage
 from .clock import epoch
 from .events import META
 from .queries import sql
@@ -159,6 +159,7 @@ def backfill(
     about ``batch_events`` payloads.
     """
     report = BackfillReport()
+    files = list(files)
     since = parse_since(since)
     batch: list[Unit] = []
     size = 0
@@ -170,7 +171,17 @@ def backfill(
             batch, size = [], 0
     if batch:
         report.events += ingest.record(conn, tagged(expand(conn, batch, report, since)), db)
+    database.write(conn, lambda c: main_agents(c, files, db))
     return report
+
+
+def main_agents(conn: sqlite3.Connection, files: Iterable[str], db: str | None) -> None:
+    """The main agent's own spend of each recorded session whose transcript was read."""
+    paths = json.dumps([os.path.abspath(p) for p in files])
+    for row in conn.execute(sql("sessions_of_transcripts"), {"paths": paths}).fetchall():
+        node_usage.main_agent(conn, row["id"], row["transcript_path"], row["at"])
+    while derive.apply_pending(conn, db):  # the reads just kept
+        pass
 
 
 def units(

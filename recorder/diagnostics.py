@@ -6,7 +6,17 @@ import os
 import sqlite3
 from collections.abc import Iterator
 
-from . import database, hook_command, install, migrations, paths, permissions, redaction, spool
+from . import (
+    database,
+    hook_command,
+    install,
+    migrations,
+    paths,
+    permissions,
+    prices,
+    redaction,
+    spool,
+)
 from .queries import sql
 
 
@@ -31,6 +41,33 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
     yield redaction.status()
     yield permissions.check(db)
+    if os.path.exists(db):
+        yield prices_check(db)
+
+
+def prices_check(db: str) -> tuple[bool, str]:
+    """The price table in use, and the models seen that it cannot price (their cost is NULL)."""
+    table = prices.load()
+    if table.problem:
+        return False, f"prices: {table.problem} (shipped prices used)"
+    where = f"table of {table.date} ({table.source})"
+    if table.user_path:
+        where += f" with {table.user_path}"
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+        try:
+            seen = conn.execute(sql("models_seen")).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return True, f"prices: {where}"
+    unpriced = [f"{model} ({uses})" for model, uses in seen if table.find(model) is None]
+    if unpriced:
+        return False, (
+            f"prices: {where}; models seen without a price: {', '.join(unpriced)} "
+            f"(add them to {prices.user_file() or '~/.config/agent-runs/prices.toml'})"
+        )
+    return True, f"prices: {where}; every model seen has a price"
 
 
 def hooks_check() -> tuple[bool, str]:

@@ -43,6 +43,10 @@ LAUNCHED = frozenset({"async_launched", "remote_launched", "teammate_spawned"})
 
 # Where the recorder keeps its own metadata inside a payload (receipt time).
 META = "_agent_runs"
+# The kept event of a subagent transcript read in derivation (recorder.node_usage): its
+# usage record travels in META, which the hook removes from what Claude Code sends, so
+# only the recorder itself can keep one.
+TRANSCRIPT_USAGE = "TranscriptUsage"
 # Sane ranges: a count above MAX_COUNT (a trillion tokens) or a duration above
 # MAX_DURATION_MS (31 days) is junk, kept as unknown (NULL) so sums never overflow
 # and no start time is derived decades before the epoch.
@@ -140,6 +144,8 @@ def normalise(payload: object, received_at: str) -> dict | None:
     name = payload.get("hook_event_name")
     if not isinstance(name, str) or not name:
         raise RejectedEvent("payload has no hook_event_name")
+    if name == TRANSCRIPT_USAGE:
+        return transcript_usage(payload, received_at)
     if name not in EVENTS:
         return None
     file_touch = is_file_touch(payload)
@@ -167,6 +173,8 @@ def normalise(payload: object, received_at: str) -> dict | None:
         "agent_transcript_path": text(payload.get("agent_transcript_path")),
         "recorded_by": text(meta.get("recorded_by")),
         "agent_definition": mapping(meta.get("agent_definition")) or None,
+        # where a completion's token counts come from, when not the tool_response itself
+        "usage_source": "notification" if meta.get("usage_source") == "notification" else None,
         "error": None if payload.get("error") is None else text(payload.get("error")),
         "error_details": text(payload.get("error_details")),
         "background_tasks": task_ids(payload.get("background_tasks")),
@@ -177,6 +185,28 @@ def normalise(payload: object, received_at: str) -> dict | None:
     elif name in TOOL_EVENTS:
         event.update(tool_fields(payload))
     return event
+
+
+def transcript_usage(payload: dict, received_at: str) -> dict | None:
+    """The event of a kept transcript read: its usage record, and its node's tool_use_id
+    (or, for the main agent's own spend, its session)."""
+    meta = mapping(payload.get(META))
+    record, tool_use_id = meta.get("usage"), identifier(payload.get("tool_use_id"))
+    session_id, main = identifier(payload.get("session_id")), meta.get("main") is True
+    if not isinstance(record, dict) or not isinstance(record.get("responses"), list):
+        return None
+    if (session_id if main else tool_use_id) is None:
+        return None
+    return {
+        "event": TRANSCRIPT_USAGE,
+        "received_at": clock.sane(text(meta.get("received_at"))) or received_at,
+        "session_id": session_id,
+        "tool_use_id": tool_use_id,
+        "agent_id": None,
+        "usage_record": record,
+        "usage_final": meta.get("final") is True,
+        "usage_main": main,  # the main agent's own spend, from the session transcript
+    }
 
 
 def task_ids(value: object) -> list[str] | None:

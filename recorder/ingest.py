@@ -58,7 +58,8 @@ def record(
 
     def work(conn: sqlite3.Connection) -> int:
         kept = keep.append(conn, (p for p in payloads if accept_or_keep(p, db)), source)
-        derive.apply_pending(conn, db)
+        while derive.apply_pending(conn, db):  # again: the transcript reads it kept
+            pass
         return kept
 
     return database.write(conn, work)

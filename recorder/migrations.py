@@ -654,6 +654,61 @@ def m015_kept_events(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m016_usage_and_cost(conn: sqlite3.Connection) -> None:
+    """What each subagent really spent (from its transcript), its cost, and its own tool calls.
+
+    node_tools: one row per node and tool name the subagent called, with how many
+    calls and how many of them returned an error.
+    (The cost queries' covering index is m021's: it needs m019's duplicate_of.)
+    """
+    add_columns(
+        conn,
+        "node_executions",
+        {
+            "api_calls": "INTEGER",
+            "cost_usd": "REAL",
+            "cost_note": "TEXT",
+            "context_tokens": "INTEGER",
+            "usage_source": "TEXT",
+            "usage_complete": "INTEGER",
+        },
+    )
+    add_columns(
+        conn,
+        "workflow_runs",
+        {"cost_usd": "REAL", "unpriced_nodes": "INTEGER"},
+    )
+    add_columns(
+        conn,
+        "sessions",
+        {
+            "cost_usd": "REAL",
+            "subagent_cost_usd": "REAL",
+            "main_cost_usd": "REAL",
+            "main_tokens": "INTEGER",
+            "main_api_calls": "INTEGER",
+            "main_model": "TEXT",
+            "cost_note": "TEXT",
+        },
+    )
+    run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS node_tools (
+            node_id INTEGER NOT NULL REFERENCES node_executions(id),
+            tool_name TEXT NOT NULL,
+            calls INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            PRIMARY KEY (node_id, tool_name)
+        );
+        CREATE INDEX IF NOT EXISTS idx_node_tools_tool ON node_tools(tool_name);
+        CREATE INDEX IF NOT EXISTS idx_nodes_usage_pending
+            ON node_executions(session_id) WHERE usage_complete = 0;
+        """,
+    )
+
+
 def elf_duplicate_match(elf: str, ours: str) -> str:
     """SQL: ``elf`` is the node ELF's conductor integration wrote for the Agent call ``ours``.
 
@@ -865,11 +920,23 @@ def m021_rollups(conn: sqlite3.Connection) -> None:
     """Per-day rollups and duration histograms of the nodes, kept exact by triggers.
 
     See recorder.rollups; cost_usd is added when an earlier migration has not, and the
-    rollups are filled from the rows already there.
+    rollups are filled from the rows already there. idx_node_exec_started_totals_cost:
+    idx_node_exec_started_totals plus the cost, model, token-kind and call columns, so the
+    cost queries' time windows (cost by day, model and agent type, token-hogs, expensive
+    failures) read from this index alone.
     """
     add_columns(conn, "node_executions", {"cost_usd": "REAL"})
     rollups.create(conn)
     rollups.recompute(conn)
+    run_script(
+        conn,
+        """
+        CREATE INDEX IF NOT EXISTS idx_node_exec_started_totals_cost ON node_executions(
+            started_at, status, outcome, agent_type, project, duration_ms, token_count,
+            tool_use_count, run_id, session_id, prompt_hash, cost_usd, model, input_tokens,
+            output_tokens, cache_read_tokens, cache_creation_tokens, api_calls, duplicate_of);
+        """,
+    )
 
 
 @migration

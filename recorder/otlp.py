@@ -243,8 +243,18 @@ def run_attributes(run: dict) -> dict[str, Any]:
             ("agent_runs.failed_nodes", run.get("failed_nodes")),
             ("agent_runs.cancelled_nodes", run.get("cancelled_nodes")),
             ("agent_runs.total_tokens", run.get("total_tokens")),
+            ("agent_runs.cost_usd", run.get("cost_usd")),
             ("agent_runs.error_message", run.get("error_message")),
         ]
+    )
+
+
+def input_tokens(node: dict) -> int | None:
+    """GenAI's input tokens: the uncached input plus the cache reads and writes."""
+    if node.get("input_tokens") is None:
+        return None
+    return sum(
+        node.get(k) or 0 for k in ("input_tokens", "cache_read_tokens", "cache_creation_tokens")
     )
 
 
@@ -258,7 +268,7 @@ def node_attributes(run: dict, node: dict) -> dict[str, Any]:
             ("gen_ai.agent.id", node.get("agent_id")),
             ("gen_ai.agent.description", node.get("node_name")),
             ("gen_ai.request.model", node.get("model")),
-            ("gen_ai.usage.input_tokens", node.get("input_tokens")),
+            ("gen_ai.usage.input_tokens", input_tokens(node)),
             ("gen_ai.usage.output_tokens", node.get("output_tokens")),
             ("gen_ai.usage.cache_read.input_tokens", node.get("cache_read_tokens")),
             ("gen_ai.usage.cache_creation.input_tokens", node.get("cache_creation_tokens")),
@@ -269,6 +279,11 @@ def node_attributes(run: dict, node: dict) -> dict[str, Any]:
             ("agent_runs.outcome_reason", node.get("outcome_reason")),
             ("agent_runs.tool_use_count", node.get("tool_use_count")),
             ("agent_runs.total_tokens", node.get("token_count")),
+            ("agent_runs.cost_usd", node.get("cost_usd")),
+            ("agent_runs.cost_note", node.get("cost_note")),
+            ("agent_runs.api_calls", node.get("api_calls")),
+            ("agent_runs.context_tokens", node.get("context_tokens")),
+            ("agent_runs.usage_source", node.get("usage_source")),
             ("agent_runs.duration_ms", node.get("duration_ms")),
             ("agent_runs.is_background", bool(node.get("is_background"))),
             ("agent_runs.project", node.get("project") or run.get("project")),

@@ -11,7 +11,16 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from . import clock, file_touches, learnings, node_facts, notification, parallelism, plugin_calls
+from . import (
+    clock,
+    file_touches,
+    learnings,
+    node_facts,
+    node_usage,
+    notification,
+    parallelism,
+    plugin_calls,
+)
 
 try:  # the built-in module: hashlib would load OpenSSL, a few ms per hook run
     from _sha256 import sha256  # Python < 3.12
@@ -20,7 +29,7 @@ except ImportError:
         from _sha2 import sha256  # Python >= 3.12
     except ImportError:
         from hashlib import sha256
-from .events import RejectedEvent
+from .events import TRANSCRIPT_USAGE, RejectedEvent
 from .queries import sql
 
 # A status may only move forward: a late PreToolUse or a background launch
@@ -66,8 +75,12 @@ NODE_COLUMNS = [
     "tool_use_count",
     "agent_transcript_path",
     "output_file",
+    "api_calls",
+    "cost_usd",
+    "cost_note",
     "context_tokens",
     "usage_source",
+    "usage_complete",
     "failure_kind",
     "lines_added",
     "lines_removed",
@@ -81,9 +94,31 @@ NODE_COLUMNS = [
 
 def apply(conn: sqlite3.Connection, event: dict) -> None:
     """Record one normalised event (the caller holds the transaction)."""
+    if event["event"] == TRANSCRIPT_USAGE:
+        transcript_usage(conn, event)
+        return
     conn.execute(sql("touch_session"), event)
     node_facts.session_event(conn, event)
+    reread_usage(conn, event)
     HANDLERS[event["event"]](conn, event)
+    if event["event"] == "SessionEnd":
+        node_usage.main_agent(
+            conn, event["session_id"], event["transcript_path"], event["received_at"]
+        )
+
+
+def reread_usage(conn: sqlite3.Connection, event: dict) -> None:
+    """Read again the transcripts of the session's nodes that were not complete yet.
+
+    The event's own node is left to its handler, which reads it once.
+    """
+    for node in node_usage.pending(conn, event["session_id"]):
+        if node["tool_use_id"] == event.get("tool_use_id") or (
+            event["agent_id"] and node["agent_id"] == event["agent_id"]
+        ):
+            continue
+        node["_stored"] = dict(node)
+        save_node(conn, node, event)
 
 
 def prompt_hash(prompt: str | None) -> str | None:
@@ -270,7 +305,9 @@ def post_tool_use(conn: sqlite3.Connection, event: dict) -> None:
         node["is_background"] = 1
         node["node_type"] = "background"
         node["duration_ms"] = node["_stored"]["duration_ms"] if "_stored" in node else None
-        node["token_count"] = node["context_tokens"] = None  # the launch's, not the run's
+        node["context_tokens"] = None  # the launch's, not the run's
+        if node["usage_source"] != node_usage.TRANSCRIPT:
+            node["token_count"] = None
         advance(node, {"status": "running"})
         subagent = linked_subagent(conn, node)
         if (
@@ -336,15 +373,12 @@ def notified(conn: sqlite3.Connection, event: dict, note: dict) -> None:
         return  # not a subagent's (a shell task), or its launch was never recorded
     node = dict(row, _stored=dict(row))
     usage = note["usage"]
-    for column, key in (
-        ("duration_ms", "duration_ms"),
-        ("token_count", "total_tokens"),
-        ("tool_use_count", "tool_uses"),
-    ):
+    for column, key in (("duration_ms", "duration_ms"), ("tool_use_count", "tool_uses")):
         if key in usage:
             node[column] = usage[key]
-    if "total_tokens" in usage and node["usage_source"] in (None, "tool_response"):
-        node["usage_source"] = "notification"
+    if "total_tokens" in usage and node["usage_source"] != node_usage.TRANSCRIPT:
+        node["token_count"] = usage["total_tokens"]  # a transcript's own sums stand
+        node_usage.fallback_source(node, "notification")
     node["agent_id"] = node["agent_id"] or note["task_id"]
     if node["is_background"] and "duration_ms" in usage and node["started_at"]:
         end = clock.epoch(node["started_at"]) + usage["duration_ms"] / 1000
@@ -489,17 +523,25 @@ def merge_tool_facts(node: dict, event: dict) -> None:
         "output_file": event["output_file"],
         "result_json": event["response_json"],
         "duration_ms": event["duration_ms"],
-        "token_count": event["total_tokens"],
-        "input_tokens": event["input_tokens"],
-        "output_tokens": event["output_tokens"],
-        "cache_read_tokens": event["cache_read_tokens"],
-        "cache_creation_tokens": event["cache_creation_tokens"],
         "tool_use_count": event["tool_use_count"],
         "context_tokens": event["total_tokens"],
         "lines_added": event["lines_added"],
         "lines_removed": event["lines_removed"],
         "tool_stats_json": event["tool_stats"],
     }
+    spent = {
+        "token_count": event["total_tokens"],
+        "input_tokens": event["input_tokens"],
+        "output_tokens": event["output_tokens"],
+        "cache_read_tokens": event["cache_read_tokens"],
+        "cache_creation_tokens": event["cache_creation_tokens"],
+    }
+    if node["usage_source"] == node_usage.TRANSCRIPT:
+        facts["model"] = None  # the transcript's numbers and model id stand
+    else:
+        facts.update(spent)
+        if any(value is not None for value in spent.values()):
+            node_usage.fallback_source(node, event.get("usage_source") or "tool_response")
     for key, value in facts.items():
         if value is not None:
             node[key] = value
@@ -575,9 +617,30 @@ def fill_times(node: dict) -> None:
             node["duration_ms"] = max(0, round((end - start) * 1000))
 
 
-def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
-    """Write the node and let its run's counters follow."""
+def transcript_usage(conn: sqlite3.Connection, event: dict) -> None:
+    """A kept transcript read: the node gets what its subagent spent (or the session what
+    its main agent spent).
+
+    After the session's end accepted the node's usage, even an incomplete record is final.
+    """
+    if event["usage_main"]:
+        node_usage.apply_main(conn, event["session_id"], event["usage_record"])
+        return
+    row = conn.execute(sql("select_node"), event).fetchone()
+    if row is None:
+        return  # the node was pruned
+    node = dict(row, _stored=dict(row))
+    record = event["usage_record"]
+    node_usage.fill(node, record, final=event["usage_final"] or node["usage_complete"] == 1)
+    save_node(conn, node, event, read_usage=False)
+    node_usage.details(conn, node, record)
+
+
+def save_node(conn: sqlite3.Connection, node: dict, event: dict, read_usage: bool = True) -> None:
+    """Write the node (its transcript read and kept once it finished); runs follow."""
     fill_times(node)
+    if read_usage and node_usage.wanted(node):
+        node_usage.read_and_keep(conn, node, event)
     stored = node.pop("_stored", None)
     if stored is not None and all(stored[k] == node[k] for k in NODE_COLUMNS):
         return  # a repeated event: nothing to change
@@ -592,6 +655,8 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     if node["agent_id"] and (stored is None or stored["agent_id"] != node["agent_id"]):
         file_touches.link(conn, node)
     refresh_run(conn, node["run_id"], node["updated_at"])
+    if stored is None or stored["cost_usd"] != node["cost_usd"]:
+        node_usage.refresh_session(conn, node["session_id"])
 
 
 HANDLERS = {

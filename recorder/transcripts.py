@@ -675,6 +675,7 @@ class Reader:
             found.append((FAILURE, payload, at))
         else:
             payload = self.tool_payload(call, "PostToolUse", tool_response=response)
+            payload[META] = {"usage_source": "notification"}  # its tokens are the note's
             found.append((COMPLETION, payload, at))
         return found
 

@@ -40,6 +40,8 @@ REQUIRED = {
 }
 # Issue 6: what subagents learned, and the files they touched.
 LEARNING_QUERIES = {"learnings-by-domain", "hotspots"}
+# Issue 12: what subagents cost (known answers in test_cost_queries.py).
+COST_QUERIES = {"cost-by-agent-type", "cost-per-day", "expensive-failures"}
 
 SUCCESS_TEXT = "## Summary\nFound 12 endpoints, all documented."
 FAILURE_TEXT = "I was unable to run the tests: the database is unreachable."
@@ -823,7 +825,7 @@ SAMPLE_PARAMS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED | LEARNING_QUERIES))
+@pytest.mark.parametrize("name", sorted(REQUIRED | LEARNING_QUERIES | COST_QUERIES))
 def test_each_query_runs_on_the_demo_database(demo_db, name):
     rows = run(demo_db, name, **({"q": "checkout"} if name == "search-tasks" else {}))
     assert rows, f"{name} found nothing in the demo database"
@@ -852,11 +854,14 @@ EXPECTED_INDEXES = {
     "search-tasks": {"VIRTUAL TABLE"},
     "learnings-by-domain": {"idx_learnings_created_at"},
     "hotspots": {"idx_file_touches_touched"},
+    "cost-by-agent-type": {"idx_node_exec_started"},
+    "cost-per-day": {"idx_node_exec_started"},
+    "expensive-failures": {"idx_node_exec_started"},
 }
 FULL_SCAN = re.compile(r"^SCAN (n|r|t|l|node_executions|workflow_runs|sessions)$")
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED | LEARNING_QUERIES))
+@pytest.mark.parametrize("name", sorted(REQUIRED | LEARNING_QUERIES | COST_QUERIES))
 def test_queries_use_the_indexes(demo_db, name):
     steps = plan(demo_db, name)
     text = "\n".join(steps)

@@ -157,6 +157,7 @@ def test_prune_removes_kept_events_with_what_derives_from_them(db, hook):
     finally:
         conn.close()
     hook(pre("toolu_new", session="sess-new"))
+    assert len(query(db, "SELECT 1 FROM kept_events WHERE session_id = 'sess-1'")) == 8
     result = run_cli("prune", "--db", str(db), "--older-than", "1d")
     assert result.returncode == 0, result.stderr
     assert [r["session_id"] for r in query(db, "SELECT session_id FROM kept_events")] == [

@@ -183,7 +183,7 @@ def assert_queries_match_rows(conn: sqlite3.Connection, now: datetime) -> None:
                 "agent_type": agent_type,
                 "bucket": "day",
             }
-            for name in ("kpi_range", "activity", "agent_type_table"):
+            for name in ("kpi_range", "activity", "agent_type_table", "cost_by_model"):
                 where = f"{name} {params}"
                 mine = run(conn, PANELS / f"{name}.sql", params)
                 compared += assert_same(mine, run(conn, REFERENCE / f"{name}.sql", params), where)

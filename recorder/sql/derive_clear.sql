@@ -2,6 +2,8 @@
 -- the kept events again gives the same rows; rows it never inserted stay.
 DELETE FROM learnings WHERE id IN (SELECT id FROM derived_rows WHERE tbl = 'learnings');
 DELETE FROM file_touches WHERE id IN (SELECT id FROM derived_rows WHERE tbl = 'file_touches');
+DELETE FROM node_tools
+WHERE node_id IN (SELECT id FROM derived_rows WHERE tbl = 'node_executions');
 DELETE FROM subagents WHERE agent_id IN (SELECT key FROM derived_rows WHERE tbl = 'subagents');
 DELETE FROM node_executions
 WHERE id IN (SELECT id FROM derived_rows WHERE tbl = 'node_executions');

@@ -23,6 +23,11 @@ SELECT
     n.cache_read_tokens,
     n.cache_creation_tokens,
     n.tool_use_count,
+    n.cost_usd,
+    n.cost_note,
+    n.api_calls,
+    n.context_tokens,
+    n.usage_source,
     n.started_at,
     n.completed_at,
     n.created_at

@@ -15,6 +15,7 @@ SELECT
     r.failed_nodes,
     r.cancelled_nodes,
     r.total_tokens,
+    r.cost_usd,
     coalesce(r.project, s.project) AS project,
     r.started_at,
     r.completed_at,

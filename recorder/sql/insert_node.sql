@@ -6,7 +6,8 @@ INSERT INTO node_executions (
     status, outcome, outcome_reason, result_text, result_json, error_message, error_type,
     duration_ms, token_count, input_tokens, output_tokens, cache_read_tokens,
     cache_creation_tokens, tool_use_count, agent_transcript_path, output_file,
-    context_tokens, usage_source, failure_kind, lines_added, lines_removed, tool_stats_json,
+    api_calls, cost_usd, cost_note, context_tokens, usage_source, usage_complete,
+    failure_kind, lines_added, lines_removed, tool_stats_json,
     started_at, completed_at, created_at, updated_at)
 VALUES (
     (SELECT id FROM derived_rows WHERE tbl = 'node_executions' AND key = :tool_use_id),
@@ -15,5 +16,6 @@ VALUES (
     :status, :outcome, :outcome_reason, :result_text, :result_json, :error_message, :error_type,
     :duration_ms, :token_count, :input_tokens, :output_tokens, :cache_read_tokens,
     :cache_creation_tokens, :tool_use_count, :agent_transcript_path, :output_file,
-    :context_tokens, :usage_source, :failure_kind, :lines_added, :lines_removed, :tool_stats_json,
+    :api_calls, :cost_usd, :cost_note, :context_tokens, :usage_source, :usage_complete,
+    :failure_kind, :lines_added, :lines_removed, :tool_stats_json,
     :started_at, :completed_at, :created_at, :updated_at);

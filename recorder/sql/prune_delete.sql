@@ -30,6 +30,7 @@ DELETE FROM learnings WHERE node_id IN (SELECT id FROM temp.prune_nodes);
 DELETE FROM file_touches
 WHERE node_id IN (SELECT id FROM temp.prune_nodes)
    OR session_id IN (SELECT id FROM temp.prune_sessions);
+DELETE FROM node_tools WHERE node_id IN (SELECT id FROM temp.prune_nodes);
 DELETE FROM node_executions WHERE id IN (SELECT id FROM temp.prune_nodes);
 DELETE FROM workflow_runs WHERE id IN (SELECT id FROM temp.prune_runs);
 DELETE FROM capture_gaps WHERE session_id IN (SELECT id FROM temp.prune_sessions);

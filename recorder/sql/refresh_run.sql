@@ -6,6 +6,9 @@ WITH agg AS (
            coalesce(sum(status IN ('cancelled', 'abandoned')), 0) AS cancelled,
            coalesce(sum(status IN ('running', 'pending')), 0) AS running,
            sum(token_count) AS tokens,
+           sum(cost_usd) AS cost,
+           coalesce(sum(cost_usd IS NULL AND status NOT IN ('running', 'pending')), 0)
+               AS unpriced,
            min(started_at) AS first_started,
            max(completed_at) AS last_completed
     FROM node_executions WHERE run_id = :run_id
@@ -26,6 +29,8 @@ UPDATE workflow_runs SET
     cancelled_nodes = next.cancelled,
     running_nodes = next.running,
     total_tokens = next.tokens,
+    cost_usd = next.cost,
+    unpriced_nodes = next.unpriced,
     status = next.status,
     started_at = CASE
         WHEN workflow_runs.started_at IS NULL OR next.first_started < workflow_runs.started_at
