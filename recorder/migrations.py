@@ -555,6 +555,17 @@ def m013_scale_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m017_outcome_classifier(conn: sqlite3.Connection) -> None:
+    """failure_kind (what kind of failure, see outcome.py) and outcome_classifier (which
+    classifier version judged the node), with an index for grouping failures by kind."""
+    add_columns(conn, "node_executions", {"failure_kind": "TEXT", "outcome_classifier": "TEXT"})
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS idx_node_exec_failure_kind"
+        " ON node_executions(outcome, failure_kind, started_at)"
+    )
+
+
 LATEST = len(MIGRATIONS)
 
 

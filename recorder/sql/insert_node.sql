@@ -2,14 +2,14 @@
 INSERT INTO node_executions (
     run_id, node_id, node_name, node_type, tool_use_id, tool_name, session_id, project,
     agent_id, agent_type, parent_agent_id, model, prompt, prompt_hash, is_background,
-    status, outcome, outcome_reason, result_text, result_json, error_message, error_type,
+    status, outcome, outcome_reason, failure_kind, outcome_classifier, result_text, result_json, error_message, error_type,
     duration_ms, token_count, input_tokens, output_tokens, cache_read_tokens,
     cache_creation_tokens, tool_use_count, agent_transcript_path, output_file,
     started_at, completed_at, created_at, updated_at)
 VALUES (
     :run_id, :node_id, :node_name, :node_type, :tool_use_id, :tool_name, :session_id, :project,
     :agent_id, :agent_type, :parent_agent_id, :model, :prompt, :prompt_hash, :is_background,
-    :status, :outcome, :outcome_reason, :result_text, :result_json, :error_message, :error_type,
+    :status, :outcome, :outcome_reason, :failure_kind, :outcome_classifier, :result_text, :result_json, :error_message, :error_type,
     :duration_ms, :token_count, :input_tokens, :output_tokens, :cache_read_tokens,
     :cache_creation_tokens, :tool_use_count, :agent_transcript_path, :output_file,
     :started_at, :completed_at, :created_at, :updated_at);
