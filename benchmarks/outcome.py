@@ -4,8 +4,9 @@
     python benchmarks/outcome.py --write    # ... and ship the weights (recorder/outcome_model.json)
 
 Training needs scikit-learn (the ``dev`` extra); judging does not. Train only on
-the train split; the regularisation and the decision threshold are chosen on dev;
-test is only measured. Deterministic: the same corpus gives the same weights.
+the train split; the regularisation and the decision threshold are chosen on dev
+(its reports that are not composed from the training sentence pools); test is only
+measured. Deterministic: the same corpus gives the same weights.
 Prints precision, recall and F1 for "failure" on dev and test, the confusion
 matrix (unknown verdicts count as "not failure"), classification time per KB
 against a baseline measured in the same run, and the test split's mistakes.
@@ -27,8 +28,9 @@ from recorder import outcome, outcome_model  # noqa: E402
 
 CORPUS = ROOT / "tests" / "outcomes" / "corpus.jsonl"
 BITS = 17
+KIND_BITS = 14  # the failure_kind model reads the same vector folded smaller
 C_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
-PRECISION_FLOOR = 0.97  # on dev: a false failure costs more than a miss
+PRECISION_FLOOR = 0.95  # on dev: a false failure costs more than a miss
 VAGUE_BAND = 0.15  # below the threshold by this much is "unknown", not success
 
 
@@ -41,17 +43,18 @@ def load(path: Path = CORPUS) -> dict[str, list[dict]]:
     return splits
 
 
-def matrix(rows: list[dict]):
+def matrix(rows: list[dict], bits: int = BITS):
     from scipy.sparse import csr_matrix
 
     data, indices, indptr = [], [], [0]
     for row in rows:
         vec = outcome_model.hashed(outcome_model.named_features(row["text"]), BITS)
+        vec = outcome_model.fold(vec, bits)
         for b in sorted(vec):
             indices.append(b)
             data.append(vec[b])
         indptr.append(len(indices))
-    return csr_matrix((data, indices, indptr), shape=(len(rows), 1 << BITS))
+    return csr_matrix((data, indices, indptr), shape=(len(rows), 1 << bits))
 
 
 def fit_failure(x, y, c: float):
@@ -104,7 +107,9 @@ def train(splits: dict[str, list[dict]]) -> dict:
     """Fit both models on train, tune on dev; the model file's content."""
     from sklearn.linear_model import LogisticRegression
 
-    train_rows, dev_rows = splits["train"], splits["dev"]
+    train_rows = splits["train"]
+    # composed dev reports reuse training sentences: tune on the others only
+    dev_rows = [r for r in splits["dev"] if r["source"] != "composed"]
     x_train, x_dev = matrix(train_rows), matrix(dev_rows)
     y_train = [r["label"] == "failure" for r in train_rows]
     dev_labels = [r["label"] for r in dev_rows]
@@ -117,9 +122,9 @@ def train(splits: dict[str, list[dict]]) -> dict:
         if best is None or f1 > best[0]:
             best = (f1, c, t, clf)
     _, c, threshold, clf = best
-    failed = [i for i, r in enumerate(train_rows) if r["label"] == "failure"]
+    failed = [r for r in train_rows if r["label"] == "failure"]
     kinds = LogisticRegression(C=c, max_iter=2000).fit(
-        x_train[failed], [train_rows[i]["failure_kind"] for i in failed]
+        matrix(failed, KIND_BITS), [r["failure_kind"] for r in failed]
     )
     scale, blob = outcome_model.pack([float(w) for w in clf.coef_[0]])
     kind_scale, kind_blob = outcome_model.pack([float(w) for w in kinds.coef_.ravel()])
@@ -130,6 +135,7 @@ def train(splits: dict[str, list[dict]]) -> dict:
         "unknown_below": round(max(0.0, threshold - VAGUE_BAND), 2),
         "failure": {"bias": float(clf.intercept_[0]), "scale": scale, "weights": blob},
         "kinds": {
+            "bits": KIND_BITS,
             "labels": [str(k) for k in kinds.classes_],
             "bias": [float(b) for b in kinds.intercept_],
             "scale": kind_scale,
@@ -141,9 +147,9 @@ def train(splits: dict[str, list[dict]]) -> dict:
 
 
 def judge(rows: list[dict], model: outcome_model.Model) -> tuple[list, float]:
-    """Runtime verdicts (pure Python, as the recorder judges) and seconds spent."""
+    """The recorder's verdicts on the text (pure Python, rules then model), and seconds."""
     start = time.perf_counter()
-    verdicts = [outcome.judge_text(r["text"], model) for r in rows]
+    verdicts = [outcome.classify(r["text"], model=model) for r in rows]
     return verdicts, time.perf_counter() - start
 
 

@@ -136,6 +136,14 @@ _ERROR_ONLY = _LazyPattern(
     r"|(?:[\w ]{0,30}?\s)?usage\s+limit\s+reached|rate\s+limit(?:ed)?\b|request\s+timed\s+out)",
     re.I,
 )
+# A report that marks its own status on a line of its own ("BLOCKED: ...", "Status: failed").
+_MARKER = _LazyPattern(
+    r"^[^\w\n]{0,8}(?:(BLOCKED|FAILED|FAILURE|ABORTED|INCOMPLETE)[^\w\n]{0,4}:"
+    r"|(?:final\s+|overall\s+)?(?:status|result|outcome)[^\w\n]{0,4}[:=][^\w\n]{0,8}"
+    r"(blocked|failed|failure|incomplete|not\s+(?:completed|done)|aborted|unsuccessful)\b)",
+    re.I | re.M,
+)
+_MARKER_KINDS = {"blocked": "blocked", "incomplete": "incomplete", "not": "incomplete"}
 _INTERRUPTED_PREFIX = "[Request interrupted by user"
 _WS = _LazyPattern(r"\s+")
 
@@ -275,16 +283,18 @@ def classify(
     response: object = None,
     error: str | None = None,
     interrupted: bool = False,
+    model: outcome_model.Model | None = None,
 ) -> Verdict:
     """Classify a subagent execution; never raises, whatever the argument types.
 
     ``text`` is the extracted result text, ``response`` the raw PostToolUse
-    ``tool_response``, ``error``/``interrupted`` come from PostToolUseFailure.
+    ``tool_response``, ``error``/``interrupted`` come from PostToolUseFailure;
+    ``model`` replaces the shipped text model (for training and measuring).
     """
     settled = _signals(text, response, error, interrupted)
     if isinstance(settled, Verdict):
         return settled.by(RULES_VERSION)
-    return judge_text(settled)
+    return judge_text(settled, model)
 
 
 def _signals(
@@ -315,7 +325,18 @@ def _signals(
         return Verdict(UNKNOWN, "empty result")
     if _is_interrupt_notice(stripped):
         return Verdict(UNKNOWN, "interrupted before finishing")
-    return _from_error_text(body, stripped) or stripped
+    return _from_error_text(body, stripped) or _from_marker(stripped) or stripped
+
+
+def _from_marker(text: str) -> Verdict | None:
+    """A status the report states about itself at the start of a line, at its edges."""
+    edges = text if len(text) <= 1200 else f"{text[:600]}\n{text[-600:]}"
+    m = _MARKER.search(edges)
+    if m is None:
+        return None
+    word = (m.group(1) or m.group(2)).lower()
+    kind = _MARKER_KINDS.get(word.split()[0], "unable")
+    return Verdict(FAILURE, f"report marks itself {word}: '{_short(m.group(0))}'", kind)
 
 
 def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 HEAD_CHARS = 300
 TAIL_CHARS = 500
+KEEP_HEAD = 3000
+KEEP_TAIL = 6000
 MODEL_PATH = Path(__file__).with_name("outcome_model.json")
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|[!?]")
@@ -86,6 +88,11 @@ CUES: dict[str, frozenset[str]] = {
         "created wrote clean succeeded success"
     ),
 }
+_FILLER = _cue(
+    "0 a an the and or but of in on at to for from by with as is are was were be been it "
+    "its this that these those i we you he she they my our your me us so then than there "
+    "here if into out up per via also just all any some each"
+)
 _NEGATIONS = _cue("not no never without nothing none isn't aren't wasn't n't")
 
 
@@ -108,7 +115,13 @@ def _last_sentences(text: str, count: int = 2) -> str:
 
 
 def named_features(text: str) -> dict[str, float]:
-    """Feature name -> log(1 + count), before hashing."""
+    """Feature name -> log(1 + count), before hashing.
+
+    A report longer than ``KEEP_HEAD + KEEP_TAIL`` characters is read from its
+    opening and its closing only, so judging costs the same for any size.
+    """
+    if len(text) > KEEP_HEAD + KEEP_TAIL:
+        text = f"{text[:KEEP_HEAD]}\n{text[-KEEP_TAIL:]}"
     out: dict[str, float] = {}
     every = words(text)
     _ngrams(every, "w:", out)
@@ -163,6 +176,15 @@ def hashed(features: dict[str, float], bits: int) -> dict[int, float]:
     return bucketed(scaled(features), bits)
 
 
+def fold(vec: dict[int, float], bits: int) -> dict[int, float]:
+    """A hashed vector folded into ``2**bits`` buckets (its buckets' low bits)."""
+    mask = (1 << bits) - 1
+    out: dict[int, float] = {}
+    for b, v in vec.items():
+        out[b & mask] = out.get(b & mask, 0.0) + v
+    return out
+
+
 def pack(weights: list[float]) -> tuple[float, str]:
     """Weights as (scale, base64 of zlib'd little-endian int16s); used by training."""
     import base64
@@ -199,6 +221,7 @@ class Model:
         self.scale: float = data["failure"]["scale"]
         self.weights = unpack(data["failure"]["weights"])
         kinds = data["kinds"]
+        self.kind_bits: int = kinds["bits"]
         self.kind_labels: list[str] = kinds["labels"]
         self.kind_bias: list[float] = kinds["bias"]
         self.kind_scale: float = kinds["scale"]
@@ -219,7 +242,8 @@ class Model:
 
     def kind(self, vec: dict[int, float]) -> str:
         """The most likely failure_kind of a report judged a failure."""
-        w, size = self.kind_weights, 1 << self.bits
+        w, size = self.kind_weights, 1 << self.kind_bits
+        vec = fold(vec, self.kind_bits)
         scores = [
             bias + self.kind_scale * sum(w[k * size + b] * v for b, v in vec.items())
             for k, bias in enumerate(self.kind_bias)
@@ -234,10 +258,12 @@ class Model:
         sign = self.scale if toward_failure else -self.scale
         scored: dict[str, float] = {}
         for name, value in features.items():
-            if name[:2] not in ("w:", "h:", "t:"):
+            if name[:2] not in ("w:", "h:", "t:", "l:"):
                 continue
             push = sign * self.weights[bucket(name, self.bits)] * value / norm
             phrase = name[2:]
+            if all(word in _FILLER for word in phrase.split()):
+                continue
             if push > 0 and push > scored.get(phrase, 0.0):
                 scored[phrase] = push
         chosen: list[str] = []

@@ -4,6 +4,7 @@ Sources, each line tagged in ``source``:
 - ``written``: reports written one by one for this project (JSONL files given on the
   command line, e.g. /work/corpus/writer-*.jsonl), validated and deduplicated;
 - ``real``: final reports from public Claude Code transcripts (real.jsonl here);
+- ``legacy``: the 73 labelled reports the old text rules were tested with (legacy.jsonl);
 - ``composed``: reports assembled from the hand-written sentence pools in pools.py.
 
 The split is fixed: a written or real report goes to train/dev/test by a hash of its
@@ -222,8 +223,9 @@ def compose(half: int, count: int) -> list[dict]:
 def main(paths: list[str]) -> None:
     rows: list[dict] = []
     bad = 0
-    for path in [HERE / "real.jsonl", *map(Path, paths)]:
-        got, skipped = read_rows(path, "real" if path.name == "real.jsonl" else "written")
+    named = {"real.jsonl": "real", "legacy.jsonl": "legacy"}
+    for path in [HERE / "real.jsonl", HERE / "legacy.jsonl", *map(Path, paths)]:
+        got, skipped = read_rows(path, named.get(path.name, "written"))
         rows += got
         bad += skipped
     for row in rows:
