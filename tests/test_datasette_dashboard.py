@@ -93,7 +93,7 @@ def test_dashboard_panels(ds):
 def test_dashboard_html_links_failures_runs_and_search(ds):
     html = get(ds, "/-/agent-runs").text
     assert 'href="/agents/node_executions/3"' in html  # the failure's row page
-    assert "the database is unreachable" in html  # its reason
+    assert "reads as blocked" in html and ">blocked</span>" in html  # its reason and kind
     assert 'href="/-/agent-runs/runs/1"' in html  # recent runs -> run pages
     assert 'id="chart-activity"' in html and 'id="chart-tokens"' in html
     assert 'id="chart-durations"' in html and 'id="ar-data"' in html
