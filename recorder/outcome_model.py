@@ -10,8 +10,10 @@ quantised to 16-bit integers and zlib-compressed.
 Features of a report, each hashed with CRC-32 into ``2**bits`` buckets:
 - word 1-, 2- and 3-grams of the whole text (``w:``), and again of its opening
   (``h:``) and its closing (``t:``), where a verdict is usually written;
-- character 3- to 5-grams of the closing words (``c:``), for spelling variants.
-Values are log(1 + count), and the vector is scaled to unit length.
+- character 3- to 5-grams of the closing words (``c:``), for spelling variants;
+- cue groups (``~unable``, ``~not-done``...: see ``CUES``), counted inside the
+  whole-text, closing and last-sentence families so they weigh like one more word.
+Values are log(1 + count), and every family is scaled to unit length.
 """
 
 from __future__ import annotations
@@ -125,14 +127,14 @@ def named_features(text: str) -> dict[str, float]:
     out: dict[str, float] = {}
     every = words(text)
     _ngrams(every, "w:", out)
-    _cues(every, "g:", out)
+    _cues(every, "w:~", out)
     _ngrams(words(text[:HEAD_CHARS]), "h:", out)
     tail = words(text[-TAIL_CHARS:])
     _ngrams(tail, "t:", out)
-    _cues(tail, "tg:", out)
+    _cues(tail, "t:~", out)
     last = words(_last_sentences(text))
     _ngrams(last, "l:", out)
-    _cues(last, "lg:", out)
+    _cues(last, "l:~", out)
     for word in tail:
         padded = f" {word} "
         for n in (3, 4, 5):
@@ -258,7 +260,7 @@ class Model:
         sign = self.scale if toward_failure else -self.scale
         scored: dict[str, float] = {}
         for name, value in features.items():
-            if name[:2] not in ("w:", "h:", "t:", "l:"):
+            if name[:2] not in ("w:", "h:", "t:", "l:") or name[2:3] == "~":
                 continue
             push = sign * self.weights[bucket(name, self.bits)] * value / norm
             phrase = name[2:]
