@@ -12,7 +12,10 @@ Features of a report, each hashed with CRC-32 into ``2**bits`` buckets:
   (``h:``) and its closing (``t:``), where a verdict is usually written;
 - character 3- to 5-grams of the closing words (``c:``), for spelling variants;
 - cue groups (``~unable``, ``~not-done``...: see ``CUES``), counted inside the
-  whole-text, closing and last-sentence families so they weigh like one more word.
+  whole-text, closing and last-sentence families so they weigh like one more word;
+- the words in a negation's scope, marked (``n:!tested`` in "not tested yet");
+- the report's shape (``s:``): no first person in its opening (a pasted tool output
+  rather than a report), and the share of its lines that look like log or error output.
 Values are log(1 + count), and every family is scaled to unit length.
 """
 
@@ -107,6 +110,40 @@ def _cues(tokens: list[str], tag: str, out: dict[str, float]) -> None:
                 out[key] = out.get(key, 0.0) + 1.0
 
 
+# A negation's scope: the next few words, up to a question or exclamation mark.
+_NEGATORS = _NEGATIONS | _cue(
+    "didn't couldn't can't cannot won't don't doesn't haven't hasn't unable weren't"
+)
+NEGATION_SCOPE = 4
+_PERSON = _cue("i i'm i've i'll i'd we we've we're my me our")
+_LOG_LINE = re.compile(
+    r"\s*(?:\[|at |#\d|\d\d:|E |error|fatal|warning|traceback|panic|  File|\$ |>|\u2502|"
+    r"=+|_+|-{3,})",
+    re.I,
+)
+
+
+def _negated(tokens: list[str], out: dict[str, float]) -> None:
+    left = 0
+    for token in tokens:
+        if token in _NEGATORS:
+            left = NEGATION_SCOPE
+        elif token in ("?", "!"):
+            left = 0
+        elif left:
+            key = f"n:!{token}"
+            out[key] = out.get(key, 0.0) + 1.0
+            left -= 1
+
+
+def _shape(text: str, tokens: list[str], out: dict[str, float]) -> None:
+    if not _PERSON.intersection(tokens[:200]):
+        out["s:no-person"] = 1.0
+    lines = [line for line in text.splitlines() if line.strip()]
+    logged = sum(1 for line in lines if _LOG_LINE.match(line))
+    out[f"s:log-lines-{min(4, 5 * logged // max(1, len(lines)))}"] = 1.0
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+|\n+")
 
 
@@ -128,6 +165,8 @@ def named_features(text: str) -> dict[str, float]:
     every = words(text)
     _ngrams(every, "w:", out)
     _cues(every, "w:~", out)
+    _negated(every, out)
+    _shape(text, every, out)
     _ngrams(words(text[:HEAD_CHARS]), "h:", out)
     tail = words(text[-TAIL_CHARS:])
     _ngrams(tail, "t:", out)

@@ -5,7 +5,9 @@ Sources, each line tagged in ``source``:
   command line, e.g. /work/corpus/writer-*.jsonl), validated and deduplicated;
 - ``real``: final reports from public Claude Code transcripts (real.jsonl here);
 - ``legacy``: the 73 labelled reports the old text rules were tested with (legacy.jsonl);
-- ``composed``: reports assembled from the hand-written sentence pools in pools.py.
+- ``composed``: reports assembled from the hand-written sentence pools in pools.py;
+- ``train_only``: reports written after the split was fixed (train_only.jsonl here),
+  always in train, so adding them never changes what dev and test measure.
 
 The split is fixed: a written or real report goes to train/dev/test by a hash of its
 text under a fixed seed (adding reports never moves old ones); a composed report is
@@ -230,6 +232,9 @@ def main(paths: list[str]) -> None:
         bad += skipped
     for row in rows:
         row["split"] = split_of(row["text"])
+    late, skipped = read_rows(HERE / "train_only.jsonl", "train_only")
+    bad += skipped
+    rows += [{**row, "split": "train"} for row in late]
     rows += compose(0, COMPOSED["traindev"]) + compose(1, COMPOSED["test"])
     seen, out = set(), []
     for row in rows:
