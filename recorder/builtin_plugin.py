@@ -16,7 +16,7 @@ from .redaction import redact_text as builtin_redact_text
 def classify_outcome(
     text: str | None, response: object, error: str | None, interrupted: bool
 ) -> Verdict:
-    """The built-in rules: structured signals first, then the text rules (outcome.py)."""
+    """The built-in classifier: structured signals first, then the text model (outcome.py)."""
     return classify(text, response=response, error=error, interrupted=interrupted)
 
 

@@ -176,7 +176,7 @@ class Conductor:
         if given.get("outcome") in ("success", "failure", "unknown"):
             outcome, reason = given["outcome"], str(given.get("reason") or "reported by caller")
         else:
-            outcome, reason = classify(result_text)
+            outcome, reason = classify(result_text)[:2]
         self._finish(
             exec_id,
             {

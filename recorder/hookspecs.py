@@ -24,13 +24,14 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 @hookspec(firstresult=True)
 def classify_outcome(
     node: dict, text: str | None, response: object, error: str | None, interrupted: bool
-) -> tuple[str, str] | None:
+) -> tuple[str, str] | tuple[str, str, str | None] | None:
     """Decide a finished node's outcome, or return None to leave it to the next plugin.
 
     ``node`` is the node as known so far (agent_type, node_name, prompt …), ``text``
     the subagent's result text, ``response`` the raw ``tool_response``, ``error`` and
     ``interrupted`` what a PostToolUseFailure event carried. Return a pair
-    ``(outcome, reason)`` with outcome ``"success"``, ``"failure"`` or ``"unknown"``.
+    ``(outcome, reason)`` with outcome ``"success"``, ``"failure"`` or ``"unknown"``,
+    or ``(outcome, reason, failure_kind)`` with one of ``outcome.FAILURE_KINDS``.
     The first answer wins; the built-in rules answer last.
     """
 

@@ -767,6 +767,17 @@ ELF_OUTCOME = """
 
 
 @migration
+def m017_outcome_classifier(conn: sqlite3.Connection) -> None:
+    """failure_kind (what kind of failure, see outcome.py) and outcome_classifier (which
+    classifier version judged the node), with an index for grouping failures by kind."""
+    add_columns(conn, "node_executions", {"failure_kind": "TEXT", "outcome_classifier": "TEXT"})
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS idx_node_exec_failure_kind"
+        " ON node_executions(outcome, failure_kind, started_at)"
+    )
+
+
+@migration
 def m019_elf_side_by_side(conn: sqlite3.Connection) -> None:
     """ELF keeps writing beside agent-runs, and no number goes wrong on either side.
 

@@ -1,19 +1,35 @@
 """Classify a finished subagent execution as success, failure or unknown.
 
-Imported by the hook process, so this module uses only ``re`` and ``typing``.
-Structured signals (interrupt flag, PostToolUseFailure error, fields of the
-raw ``tool_response``) are decided first; only then is the result text read.
-Text rules look where verdicts are written -- the opening and the closing of
-a report -- not at every mention of an error in the middle of a long one.
+Standard library only. Structured signals (interrupt flag, PostToolUseFailure
+error, fields of the raw ``tool_response``) are decided first; then a result
+that is only an error message or ends in a traceback; then the report's text is
+judged by the trained model of ``outcome_model`` (measured on the labelled
+corpus in tests/outcomes/ by benchmarks/outcome.py). Deterministic.
+
+Every verdict carries a reason a person can read (for the model: the phrases
+that decided it) and, for a failure, a ``failure_kind``:
+
+- ``needs_input``: stopped to ask a question or for a decision;
+- ``blocked``: no access, credentials, permission, network or dependency;
+- ``incomplete``: part of the job done, something still missing or broken;
+- ``unable``: tried and could not (gave up, reverted, could not reproduce or find);
+- ``wrong_target``: did the work on the wrong file, branch, system or question;
+- ``tool_error``: a tool, the API or the subagent itself errored;
+- ``cancelled``: killed, stopped or denied before it finished.
+
+A report too short or too vague to judge is ``unknown``.
 """
 
 from __future__ import annotations
 
 import re
 
+from . import outcome_model
+
 
 class Verdict(tuple):
-    """The outcome ("success", "failure" or "unknown") and a short reason.
+    """The outcome ("success", "failure" or "unknown"), a short reason, a failure_kind
+    (failures only) and which classifier judged.
 
     A plain tuple subclass: typing.NamedTuple or collections.namedtuple would cost
     the hook process an import or a code generation on every run.
@@ -21,8 +37,14 @@ class Verdict(tuple):
 
     __slots__ = ()
 
-    def __new__(cls, outcome: str, reason: str) -> Verdict:
-        return tuple.__new__(cls, (outcome, reason))
+    def __new__(
+        cls,
+        outcome: str,
+        reason: str,
+        failure_kind: str | None = None,
+        judged_by: str | None = None,
+    ) -> Verdict:
+        return tuple.__new__(cls, (outcome, reason, failure_kind, judged_by))
 
     @property
     def outcome(self) -> str:
@@ -31,6 +53,19 @@ class Verdict(tuple):
     @property
     def reason(self) -> str:
         return self[1]
+
+    @property
+    def failure_kind(self) -> str | None:
+        return self[2]
+
+    @property
+    def judged_by(self) -> str | None:
+        """Which classifier (and version) gave the verdict."""
+        return self[3]
+
+    def by(self, judge: str) -> Verdict:
+        """The same verdict, recorded as given by ``judge``."""
+        return Verdict(self[0], self[1], self[2], judge)
 
 
 class _LazyPattern:
@@ -52,7 +87,13 @@ SUCCESS = "success"
 FAILURE = "failure"
 UNKNOWN = "unknown"
 
-HEAD_CHARS = 400  # the opening of a report, where a verdict is often stated
+RULES_VERSION = "rules-2"
+MIN_WORDS = 3  # fewer words than this is too little to judge
+TOOL_ERROR = "tool_error"
+CANCELLED = "cancelled"
+FAILURE_KINDS = frozenset(
+    {"needs_input", "blocked", "incomplete", "unable", "wrong_target", TOOL_ERROR, CANCELLED}
+)
 TAIL_CHARS = 600  # the closing summary
 ERROR_ONLY_MAX = 500  # a result this short that opens with an error is just an error
 QUOTE_MAX = 90
@@ -77,120 +118,9 @@ _FAILED_STATUSES = frozenset(
         "denied",
     }
 )
+_CANCELLED_STATUSES = frozenset({"killed", "cancelled", "canceled", "aborted", "stopped"})
 _PENDING_STATUSES = frozenset({"running", "pending", "queued", "in_progress", "started"})
 
-_A = "['\u2019]"  # straight or typographic apostrophe
-
-_VERBS = (
-    r"(?:complete|finish|access|locate|find|fix|resolve|implement|perform|accomplish|proceed"
-    r"|continue|do|get|make|open|read|reach|connect|obtain|retrieve|determine|identify|apply"
-    r"|execute|finali[sz]e|deliver|produce|write|create|install|authenticate|load|help|assist"
-    r"|comply|fulfil|fulfill|modify|edit|provide|clone|fetch|download|push|start)"
-)
-
-# Searched in the opening and the closing of the result; the first match not excused
-# by _EXEMPTIONS decides.
-# Failure rules: (pattern, reason, trigger words). A rule is tried only when one of its
-# trigger words is in the part of the text read (lower-case words are looked for with
-# case and whitespace folded, upper-case ones as written), so a report compiles just
-# the patterns it could match.
-_RULES: tuple[tuple[_LazyPattern, str, tuple[str, ...]], ...] = (
-    (
-        _LazyPattern(
-            rf"\bI(?:\s+(?:was|am)|{_A}m)\s+(?:unable|not\s+able)\s+to\b"
-            rf"|\bI\s+(?:wasn{_A}t|was\s+not)\s+able\s+to\b",
-            re.I,
-        ),
-        "subagent reported it was unable to finish",
-        ("unable", "not able", "n't able", "n\u2019t able"),
-    ),
-    (
-        _LazyPattern(
-            rf"\bI\s+(?:could\s*not|couldn{_A}t|did\s+not\s+manage\s+to|didn{_A}t\s+manage\s+to"
-            rf"|cannot|can\s+not|can{_A}t)\s+(?:fully\s+|successfully\s+)?{_VERBS}\b",
-            re.I,
-        ),
-        "subagent reported it could not do the job",
-        ("could", "cannot", "can not", "can't", "can\u2019t", "manage"),
-    ),
-    (
-        _LazyPattern(
-            rf"\bI\s+(?:do\s+not|don{_A}t)\s+have\s+(?:the\s+)?(?:necessary\s+|required\s+)?"
-            r"(?:access|permissions?|credentials)\b",
-            re.I,
-        ),
-        "subagent reported it lacks access",
-        ("not have", "n't have", "n\u2019t have"),
-    ),
-    (
-        _LazyPattern(r"^[^\w\n]{0,8}(?:BLOCKED|FAILED|FAILURE|ABORTED)[^\w\n]{0,4}:", re.M),
-        "subagent marked its result as failed",
-        ("BLOCKED", "FAILED", "FAILURE", "ABORTED"),  # upper case: matched as written
-    ),
-    (
-        _LazyPattern(
-            r"^[^\w\n]{0,8}(?:final\s+|overall\s+)?(?:status|result|outcome|verdict)[^\w\n]{0,4}"
-            r"[:=][^\w\n]{0,8}(?:blocked|failed|failure|fail|incomplete|not\s+(?:completed|done)"
-            r"|aborted|unsuccessful)\b",
-            re.I | re.M,
-        ),
-        "subagent reported a failed status",
-        ("status", "result", "outcome", "verdict"),
-    ),
-    (
-        _LazyPattern(
-            r"\b(?:task|subtask|assignment)\s+(?:has\s+|was\s+)?(?:failed"
-            r"|(?:was\s+)?not\s+completed|is\s+incomplete|is\s+blocked"
-            r"|remains\s+(?:incomplete|unfinished|blocked))\b"
-            rf"|\b(?:could\s+not|couldn{_A}t|cannot)\s+be\s+(?:completed|finished|accomplished)\b",
-            re.I,
-        ),
-        "subagent reported the task failed",
-        ("task", "assignment", "be completed", "be finished", "be accomplished"),
-    ),
-    (
-        _LazyPattern(
-            r"\b(?:unable|not\s+able)\s+to\s+(?:complete|finish|proceed|continue|accomplish)\b"
-            r"|\bI\s+(?:gave|have\s+given|am\s+giving|had\s+to\s+give)\s+up\b",
-            re.I,
-        ),
-        "subagent reported it could not finish",
-        ("unable", "not able", "gave up", "given up", "giving up", "give up"),
-    ),
-)
-
-# Exemptions: a failure match is ignored when its sentence also matches one of these.
-_EXEMPTIONS: tuple[tuple[_LazyPattern, str], ...] = (
-    (_LazyPattern(r"\breproduc", re.I), "could not reproduce a problem"),
-    (
-        _LazyPattern(
-            r"\b(?:find|found|see|spot|identify|detect|locate|notice)\s+"
-            r"(?:any|anything|a\s+single|no|nothing)\b",
-            re.I,
-        ),
-        "found nothing wrong",
-    ),
-    (
-        _LazyPattern(
-            r"\b(?:fixed|resolved|now\s+(?:pass(?:es|ing)?|works?|succeeds?|green)|no\s+longer"
-            r"|before\s+(?:my|the|this)\s+(?:change|fix|patch)|previously|initially|at\s+first"
-            r"|was\s+failing)\b",
-            re.I,
-        ),
-        "a problem that was since fixed",
-    ),
-    (_LazyPattern(r"\b(?:if|unless|whether|when)\s+I\b", re.I), "hypothetical"),
-    (
-        _LazyPattern(
-            r"\b(?:why|how|when|where)\s+(?:the|this|a|its|our)\s+[\w-]+\s+\w*\s*failed\b", re.I
-        ),
-        "explains a past failure",
-    ),
-    (_LazyPattern(r"\bFAILED\W{0,4}(?:0|none)\b", re.I), "zero failures"),
-    (_LazyPattern(r"(?:^|\s|\()[`\"\u201c]I\b"), "quoted text, not the subagent speaking"),
-)
-
-_SENTENCE_END = _LazyPattern(r"[.!?](?=\s|$)|\n")
 _TB_FRAME = _LazyPattern(
     r"Traceback \(most recent call last\):|^\s*File \"[^\"\n]*\", line \d+", re.M
 )
@@ -206,6 +136,14 @@ _ERROR_ONLY = _LazyPattern(
     r"|(?:[\w ]{0,30}?\s)?usage\s+limit\s+reached|rate\s+limit(?:ed)?\b|request\s+timed\s+out)",
     re.I,
 )
+# A report that marks its own status on a line of its own ("BLOCKED: ...", "Status: failed").
+_MARKER = _LazyPattern(
+    r"^[^\w\n]{0,8}(?:(BLOCKED|FAILED|FAILURE|ABORTED|INCOMPLETE)[^\w\n]{0,4}:"
+    r"|(?:final\s+|overall\s+)?(?:status|result|outcome)[^\w\n]{0,4}[:=][^\w\n]{0,8}"
+    r"(blocked|failed|failure|incomplete|not\s+(?:completed|done)|aborted|unsuccessful)\b)",
+    re.I | re.M,
+)
+_MARKER_KINDS = {"blocked": "blocked", "incomplete": "incomplete", "not": "incomplete"}
 _INTERRUPTED_PREFIX = "[Request interrupted by user"
 _WS = _LazyPattern(r"\s+")
 
@@ -285,21 +223,22 @@ def _from_response(response: object) -> Verdict | None:
     blocks = response if isinstance(response, list) else None
     if isinstance(response, dict):
         if _truthy(response.get("is_error")) or _truthy(response.get("isError")):
-            return Verdict(FAILURE, "tool_response.is_error is set")
+            return Verdict(FAILURE, "tool_response.is_error is set", TOOL_ERROR)
         if _has_value(response.get("error")):
             detail = _first_line(response["error"]) or "(no message)"
-            return Verdict(FAILURE, f"tool_response.error: {detail}")
+            return Verdict(FAILURE, f"tool_response.error: {detail}", TOOL_ERROR)
         status = response.get("status")
         status = status.strip().lower() if isinstance(status, str) else ""
         if status in _FAILED_STATUSES:
-            return Verdict(FAILURE, f"tool_response.status is {status!r}")
+            kind = CANCELLED if status in _CANCELLED_STATUSES else TOOL_ERROR
+            return Verdict(FAILURE, f"tool_response.status is {status!r}", kind)
         content = response.get("content")
         blocks = content if isinstance(content, list) else None
     for block in blocks or ():
         if isinstance(block, dict) and _truthy(block.get("is_error")):
             detail = _first_line(block.get("text") or block.get("content") or "")
             reason = "tool_response content block has is_error"
-            return Verdict(FAILURE, f"{reason}: {detail}" if detail else reason)
+            return Verdict(FAILURE, f"{reason}: {detail}" if detail else reason, TOOL_ERROR)
     if isinstance(response, dict):
         if status == "interrupted":
             return Verdict(UNKNOWN, "interrupted before finishing")
@@ -307,41 +246,6 @@ def _from_response(response: object) -> Verdict | None:
             return Verdict(UNKNOWN, "background subagent launched; result not yet known")
         if status in _PENDING_STATUSES:
             return Verdict(UNKNOWN, f"subagent still {status!r}; result not yet known")
-    return None
-
-
-def _sentence(text: str, start: int, end: int) -> str:
-    """The sentence around text[start:end], bounded to a couple of hundred chars."""
-    left = text[max(0, start - 200) : start]
-    cut = 0
-    for m in _SENTENCE_END.finditer(left):
-        cut = m.end()
-    right = text[end : end + 200]
-    m = _SENTENCE_END.search(right)
-    return left[cut:] + text[start:end] + (right[: m.start()] if m else right)
-
-
-def _windows(n: int) -> list[tuple[int, int]]:
-    """(pos, endpos) ranges covering the opening and the closing of a text."""
-    if n <= HEAD_CHARS + TAIL_CHARS:
-        return [(0, n)]
-    return [(0, HEAD_CHARS + 100), (n - TAIL_CHARS, n)]
-
-
-def _from_rules(text: str) -> Verdict | None:
-    """First failure rule matching in the opening or closing, unless exempted."""
-    for pos, endpos in _windows(len(text)):
-        window = text[pos:endpos]
-        folded = _fold(window)
-        for pattern, reason, triggers in _RULES:
-            if not any(t in (window if t.isupper() else folded) for t in triggers):
-                continue
-            for m in pattern.finditer(text, pos, endpos):
-                sentence = _sentence(text, m.start(), m.end())
-                if any(ex.search(sentence) for ex, _ in _EXEMPTIONS):
-                    continue
-                quote = _short(text[m.start() : m.start() + 400].split("\n", 1)[0])
-                return Verdict(FAILURE, f"{reason}: '{quote}'")
     return None
 
 
@@ -357,9 +261,11 @@ def _from_error_text(text: str, stripped: str) -> Verdict | None:
         and _EXC_LINE.match(last)
         and _TB_FRAME.search(tail)
     ):
-        return Verdict(FAILURE, f"result ends in a Python traceback: '{_short(last)}'")
+        return Verdict(FAILURE, f"result ends in a Python traceback: '{_short(last)}'", TOOL_ERROR)
     if len(stripped) <= ERROR_ONLY_MAX and _ERROR_ONLY.match(stripped):
-        return Verdict(FAILURE, f"result is only an error message: '{_short(stripped)}'")
+        return Verdict(
+            FAILURE, f"result is only an error message: '{_short(stripped)}'", TOOL_ERROR
+        )
     return None
 
 
@@ -371,28 +277,36 @@ def _is_interrupt_notice(stripped: str) -> bool:
     return len(middle) <= 40 and "]" not in middle and "\n" not in middle
 
 
-def _fold(text: str) -> str:
-    """Lower case with runs of whitespace folded to one space, for trigger words."""
-    return " ".join(text.lower().split())
-
-
 def classify(
     text: str | None,
     *,
     response: object = None,
     error: str | None = None,
     interrupted: bool = False,
+    model: outcome_model.Model | None = None,
 ) -> Verdict:
     """Classify a subagent execution; never raises, whatever the argument types.
 
     ``text`` is the extracted result text, ``response`` the raw PostToolUse
-    ``tool_response``, ``error``/``interrupted`` come from PostToolUseFailure.
+    ``tool_response``, ``error``/``interrupted`` come from PostToolUseFailure;
+    ``model`` replaces the shipped text model (for training and measuring).
     """
+    settled = _signals(text, response, error, interrupted)
+    if isinstance(settled, Verdict):
+        return settled.by(RULES_VERSION)
+    return judge_text(settled, model)
+
+
+def _signals(
+    text: str | None, response: object, error: str | None, interrupted: bool
+) -> Verdict | str:
+    """The verdict of the structured signals and error shapes, else the text to judge."""
     if _truthy(interrupted):
         return Verdict(UNKNOWN, "interrupted before finishing")
     if error is not None:
         detail = _first_line(error)
-        return Verdict(FAILURE, f"tool call failed: {detail}" if detail else "tool call failed")
+        reason = f"tool call failed: {detail}" if detail else "tool call failed"
+        return Verdict(FAILURE, reason, TOOL_ERROR)
     try:
         verdict = _from_response(response)
     except Exception:  # a hostile object in the payload must not break the hook
@@ -411,8 +325,37 @@ def classify(
         return Verdict(UNKNOWN, "empty result")
     if _is_interrupt_notice(stripped):
         return Verdict(UNKNOWN, "interrupted before finishing")
-    return (
-        _from_error_text(body, stripped)
-        or _from_rules(body)
-        or Verdict(SUCCESS, "completed without failure signals")
-    )
+    return _from_error_text(body, stripped) or _from_marker(stripped) or stripped
+
+
+def _from_marker(text: str) -> Verdict | None:
+    """A status the report states about itself at the start of a line, at its edges."""
+    edges = text if len(text) <= 1200 else f"{text[:600]}\n{text[-600:]}"
+    m = _MARKER.search(edges)
+    if m is None:
+        return None
+    word = (m.group(1) or m.group(2)).lower()
+    kind = _MARKER_KINDS.get(word.split()[0], "unable")
+    return Verdict(FAILURE, f"report marks itself {word}: '{_short(m.group(0))}'", kind)
+
+
+def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
+    """The trained model's verdict on a report, with the phrases that decided it."""
+    if len(outcome_model.words(text)) < MIN_WORDS:
+        return Verdict(UNKNOWN, "too short to judge", None, RULES_VERSION)
+    try:
+        m = model or outcome_model.model()
+    except (OSError, ValueError, KeyError) as exc:  # a broken install must not stop recording
+        reason = f"text model unavailable: {type(exc).__name__}"
+        return Verdict(UNKNOWN, reason, None, RULES_VERSION)
+    judge = f"{RULES_VERSION}+{m.version}"
+    features = outcome_model.named_features(text)
+    p = m.probability(outcome_model.hashed(features, m.bits))
+    if m.unknown_below < p < m.threshold:
+        return Verdict(UNKNOWN, f"too vague to judge (p(failure)={p:.2f})", None, judge)
+    failed = p >= m.threshold
+    said = ", ".join(f"'{phrase}'" for phrase in m.phrases(features, failed))
+    if not failed:
+        return Verdict(SUCCESS, f"reads as done (p(failure)={p:.2f}): {said}", None, judge)
+    kind = m.kind(outcome_model.hashed(features, m.bits))
+    return Verdict(FAILURE, f"reads as {kind} (p(failure)={p:.2f}): {said}", kind, judge)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 from . import plugin_cache
-from .outcome import FAILURE, SUCCESS, UNKNOWN, Verdict, classify
+from .outcome import FAILURE, FAILURE_KINDS, SUCCESS, UNKNOWN, Verdict, classify
 from .queries import sql
 
 TYPE_CHECKING = False
@@ -94,7 +94,10 @@ def classify_outcome(
     error: str | None = None,
     interrupted: bool = False,
 ) -> Verdict:
-    """The first plugin verdict for a finished node, else the built-in rules'."""
+    """The first plugin verdict for a finished node, else the built-in classifier's.
+
+    A plugin may answer ``(outcome, reason)`` or ``(outcome, reason, failure_kind)``.
+    """
     pm = manager()
     if pm is not None:
         facts = {"node": public(node), "text": text, "response": response}
@@ -105,11 +108,14 @@ def classify_outcome(
                 continue
             if (
                 isinstance(answer, (tuple, list))
-                and len(answer) == 2
+                and len(answer) in (2, 3)
                 and answer[0] in OUTCOMES
                 and isinstance(answer[1], str)
             ):
-                return Verdict(answer[0], answer[1])
+                kind = answer[2] if len(answer) == 3 and answer[0] == FAILURE else None
+                if kind is not None and kind not in FAILURE_KINDS:
+                    kind = None
+                return Verdict(answer[0], answer[1], kind, f"plugin:{impl.plugin_name}")
             report(f"plugin {impl.plugin_name}: classify_outcome gave {answer!r}; ignored")
     return classify(text, response=response, error=error, interrupted=interrupted)
 

@@ -357,7 +357,7 @@ def test_errors_and_interrupts(db, projects):
     cut = n["toolu_cut"]
     assert cut["status"] == "cancelled" and cut["completed_at"] == interrupted_at
     said = n["toolu_said_fail"]
-    assert said["status"] == "failed" and "unable" in said["outcome_reason"]
+    assert said["status"] == "failed" and "reads as blocked" in said["outcome_reason"]
     statuses = [r["status"] for r in query(db, "SELECT status FROM workflow_runs ORDER BY id")]
     assert statuses == ["failed", "failed"]
 
@@ -792,14 +792,14 @@ def test_several_results_in_one_line(db, projects):
     t.task("toolu_x1")
     t.task("toolu_x2")
     blocks = [
-        {"tool_use_id": i, "type": "tool_result", "content": [{"type": "text", "text": f"{i} ok"}]}
+        {"tool_use_id": i, "type": "tool_result", "content": [{"type": "text", "text": f"{i}: all checks passed"}]}
         for i in ("toolu_x1", "toolu_x2")
     ]
     t.line("user", {"role": "user", "content": blocks}, toolUseResult={"totalTokens": 5})
     t.write()
     run(db, projects)
     n = nodes(db)
-    assert n["toolu_x1"]["result_text"] == "toolu_x1 ok" and n["toolu_x2"]["status"] == "completed"
+    assert n["toolu_x1"]["result_text"] == "toolu_x1: all checks passed" and n["toolu_x2"]["status"] == "completed"
     assert n["toolu_x1"]["token_count"] is None  # not claimed for either of them
 
 

@@ -69,7 +69,7 @@ def test_dashboard_draws_its_charts(page, server):
     assert marks(page, "#chart-activity") > 20
     assert marks(page, "#chart-tokens") > 10
     assert marks(page, "#chart-durations") >= 8
-    assert page.locator(".ar-kpi").count() == 10
+    assert page.locator(".ar-kpi").count() == 11
     first_time = page.locator("#panel-runs time").first
     assert "stored as" in first_time.get_attribute("title")
     assert "ago" in first_time.inner_text()

@@ -90,7 +90,7 @@ def test_dashboard_panels(ds):
     assert explore["tokens_per_task"] == pytest.approx(8_000 / 3)
     assert by_type["general-purpose"]["running"] == 1
     [failure] = data["recent_failures"]
-    assert failure["node_name"] == "Run the tests" and "unable" in failure["reason"]
+    assert failure["node_name"] == "Run the tests" and "reads as blocked" in failure["reason"]
     assert [run["id"] for run in data["recent_runs"]] == [4, 1, 2, 3]
     activity = data["activity"]
     assert activity["bucket"] == "day" and len(activity["labels"]) == 31
@@ -102,7 +102,7 @@ def test_dashboard_panels(ds):
 def test_dashboard_html_links_failures_runs_and_search(ds):
     html = get(ds, "/-/agent-runs").text
     assert 'href="/agents/node_executions/3"' in html  # the failure's row page
-    assert "the database is unreachable" in html  # its reason
+    assert "reads as blocked" in html and ">blocked</span>" in html  # its reason and kind
     assert 'href="/-/agent-runs/runs/1"' in html  # recent runs -> run pages
     assert 'id="chart-activity"' in html and 'id="chart-tokens"' in html
     assert 'id="chart-durations"' in html and 'id="ar-data"' in html

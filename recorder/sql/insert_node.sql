@@ -3,7 +3,7 @@
 INSERT INTO node_executions (
     id, run_id, node_id, node_name, node_type, tool_use_id, tool_name, session_id, project,
     agent_id, agent_type, parent_agent_id, model, prompt, prompt_hash, is_background,
-    status, outcome, outcome_reason, result_text, result_json, error_message, error_type,
+    status, outcome, outcome_reason, failure_kind, outcome_classifier, result_text, result_json, error_message, error_type,
     duration_ms, token_count, input_tokens, output_tokens, cache_read_tokens,
     cache_creation_tokens, tool_use_count, agent_transcript_path, output_file,
     api_calls, cost_usd, cost_note, context_tokens, usage_source, usage_complete,
@@ -13,7 +13,7 @@ VALUES (
     (SELECT id FROM derived_rows WHERE tbl = 'node_executions' AND key = :tool_use_id),
     :run_id, :node_id, :node_name, :node_type, :tool_use_id, :tool_name, :session_id, :project,
     :agent_id, :agent_type, :parent_agent_id, :model, :prompt, :prompt_hash, :is_background,
-    :status, :outcome, :outcome_reason, :result_text, :result_json, :error_message, :error_type,
+    :status, :outcome, :outcome_reason, :failure_kind, :outcome_classifier, :result_text, :result_json, :error_message, :error_type,
     :duration_ms, :token_count, :input_tokens, :output_tokens, :cache_read_tokens,
     :cache_creation_tokens, :tool_use_count, :agent_transcript_path, :output_file,
     :api_calls, :cost_usd, :cost_note, :context_tokens, :usage_source, :usage_complete,

@@ -16,6 +16,8 @@ UPDATE node_executions SET
     status = :status,
     outcome = :outcome,
     outcome_reason = :outcome_reason,
+    failure_kind = :failure_kind,
+    outcome_classifier = :outcome_classifier,
     result_text = :result_text,
     result_json = :result_json,
     error_message = :error_message,
