@@ -792,14 +792,21 @@ def test_several_results_in_one_line(db, projects):
     t.task("toolu_x1")
     t.task("toolu_x2")
     blocks = [
-        {"tool_use_id": i, "type": "tool_result", "content": [{"type": "text", "text": f"{i}: all checks passed"}]}
+        {
+            "tool_use_id": i,
+            "type": "tool_result",
+            "content": [{"type": "text", "text": f"{i}: all checks passed"}],
+        }
         for i in ("toolu_x1", "toolu_x2")
     ]
     t.line("user", {"role": "user", "content": blocks}, toolUseResult={"totalTokens": 5})
     t.write()
     run(db, projects)
     n = nodes(db)
-    assert n["toolu_x1"]["result_text"] == "toolu_x1: all checks passed" and n["toolu_x2"]["status"] == "completed"
+    assert (
+        n["toolu_x1"]["result_text"] == "toolu_x1: all checks passed"
+        and n["toolu_x2"]["status"] == "completed"
+    )
     assert n["toolu_x1"]["token_count"] is None  # not claimed for either of them
 
 
