@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import event, post, query, task_input
+from conftest import event, post, query, run_cli, settle, task_input
 
 from recorder import outcome, outcome_model
 
@@ -167,3 +168,23 @@ def test_a_sample_of_the_corpus_through_the_real_hook(db, hook) -> None:
         agreed += got["outcome"] == row["label"]
     # the model's accuracy is measured by the benchmark; here: most land as labelled
     assert agreed >= 10, f"only {agreed} of 16 sampled reports judged as labelled"
+
+
+def test_rebuild_brings_the_current_verdicts_to_old_history(db, hook) -> None:
+    """A node an older classifier judged gets today's verdict, and its version, on rebuild."""
+    report = next(r for r in split("test") if r["label"] == "failure" and len(r["text"]) > 200)
+    hook(post("toolu_old", text=report["text"]))
+    settle(db)
+    current = node(db, "toolu_old")
+    with sqlite3.connect(db) as conn:  # as an earlier release judged it
+        conn.execute(
+            "UPDATE node_executions SET outcome = 'success', outcome_reason = NULL, "
+            "failure_kind = NULL, status = 'completed', outcome_classifier = 'rules-1' "
+            "WHERE tool_use_id = 'toolu_old'"
+        )
+    result = run_cli("rebuild", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    rebuilt = node(db, "toolu_old")
+    columns = ("outcome", "outcome_reason", "failure_kind", "status", "outcome_classifier")
+    assert [rebuilt[c] for c in columns] == [current[c] for c in columns]
+    assert rebuilt["outcome_classifier"] == f"rules-2+{outcome_model.model().version}"
