@@ -35,9 +35,11 @@ import time
 from pathlib import Path
 
 import recorder
-from recorder import database, derive, ingest
-from recorder.clock import iso
-from recorder.queries import sql
+from recorder.derive import apply as ingest
+from recorder.derive import sync as derive
+from recorder.hook import database
+from recorder.hook.clock import iso
+from recorder.schema.queries import sql
 
 BAR = 1.3
 WORK = Path(__file__).resolve().parent / ".work"

@@ -40,10 +40,11 @@ import time
 from pathlib import Path
 
 import recorder
-from recorder import database, ingest
-from recorder.clock import iso
-from recorder.queries import sql
-from recorder.store import NODE_COLUMNS
+from recorder.derive import apply as ingest
+from recorder.derive.store import NODE_COLUMNS
+from recorder.hook import database
+from recorder.hook.clock import iso
+from recorder.schema.queries import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from workload import hook_env, pair_payloads, run_hook, run_pool  # noqa: E402

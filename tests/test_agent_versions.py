@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import event, post, pre, query, run_cli, task_input
 
-from recorder import agent_definitions, database, ingest
+from recorder.derive import apply as ingest
+from recorder.hook import agent_definitions, database
 
 V1 = """---
 name: code-reviewer

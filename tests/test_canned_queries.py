@@ -18,7 +18,9 @@ import pytest
 import yaml
 from conftest import event, pre, run_cli, task_input
 
-from recorder import clock, database, ingest, rollups
+from recorder.derive import apply as ingest
+from recorder.hook import clock, database
+from recorder.schema import rollups
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY_DIR = ROOT / "canned_queries"

@@ -14,7 +14,8 @@ from pathlib import Path
 from conftest import event, post, pre, task_input
 from datasette.app import Datasette
 
-from recorder import database, ingest
+from recorder.derive import apply as ingest
+from recorder.hook import database
 
 XSS = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'
 RUN1_PROMPT = f"Why is the checkout flaky? {XSS}"

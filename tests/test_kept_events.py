@@ -8,7 +8,9 @@ import zlib
 
 from conftest import event, post, pre, query, run_cli, run_hook, settle
 
-from recorder import database, derive, ingest
+from recorder.derive import apply as ingest
+from recorder.derive import sync as derive
+from recorder.hook import database
 
 OFF = {"AGENT_RUNS_DERIVE": "off"}
 DERIVED = ["sessions", "workflow_runs", "node_executions", "subagents", "learnings", "file_touches"]
@@ -217,10 +219,10 @@ def test_an_event_derivation_fails_on_is_kept_and_derived_after_the_fix(db, tmp_
     inject = tmp_path / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(
-        "import recorder.store\n"
+        "import recorder.derive.store\n"
         "def broken(conn, event):\n"
         "    raise RuntimeError('injected derivation fault')\n"
-        "recorder.store.apply = broken\n"
+        "recorder.derive.store.apply = broken\n"
     )
     result = run_hook(db, pre("toolu_bug"), env={"PYTHONPATH": str(inject)})
     assert (result.returncode, result.stdout) == (0, b"")

@@ -1,10 +1,10 @@
-"""Tests for recorder.outcome: structured signals first, then the result text."""
+"""Tests for recorder.derive.outcome: structured signals first, then the result text."""
 
 from __future__ import annotations
 
 import pytest
 
-from recorder.outcome import Verdict, classify
+from recorder.derive.outcome import Verdict, classify
 
 # --------------------------------------------------------------------------------------
 # Labelled realistic subagent results: (label, text, expected outcome)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recorder import outcome
+from recorder.derive import outcome
 
 PHRASES = [
     "I was unable to",

@@ -13,8 +13,9 @@ import pytest
 from conftest import event, file_touch, post, pre, query, run_cli, run_hook, task_input
 from datasette.app import Datasette
 
-from recorder import database, ingest
-from recorder.prune import delete_statements, prune
+from recorder.derive import apply as ingest
+from recorder.hook import database
+from recorder.ops.prune import delete_statements, prune
 
 NOW = datetime.now(timezone.utc)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from recorder import agent_definitions, database, ingest
+from recorder.derive import apply as ingest
+from recorder.hook import agent_definitions, database
 
 BASE = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
 

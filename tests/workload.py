@@ -127,7 +127,8 @@ def hook_env(pycache: str | None = None) -> dict:
 def batch_writer(db: str, first: int, batches: int, size: int) -> None:
     """Record batches of finished executions through the recorder API, printing
     ``ack <last tool_use_id>`` after each commit (the crash test kills this process)."""
-    from recorder import database, ingest
+    from recorder.derive import apply as ingest
+    from recorder.hook import database
 
     conn = database.connect(db)
     for batch in range(first, first + batches):
