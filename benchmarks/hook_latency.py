@@ -37,7 +37,7 @@ from pathlib import Path
 import recorder
 from recorder.derive import apply as ingest
 from recorder.derive import sync as derive
-from recorder.hook import database
+from recorder.hook import database, keep
 from recorder.hook.clock import iso
 from recorder.schema.queries import sql
 
@@ -132,7 +132,7 @@ def populated_database(nodes: int) -> Path:
     batch = 5000
     for first in range(0, nodes, batch):
         stamped = [
-            ingest.stamp(
+            keep.stamp(
                 payload(f"toolu_seed_{i:07d}", text, session=f"seed-{i // 40}"),
                 received_at=iso(start + i * 60),
             )

@@ -58,7 +58,7 @@ import urllib.parse
 from datasette.app import Datasette
 
 from recorder.derive import apply as ingest
-from recorder.hook import database
+from recorder.hook import database, keep
 from recorder.schema import migrations, rollups
 from recorder.sources import bulk, demo
 
@@ -670,7 +670,7 @@ def write_nodes(workdir: str, label: str, count: int, keep: bool) -> float:
 def rollup_cost(days: int = 4, nodes: int = 4000, rounds: int = 3) -> None:
     """Print what keeping the rollups costs the recorder (best of alternating rounds)."""
     generator = ScaleGenerator(5, 100_000)
-    stamped = [ingest.stamp(p) for b in generator.batches(days, time.time()) for p in b]
+    stamped = [keep.stamp(p) for b in generator.batches(days, time.time()) for p in b]
     recorded = {True: [], False: []}
     written = {True: [], False: []}
     with tempfile.TemporaryDirectory(prefix="agent-runs-rollup-cost-") as workdir:

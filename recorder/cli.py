@@ -178,8 +178,9 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
 )
 def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
     """Ingest spooled events and retry dead letters; what still fails stays kept."""
-    from recorder.derive.apply import replay as replay_kept
+    from recorder.derive.apply import apply_payload
     from recorder.hook import spool
+    from recorder.hook.replay import replay as replay_kept
 
     path = paths.database(db)
     waiting = spool.pending(path, paths.SPOOL) + spool.pending(path, paths.DEAD_LETTERS)
@@ -194,7 +195,7 @@ def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
     require_redaction_patterns()
     conn = database.connect(path)
     try:
-        report = replay_kept(conn, path)
+        report = replay_kept(conn, path, rederive=apply_payload)
     finally:
         conn.close()
     sync_first(path)

@@ -13,7 +13,7 @@ import pytest
 from conftest import event, post, pre, query, run_cli, task_input
 
 from recorder.derive import apply as ingest
-from recorder.hook import agent_definitions, database
+from recorder.hook import agent_definitions, database, keep
 
 V1 = """---
 name: code-reviewer
@@ -66,7 +66,7 @@ def in_process(db, places, monkeypatch):
         agent_definitions.note(payload)
         conn = database.connect(str(db))
         try:
-            ingest.record(conn, [ingest.stamp(payload)], str(db))
+            ingest.record(conn, [keep.stamp(payload)], str(db))
         finally:
             conn.close()
 

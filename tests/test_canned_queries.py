@@ -19,7 +19,7 @@ import yaml
 from conftest import event, pre, run_cli, task_input
 
 from recorder.derive import apply as ingest
-from recorder.hook import clock, database
+from recorder.hook import clock, database, keep
 from recorder.schema import rollups
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,7 +115,7 @@ class Recorder:
         self.conn = database.connect(self.path)
 
     def send(self, payload: dict, at: float) -> None:
-        ingest.record(self.conn, [ingest.stamp(payload, received_at=iso(at))], db=self.path)
+        ingest.record(self.conn, [keep.stamp(payload, received_at=iso(at))], db=self.path)
 
     def task(
         self,

@@ -10,7 +10,7 @@ from conftest import event, post, pre, query, run_cli, run_hook, settle
 
 from recorder.derive import apply as ingest
 from recorder.derive import sync as derive
-from recorder.hook import database
+from recorder.hook import database, keep
 
 OFF = {"AGENT_RUNS_DERIVE": "off"}
 DERIVED = ["sessions", "workflow_runs", "node_executions", "subagents", "learnings", "file_touches"]
@@ -150,8 +150,7 @@ def test_prune_removes_kept_events_with_what_derives_from_them(db, hook):
     # received in 2020: kept with their own times, as backfill keeps old transcripts' events
     # (the hook always stamps its own receipt time)
     old = [
-        ingest.stamp(payload, f"2020-01-01T00:00:{i:02d}.000Z")
-        for i, payload in enumerate(story(2))
+        keep.stamp(payload, f"2020-01-01T00:00:{i:02d}.000Z") for i, payload in enumerate(story(2))
     ]
     conn = database.connect(str(db))
     try:

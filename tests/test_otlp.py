@@ -26,7 +26,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from test_datasette_helpers import build, iso
 
 from recorder.derive import apply as ingest
-from recorder.hook import database
+from recorder.hook import database, keep
 from recorder.sinks import otlp
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -161,9 +161,7 @@ def finish_run_4(db: Path) -> None:
     ]
     conn = database.connect(str(db))
     try:
-        ingest.record(
-            conn, [ingest.stamp(p, received_at=iso(at)) for p, at in payloads], db=str(db)
-        )
+        ingest.record(conn, [keep.stamp(p, received_at=iso(at)) for p, at in payloads], db=str(db))
     finally:
         conn.close()
 

@@ -1,26 +1,17 @@
-"""From raw hook payloads to kept events and rows: redact, keep, normalise, apply; replay."""
+"""From kept events to rows: normalise and apply, keep or dead-letter; ``record`` does both.
+
+The replay of the spool and the dead letters is the hook's (``recorder.hook.replay``).
+"""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable
 
 from recorder.derive import store
-from recorder.derive import sync as derive
-from recorder.hook import database, keep, paths, spool
-from recorder.hook.events import META, RejectedEvent, mapping, normalise
-from recorder.hook.keep import stamp
-from recorder.schema.queries import sql
-
-
-class NotOurs(Exception):
-    """An event agent-runs does not record (another tool, another hook event)."""
-
-
-def accepted(payload: dict) -> bool:
-    """Whether a stamped payload is one agent-runs records (RejectedEvent for junk)."""
-    return normalise(payload, payload[META]["received_at"]) is not None
+from recorder.hook import database, keep, spool
+from recorder.hook.events import META, NotOurs, RejectedEvent, accepted, normalise
+from recorder.schema.queries import split_statements, sql
 
 
 def apply_payload(conn: sqlite3.Connection, payload: dict) -> None:
@@ -60,7 +51,7 @@ def record(
 
     def work(conn: sqlite3.Connection) -> int:
         kept = keep.append(conn, (p for p in payloads if accept_or_keep(p, db)), source)
-        derive.apply_pending(conn, db)
+        apply_pending(conn, db)
         return kept
 
     return database.write(conn, work)
@@ -97,102 +88,27 @@ def apply_or_keep(
         return False
 
 
-class ReplayReport:
-    """What a replay did: events recorded, skipped, still failing."""
-
-    def __init__(self) -> None:
-        self.recorded = 0
-        self.skipped = 0
-        self.still_failing = 0
-        self.left_for_later = 0
-
-    def __str__(self) -> str:
-        return (
-            f"{self.recorded} recorded, {self.skipped} skipped, "
-            f"{self.still_failing} still failing, {self.left_for_later} left for later"
-        )
+def register(conn: sqlite3.Connection) -> None:
+    """Let ``conn`` record every row it inserts into a derived table (temporary triggers)."""
+    for statement in split_statements(sql("derive_register")):
+        conn.execute(statement)
 
 
-def replay(
-    conn: sqlite3.Connection, db: str, limit: int | None = None, dead_letters: bool = True
-) -> ReplayReport:
-    """Ingest the spool and (with ``dead_letters``) retry the dead letters, at most ``limit``.
+def apply_pending(conn: sqlite3.Connection, db: str | None, limit: int | None = None) -> int:
+    """Apply kept events after the mark, at most ``limit`` (caller holds the transaction).
 
-    Replayed events become kept events (derived by the next sync). Files are claimed
-    first and removed only after the transaction commits, so a crash or a failed write
-    leaves them to be replayed again: nothing lost.
+    An event our code fails on goes to the dead letters (when ``db`` is known) naming its
+    kept event, so one bad event never stops the others; the mark moves past it, and
+    ``replay`` derives that kept event again (after a fix) instead of keeping it twice.
+    Returns how many were applied.
     """
-    report = ReplayReport()
-    claimed = [(p, paths.SPOOL) for p in spool.claim(db, paths.SPOOL)]
-    if dead_letters:
-        claimed += [(p, paths.DEAD_LETTERS) for p in spool.claim(db, paths.DEAD_LETTERS)]
-    if not claimed:
-        return report
-    leftovers: dict[str, list[str]] = {}
-
-    def work(conn: sqlite3.Connection) -> None:
-        for path, name in claimed:
-            rest = leftovers[path] = []
-            for record, line in spool.read_records(path):
-                if limit is not None and report.recorded + report.skipped >= limit:
-                    rest.append(line)
-                    report.left_for_later += 1
-                    continue
-                replay_one(conn, db, name, record, line, report, rest)
-
-    try:
-        database.write(conn, work)
-    except BaseException:
-        for path, _ in claimed:
-            spool.let_go(path)  # not ingested: the next replay takes the files over
-        raise
-    for path, name in claimed:
-        spool.release(path, name, leftovers.get(path, []))
-    return report
-
-
-def replay_one(
-    conn: sqlite3.Connection,
-    db: str,
-    name: str,
-    record: dict | None,
-    line: str,
-    report: ReplayReport,
-    still_failing: list[str],
-) -> None:
-    """Replay one kept line; a dead letter that fails again stays where it was."""
-    payload = record
-    if name == paths.DEAD_LETTERS and record is not None:
-        payload = record.get("payload")
-        if payload is None and isinstance(record.get("raw"), str):
-            try:
-                payload = json.loads(record["raw"].lstrip("\ufeff"))
-            except (ValueError, RecursionError):
-                payload = None
-    try:
-        if not isinstance(payload, dict):
-            raise RejectedEvent("not a JSON object")
-        kept_id = mapping(payload.get(META)).get("kept_id")
-        if kept_id is not None and conn.execute(sql("kept_event"), (kept_id,)).fetchone():
-            apply_event(conn, require(normalise(payload, payload[META]["received_at"])))
-        else:
-            stamped = stamp(payload)
-            if not accepted(stamped):
-                raise NotOurs(stamped.get("hook_event_name"))
-            keep.append(conn, [stamped], "replay")
-        report.recorded += 1
-    except NotOurs:
-        report.skipped += 1
-    except Exception as exc:
-        if isinstance(exc, sqlite3.Error) and database.unwritable(exc):
-            raise
-        report.still_failing += 1
-        if name == paths.DEAD_LETTERS:
-            still_failing.append(line)
-        else:
-            error = f"{type(exc).__name__}: {exc}"
-            raw = None if record is not None else line  # a cut-off or junk line, as it was
-            try:
-                spool.dead_letter(db, error, payload, raw)
-            except (ValueError, RecursionError):  # nested too deep to write as JSON
-                spool.dead_letter(db, error, raw=line)
+    register(conn)
+    mark = conn.execute(sql("derive_mark")).fetchone()[0]
+    rows = conn.execute(sql("derive_batch"), {"after": mark, "limit": limit or -1}).fetchall()
+    for kept_id, blob in rows:
+        payload = keep.unpack(blob)
+        if not apply_or_keep(conn, payload, db, kept_id):
+            continue
+    if rows:
+        conn.execute(sql("derive_set_mark"), {"applied": rows[-1][0]})
+    return len(rows)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from recorder.derive import apply as ingest
-from recorder.hook import database, keep
+from recorder.derive.apply import apply_pending
+from recorder.hook import database
 from recorder.schema.queries import split_statements, sql
 
 BATCH = 500
@@ -42,32 +42,6 @@ def rebuild_requested(conn: sqlite3.Connection) -> bool:
 def request_rebuild(conn: sqlite3.Connection) -> None:
     """Ask for a rebuild at the next sync (a migration after a derivation fix calls this)."""
     conn.execute(sql("derive_request_rebuild"))
-
-
-def register(conn: sqlite3.Connection) -> None:
-    """Let ``conn`` record every row it inserts into a derived table (temporary triggers)."""
-    for statement in split_statements(sql("derive_register")):
-        conn.execute(statement)
-
-
-def apply_pending(conn: sqlite3.Connection, db: str | None, limit: int | None = None) -> int:
-    """Apply kept events after the mark, at most ``limit`` (caller holds the transaction).
-
-    An event our code fails on goes to the dead letters (when ``db`` is known) naming its
-    kept event, so one bad event never stops the others; the mark moves past it, and
-    ``replay`` derives that kept event again (after a fix) instead of keeping it twice.
-    Returns how many were applied.
-    """
-    register(conn)
-    mark = conn.execute(sql("derive_mark")).fetchone()[0]
-    rows = conn.execute(sql("derive_batch"), {"after": mark, "limit": limit or -1}).fetchall()
-    for kept_id, blob in rows:
-        payload = keep.unpack(blob)
-        if not ingest.apply_or_keep(conn, payload, db, kept_id):
-            continue
-    if rows:
-        conn.execute(sql("derive_set_mark"), {"applied": rows[-1][0]})
-    return len(rows)
 
 
 def sync(

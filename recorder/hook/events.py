@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from recorder.hook import clock
+from recorder.hook.numbers import MAX_DURATION_MS, integer
 
 SUBAGENT_TOOLS = frozenset({"Task", "Agent"})
 # File tools recorded when a subagent calls them (``install-hooks --files``): name -> access.
@@ -43,15 +44,14 @@ LAUNCHED = frozenset({"async_launched", "remote_launched", "teammate_spawned"})
 
 # Where the recorder keeps its own metadata inside a payload (receipt time).
 META = "_agent_runs"
-# Sane ranges: a count above MAX_COUNT (a trillion tokens) or a duration above
-# MAX_DURATION_MS (31 days) is junk, kept as unknown (NULL) so sums never overflow
-# and no start time is derived decades before the epoch.
-MAX_COUNT = 10**12
-MAX_DURATION_MS = 31 * 86_400_000
 
 
 class RejectedEvent(ValueError):
     """A payload the normaliser cannot make an event of (kept as a dead letter)."""
+
+
+class NotOurs(Exception):
+    """An event agent-runs does not record (another tool, another hook event)."""
 
 
 def text(value: object) -> str | None:
@@ -71,19 +71,6 @@ def identifier(value: object) -> str | None:
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         value = str(value).strip()
         return value or None
-    return None
-
-
-def integer(value: object, limit: int = MAX_COUNT) -> int | None:
-    """A count field: an int in 0..``limit``, or None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value == value and abs(value) <= limit:
-        value = int(value)
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 20:
-        value = int(value.strip())
-    if isinstance(value, int) and 0 <= value <= limit:
-        return value
     return None
 
 
@@ -188,7 +175,7 @@ def task_ids(value: object) -> list[str] | None:
 
 def notifications(prompt: object) -> list[dict]:
     """The task notifications a UserPromptSubmit prompt carries (none for a person's)."""
-    from recorder.hook import notification  # here: notification reads this module's sane ranges
+    from recorder.hook import notification  # here: only a notification's prompt needs it
 
     return notification.parse(prompt) if notification.is_notification(prompt) else []
 
@@ -283,3 +270,8 @@ def tool_fields(payload: dict) -> dict:
         "tool_stats": text(stats) if stats else None,
         "is_interrupt": flag(payload.get("is_interrupt")),
     }
+
+
+def accepted(payload: dict) -> bool:
+    """Whether a stamped payload is one agent-runs records (RejectedEvent for junk)."""
+    return normalise(payload, payload[META]["received_at"]) is not None

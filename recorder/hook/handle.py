@@ -130,11 +130,9 @@ def record(db: str, payload: dict) -> None:
     conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         if spool.pending(db, paths.SPOOL):
-            from recorder.derive import (
-                apply as ingest,  # only when the spool holds events: off the usual path
-            )
+            from recorder.hook import replay  # only when the spool holds events: off the path
 
-            ingest.replay(conn, db, limit=REPLAY_BATCH, dead_letters=False)
+            replay.replay(conn, db, limit=REPLAY_BATCH, dead_letters=False)
         database.write(conn, lambda c: keep.append(c, [payload], "hook"))
     finally:
         if not leave_open:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from recorder.hook.events import MAX_COUNT, MAX_DURATION_MS, integer
+from recorder.hook.numbers import MAX_COUNT, MAX_DURATION_MS, integer
 
 OPEN = "<task-notification>"
 _TAG = re.compile(r"<(task-id|tool-use-id|status|summary)>(.*?)</\1>", re.S)

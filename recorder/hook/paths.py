@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import stat
 
+# agent-runs' own settings folder; redaction defines it (it reads its pattern file there)
+from recorder.redaction.config import config_dir as config_dir
+
 DEFAULT_DB = os.path.join("~", ".claude", "emergent-learning", "memory", "index.db")
 ENV_DB = "AGENT_RUNS_DB"
 
@@ -17,12 +20,6 @@ def database(explicit: str | os.PathLike | None = None) -> str:
     """The database path: ``explicit``, else ``$AGENT_RUNS_DB``, else ELF's index.db."""
     chosen = explicit or os.environ.get(ENV_DB) or DEFAULT_DB
     return os.path.abspath(os.path.expanduser(os.fspath(chosen)))
-
-
-def config_dir() -> str:
-    """agent-runs' own settings: ``$XDG_CONFIG_HOME/agent-runs``, else ``~/.config/agent-runs``."""
-    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return os.path.join(config, "agent-runs")
 
 
 def beside(db: str, name: str) -> str:

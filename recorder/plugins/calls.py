@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 
-from recorder.derive.outcome import FAILURE, SUCCESS, UNKNOWN, Verdict, classify
 from recorder.plugins import cache as plugin_cache
 from recorder.schema.queries import sql
 
@@ -23,7 +22,8 @@ if TYPE_CHECKING:  # typing and pluggy are not imported on the hook path
 
     from pluggy import HookImpl, PluginManager
 
-OUTCOMES = frozenset({SUCCESS, FAILURE, UNKNOWN})
+    from recorder.derive.outcome import Verdict
+
 _FAILED = object()
 
 _manager: PluginManager | None = None
@@ -65,9 +65,9 @@ def manager() -> PluginManager | None:
             report(f"plugins not looked up: {type(exc).__name__}: {exc}")
             found = []
         if found:
-            from recorder.plugins import manager as plugins
+            from recorder.plugins import loading
 
-            use(plugins.load(found))
+            use(loading.load(found, report))
     return _manager
 
 
@@ -94,7 +94,12 @@ def classify_outcome(
     error: str | None = None,
     interrupted: bool = False,
 ) -> Verdict:
-    """The first plugin verdict for a finished node, else the built-in rules'."""
+    """The first plugin verdict for a finished node, else the built-in rules'.
+
+    Called by derivation only: the outcome rules are imported here, never on the hook path.
+    """
+    from recorder.derive.outcome import FAILURE, SUCCESS, UNKNOWN, Verdict, classify
+
     pm = manager()
     if pm is not None:
         facts = {"node": public(node), "text": text, "response": response}
@@ -106,7 +111,7 @@ def classify_outcome(
             if (
                 isinstance(answer, (tuple, list))
                 and len(answer) == 2
-                and answer[0] in OUTCOMES
+                and answer[0] in (SUCCESS, FAILURE, UNKNOWN)
                 and isinstance(answer[1], str)
             ):
                 return Verdict(answer[0], answer[1])
@@ -119,7 +124,7 @@ def redact(payload: dict) -> dict:
     pm = manager()
     if pm is None:
         return payload
-    from recorder.plugins.manager import BUILTIN  # imported already: pm exists
+    from recorder.plugins.loading import BUILTIN  # imported already: pm exists
 
     # the built-in patterns already ran over keys and values (redaction.redact)
     chain = [i for i in implementations(pm, "redact_text") if i.plugin_name != BUILTIN]

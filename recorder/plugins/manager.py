@@ -1,52 +1,24 @@
-"""The plugin manager: built-ins plus third-party plugins of the entry-point group ``agent_runs``.
+"""The command line's plugins: built-ins plus the entry-point group ``agent_runs``.
 
-The hook builds it only when the plugin cache lists a third-party plugin, and then
-imports exactly those modules; the command line rescans the entry points on every
-run (refreshing the cache) and adds the plugins' subcommands.
+The command line rescans the entry points on every run (refreshing the cache the
+hook reads), builds the manager (``loading``), adds the plugins' subcommands and
+lists what is loaded. The hook never imports this module (see ``calls``).
 """
 
 from __future__ import annotations
 
-import importlib
-
 import pluggy
 
-from recorder import hookspecs
 from recorder.plugins import builtin as builtin_plugin
 from recorder.plugins import cache as plugin_cache
 from recorder.plugins import calls as plugin_calls
+from recorder.plugins.loading import BUILTIN, load
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import click
 
-BUILTIN = "agent-runs"
-
 _cli_state: tuple[pluggy.PluginManager, list[dict]] | None = None
-
-
-def load(found: list[dict]) -> pluggy.PluginManager:
-    """A manager with the built-ins and the ``found`` entry points (failures are reported)."""
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    pm.register(builtin_plugin, name=BUILTIN)
-    for entry in found:
-        try:
-            pm.register(resolve(entry["value"]), name=entry["name"])
-        except Exception as exc:
-            plugin_calls.report(
-                f"plugin {entry['name']} ({entry['value']}) not loaded: {type(exc).__name__}: {exc}"
-            )
-    return pm
-
-
-def resolve(value: str) -> object:
-    """The object an entry point names: ``module`` or ``module:attribute.path``."""
-    module, _, attribute = value.partition(":")
-    target = importlib.import_module(module.strip())
-    for part in filter(None, attribute.strip().split(".")):
-        target = getattr(target, part)
-    return target
 
 
 def for_cli() -> tuple[pluggy.PluginManager, list[dict]]:
@@ -58,7 +30,7 @@ def for_cli() -> tuple[pluggy.PluginManager, list[dict]]:
         except Exception as exc:
             plugin_calls.report(f"plugins not scanned: {type(exc).__name__}: {exc}")
             found = []
-        pm = load(found)
+        pm = load(found, plugin_calls.report)
         plugin_calls.use(pm if found else None)
         _cli_state = pm, found
     return _cli_state

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 
-from recorder.hook import paths
 from recorder.redaction import engine
+from recorder.redaction.config import config_dir
 
 ENV_FILE = "AGENT_RUNS_REDACT_FILE"
 FILE_NAME = "redact-patterns.txt"
@@ -27,7 +27,7 @@ def pattern_file() -> str:
     explicit = os.environ.get(ENV_FILE)
     if explicit:
         return os.path.abspath(os.path.expanduser(explicit))
-    return os.path.join(paths.config_dir(), FILE_NAME)
+    return os.path.join(config_dir(), FILE_NAME)
 
 
 def _load() -> tuple[tuple, str | None]:

@@ -1,7 +1,7 @@
 """Build a new database file in bulk: the hook's own recording code, many events per commit.
 
 Every payload goes through the same path as a hook run (kept as an event of source
-``demo``, then derived; ``ingest.stamp`` redacts
+``demo``, then derived; ``keep.stamp`` redacts
 and stamps it, ``events.normalise`` flattens it, ``store`` merges it and
 ``outcome`` classifies results), so the rows are exactly the hook's. What is
 different is only how they reach the disk:
@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 import sqlite_utils
 
 from recorder.derive import apply as ingest
-from recorder.hook import database
+from recorder.hook import database, keep
 from recorder.schema import rollups
 from recorder.schema.queries import sql
 
@@ -79,7 +79,7 @@ def load(
     conn.execute("PRAGMA cache_size = -200000")  # 200 MB: the indexes being filled stay cached
     triggers = drop_sync_triggers(conn)
     for batch in batches:
-        recorded = ingest.record(conn, (ingest.stamp(p) for p in batch), db, source="demo")
+        recorded = ingest.record(conn, (keep.stamp(p) for p in batch), db, source="demo")
         if progress:
             progress(recorded)
     database.write(conn, lambda c: restore_sync(c, triggers))

@@ -37,9 +37,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
-from recorder.derive.apply import stamp
 from recorder.hook import clock
 from recorder.hook.events import META, SUBAGENT_TOOLS
+from recorder.hook.keep import stamp
 from recorder.hook.notification import parse as notifications
 
 # Item kinds (what a payload does to its node; see backfill.keep for the rules).
