@@ -3,6 +3,10 @@
 Claude Code's payloads vary by version (``Task`` became ``Agent``; fields come
 and go), and the hook must survive junk: every field is read defensively,
 wrong types become None (or text), unknown fields are ignored.
+
+This is the payload format (``trim`` and ``normalise``). It lives in ``hook/``, not in
+``derive/``, because the hook validates every event with ``normalise`` before keeping
+it (a rejected one becomes a dead letter); derivation normalises the kept event again.
 """
 
 from __future__ import annotations

@@ -880,7 +880,7 @@ def m022_beyond_peers(conn: sqlite3.Connection) -> None:
     ``agent_definition_description``, ``agent_definition_source``, ``agent_definition_path``),
     the failed attempt it retried (``retry_of``, ``attempt``, ``first_attempt_id``) and which
     path first recorded it (``recorded_by``: hook or backfill). workflow_runs: the
-    parallelism columns (see recorder/parallelism.py). sessions: ``hook_seen_at``, the first
+    parallelism columns (see recorder/derive/parallelism.py). sessions: ``hook_seen_at``, the first
     event the hook itself recorded in the session. ``capture_gaps``: what
     ``doctor --coverage`` learned about executions the hook never saw.
     """
