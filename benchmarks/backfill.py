@@ -27,8 +27,9 @@ import uuid
 from pathlib import Path
 
 import recorder
-from recorder import backfill, clock, database
-from recorder.queries import sql
+from recorder.hook import clock, database
+from recorder.schema.queries import sql
+from recorder.sources import backfill
 
 BAR = 3.0
 WORK = Path(__file__).resolve().parent / ".work"

@@ -1,7 +1,7 @@
 """Train the outcome text model on tests/outcomes/corpus.jsonl and measure it.
 
     python benchmarks/outcome.py            # train, measure, compare with the shipped model
-    python benchmarks/outcome.py --write    # ... and ship the weights (recorder/outcome_model.json)
+    python benchmarks/outcome.py --write    # ... and ship recorder/derive/outcome_model.json
 
 Training needs scikit-learn (the ``dev`` extra); judging does not. Train only on
 the train split; the regularisation and the decision threshold are chosen on dev
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests" / "outcomes"))
 
 import pools  # noqa: E402
 
-from recorder import outcome, outcome_model  # noqa: E402
+from recorder.derive import outcome, outcome_model  # noqa: E402
 
 CORPUS = ROOT / "tests" / "outcomes" / "corpus.jsonl"
 BITS = 17

@@ -5,6 +5,10 @@ marked with :data:`hookimpl`, published under the entry-point group
 ``agent_runs``. An implementation may take any subset of a hook's arguments.
 Hook wrappers are not called. A plugin that raises is logged and skipped: the
 event is recorded without its contribution.
+
+This module stays at ``recorder.hookspecs`` (not in ``recorder/plugins/``):
+``from recorder.hookspecs import hookimpl`` is the public import path third-party
+plugins use (see the README and tests/plugin_example).
 """
 
 from __future__ import annotations

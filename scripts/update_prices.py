@@ -1,4 +1,4 @@
-"""Regenerate recorder/prices.json from the `genai-prices` package (a maintainer's tool).
+"""Regenerate recorder/derive/prices.json from the `genai-prices` package (a maintainer's tool).
 
     pip install genai-prices && python scripts/update_prices.py
 
@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from genai_prices import data, types
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "recorder", "prices.json")
+OUT = os.path.join(os.path.dirname(__file__), "..", "recorder", "derive", "prices.json")
 KINDS = {
     "input": "input_mtok",
     "output": "output_mtok",

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import completed_response, event, query, run_cli, run_hook, task_input
 
-from recorder import backfill, clock, database
+from recorder.hook import clock, database
+from recorder.sources import backfill
 
 START = "2026-03-02T10:00:00.000Z"
 PROJECT = "/home/u/shop"

@@ -18,7 +18,9 @@ import pytest
 import yaml
 from conftest import event, pre, run_cli, task_input
 
-from recorder import clock, database, ingest, rollups
+from recorder.derive import apply as ingest
+from recorder.hook import clock, database, keep
+from recorder.schema import rollups
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY_DIR = ROOT / "canned_queries"
@@ -115,7 +117,7 @@ class Recorder:
         self.conn = database.connect(self.path)
 
     def send(self, payload: dict, at: float) -> None:
-        ingest.record(self.conn, [ingest.stamp(payload, received_at=iso(at))], db=self.path)
+        ingest.record(self.conn, [keep.stamp(payload, received_at=iso(at))], db=self.path)
 
     def task(
         self,

@@ -11,7 +11,7 @@ from datasette.app import Datasette
 from test_datasette_helpers import EXPECTED, build, get
 
 from datasette_plugins import formatting, locate
-from recorder import rollups
+from recorder.schema import rollups
 
 PERCENTILES = ("median_ms", "p95_ms")
 
@@ -265,7 +265,7 @@ def test_mixed_instance_touches_only_the_agent_runs_database(known, plain):
 
 
 def test_a_new_empty_database_shows_an_empty_dashboard(tmp_path):
-    from recorder import database
+    from recorder.hook import database
 
     path = tmp_path / "fresh.db"
     database.connect(str(path)).close()  # the schema, no rows

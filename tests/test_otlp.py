@@ -25,7 +25,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from test_datasette_helpers import build, iso
 
-from recorder import database, ingest, otlp
+from recorder.derive import apply as ingest
+from recorder.hook import database, keep
+from recorder.sinks import otlp
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 STATUS_ERROR = Status.StatusCode.STATUS_CODE_ERROR
@@ -159,9 +161,7 @@ def finish_run_4(db: Path) -> None:
     ]
     conn = database.connect(str(db))
     try:
-        ingest.record(
-            conn, [ingest.stamp(p, received_at=iso(at)) for p, at in payloads], db=str(db)
-        )
+        ingest.record(conn, [keep.stamp(p, received_at=iso(at)) for p, at in payloads], db=str(db))
     finally:
         conn.close()
 

@@ -1,11 +1,11 @@
-"""Tests for recorder.outcome: structured signals first, then the result text."""
+"""Tests for recorder.derive.outcome: structured signals first, then the result text."""
 
 from __future__ import annotations
 
 import pytest
 
-from recorder.outcome import FAILURE_KINDS, Verdict, classify
-from recorder.outcome_model import words
+from recorder.derive.outcome import FAILURE_KINDS, Verdict, classify
+from recorder.derive.outcome_model import words
 
 # The labelled reports the old text rules were tested with are now part of the corpus
 # (tests/outcomes/legacy.jsonl); the text model is measured on the whole corpus in

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import event, post, query, run_cli, settle, task_input
 
-from recorder import outcome, outcome_model
+from recorder.derive import outcome, outcome_model
 
 CORPUS = Path(__file__).parent / "outcomes" / "corpus.jsonl"
 ROWS = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]

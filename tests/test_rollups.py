@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import post, pre, run_cli
 
-from recorder import database, rollups
+from recorder.hook import database
+from recorder.schema import rollups
 
 REFERENCE = Path(__file__).parent / "reference_sql"
 ROOT = Path(__file__).parent.parent

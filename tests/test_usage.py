@@ -9,7 +9,7 @@ import pytest
 from conftest import event, post, pre, query, run_cli
 from usage_transcripts import HAIKU, SONNET, AgentTranscript, typical
 
-from recorder import node_usage, prices, usage
+from recorder.derive import node_usage, prices, usage
 
 SESSION = "sess-u1"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 HAIKU = "claude-haiku-4-5-20251001"
 SONNET = "claude-sonnet-4-5-20250929"
-# USD per million tokens (Anthropic's published prices, as in recorder/prices.json)
+# USD per million tokens (Anthropic's published prices, as in recorder/derive/prices.json)
 PRICE = {
     HAIKU: {"input": 1.0, "output": 5.0, "cache_read": 0.1, "w5m": 1.25, "w1h": 2.0},
     SONNET: {"input": 3.0, "output": 15.0, "cache_read": 0.3, "w5m": 3.75, "w1h": 6.0},
