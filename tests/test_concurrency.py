@@ -118,14 +118,14 @@ def fallbacks_in(tmp_path) -> dict:
 
 APPENDER = """
 import sys
-from recorder import spool
+from recorder.hook import spool
 db, worker, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for n in range(count):
     spool.spool(db, {"id": f"{worker}-{n}"})
 """
 CLAIMER = """
 import os, sys, time
-from recorder import paths, spool
+from recorder.hook import paths, spool
 db, stop = sys.argv[1], sys.argv[2]
 while True:
     finished = os.path.exists(stop)

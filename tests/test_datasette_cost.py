@@ -75,8 +75,8 @@ def test_cost_chart_draws_one_colour_per_model_in_chromium(known):
         assert len(fills) == 2  # haiku and sonnet, each its own colour
         legend = page.locator("#chart-cost .ar-legend").inner_text()
         assert HAIKU in legend and SONNET in legend
-        title = page.locator("#chart-cost svg rect.ar-mark title").first.text_content()
-        assert "$" in title
+        tip = page.locator("#chart-cost svg rect.ar-mark").first.get_attribute("data-tip")
+        assert "$" in tip
         assert page.problems == []
 
 
