@@ -384,7 +384,7 @@ def background(projects: Path) -> Transcript:
         "Found 12 endpoints; two lack auth.",
         total_tokens=31204,
         tool_uses=17,
-        duration_ms=95311,
+        duration_ms=48000,  # its whole run: launched at 10:00:02, last line at 10:00:50
     )
     t.raw(
         compact(
@@ -428,7 +428,7 @@ def test_background_agents_finish_from_notification_or_agent_transcript(db, proj
     assert other["agent_transcript_path"].endswith("agent-d4e5f6.jsonl")
     assert other["completed_at"] == "2026-03-02T10:00:59.000Z"
     killed = n["toolu_bg3"]
-    assert killed["status"] == "cancelled" and killed["error_type"] == "interrupt"
+    assert killed["status"] == "cancelled" and killed["error_type"] == "killed"
     assert killed["completed_at"] == t.killed_at and killed["token_count"] == 500
     runs = query(db, "SELECT * FROM workflow_runs")
     assert len(runs) == 1 and runs[0]["total_nodes"] == 3 and runs[0]["status"] == "failed"
@@ -688,7 +688,7 @@ def test_hook_then_backfill_fills_background_usage(db, projects):
         "Found 12 endpoints; two lack auth.",
         total_tokens=31204,
         tool_uses=17,
-        duration_ms=95311,
+        duration_ms=hooked["duration_ms"],  # the agent's whole run, as the hook measured it
     )
     t.prompt(note, at=hooked["completed_at"])
     t.write()

@@ -1,0 +1,75 @@
+"""Backfill gives the rows the hook gives, for every Claude Code 2.1 fixture.
+
+Each fixture stream goes through the hook's own code into one database; the
+transcripts Claude Code writes for the same executions (tests/fixture_transcripts.py)
+go through the real `agent-runs backfill` into another; the rows must agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from claude_code_fixtures import NAMES, feed
+from conftest import query, run_cli
+from fixture_transcripts import write_transcripts
+
+# Columns that legitimately differ between the two sources, each with its reason.
+DIFFER = {
+    "id": "a surrogate key: the order rows were inserted in",
+    "run_id": "the run's surrogate key (runs are compared by their own columns)",
+    "created_at": "SQLite's insertion time",
+    "updated_at": "SQLite's update time",
+    "recorded_by": "says which source recorded the row: 'hook' or 'backfill'",
+    "agent_transcript_path": "the hook is told where the file was; backfill where it is now",
+}
+# The same for workflow_runs.
+RUN_DIFFER = {
+    "id": DIFFER["id"],
+    "created_at": DIFFER["created_at"],
+    "updated_at": DIFFER["updated_at"],
+}
+
+
+def rows(db: Path, sql: str, skip: dict) -> list[dict]:
+    return [{k: v for k, v in row.items() if k not in skip} for row in query(db, sql)]
+
+
+def nodes(db: Path) -> list[dict]:
+    return rows(db, "SELECT * FROM node_executions ORDER BY tool_use_id", DIFFER)
+
+
+def runs(db: Path) -> list[dict]:
+    sql = "SELECT * FROM workflow_runs ORDER BY session_id, started_at, run_key"
+    return rows(db, sql, RUN_DIFFER)
+
+
+def transcript_tail(path: str | None) -> str | None:
+    """A subagent transcript path from ``<session>/subagents/`` on (where it is kept)."""
+    return None if path is None else "/".join(Path(path).parts[-3:])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_backfill_gives_the_hooks_rows(tmp_path, name):
+    hooked = tmp_path / "hooked" / "index.db"
+    feed(hooked, name)
+    projects = write_transcripts(name, tmp_path / "claude" / "projects")
+    backfilled = tmp_path / "backfilled" / "index.db"
+    result = run_cli("backfill", "--db", str(backfilled), str(projects))
+    assert result.returncode == 0, result.stderr
+
+    for table, by_hook, by_backfill in (
+        ("node_executions", nodes(hooked), nodes(backfilled)),
+        ("workflow_runs", runs(hooked), runs(backfilled)),
+    ):
+        assert by_hook, (name, table)
+        assert len(by_hook) == len(by_backfill), (name, table)
+        for i, (hook_row, backfill_row) in enumerate(zip(by_hook, by_backfill, strict=True)):
+            different = {
+                k: (v, backfill_row[k]) for k, v in hook_row.items() if v != backfill_row[k]
+            }
+            assert different == {}, (name, table, i)
+    paths = "SELECT agent_transcript_path AS p FROM node_executions ORDER BY tool_use_id"
+    assert [transcript_tail(r["p"]) for r in query(hooked, paths)] == [
+        transcript_tail(r["p"]) for r in query(backfilled, paths)
+    ]
