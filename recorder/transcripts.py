@@ -381,7 +381,8 @@ class Reader:
             if kind == "assistant" and isinstance(content, list):
                 self.tool_calls(line, content, at)
                 if line.get("isApiErrorMessage") is True and line.get("isSidechain") is not True:
-                    self.unit.api_error = (line.get("error"), line.get("errorDetails"), at)
+                    # the turn ended on it (a StopFailure): its kind and Claude Code's text
+                    self.unit.api_error = (line.get("error"), text_of(content), at)
             elif kind == "user":
                 if isinstance(content, list):
                     self.tool_results(line, content, at)

@@ -223,7 +223,7 @@ class Session:
             model="<synthetic>",
             isApiErrorMessage=True,
             error=payload["error"],
-            errorDetails=payload["error_details"],
+            apiErrorStatus=int(payload["error_details"].split()[0]),
         )
 
     def write(self) -> None:
