@@ -71,6 +71,7 @@ NOT_PROMPTS = (
     INTERRUPT_MARK,
 )
 
+_ERROR_OPEN, _ERROR_CLOSE = "<tool_use_error>", "</tool_use_error>"
 _TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _RELATIVE = re.compile(r"\s*(\d+)\s*([mhdw])\s*", re.I)
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -593,7 +594,7 @@ class Reader:
 
     def result(self, call: Execution, block: dict, response: object, at: str) -> None:
         details = response if isinstance(response, dict) else {}
-        error = text_of(block.get("content")) or text_of(response) or "tool call failed"
+        error = unwrap(text_of(block.get("content")) or text_of(response) or "tool call failed")
         if block.get("is_error") is True and error.startswith(REJECTED_MARK):
             # refused at the permission prompt: no hook told of it, the turn's Stop cancels it
             call.finished = True
@@ -745,6 +746,14 @@ class Reader:
         unit = self.close_turn()
         if unit is not None:
             yield unit
+
+
+def unwrap(error: str) -> str:
+    """An error result's text without the ``<tool_use_error>`` tags Claude Code wraps it in."""
+    inner = error.strip()
+    if inner.startswith(_ERROR_OPEN) and inner.endswith(_ERROR_CLOSE):
+        return inner[len(_ERROR_OPEN) : -len(_ERROR_CLOSE)].strip()
+    return error
 
 
 def meta_agent_type(path: str) -> str | None:

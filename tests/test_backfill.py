@@ -811,8 +811,12 @@ def test_2_1_notifications_and_a_call_that_failed_validation(db, projects):
             {"isAsync": True, "status": "async_launched", "agentId": agent_id},
         )
     t.task("toolu_bad", "Agent", description=None)
-    error = "InputValidationError: Agent failed due to the following issue: description missing"
-    t.tool_result("toolu_bad", error, error, is_error=True)
+    error = (
+        "InputValidationError: Agent failed due to the following issue:\n"
+        "The required parameter `description` is missing"
+    )
+    # 2.1 wraps an error result's text in <tool_use_error>; no hook fires for it
+    t.tool_result("toolu_bad", f"<tool_use_error>{error}</tool_use_error>", error, is_error=True)
     t.say("Waiting for the agents.")
     t.prompt(
         notification(
@@ -826,4 +830,5 @@ def test_2_1_notifications_and_a_call_that_failed_validation(db, projects):
     assert (n["toolu_f1"]["status"], n["toolu_f1"]["token_count"]) == ("failed", 7100)
     assert (n["toolu_s1"]["status"], n["toolu_s1"]["token_count"]) == ("cancelled", 800)
     bad = n["toolu_bad"]
-    assert bad["status"] == "failed" and bad["error_message"] == error
+    assert (bad["status"], bad["outcome"], bad["error_type"]) == ("failed", "failure", "tool_error")
+    assert bad["error_message"] == error and bad["completed_at"] is not None

@@ -75,3 +75,17 @@ def test_backfill_gives_the_hooks_rows(tmp_path, name):
     assert [transcript_tail(r["p"]) for r in query(hooked, paths)] == [
         transcript_tail(r["p"]) for r in query(backfilled, paths)
     ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_backfill_after_the_hook_changes_nothing(tmp_path, name):
+    """The same executions, recorded by the hook, then backfilled into the same database."""
+    db = tmp_path / "memory" / "index.db"
+    feed(db, name)
+    tables = ("sessions", "workflow_runs", "node_executions", "subagents")
+    before = {t: query(db, f"SELECT * FROM {t} ORDER BY rowid") for t in tables}
+    projects = write_transcripts(name, tmp_path / "claude" / "projects")
+    result = run_cli("backfill", "--db", str(db), str(projects))
+    assert result.returncode == 0, result.stderr
+    assert " 0 new;" in result.stdout, result.stdout
+    assert {t: query(db, f"SELECT * FROM {t} ORDER BY rowid") for t in tables} == before
