@@ -203,13 +203,14 @@ class Unit:
     database does not know yet (see backfill.expand).
     """
 
-    __slots__ = ("prompt", "items", "stop", "api_error")
+    __slots__ = ("prompt", "items", "stop", "api_error", "last_at")
 
     def __init__(self, prompt: dict | None = None) -> None:
         self.prompt = prompt
         self.items: list[tuple] = []
         self.stop: dict | None = None
         self.api_error: tuple | None = None  # (error, details, time) that ended the turn
+        self.last_at: str | None = None  # the last item of the turn itself (not a notification's)
 
 
 class FileContext:
@@ -320,7 +321,7 @@ class Reader:
         self.excluded: set[str] = set()  # before --since
         self.first_at: str | None = None
         self.unit = Unit()
-        self.recent: deque[bytes] = deque(maxlen=4)
+        self.recent: deque[bytes] = deque(maxlen=8)
         self.prompt_id: str | None = None
         self.sidechain_prompt_id: str | None = None
 
@@ -477,8 +478,7 @@ class Reader:
             unit.prompt = stamp(unit.prompt)
             session = self.sessions[unit.prompt["session_id"]]
             end = max(
-                [self.last_time(), unit.prompt[META]["received_at"]]
-                + [item[2][META]["received_at"] for item in unit.items if item[0] != ORPHAN],
+                [self.last_time(), unit.prompt[META]["received_at"], unit.last_at],
                 key=lambda t: t or "",
             )
             if unit.api_error is not None:
@@ -514,13 +514,21 @@ class Reader:
         return self.base(session, "Stop", None, prompt_id=prompt_id, background_tasks=in_flight)
 
     def last_time(self) -> str | None:
-        """The time of the last main-chain line read (the end of the current turn)."""
+        """The time of the last main-chain line read (the end of the current turn).
+
+        A queue operation is not one: a notification queued when a background agent ended
+        is written after the turn that launched it, which ended before.
+        """
         for raw in reversed(self.recent):
             try:
                 line = json.loads(raw)
             except ValueError:
                 continue
-            if isinstance(line, dict) and line.get("isSidechain") is not True:
+            if (
+                isinstance(line, dict)
+                and line.get("isSidechain") is not True
+                and line.get("type") != "queue-operation"
+            ):
                 at = iso_utc(line.get("timestamp"))
                 if at is not None:
                     return at
@@ -577,8 +585,11 @@ class Reader:
             **fields,
         )
 
-    def add(self, kind: str, call: Execution, payload: dict, at: str) -> None:
+    def add(self, kind: str, call: Execution, payload: dict, at: str, in_turn: bool = True):
+        """Queue a payload; ``in_turn``: it happened within the turn (moves its end)."""
         self.unit.items.append((kind, call.tool_use_id, stamp(payload, at), call.session))
+        if in_turn and (self.unit.last_at is None or at > self.unit.last_at):
+            self.unit.last_at = at
 
     def tool_results(self, line: dict, content: list, at: str | None) -> None:
         results = [b for b in content if _is_result(b) and isinstance(b.get("tool_use_id"), str)]
@@ -690,7 +701,7 @@ class Reader:
         """A background agent of this file finished."""
         call.finished = True
         for kind, payload, when in self.completion(call, note, at):
-            self.add(kind, call, payload, when)
+            self.add(kind, call, payload, when, in_turn=False)
 
     def completion(self, call: Execution, note: dict | None, at: str) -> list[tuple]:
         """A finished background agent's SubagentStop, then its task notification.

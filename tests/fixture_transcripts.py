@@ -124,6 +124,19 @@ class Session:
     def userpromptsubmit(self, payload: dict, at: str) -> None:
         prompt = payload["prompt"]
         origin = {"kind": "task-notification"} if prompt.startswith("<task-notif") else None
+        if origin is not None:  # queued when the agent ended, taken when Claude Code was idle
+            for operation in ("enqueue", "dequeue"):
+                self.main.lines.append(
+                    compact(
+                        {
+                            "type": "queue-operation",
+                            "operation": operation,
+                            "timestamp": at,
+                            "sessionId": self.id,
+                            **({"content": prompt} if operation == "enqueue" else {}),
+                        }
+                    )
+                )
         self.main.prompt_id = payload.get("prompt_id")
         self.turn_at = at
         self.main.user(
