@@ -832,3 +832,27 @@ def test_2_1_notifications_and_a_call_that_failed_validation(db, projects):
     bad = n["toolu_bad"]
     assert (bad["status"], bad["outcome"], bad["error_type"]) == ("failed", "failure", "tool_error")
     assert bad["error_message"] == error and bad["completed_at"] is not None
+
+
+def test_a_notification_attached_mid_turn(db, projects):
+    """Busy when the agent ended, Claude Code attaches the queued notification to the turn
+    (no hook fires for it): a killed agent is cancelled as the hook's notification says."""
+    t = Transcript(projects, "7e6d5c4b-sess-0031")
+    t.prompt("Migrate in the background, then keep going")
+    t.task("toolu_k1", "Agent", run_in_background=True)
+    t.tool_result(
+        "toolu_k1",
+        "Async agent launched successfully.",
+        {"isAsync": True, "status": "async_launched", "agentId": "k9k9k9"},
+    )
+    note = notification("k9k9k9", "toolu_k1", "killed", "", subagent_tokens=640, tool_uses=2)
+    attachment = {"type": "queued_command", "prompt": note, "commandMode": "task-notification"}
+    told_at = t.line("attachment", None, attachment=attachment)["timestamp"]
+    t.say("The migration agent was stopped.")
+    t.write()
+    run(db, projects)
+    killed = nodes(db)["toolu_k1"]
+    assert (killed["status"], killed["outcome"]) == ("cancelled", "unknown")
+    assert (killed["error_type"], killed["token_count"]) == ("killed", 640)
+    assert killed["error_message"] == 'Agent "Find API endpoints" killed'
+    assert killed["completed_at"] == told_at
