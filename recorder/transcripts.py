@@ -45,7 +45,7 @@ from .notification import parse as notifications
 PRE = "pre"  # PreToolUse
 RESULT = "result"  # PostToolUse with the tool's result (a foreground subagent)
 ACK = "ack"  # PostToolUse acknowledging a background launch
-FAILURE = "failure"  # PostToolUseFailure (is_error result, interrupt, killed agent)
+FAILURE = "failure"  # PostToolUseFailure (is_error result, interrupt) or PermissionDenied
 STOP = "stop"  # SubagentStop (links the agent transcript; ends a background agent)
 COMPLETION = "completion"  # a task notification: a background agent's final status and usage
 ORPHAN = "orphan"  # a task notification for an execution not in this file
