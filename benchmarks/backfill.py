@@ -27,12 +27,14 @@ import uuid
 from pathlib import Path
 
 import recorder
-from recorder import backfill, clock, database
-from recorder.queries import sql
+from recorder.hook import clock, database
+from recorder.schema.queries import sql
+from recorder.sources import backfill
 
 BAR = 3.0
 WORK = Path(__file__).resolve().parent / ".work"
-CORPUS_VERSION = 2
+CORPUS_VERSION = 3
+MODELS = ["claude-opus-4-5-20251101", "claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001"]
 
 CODE = '''def reserve_stock(session, sku: str, quantity: int) -> Reservation:
     """Reserve ``quantity`` items of ``sku`` for the current order."""
@@ -104,12 +106,22 @@ def numbered(code: str) -> str:
 class Writer:
     """Writes one transcript the way Claude Code does (compact JSON, one line each)."""
 
-    def __init__(self, path: Path, session: str, cwd: str, at: float, agent: str | None = None):
+    def __init__(
+        self,
+        path: Path,
+        session: str,
+        cwd: str,
+        at: float,
+        agent: str | None = None,
+        model: str = MODELS[0],
+    ):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.f = path.open("w", encoding="utf-8")
         self.session, self.cwd, self.at, self.agent = session, cwd, at, agent
+        self.model = model
         self.parent: str | None = None
         self.size = 0
+        self.response: tuple | None = None  # (message id, request id, usage) to continue
 
     def tick(self, rng: random.Random, low: float = 0.2, high: float = 4.0) -> str:
         self.at += rng.uniform(low, high)
@@ -139,24 +151,43 @@ class Writer:
         self.write(line)
         return line
 
-    def assistant(self, rng: random.Random, *blocks: dict) -> dict:
+    def assistant(self, rng: random.Random, *blocks: dict, more: bool = False) -> dict:
+        """One line of a response; ``more``: a later line (next content block) of the last one.
+
+        Claude Code writes a response's blocks as separate lines sharing message.id and
+        requestId, each with the usage seen so far.
+        """
+        if more and self.response is not None:
+            message_id, request_id, usage = self.response
+            usage = dict(usage, output_tokens=usage["output_tokens"] + rng.randint(20, 900))
+        else:
+            message_id = f"msg_01{rng.getrandbits(96):024x}"
+            request_id = f"req_011{rng.getrandbits(80):020x}"
+            written = rng.randint(0, 4000)
+            one_hour = written if rng.random() < 0.2 else 0
+            usage = {
+                "input_tokens": rng.randint(1, 20),
+                "cache_creation_input_tokens": written,
+                "cache_read_input_tokens": rng.randint(10000, 90000),
+                "cache_creation": {
+                    "ephemeral_5m_input_tokens": written - one_hour,
+                    "ephemeral_1h_input_tokens": one_hour,
+                },
+                "output_tokens": rng.randint(20, 900),
+                "service_tier": "standard",
+            }
+        self.response = (message_id, request_id, usage)
         message = {
-            "model": "claude-opus-4-5-20251101",
-            "id": f"msg_01{rng.getrandbits(96):024x}",
+            "model": self.model,
+            "id": message_id,
             "type": "message",
             "role": "assistant",
             "content": list(blocks),
             "stop_reason": None,
             "stop_sequence": None,
-            "usage": {
-                "input_tokens": rng.randint(1, 20),
-                "cache_creation_input_tokens": rng.randint(0, 4000),
-                "cache_read_input_tokens": rng.randint(10000, 90000),
-                "output_tokens": rng.randint(20, 900),
-                "service_tier": "standard",
-            },
+            "usage": usage,
         }
-        return self.line(rng, "assistant", message, requestId=f"req_011{rng.getrandbits(80):020x}")
+        return self.line(rng, "assistant", message, requestId=request_id)
 
     def user(self, rng: random.Random, content: object, **extra) -> dict:
         return self.line(rng, "user", {"role": "user", "content": content}, **extra)
@@ -173,11 +204,15 @@ class Writer:
 
 def tool_step(w: Writer, rng: random.Random) -> None:
     """Some thinking or text, one ordinary tool call and its result."""
+    more = False
     if rng.random() < 0.4:
         thought = text(rng, PROSE, rng.randint(300, 2500))
         w.assistant(rng, {"type": "thinking", "thinking": thought, "signature": "Eo" + "x" * 300})
+        more = True
     if rng.random() < 0.3:
-        w.assistant(rng, {"type": "text", "text": text(rng, PROSE, rng.randint(80, 600))})
+        block = {"type": "text", "text": text(rng, PROSE, rng.randint(80, 600))}
+        w.assistant(rng, block, more=more)
+        more = True
     tool_use_id = f"toolu_01{rng.getrandbits(110):028x}"
     roll = rng.random()
     path = f"{w.cwd}/services/checkout/{rng.choice(['stock', 'payment', 'api', 'models'])}.py"
@@ -186,6 +221,7 @@ def tool_step(w: Writer, rng: random.Random) -> None:
         w.assistant(
             rng,
             {"type": "tool_use", "id": tool_use_id, "name": "Read", "input": {"file_path": path}},
+            more=more,
         )
         lines = code.count("\n") + 1
         file = {
@@ -209,6 +245,7 @@ def tool_step(w: Writer, rng: random.Random) -> None:
                     "description": "Run the checkout tests",
                 },
             },
+            more=more,
         )
         w.result(
             rng,
@@ -228,6 +265,7 @@ def tool_step(w: Writer, rng: random.Random) -> None:
                 "name": "Edit",
                 "input": {"file_path": path, "old_string": old, "new_string": new},
             },
+            more=more,
         )
         patch = [
             {"oldStart": 10, "oldLines": 6, "newStart": 10, "newLines": 7, "lines": old.split("\n")}
@@ -256,6 +294,7 @@ def tool_step(w: Writer, rng: random.Random) -> None:
                 "name": "Grep",
                 "input": {"pattern": "reserve_stock", "output_mode": "files_with_matches"},
             },
+            more=more,
         )
         w.result(
             rng,
@@ -277,6 +316,7 @@ def tool_step(w: Writer, rng: random.Random) -> None:
                 "name": "Glob",
                 "input": {"pattern": "**/*.py"},
             },
+            more=more,
         )
         w.result(
             rng,
@@ -291,6 +331,7 @@ def tool_step(w: Writer, rng: random.Random) -> None:
         w.assistant(
             rng,
             {"type": "tool_use", "id": tool_use_id, "name": "TodoWrite", "input": {"todos": todos}},
+            more=more,
         )
         w.result(
             rng,
@@ -304,7 +345,7 @@ def agent_transcript(
     path: Path, session: str, cwd: str, agent: str, at: float, rng, final: str
 ) -> float:
     """A subagent's own transcript; returns the time of its last line."""
-    w = Writer(path, session, cwd, at, agent)
+    w = Writer(path, session, cwd, at, agent, model=rng.choice(MODELS))
     w.user(rng, text(rng, PROSE, 400))
     for _ in range(rng.randint(6, 30)):
         tool_step(w, rng)
@@ -497,6 +538,11 @@ def timed_backfill(files: list[str]) -> tuple[float, backfill.BackfillReport, in
         report = backfill.backfill(conn, files, db=db)
         seconds = time.perf_counter() - started
         nodes = conn.execute(sql("counts")).fetchone()["nodes"]
+        priced = conn.execute(
+            "SELECT count(*), sum(api_calls), round(sum(cost_usd), 2) FROM node_executions "
+            "WHERE usage_source = 'transcript'"
+        ).fetchone()
+        report.priced = tuple(priced)
         conn.close()
     finally:
         shutil.rmtree(scratch)
@@ -529,6 +575,11 @@ def main() -> int:
         f"{stats['sessions']:,} sessions, {stats['executions']:,} subagent executions"
     )
     print(f"backfill: {report}")
+    transcribed, calls, cost = report.priced
+    print(
+        f"usage:    {transcribed:,} executions read from their own transcripts, "
+        f"{calls or 0:,} API responses, ${cost or 0:,.2f}"
+    )
     print(
         f"baseline  read + json.loads every line  {base:6.2f} s  "
         f"{lines / base:,.0f} records/s  {size / 1e6 / base:,.0f} MB/s"

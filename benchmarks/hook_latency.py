@@ -35,9 +35,11 @@ import time
 from pathlib import Path
 
 import recorder
-from recorder import database, derive, ingest
-from recorder.clock import iso
-from recorder.queries import sql
+from recorder.derive import apply as ingest
+from recorder.derive import sync as derive
+from recorder.hook import database, keep
+from recorder.hook.clock import iso
+from recorder.schema.queries import sql
 
 BAR = 1.3
 WORK = Path(__file__).resolve().parent / ".work"
@@ -130,7 +132,7 @@ def populated_database(nodes: int) -> Path:
     batch = 5000
     for first in range(0, nodes, batch):
         stamped = [
-            ingest.stamp(
+            keep.stamp(
                 payload(f"toolu_seed_{i:07d}", text, session=f"seed-{i // 40}"),
                 received_at=iso(start + i * 60),
             )

@@ -40,10 +40,11 @@ import time
 from pathlib import Path
 
 import recorder
-from recorder import database, ingest
-from recorder.clock import iso
-from recorder.queries import sql
-from recorder.store import NODE_COLUMNS
+from recorder.derive import apply as ingest
+from recorder.derive.store import NODE_COLUMNS
+from recorder.hook import database, keep
+from recorder.hook.clock import iso
+from recorder.schema.queries import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from workload import hook_env, pair_payloads, run_hook, run_pool  # noqa: E402
@@ -64,7 +65,7 @@ def api_rate(scratch: Path, pairs: int, batch: int) -> tuple[float, float, int]:
     began = time.perf_counter()
     for first in range(0, len(events), batch):
         chunk = events[first : first + batch]
-        ingest.record(conn, [ingest.stamp(p, received_at=at) for p, at in chunk], db=db)
+        ingest.record(conn, [keep.stamp(p, received_at=at) for p, at in chunk], db=db)
     recorder_seconds = time.perf_counter() - began
     rows = [dict(r) for r in conn.execute(f"SELECT {', '.join(NODE_COLUMNS)} FROM node_executions")]
     conn.close()

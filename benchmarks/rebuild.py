@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from recorder import database, derive, keep
+from recorder.derive import sync as derive
+from recorder.hook import database, keep
 
 CHECKSUM = "SELECT count(*), total(length(quote(n.id) || quote(n.run_id) || quote(n.status) || quote(n.outcome) || quote(n.result_text) || quote(n.updated_at))) FROM node_executions AS n"  # noqa: E501
 

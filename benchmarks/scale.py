@@ -1,6 +1,6 @@
 """Scale: every canned query and page through Datasette on a 1,000,000-node database.
 
-The database is built through the recorder's bulk path (``recorder.bulk``: the
+The database is built through the recorder's bulk path (``recorder.sources.bulk``: the
 hook's own normalise / redact / classify / store code, many events per
 transaction, full-text index built once). The events are the demo generator's
 (sessions with prompts, parallel and background subagents, every failure kind)
@@ -30,7 +30,7 @@ person reads: the newest matches).
 
     python benchmarks/scale.py [--nodes 1000000] [--db PATH] [--keep] [--repeat 5]
 
-Then the cost of keeping the rollups (recorder.rollups: triggers on node_executions):
+Then the cost of keeping the rollups (recorder.schema.rollups: triggers on node_executions):
 the same events recorded through the recorder's own path (``ingest.record``, one
 transaction per event as the hook does) into a fresh database with and without the
 rollups' triggers, in events per second and milliseconds per node; and the bare write of
@@ -57,7 +57,10 @@ import urllib.parse
 
 from datasette.app import Datasette
 
-from recorder import bulk, database, demo, ingest, migrations, rollups
+from recorder.derive import apply as ingest
+from recorder.hook import database, keep
+from recorder.schema import migrations, rollups
+from recorder.sources import bulk, demo
 
 TIME_LIMIT_S = 0.25  # median of every page
 FIRST_HIT_LIMIT_S = 0.5  # its first hit
@@ -437,7 +440,8 @@ def build(path: str, nodes: int, seed: int = 11) -> float:
     print(
         f"built: {counts['nodes']:,} nodes, {counts['runs']:,} runs, "
         f"{counts['sessions']:,} sessions from {events:,} events in {seconds:,.0f} s "
-        f"({counts['nodes'] / seconds:,.0f} nodes/s; {cpu:,.0f} s of CPU) through recorder.bulk"
+        f"({counts['nodes'] / seconds:,.0f} nodes/s; {cpu:,.0f} s of CPU) "
+        "through recorder.sources.bulk"
     )
     return seconds
 
@@ -666,7 +670,7 @@ def write_nodes(workdir: str, label: str, count: int, keep: bool) -> float:
 def rollup_cost(days: int = 4, nodes: int = 4000, rounds: int = 3) -> None:
     """Print what keeping the rollups costs the recorder (best of alternating rounds)."""
     generator = ScaleGenerator(5, 100_000)
-    stamped = [ingest.stamp(p) for b in generator.batches(days, time.time()) for p in b]
+    stamped = [keep.stamp(p) for b in generator.batches(days, time.time()) for p in b]
     recorded = {True: [], False: []}
     written = {True: [], False: []}
     with tempfile.TemporaryDirectory(prefix="agent-runs-rollup-cost-") as workdir:

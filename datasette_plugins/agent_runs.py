@@ -92,6 +92,7 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["ar_duration"] = formatting.duration
     env.filters["ar_thousands"] = formatting.thousands
     env.filters["ar_compact"] = formatting.compact
+    env.filters["ar_usd"] = formatting.usd
     env.globals["ar_reading_order"] = partial(pages.reading_order, datasette)
 
 

@@ -33,7 +33,7 @@ from datasette.utils import baseconv
 from datasette.utils.asgi import Forbidden, Response
 from itsdangerous import BadSignature
 
-from recorder import paths as recorder_paths
+from recorder.hook import paths as recorder_paths
 
 from . import links
 

@@ -214,6 +214,8 @@ def render(row, value, column: str, table: str | None, database: str, datasette)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if column == "duration_ms" or column.endswith("_ms"):
             return duration_element(value)
+        if "cost" in column and "pct" not in column:
+            return Markup('<span class="ar-num">{}</span>').format(formatting.usd(value))
         if "tokens" in column or column == "token_count":
             return Markup('<span class="ar-num">{}</span>').format(formatting.thousands(value))
     return None

@@ -151,8 +151,10 @@ async def activity(db, filters: Filters, now: datetime) -> dict:
     else:
         bucket = "week" if span_days > WEEKLY_AFTER_DAYS else "day"
     params = {**filters.params(now), "bucket": bucket}
-    found, token_rows = await asyncio.gather(
-        rows(db, "activity", params), rows(db, "activity_tokens", params)
+    found, token_rows, costs = await asyncio.gather(
+        rows(db, "activity", params),
+        rows(db, "activity_tokens", params),
+        rows(db, "cost_by_model", params),
     )
     labels = bucket_labels(start, formatting.iso(now), bucket)
     index = {label: i for i, label in enumerate(labels)}
@@ -170,12 +172,18 @@ async def activity(db, filters: Filters, now: datetime) -> dict:
         if i is not None:
             for kind in TOKEN_KINDS:
                 by_kind[kind][i] += row[kind] or 0
+    by_model: dict[str, list[float]] = {}
+    for row in costs:
+        i = index.get(row["bucket"])
+        if i is not None:
+            by_model.setdefault(row["model"], [0.0] * len(labels))[i] += row["cost_usd"]
     return {
         "bucket": bucket,
         "labels": labels,
         "series": series,
         "tokens": tokens,
         "tokens_by_kind": by_kind,
+        "cost_by_model": [{"model": m, "values": v} for m, v in sorted(by_model.items())],
     }
 
 
@@ -215,6 +223,7 @@ async def build(datasette, db, filters: Filters, now: datetime | None = None, ac
         "activity": activity(db, filters, now),
         "agent_types": agent_types(db, filters, now),
         "recent_failures": recent(db, "recent_failures", filters, now),
+        "failure_kinds": rows(db, "failure_kinds", filters.params(now)),
         "recent_runs": recent(db, "recent_runs", filters, now),
         "latest_learnings": recent(db, "latest_learnings", filters, now),
         "learning_domains": recent(db, "learning_domains", filters, now),
@@ -257,7 +266,7 @@ async def build(datasette, db, filters: Filters, now: datetime | None = None, ac
 
 
 def add_row_links(datasette, database: str, filters: Filters, data: dict) -> None:
-    """Give each listed agent type, failure and run the URL it links to."""
+    """Give each listed agent type, failure, failure kind and run the URL it links to."""
     highest = max((r["failure_rate"] or 0 for r in data.get("agent_types") or []), default=0)
     for row in data.get("agent_types") or []:
         row["rate_share"] = (row["failure_rate"] or 0) / highest if highest else 0
@@ -267,6 +276,21 @@ def add_row_links(datasette, database: str, filters: Filters, data: dict) -> Non
     for row in data.get("recent_failures") or []:
         row["href"] = links.row(datasette, database, "node_executions", row["id"])
         row["run_href"] = links.run(datasette, database, row["run_id"])
+    since = data["filters"]["since"]
+    for row in data.get("failure_kinds") or []:
+        kind = row["failure_kind"]
+        where = {"failure_kind__isnull": "1"} if kind == "unclassified" else {"failure_kind": kind}
+        row["href"] = links.table(
+            datasette,
+            database,
+            "node_executions",
+            _sort_desc="started_at",
+            status="failed",
+            started_at__gte=None if since == BEGINNING else since,
+            project=filters.project,
+            agent_type=filters.agent_type,
+            **where,
+        )
     for row in data.get("recent_runs") or []:
         row["href"] = links.run(datasette, database, row["id"])
     for row in data.get("latest_learnings") or []:

@@ -43,6 +43,21 @@ def thousands(n) -> str:
         return str(n)
 
 
+def usd(amount) -> str:
+    """US dollars: "$1,234", "$3.21", "$0.50", "$0.042", "$0.0031" ("–" for unknown)."""
+    if amount is None or amount == "":
+        return "–"
+    try:
+        amount = float(amount)
+    except (TypeError, ValueError):
+        return str(amount)
+    if abs(amount) >= 100:
+        return f"${amount:,.0f}"
+    if abs(amount) >= 0.1 or amount == 0:
+        return f"${amount:,.2f}"
+    return f"${amount:.3f}" if abs(amount) >= 0.01 else f"${amount:.4f}"
+
+
 def compact(n) -> str:
     """12450 -> "12.5k", 3400000 -> "3.4M"."""
     if n is None or n == "":

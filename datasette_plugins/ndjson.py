@@ -2,7 +2,7 @@
 
 ``/index/node_executions.ndjson``, ``/index/failed-tasks-this-week.ndjson`` or
 ``/db/any_table.ndjson?status=failed`` give one JSON object per row, encoded exactly
-as ``agent-runs export --format ndjson`` encodes it (recorder.export.json_object).
+as ``agent-runs export --format ndjson`` encodes it (recorder.sinks.export.json_object).
 Like Datasette's ``.json`` it is one page of rows (``?_size=max`` for the largest);
 when there is a next page its URL is in the ``Link: <...>; rel="next"`` header.
 """
@@ -13,7 +13,7 @@ import json
 
 from datasette.utils.asgi import Response
 
-from recorder.export import json_object
+from recorder.sinks.export import json_object
 
 CONTENT_TYPE = "application/x-ndjson; charset=utf-8"
 

@@ -244,4 +244,8 @@ def totals(run: dict, nodes: list[dict], now: datetime) -> dict:
         "parallelism": run["subagent_ms"] / run["subagent_wall_ms"]
         if run.get("subagent_wall_ms") and run.get("subagent_ms") is not None
         else None,
+        "cost_usd": run.get("cost_usd"),
+        "unpriced": sum(
+            1 for n in nodes if n.get("cost_usd") is None and n.get("status") != "running"
+        ),
     }

@@ -26,6 +26,13 @@ def tiles(data: dict) -> list[dict]:
         else ""
     )
     alarm = "ar-bad" if rate and rate >= 0.1 else ""
+    cost_sub = (
+        f"{formatting.usd(k['cost_usd'] / k['successes'])} per successful task"
+        if k.get("cost_usd") is not None and k.get("successes")
+        else "subagents' API spend"
+    )
+    if k.get("unpriced"):
+        cost_sub += f" · {k['unpriced']:,} unpriced"
     rows = [
         # key, label, formatter, context line, link, css class
         ("runs_24h", "Runs · 24 h", count, "prompts using subagents", "runs_24h", ""),
@@ -36,6 +43,7 @@ def tiles(data: dict) -> list[dict]:
         ("median_ms", f"Median · {span}", formatting.duration, "task duration", "tasks", ""),
         ("p95_ms", f"p95 · {span}", formatting.duration, "task duration", "tasks", ""),
         ("tokens", f"Tokens · {span}", formatting.compact, per_task, "tasks", ""),
+        ("cost_usd", f"Cost · {span}", formatting.usd, cost_sub, "tasks", ""),
     ]
     result = []
     for key, label, fmt, sub, link, css in rows:

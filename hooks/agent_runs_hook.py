@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from recorder.hook_entry import run  # noqa: E402
+from recorder.hook.entry import run  # noqa: E402
 
 if __name__ == "__main__":
     run()

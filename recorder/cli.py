@@ -10,7 +10,9 @@ import sys
 
 import click
 
-from . import database, dbfile, diagnostics, install, paths, secret
+from recorder.hook import database, paths
+from recorder.ops import dbfile, diagnostics, install
+from recorder.ops import serving_secret as secret
 
 DB_HELP = (
     "SQLite database (default: $AGENT_RUNS_DB, else ~/.claude/emergent-learning/memory/index.db)."
@@ -21,7 +23,7 @@ class Cli(click.Group):
     """Turns expected failures into one clear line and exit code 1, never a traceback."""
 
     def main(self, *args, **kwargs):
-        from . import plugins
+        from recorder.plugins import manager as plugins
 
         plugins.add_commands(self)  # rescans the plugins, refreshing the hook's cache
         return super().main(*args, **kwargs)
@@ -48,7 +50,7 @@ def one_line(exc: BaseException) -> str:
 
 def require_redaction_patterns() -> None:
     """Refuse to write events while the user's redaction pattern file is broken."""
-    from .redaction import problem
+    from recorder.redaction.configured import problem
 
     broken = problem()
     if broken:
@@ -75,7 +77,7 @@ def sync_first(path: str, label: str = "Deriving kept events") -> int:
     """
     if not os.path.exists(path):
         return 0
-    from . import derive
+    from recorder.derive import sync as derive
 
     conn = database.connect(path)
     try:
@@ -117,7 +119,7 @@ def init(db: str | None) -> None:
 @db_option()
 def hook(db: str | None) -> None:
     """The Claude Code hook: record one event from stdin (always exits 0)."""
-    from .hook import main
+    from recorder.hook.handle import main
 
     sys.exit(main(["--db", db] if db else []))
 
@@ -176,14 +178,15 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
 )
 def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
     """Ingest spooled events and retry dead letters; what still fails stays kept."""
-    from . import spool
-    from .ingest import replay as replay_kept
+    from recorder.derive.apply import apply_payload
+    from recorder.hook import spool
+    from recorder.hook.replay import replay as replay_kept
 
     path = paths.database(db)
     waiting = spool.pending(path, paths.SPOOL) + spool.pending(path, paths.DEAD_LETTERS)
     path = database_path(db, must_exist=not waiting)
     if discard_dead_letters:
-        from .dead_letters import discard
+        from recorder.ops.dead_letters import discard
 
         count, kept = discard(path)
         where = f", kept in {kept}" if kept else ""
@@ -192,7 +195,7 @@ def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
     require_redaction_patterns()
     conn = database.connect(path)
     try:
-        report = replay_kept(conn, path)
+        report = replay_kept(conn, path, rederive=apply_payload)
     finally:
         conn.close()
     sync_first(path)
@@ -218,7 +221,7 @@ def rebuild(db: str | None) -> None:
 
     Rows no kept event explains (from ELF or an earlier agent-runs) are kept as they are.
     """
-    from . import derive
+    from recorder.derive import sync as derive
 
     path = database_path(db, must_exist=True)
     conn = database.connect(path)
@@ -253,7 +256,7 @@ def doctor(
     if since or sources:
         raise click.UsageError("--since and SOURCES go with --coverage")
     if fix:
-        from . import permissions
+        from recorder.ops import permissions
 
         found = permissions.exposed(paths.database(db))
         permissions.tighten(found)
@@ -268,8 +271,8 @@ def doctor(
 
 
 def capture_coverage(db: str | None, since: str | None, sources: tuple[str, ...]) -> None:
-    from . import backfill as backfilling
-    from . import coverage
+    from recorder.ops import coverage
+    from recorder.sources import backfill as backfilling
 
     path = database_path(db, must_exist=True)
     since = backfilling.parse_since(since)
@@ -310,7 +313,7 @@ def demo(db: str, days: int, seed: int, force: bool) -> None:
 
     An agent-runs database already at that path is reused (``--force`` writes a fresh one).
     """
-    from . import demo as demos
+    from recorder.sources import demo as demos
 
     path = os.path.abspath(db)
     if os.path.exists(path) and not force:
@@ -421,13 +424,13 @@ def is_loopback(host: str) -> bool:
 )
 def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> None:
     """Export nodes, runs or sessions as JSON, NDJSON or CSV, or as traces with --otlp."""
-    from . import export as exporting
+    from recorder.sinks import export as exporting
 
     path = database_path(db, must_exist=True)
     sync_first(path)
     filters = {"since": since, "status": status, "agent_type": agent_type, "project": project}
     if otlp:
-        from . import otlp as tracing
+        from recorder.sinks import otlp as tracing
 
         try:
             sent = tracing.send(path, otlp, **filters)
@@ -458,7 +461,7 @@ def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> Non
 
     Idempotent: running it again, or over what the hook recorded, adds nothing twice.
     """
-    from . import backfill as history
+    from recorder.sources import backfill as history
 
     require_redaction_patterns()
     path = database_path(db, must_exist=False)
@@ -480,7 +483,7 @@ def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def list_plugins(as_json: bool) -> None:
     """List the recorder plugins: built-ins and installed ones, with their hooks."""
-    from . import plugins
+    from recorder.plugins import manager as plugins
 
     rows = plugins.listing()
     if as_json:
@@ -506,7 +509,7 @@ def prune(db: str | None, older_than: str, keep_failures: bool, dry_run: bool) -
 
     A run's last activity is the latest time recorded for it or any of its nodes.
     """
-    from .prune import Pruning
+    from recorder.ops.prune import Pruning
 
     path = database_path(db, must_exist=True)
     sync_first(path)

@@ -5,6 +5,10 @@ marked with :data:`hookimpl`, published under the entry-point group
 ``agent_runs``. An implementation may take any subset of a hook's arguments.
 Hook wrappers are not called. A plugin that raises is logged and skipped: the
 event is recorded without its contribution.
+
+This module stays at ``recorder.hookspecs`` (not in ``recorder/plugins/``):
+``from recorder.hookspecs import hookimpl`` is the public import path third-party
+plugins use (see the README and tests/plugin_example).
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 @hookspec(firstresult=True)
 def classify_outcome(
     node: dict, text: str | None, response: object, error: str | None, interrupted: bool
-) -> tuple[str, str] | None:
+) -> tuple[str, str] | tuple[str, str, str | None] | None:
     """Decide a finished node's outcome, or return None to leave it to the next plugin.
 
     ``node`` is the node as known so far (agent_type, node_name, prompt …), ``text``
     the subagent's result text, ``response`` the raw ``tool_response``, ``error`` and
     ``interrupted`` what a PostToolUseFailure event carried. Return a pair
-    ``(outcome, reason)`` with outcome ``"success"``, ``"failure"`` or ``"unknown"``.
+    ``(outcome, reason)`` with outcome ``"success"``, ``"failure"`` or ``"unknown"``,
+    or ``(outcome, reason, failure_kind)`` with one of ``outcome.FAILURE_KINDS``.
     The first answer wins; the built-in rules answer last.
     """
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from recorder import spool
+from recorder.hook import spool
 
 FIXTURES = Path(__file__).parent / "fixtures" / "claude_code"
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.json"))

@@ -53,7 +53,8 @@ def sync(db: Path | str) -> None:
     """Derive the kept events waiting in ``db`` (what `agent-runs sync` does), if any."""
     if not os.path.exists(db):
         return
-    from recorder import database, derive
+    from recorder.derive import sync as derive
+    from recorder.hook import database
 
     try:
         conn = database.connect(str(db), migrate=False)
@@ -72,7 +73,7 @@ def settle(db: Path | str, seconds: float = 30) -> None:
     """Wait until no derivation worker runs for ``db`` (it derives, lingers, exits)."""
     import time
 
-    from recorder import deriver
+    from recorder.hook import deriver
 
     deadline = time.monotonic() + seconds
     while deriver.running(str(db)) and time.monotonic() < deadline:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from claude_code_fixtures import FIXTURES
 
-from recorder import clock
+from recorder.hook import clock
 
 VERSION = "2.1.336"
 MAIN_MODEL = "claude-opus-4-6"

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import event, post, pre, query, run_cli, task_input
 
-from recorder import agent_definitions, database, ingest
+from recorder.derive import apply as ingest
+from recorder.hook import agent_definitions, database, keep
 
 V1 = """---
 name: code-reviewer
@@ -65,7 +66,7 @@ def in_process(db, places, monkeypatch):
         agent_definitions.note(payload)
         conn = database.connect(str(db))
         try:
-            ingest.record(conn, [ingest.stamp(payload)], str(db))
+            ingest.record(conn, [keep.stamp(payload)], str(db))
         finally:
             conn.close()
 

@@ -178,7 +178,7 @@ GITLAB = "glpat-" + "Xq7Lm2Nv9Rt4Kw8Zb3Ps"
 
 def test_the_dead_letter_of_an_unimportable_recorder_is_redacted(db, hook, tmp_path):
     """Even with the core redaction module broken too, the dead letter keeps no secret."""
-    for broken in (["recorder.events"], ["recorder.events", "recorder.redact"]):
+    for broken in (["recorder.hook.events"], ["recorder.hook.events", "recorder.redaction.engine"]):
         inject = tmp_path / "-".join(broken)
         inject.mkdir()
         lines_ = [f"sys.modules[{name!r}] = None" for name in broken]

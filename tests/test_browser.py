@@ -69,7 +69,7 @@ def test_dashboard_draws_its_charts(page, server):
     assert marks(page, "#chart-activity") > 20
     assert marks(page, "#chart-tokens") > 10
     assert marks(page, "#chart-durations") >= 8
-    assert page.locator(".ar-kpi").count() == 10
+    assert page.locator(".ar-kpi").count() == 11
     first_time = page.locator("#panel-runs time").first
     assert "stored as" in first_time.get_attribute("title")
     assert "ago" in first_time.inner_text()
@@ -103,7 +103,8 @@ def test_live_mode_redraws_when_the_recorder_writes(page, server, demo_db):
     assert "live=1" in page.url
     assert "live=1" in page.locator("a[aria-current=false]", has_text="7 d").get_attribute("href")
     # A subagent finishes, recorded through the real recorder.
-    from recorder import database, ingest
+    from recorder.derive import apply as ingest
+    from recorder.hook import database, keep
 
     conn = database.connect(str(demo_db))
     try:
@@ -111,7 +112,7 @@ def test_live_mode_redraws_when_the_recorder_writes(page, server, demo_db):
         ingest.record(
             conn,
             [
-                ingest.stamp(
+                keep.stamp(
                     post(
                         "toolu_browser_live",
                         tool_input=task_input(description="Live browser check"),

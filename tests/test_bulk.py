@@ -9,8 +9,9 @@ import time
 import pytest
 from conftest import event, query, run_cli, run_hook
 
-from recorder import bulk, demo, spool
-from recorder.events import META
+from recorder.hook import spool
+from recorder.hook.events import META
+from recorder.sources import bulk, demo
 
 SECRET = "sk-ant-api03-" + "Zq7Xw2Lk9Vb4Nm1Pq8Rs3Tu6Yx0Ab5Cd" * 3 + "-AA"
 

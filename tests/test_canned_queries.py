@@ -18,7 +18,9 @@ import pytest
 import yaml
 from conftest import event, pre, run_cli, task_input
 
-from recorder import clock, database, ingest, rollups
+from recorder.derive import apply as ingest
+from recorder.hook import clock, database, keep
+from recorder.schema import rollups
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY_DIR = ROOT / "canned_queries"
@@ -40,6 +42,8 @@ REQUIRED = {
 }
 # Issue 6: what subagents learned, and the files they touched.
 LEARNING_QUERIES = {"learnings-by-domain", "hotspots"}
+# Issue 12: what subagents cost (known answers in test_cost_queries.py).
+COST_QUERIES = {"cost-by-agent-type", "cost-per-day", "expensive-failures"}
 
 SUCCESS_TEXT = "## Summary\nFound 12 endpoints, all documented."
 FAILURE_TEXT = "I was unable to run the tests: the database is unreachable."
@@ -113,7 +117,7 @@ class Recorder:
         self.conn = database.connect(self.path)
 
     def send(self, payload: dict, at: float) -> None:
-        ingest.record(self.conn, [ingest.stamp(payload, received_at=iso(at))], db=self.path)
+        ingest.record(self.conn, [keep.stamp(payload, received_at=iso(at))], db=self.path)
 
     def task(
         self,
@@ -270,7 +274,7 @@ def test_failed_tasks_this_week(rec):
     first, second = rows
     assert second["node_name"] == "Run the test suite" and second["agent_type"] == "Explore"
     assert second["error_type"] == "subagent_failure" and second["status"] == "failed"
-    assert "unable to run the tests" in second["outcome_reason"]
+    assert second["outcome_reason"].startswith("reads as blocked")
     assert second["duration_ms"] == 40000 and second["token_count"] == 1000
     assert second["started_at"] == iso(ago(days=2))
     assert (second["run_id"], second["session_id"], second["project"]) == (
@@ -823,7 +827,7 @@ SAMPLE_PARAMS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED | LEARNING_QUERIES))
+@pytest.mark.parametrize("name", sorted(REQUIRED | LEARNING_QUERIES | COST_QUERIES))
 def test_each_query_runs_on_the_demo_database(demo_db, name):
     rows = run(demo_db, name, **({"q": "checkout"} if name == "search-tasks" else {}))
     assert rows, f"{name} found nothing in the demo database"
@@ -852,11 +856,14 @@ EXPECTED_INDEXES = {
     "search-tasks": {"VIRTUAL TABLE"},
     "learnings-by-domain": {"idx_learnings_created_at"},
     "hotspots": {"idx_file_touches_touched"},
+    "cost-by-agent-type": {"idx_node_exec_started"},
+    "cost-per-day": {"idx_node_exec_started"},
+    "expensive-failures": {"idx_node_exec_started"},
 }
 FULL_SCAN = re.compile(r"^SCAN (n|r|t|l|node_executions|workflow_runs|sessions)$")
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED | LEARNING_QUERIES))
+@pytest.mark.parametrize("name", sorted(REQUIRED | LEARNING_QUERIES | COST_QUERIES))
 def test_queries_use_the_indexes(demo_db, name):
     steps = plan(demo_db, name)
     text = "\n".join(steps)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import CLI, HOOK, query, run_cli
 
-from recorder import paths, spool
+from recorder.hook import paths, spool
 
 READERS = (
     ("serve",),

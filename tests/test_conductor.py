@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import query
 
-from recorder.conductor import Conductor, Node
+from recorder.sources.conductor import Conductor, Node
 
 
 def test_elf_post_tool_hook_flow(tmp_path):

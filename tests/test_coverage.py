@@ -10,8 +10,8 @@ from conftest import completed_response, post, pre, query, run_cli, task_input
 from test_backfill import Transcript
 from timed import record
 
-from recorder import clock, database, spool
-from recorder.transcripts import iso_utc
+from recorder.hook import clock, database, spool
+from recorder.sources.transcripts import iso_utc
 
 QUERIES = Path(__file__).resolve().parent.parent / "canned_queries"
 DAY = 86400

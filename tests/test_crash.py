@@ -149,8 +149,8 @@ def test_a_live_replay_keeps_its_claim(db, hook):
         [
             sys.executable,
             "-c",
-            "import sys; from recorder import spool; print(spool.claim(sys.argv[1], sys.argv[2]),"
-            " flush=True); sys.stdin.readline()",
+            "import sys; from recorder.hook import spool; "
+            "print(spool.claim(sys.argv[1], sys.argv[2]), flush=True); sys.stdin.readline()",
             str(db),
             spool_file(db).name,
         ],

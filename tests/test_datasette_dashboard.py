@@ -11,7 +11,7 @@ from datasette.app import Datasette
 from test_datasette_helpers import EXPECTED, build, get
 
 from datasette_plugins import formatting, locate
-from recorder import rollups
+from recorder.schema import rollups
 
 PERCENTILES = ("median_ms", "p95_ms")
 
@@ -90,7 +90,7 @@ def test_dashboard_panels(ds):
     assert explore["tokens_per_task"] == pytest.approx(8_000 / 3)
     assert by_type["general-purpose"]["running"] == 1
     [failure] = data["recent_failures"]
-    assert failure["node_name"] == "Run the tests" and "unable" in failure["reason"]
+    assert failure["node_name"] == "Run the tests" and "reads as blocked" in failure["reason"]
     assert [run["id"] for run in data["recent_runs"]] == [4, 1, 2, 3]
     activity = data["activity"]
     assert activity["bucket"] == "day" and len(activity["labels"]) == 31
@@ -102,7 +102,7 @@ def test_dashboard_panels(ds):
 def test_dashboard_html_links_failures_runs_and_search(ds):
     html = get(ds, "/-/agent-runs").text
     assert 'href="/agents/node_executions/3"' in html  # the failure's row page
-    assert "the database is unreachable" in html  # its reason
+    assert "reads as blocked" in html and ">blocked</span>" in html  # its reason and kind
     assert 'href="/-/agent-runs/runs/1"' in html  # recent runs -> run pages
     assert 'id="chart-activity"' in html and 'id="chart-tokens"' in html
     assert 'id="chart-durations"' in html and 'id="ar-data"' in html
@@ -265,7 +265,7 @@ def test_mixed_instance_touches_only_the_agent_runs_database(known, plain):
 
 
 def test_a_new_empty_database_shows_an_empty_dashboard(tmp_path):
-    from recorder import database
+    from recorder.hook import database
 
     path = tmp_path / "fresh.db"
     database.connect(str(path)).close()  # the schema, no rows

@@ -1,6 +1,6 @@
 """Helpers for the Datasette tests (no tests here): a database with known numbers.
 
-It is recorded through the real path (ingest.stamp + ingest.record). Times are
+It is recorded through the real path (keep.stamp + ingest.record). Times are
 relative to now, so "last 24 hours" and "last 7 days" hold whenever the tests run.
 The numbers the dashboard must show are worked out by hand in EXPECTED.
 """
@@ -14,7 +14,8 @@ from pathlib import Path
 from conftest import event, post, pre, task_input
 from datasette.app import Datasette
 
-from recorder import database, ingest
+from recorder.derive import apply as ingest
+from recorder.hook import database, keep
 
 XSS = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'
 RUN1_PROMPT = f"Why is the checkout flaky? {XSS}"
@@ -144,7 +145,7 @@ def build(path: Path, now: datetime | None = None) -> Path:
     try:
         ingest.record(
             conn,
-            [ingest.stamp(payload, received_at=iso(at)) for payload, at in known_events(now)],
+            [keep.stamp(payload, received_at=iso(at)) for payload, at in known_events(now)],
             db=str(path),
         )
     finally:

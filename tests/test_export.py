@@ -1,4 +1,4 @@
-"""Export as JSON / NDJSON / CSV (recorder.export) and the Datasette .ndjson renderer.
+"""Export as JSON / NDJSON / CSV (recorder.sinks.export) and the Datasette .ndjson renderer.
 
 The known database is recorded through the real path (test_datasette_helpers.build):
 nodes A B C (3 h ago; C failed), D (3 days), E (10 days), F (11 min, running, other
@@ -21,7 +21,8 @@ from conftest import query
 from datasette.app import Datasette
 from test_datasette_helpers import build, get
 
-from recorder import database, export
+from recorder.hook import database
+from recorder.sinks import export
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 

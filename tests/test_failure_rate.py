@@ -15,7 +15,7 @@ import pytest
 from datasette.app import Datasette
 from test_datasette_helpers import get
 
-from recorder.demo import write_demo
+from recorder.sources.demo import write_demo
 
 
 @pytest.fixture(scope="module")

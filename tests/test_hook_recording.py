@@ -95,7 +95,7 @@ def test_reported_failure_in_text_fails_the_node_with_reason(db, hook):
     hook(post("toolu_6", text="I was unable to run the tests: the database is unreachable."))
     n = node(db, "toolu_6")
     assert n["status"] == "failed" and n["outcome"] == "failure"
-    assert "unable" in n["outcome_reason"]
+    assert "reads as blocked" in n["outcome_reason"] and n["failure_kind"] == "blocked"
 
 
 def test_background_subagent_is_running_until_subagent_stop(db, hook):

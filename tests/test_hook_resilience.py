@@ -155,10 +155,10 @@ def test_exception_in_our_code_keeps_the_event(db, hook, tmp_path):
     inject = tmp_path / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(
-        "import recorder.keep\n"
+        "import recorder.hook.keep\n"
         "def broken(conn, payloads, source):\n"
         "    raise RuntimeError('injected fault')\n"
-        "recorder.keep.append = broken\n"
+        "recorder.hook.keep.append = broken\n"
     )
     result = hook(post("toolu_bug"), env={"PYTHONPATH": str(inject)})
     assert b"injected fault" in result.stderr
@@ -172,8 +172,10 @@ def test_exception_in_our_code_keeps_the_event(db, hook, tmp_path):
 def test_a_recorder_that_cannot_be_imported_keeps_the_event(db, hook, tmp_path):
     inject = tmp_path / "inject"
     inject.mkdir()
-    # as if an upgrade left recorder.events broken: importing it fails
-    (inject / "sitecustomize.py").write_text("import sys\nsys.modules['recorder.events'] = None\n")
+    # as if an upgrade left recorder.hook.events broken: importing it fails
+    (inject / "sitecustomize.py").write_text(
+        "import sys\nsys.modules['recorder.hook.events'] = None\n"
+    )
     result = hook(post("toolu_unimportable"), env={"PYTHONPATH": str(inject)})
     assert result.returncode == 0 and result.stdout == b""
     assert b"hook failed before recording: ModuleNotFoundError" in result.stderr

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from workload import hook_env
 
-from recorder.events import EVENTS
+from recorder.hook.events import EVENTS
 
 BATCH = 20
 EXAMPLES = 100  # x BATCH = 2,000 payloads

@@ -1,4 +1,4 @@
-"""Tests for recorder.install: merging our hooks into real settings.json files."""
+"""Tests for recorder.ops.install: merging our hooks into real settings.json files."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from recorder import install
-from recorder.install import (
+from recorder.ops import install
+from recorder.ops.install import (
     FILE_MATCHER,
     TASK_MATCHER,
     SettingsError,

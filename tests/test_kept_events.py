@@ -8,7 +8,9 @@ import zlib
 
 from conftest import event, post, pre, query, run_cli, run_hook, settle
 
-from recorder import database, derive, ingest
+from recorder.derive import apply as ingest
+from recorder.derive import sync as derive
+from recorder.hook import database, keep
 
 OFF = {"AGENT_RUNS_DERIVE": "off"}
 DERIVED = ["sessions", "workflow_runs", "node_executions", "subagents", "learnings", "file_touches"]
@@ -148,8 +150,7 @@ def test_prune_removes_kept_events_with_what_derives_from_them(db, hook):
     # received in 2020: kept with their own times, as backfill keeps old transcripts' events
     # (the hook always stamps its own receipt time)
     old = [
-        ingest.stamp(payload, f"2020-01-01T00:00:{i:02d}.000Z")
-        for i, payload in enumerate(story(2))
+        keep.stamp(payload, f"2020-01-01T00:00:{i:02d}.000Z") for i, payload in enumerate(story(2))
     ]
     conn = database.connect(str(db))
     try:
@@ -157,6 +158,7 @@ def test_prune_removes_kept_events_with_what_derives_from_them(db, hook):
     finally:
         conn.close()
     hook(pre("toolu_new", session="sess-new"))
+    assert len(query(db, "SELECT 1 FROM kept_events WHERE session_id = 'sess-1'")) == 8
     result = run_cli("prune", "--db", str(db), "--older-than", "1d")
     assert result.returncode == 0, result.stderr
     assert [r["session_id"] for r in query(db, "SELECT session_id FROM kept_events")] == [
@@ -217,10 +219,10 @@ def test_an_event_derivation_fails_on_is_kept_and_derived_after_the_fix(db, tmp_
     inject = tmp_path / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(
-        "import recorder.store\n"
+        "import recorder.derive.store\n"
         "def broken(conn, event):\n"
         "    raise RuntimeError('injected derivation fault')\n"
-        "recorder.store.apply = broken\n"
+        "recorder.derive.store.apply = broken\n"
     )
     result = run_hook(db, pre("toolu_bug"), env={"PYTHONPATH": str(inject)})
     assert (result.returncode, result.stdout) == (0, b"")

@@ -15,7 +15,7 @@ from test_canned_queries import Recorder, ago, iso, plan, run
 from test_file_touches import touch
 from test_schema import elf_database
 
-from recorder import database
+from recorder.hook import database
 
 LEARNED_T1 = "Done.\n[LEARNED:db] Never run two migrations at once\n[LEARNING:api] Sandbox: 10 rps"
 

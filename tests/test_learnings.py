@@ -9,7 +9,7 @@ import pytest
 from conftest import event, is_elf_time, post, pre, query, run_cli, task_input
 from test_schema import elf_database
 
-from recorder import learnings
+from recorder.derive import learnings
 
 REPORT = """## Summary
 Fixed the flaky checkout test.

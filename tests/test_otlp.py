@@ -25,7 +25,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from test_datasette_helpers import build, iso
 
-from recorder import database, ingest, otlp
+from recorder.derive import apply as ingest
+from recorder.hook import database, keep
+from recorder.sinks import otlp
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 STATUS_ERROR = Status.StatusCode.STATUS_CODE_ERROR
@@ -159,9 +161,7 @@ def finish_run_4(db: Path) -> None:
     ]
     conn = database.connect(str(db))
     try:
-        ingest.record(
-            conn, [ingest.stamp(p, received_at=iso(at)) for p, at in payloads], db=str(db)
-        )
+        ingest.record(conn, [keep.stamp(p, received_at=iso(at)) for p, at in payloads], db=str(db))
     finally:
         conn.close()
 
@@ -224,7 +224,9 @@ def test_each_finished_run_is_one_trace_with_a_span_per_node(known, receiver):
             "gen_ai.agent.name": node["agent_type"],
             "gen_ai.agent.id": node["agent_id"],
             "gen_ai.agent.description": node["node_name"],
-            "gen_ai.usage.input_tokens": node["input_tokens"],
+            "gen_ai.usage.input_tokens": node["input_tokens"]
+            + (node["cache_read_tokens"] or 0)
+            + (node["cache_creation_tokens"] or 0),
             "gen_ai.usage.output_tokens": node["output_tokens"],
             "gen_ai.conversation.id": "sess-a",
             "agent_runs.status": node["status"],
@@ -232,6 +234,9 @@ def test_each_finished_run_is_one_trace_with_a_span_per_node(known, receiver):
             "agent_runs.outcome_reason": node["outcome_reason"],
             "agent_runs.tool_use_count": 2,
             "agent_runs.total_tokens": node["token_count"],
+            "agent_runs.context_tokens": node["context_tokens"],
+            "agent_runs.usage_source": "tool_response",
+            "agent_runs.cost_note": "no readable subagent transcript: cost unknown",
             "agent_runs.duration_ms": node["duration_ms"],
             "agent_runs.is_background": False,
             "agent_runs.project": "/home/u/proj",
@@ -265,9 +270,10 @@ def test_model_and_cache_tokens_become_gen_ai_attributes(tmp_path, receiver):
     conn.execute(
         """INSERT INTO node_executions (run_id, node_id, tool_use_id, agent_type, model,
                status, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens,
-               started_at, completed_at, session_id)
+               started_at, completed_at, session_id, cost_usd, api_calls, usage_source)
            VALUES (7, 'n1', 'toolu_X', 'Explore', 'claude-sonnet-4-5', 'completed',
-               10, 20, 30, 40, '2026-01-02T03:04:05.123Z', '2026-01-02T03:04:59.999Z', 's')"""
+               10, 20, 30, 40, '2026-01-02T03:04:05.123Z', '2026-01-02T03:04:59.999Z', 's',
+               0.25, 3, 'transcript')"""
     )
     conn.close()
     assert otlp.send(db, f"http://127.0.0.1:{receiver.port}", timeout=5) == otlp.Sent(1, 2)
@@ -276,6 +282,10 @@ def test_model_and_cache_tokens_become_gen_ai_attributes(tmp_path, receiver):
     assert attrs["gen_ai.request.model"] == "claude-sonnet-4-5"
     assert attrs["gen_ai.usage.cache_read.input_tokens"] == 30
     assert attrs["gen_ai.usage.cache_creation.input_tokens"] == 40
+    assert attrs["gen_ai.usage.input_tokens"] == 80  # cache tokens included, as GenAI says
+    assert attrs["gen_ai.usage.output_tokens"] == 20
+    assert attrs["agent_runs.cost_usd"] == 0.25
+    assert (attrs["agent_runs.api_calls"], attrs["agent_runs.usage_source"]) == (3, "transcript")
     assert node.start_time_unix_nano == 1767323045123000000
     assert node.end_time_unix_nano == 1767323099999000000
     assert root.start_time_unix_nano == 1767323045006000000

@@ -29,15 +29,22 @@ def test_wheel_contains_code_sql_metadata_and_canned_queries(tmp_path):
     )
     (wheel,) = tmp_path.glob("agent_runs-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {"recorder/data/metadata.yml", "recorder/hook.py", "datasette_plugins/agent_runs.py"}
-    expected |= {f"recorder/sql/{p.name}" for p in (ROOT / "recorder" / "sql").glob("*.sql")}
+    expected = {
+        "recorder/data/metadata.yml",
+        "recorder/hook/entry.py",
+        "datasette_plugins/agent_runs.py",
+    }
+    expected |= {
+        f"recorder/schema/sql/{p.name}"
+        for p in (ROOT / "recorder" / "schema" / "sql").glob("*.sql")
+    }
     expected |= {
         f"recorder/data/canned_queries/{p.name}" for p in (ROOT / "canned_queries").glob("*.sql")
     }
     assert expected <= names, sorted(expected - names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "agent-runs-hook = recorder.hook_entry:run" in text
+    assert "agent-runs-hook = recorder.hook.entry:run" in text
     assert "agent_runs = datasette_plugins.agent_runs" in text
 
 
@@ -65,7 +72,7 @@ def test_wheel_metadata_has_the_license_classifiers_and_urls(tmp_path):
 
 
 def test_claude_code_plugin_registers_what_install_hooks_does():
-    from recorder import install
+    from recorder.ops import install
 
     manifest = json.loads((ROOT / "hooks" / ".claude-plugin" / "plugin.json").read_text())
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

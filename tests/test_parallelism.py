@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import completed_response, event, post, pre, query, task_input
 from timed import record
 
-from recorder import parallelism
+from recorder.derive import parallelism
 
 QUERIES = Path(__file__).resolve().parent.parent / "canned_queries"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import HOOK, event, post, pre, query, run_cli, task_input
 
-from recorder import plugin_cache
+from recorder.plugins import cache as plugin_cache
 
 EXAMPLE = Path(__file__).parent / "plugin_example"
 SECRET = "ACME-0123456789abcdef"
@@ -70,7 +70,7 @@ def hook_imports(db: Path, payload: dict, env: dict) -> set[str]:
     # Derivation (where classify_outcome and node_finished run): the worker the hook would
     # start, run to its end in the same environment (AGENT_RUNS_DERIVE=off: no race with it).
     derived = subprocess.run(
-        [sys.executable, "-c", "from recorder import worker; worker.main()", str(db)],
+        [sys.executable, "-c", "from recorder.derive import worker; worker.main()", str(db)],
         capture_output=True,
         timeout=60,
         env=dict(os.environ, **env),
@@ -99,8 +99,8 @@ def test_without_plugins_the_hook_imports_neither_pluggy_nor_importlib_metadata(
     assert builtin["hooks"] == ["classify_outcome", "redact_text"]
 
     imported = hook_imports(db, post("toolu_plain", text=FLAKY), env)
-    assert "recorder.plugin_calls" in imported  # the measurement sees our modules
-    assert not {"pluggy", "importlib.metadata", "recorder.plugins"} & imported
+    assert "recorder.plugins.calls" in imported  # the measurement sees our modules
+    assert not {"pluggy", "importlib.metadata", "recorder.plugins.loading"} & imported
     # Nor what only the CLI, prune, bulk builds and the pages use.
     assert not {"sqlite_utils", "click", "markdown_it", "nh3", "datasette"} & imported
     assert node(db, "toolu_plain")["outcome"] == "success"  # the built-in rules decided
@@ -126,7 +126,7 @@ def test_each_hook_of_an_installed_plugin_takes_effect(db, plugin_env):
         event("Stop"),
     ]
     imported = hook_imports(db, payloads[0], plugin_env)
-    assert {"pluggy", "recorder.plugins"} <= imported
+    assert {"pluggy", "recorder.plugins.loading"} <= imported
     for payload in payloads[1:]:
         hook_imports(db, payload, plugin_env)
 

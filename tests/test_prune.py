@@ -13,8 +13,9 @@ import pytest
 from conftest import event, file_touch, post, pre, query, run_cli, run_hook, task_input
 from datasette.app import Datasette
 
-from recorder import database, ingest
-from recorder.prune import delete_statements, prune
+from recorder.derive import apply as ingest
+from recorder.hook import database, keep
+from recorder.ops.prune import delete_statements, prune
 
 NOW = datetime.now(timezone.utc)
 
@@ -27,7 +28,7 @@ def record(db: Path, timed: list[tuple[dict, datetime]]) -> None:
     """Record payloads through the recorder's own path, each at its own time."""
     conn = database.connect(str(db))
     try:
-        ingest.record(conn, [ingest.stamp(p, iso(at)) for p, at in timed], db=str(db))
+        ingest.record(conn, [keep.stamp(p, iso(at)) for p, at in timed], db=str(db))
     finally:
         conn.close()
 

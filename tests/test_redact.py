@@ -1,4 +1,4 @@
-"""Secret redaction: recorder.redact.
+"""Secret redaction: recorder.redaction.engine.
 
 All secrets below are fakes, assembled from pieces so that secret scanners
 do not flag this file; they have the shape of the real thing.
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recorder.redact import MARKER, load_patterns, redact, redact_text
+from recorder.redaction.engine import MARKER, load_patterns, redact, redact_text
 
 # -- realistic fake secrets ---------------------------------------------------
 ANTHROPIC = (

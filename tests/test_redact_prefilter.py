@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from recorder import redact
+from recorder.redaction import engine as redact
 
 FRAGMENTS = [
     "sk-ant-api03-" + "Ab1" * 12,

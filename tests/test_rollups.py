@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import post, pre, run_cli
 
-from recorder import database, rollups
+from recorder.hook import database
+from recorder.schema import rollups
 
 REFERENCE = Path(__file__).parent / "reference_sql"
 ROOT = Path(__file__).parent.parent
@@ -183,7 +184,7 @@ def assert_queries_match_rows(conn: sqlite3.Connection, now: datetime) -> None:
                 "agent_type": agent_type,
                 "bucket": "day",
             }
-            for name in ("kpi_range", "activity", "agent_type_table"):
+            for name in ("kpi_range", "activity", "agent_type_table", "cost_by_model"):
                 where = f"{name} {params}"
                 mine = run(conn, PANELS / f"{name}.sql", params)
                 compared += assert_same(mine, run(conn, REFERENCE / f"{name}.sql", params), where)

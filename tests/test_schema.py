@@ -7,7 +7,8 @@ import sqlite3
 import pytest
 from conftest import is_elf_time, post, query, run_cli
 
-from recorder import database, migrations
+from recorder.hook import database
+from recorder.schema import migrations
 
 # ELF's own DDL for the tables agent-runs shares with it (templates/init_db.sql).
 ELF_DDL = """

@@ -14,7 +14,7 @@ import pytest
 from datasette.app import Datasette
 
 from datasette_plugins import recent_search
-from recorder import database
+from recorder.hook import database
 
 COMMON = recent_search.LIMIT + 150
 

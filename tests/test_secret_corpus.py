@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from secret_corpus import SHAPES, encoded_forms, pieces
 
-from recorder import redact_rules
-from recorder.redact import redact, redact_text
+from recorder.redaction import rules as redact_rules
+from recorder.redaction.engine import redact, redact_text
 
 ALL_FORMS = SHAPES + encoded_forms()
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from recorder import agent_definitions, database, ingest
+from recorder.derive import apply as ingest
+from recorder.hook import agent_definitions, database, keep
 
 BASE = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
 
@@ -34,7 +35,7 @@ def record(
         payload = dict(payload, _agent_runs=meta)
         if not recorded_by:
             agent_definitions.note(payload)  # as the hook keeps the definition it saw
-        payloads.append(ingest.stamp(payload))
+        payloads.append(keep.stamp(payload))
     conn = database.connect(str(db))
     try:
         ingest.record(conn, payloads, str(db))

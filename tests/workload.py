@@ -127,12 +127,13 @@ def hook_env(pycache: str | None = None) -> dict:
 def batch_writer(db: str, first: int, batches: int, size: int) -> None:
     """Record batches of finished executions through the recorder API, printing
     ``ack <last tool_use_id>`` after each commit (the crash test kills this process)."""
-    from recorder import database, ingest
+    from recorder.derive import apply as ingest
+    from recorder.hook import database, keep
 
     conn = database.connect(db)
     for batch in range(first, first + batches):
         payloads = [pair_payloads(batch, i)[1] for i in range(size)]
-        ingest.record(conn, [ingest.stamp(p) for p in payloads], db=db)
+        ingest.record(conn, [keep.stamp(p) for p in payloads], db=db)
         print(f"ack {batch}", flush=True)
 
 

@@ -1,5 +1,6 @@
--- One row per agent type over the selected range: tasks, failures, running, tokens, and
--- duration percentiles over its finished tasks (completed or failed, with a duration):
+-- One row per agent type over the selected range: tasks, failures, running, tokens (in
+-- all and by kind), cost in USD and per successful task (all the type's spend over its
+-- successes), and duration percentiles over its finished tasks (completed or failed, with a duration):
 -- the median is the middle value (mean of the two middle ones), p95 the nearest rank,
 -- each read from the duration histograms: the middle of the bucket holding that rank,
 -- within 5% of the exact value.
@@ -10,14 +11,17 @@ WITH edge AS (
 ),
 counted AS (
     SELECT coalesce(r.agent_type, '') AS agent_type, r.status, r.outcome, r.tasks, r.tokened,
-           r.token_count
+           r.token_count, r.input_tokens, r.output_tokens, r.cache_read_tokens,
+           r.cache_creation_tokens, r.costed, r.cost_usd
     FROM rollup_tasks_daily AS r
     WHERE r.day > (SELECT day FROM edge)
       AND (:project IS NULL OR r.project = :project)
       AND (:agent_type IS NULL OR r.agent_type = :agent_type)
     UNION ALL
     SELECT coalesce(n.agent_type, ''), n.status, n.outcome, 1, n.token_count IS NOT NULL,
-           coalesce(n.token_count, 0)
+           coalesce(n.token_count, 0), coalesce(n.input_tokens, 0), coalesce(n.output_tokens, 0),
+           coalesce(n.cache_read_tokens, 0), coalesce(n.cache_creation_tokens, 0),
+           n.cost_usd IS NOT NULL, coalesce(n.cost_usd, 0)
     FROM node_executions AS n
     WHERE n.duplicate_of IS NULL AND n.started_at >= :since
       AND n.started_at < (SELECT next_day FROM edge)
@@ -33,7 +37,14 @@ totals AS (
         coalesce(sum(CASE WHEN status IN ('completed', 'failed') THEN tasks END), 0) AS finished,
         coalesce(sum(CASE WHEN status = 'running' THEN tasks END), 0) AS running,
         CASE WHEN sum(tokened) > 0 THEN sum(token_count) END AS tokens,
-        CAST(sum(token_count) AS REAL) / nullif(sum(tokened), 0) AS tokens_per_task
+        CAST(sum(token_count) AS REAL) / nullif(sum(tokened), 0) AS tokens_per_task,
+        CASE WHEN sum(tokened) > 0 THEN sum(input_tokens) END AS input_tokens,
+        CASE WHEN sum(tokened) > 0 THEN sum(output_tokens) END AS output_tokens,
+        CASE WHEN sum(tokened) > 0 THEN sum(cache_read_tokens) END AS cache_read_tokens,
+        CASE WHEN sum(tokened) > 0 THEN sum(cache_creation_tokens) END AS cache_creation_tokens,
+        CASE WHEN sum(costed) > 0 THEN sum(cost_usd) END AS cost_usd,
+        CASE WHEN sum(costed) > 0 THEN sum(cost_usd) END
+            / nullif(sum(CASE WHEN outcome = 'success' THEN tasks END), 0) AS cost_per_success
     FROM counted
     GROUP BY agent_type
     HAVING sum(tasks) > 0

@@ -1,4 +1,6 @@
--- Totals over the selected time range: tasks, failures, tokens and duration percentiles.
+-- Totals over the selected time range: tasks, failures, tokens, cost (USD; finished tasks
+-- without a cost, their model unpriced or their transcript unread, count as unpriced) and
+-- duration percentiles.
 -- Failure rate = failures / finished: finished = completed or failed, a failure = failed,
 -- or completed with outcome failure (cancelled, abandoned and running left out).
 -- Percentiles are over finished tasks with a duration: the median is the middle value
@@ -10,13 +12,14 @@ WITH edge AS (
     SELECT substr(:since, 1, 10) AS day, date(substr(:since, 1, 10), '+1 day') AS next_day
 ),
 totals AS (
-    SELECT r.status, r.outcome, r.tasks, r.tokened, r.token_count
+    SELECT r.status, r.outcome, r.tasks, r.tokened, r.token_count, r.costed, r.cost_usd
     FROM rollup_tasks_daily AS r
     WHERE r.day > (SELECT day FROM edge)
       AND (:project IS NULL OR r.project = :project)
       AND (:agent_type IS NULL OR r.agent_type = :agent_type)
     UNION ALL
-    SELECT n.status, n.outcome, 1, n.token_count IS NOT NULL, coalesce(n.token_count, 0)
+    SELECT n.status, n.outcome, 1, n.token_count IS NOT NULL, coalesce(n.token_count, 0),
+           n.cost_usd IS NOT NULL, coalesce(n.cost_usd, 0)
     FROM node_executions AS n
     WHERE n.duplicate_of IS NULL AND n.started_at >= :since
       AND n.started_at < (SELECT next_day FROM edge)
@@ -61,6 +64,10 @@ SELECT
     coalesce(sum(CASE WHEN status = 'running' THEN tasks END), 0) AS running,
     CASE WHEN sum(tokened) > 0 THEN sum(token_count) END AS tokens,
     CAST(sum(token_count) AS REAL) / nullif(sum(tokened), 0) AS tokens_per_task,
+    CASE WHEN sum(costed) > 0 THEN sum(cost_usd) END AS cost_usd,
+    coalesce(sum(CASE WHEN outcome = 'success' THEN tasks END), 0) AS successes,
+    coalesce(sum(CASE WHEN status NOT IN ('running', 'pending') THEN tasks - costed END), 0)
+        AS unpriced,
     (SELECT (max(CASE WHEN below < (cnt + 1) / 2 AND upto >= (cnt + 1) / 2 THEN value_ms END)
            + max(CASE WHEN below < (cnt + 2) / 2 AND upto >= (cnt + 2) / 2 THEN value_ms END)) / 2
      FROM ranked) AS median_ms,

@@ -1,7 +1,7 @@
 -- The latest failed tasks in the selected range, with the reason they failed.
 SELECT
     n.id, n.run_id, n.node_name, n.agent_type, n.project, n.started_at, n.duration_ms,
-    n.error_type,
+    n.error_type, n.failure_kind,
     coalesce(nullif(n.outcome_reason, ''), n.error_message) AS reason
 FROM node_executions AS n
 WHERE n.duplicate_of IS NULL AND n.status = 'failed'

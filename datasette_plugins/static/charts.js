@@ -184,17 +184,18 @@ function xLabels(svg, labels, band, left, y, minSpacing = 54) {
 }
 
 /** Vertical bars, stacked: {labels, series: [{key, label, values, color}], href(i, key)} */
-export function stackedBars(container, { labels, series, href, unit = "tasks", height = 240 }) {
+export function stackedBars(container, { labels, series, href, unit = "tasks", height = 240,
+  format = compact, integer = true }) {
   const totals = labels.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] || 0), 0));
   if (!totals.some((t) => t > 0)) return empty(container, `No ${unit} in this range.`);
   const { svg, width } = frame(container, height);
   const m = { left: 44, right: 8, top: 10, bottom: 26 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
-  const ticks = niceTicks(Math.max(...totals));
+  const ticks = niceTicks(Math.max(...totals), 4, integer);
   const top = ticks.at(-1);
   const scale = (v) => m.top + plotH - (v / top) * plotH;
-  yAxis(svg, ticks, scale, m.left, width - m.right, compact);
+  yAxis(svg, ticks, scale, m.left, width - m.right, format);
   const band = plotW / labels.length;
   const barW = Math.max(1, band * 0.78);
   labels.forEach((label, i) => {
@@ -207,9 +208,11 @@ export function stackedBars(container, { labels, series, href, unit = "tasks", h
       const rect = svgEl("rect", {
         x: m.left + band * i + (band - barW) / 2, y, width: barW,
         height: Math.max(scale(base) - y, 0.5), class: `ar-mark ar-fill-${s.key}`,
+        ...(s.color.startsWith("#") ? { fill: s.color } : {}),
       }, parent);
-      tip(rect, `${bucketTitle(label)}: ${v.toLocaleString()} ${s.label} ` +
-        `(${totals[i].toLocaleString()} ${unit} in all)`);
+      const shown = format === compact ? v.toLocaleString() : format(v);
+      const total = format === compact ? totals[i].toLocaleString() : format(totals[i]);
+      tip(rect, `${bucketTitle(label)}: ${shown} ${s.label} (${total} ${unit} in all)`);
       base += v;
     }
   });

@@ -10,6 +10,8 @@ const localiseTimes = (root) => window.agentRuns?.localiseTimes(root);
 
 const POLL_MS = 4000;
 const STATUSES = ["completed", "failed", "cancelled", "abandoned", "running"];
+const MODEL_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#9d755d"];
+const usd = (v) => `$${v.toFixed(v >= 0.1 || v === 0 ? 2 : v >= 0.01 ? 3 : 4)}`;
 const TOKEN_KINDS = [
   ["input_tokens", "input"],
   ["output_tokens", "output"],
@@ -60,6 +62,17 @@ function draw() {
         key, label, values: kinds[key] || [], color: `var(--ar-${key})`,
       })),
       unit: "tokens",
+      href: (i) => `${base}&${bucketFilter(activity, i)}`,
+    });
+  }
+  const costChart = document.getElementById("chart-cost");
+  if (costChart && activity) {
+    const models = activity.cost_by_model || [];
+    stackedBars(costChart, {
+      labels: activity.labels, unit: "USD", format: usd, integer: false,
+      series: models.map((m, i) => ({
+        key: `model-${i}`, label: m.model, values: m.values, color: MODEL_COLORS[i % MODEL_COLORS.length],
+      })),
       href: (i) => `${base}&${bucketFilter(activity, i)}`,
     });
   }

@@ -1,0 +1,1 @@
+"""Derivation: the one place where kept events become rows of the tables."""

@@ -1,0 +1,225 @@
+"""The derivation step that gives a finished node what its subagent really spent.
+
+Two halves with a clean seam between them, the kept event:
+
+* ``read_and_keep(conn, node, event)``, when derivation saves a finished node whose usage
+  is not settled: unless a settled read of its transcript is kept already, it reads the
+  transcript (``collect``: the only part that touches the file) and appends the usage
+  record as a kept event (source ``transcript``, subject the node's tool_use_id), when it
+  is new. So a rebuild never reads the file again: the kept event, later in order,
+  brings the numbers.
+* Deriving that kept event applies the record: ``fill(node, record)`` and
+  ``details(conn, node, record)`` set the token, call, model and cost columns, the
+  ``node_tools`` counts, and the files the subagent read and wrote (``file_touches``,
+  ``files_modified``).
+
+A transcript that is not complete yet (or not on disk yet) leaves the node with
+``usage_complete = 0``; every later event of the session reads it again (keeping a new
+record only when it changed), and the session's end accepts what is there. Without a
+readable transcript the node keeps the fallback numbers (``usage_source``
+``notification`` or ``tool_response``). Standard library only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from recorder.derive import file_touches, prices, usage
+from recorder.hook import keep
+from recorder.hook.events import META, TRANSCRIPT_USAGE
+from recorder.redaction import configured as redaction
+from recorder.schema.queries import sql
+
+FINAL = frozenset({"completed", "failed", "cancelled", "abandoned"})
+TRANSCRIPT = "transcript"
+
+
+def wanted(node: dict) -> bool:
+    """Whether the node is finished, has a subagent, and its usage is not settled yet."""
+    return bool(node["agent_id"]) and node["status"] in FINAL and node["usage_complete"] != 1
+
+
+def transcript_path(conn: sqlite3.Connection, node: dict) -> str | None:
+    """SubagentStop's ``agent_transcript_path``, else the path beside the session transcript."""
+    if node["agent_transcript_path"]:
+        return node["agent_transcript_path"]
+    row = conn.execute(sql("session_transcript"), node).fetchone()
+    return usage.agent_transcript(node["agent_id"], node["session_id"], row and row[0])
+
+
+def collect(conn: sqlite3.Connection, node: dict) -> dict | None:
+    """The usage record of the node's subagent transcript; None when it cannot be read."""
+    path = transcript_path(conn, node)
+    return usage.read(path) if path else None
+
+
+def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
+    """Read the finished node's transcript and keep the record, unless one is settled.
+
+    A record is settled when it was complete, or read at the session's end (which
+    accepts what is there). A new record is kept only when it differs from the last one
+    kept; with nothing readable and nothing kept, the node keeps its fallback numbers.
+    """
+    final = event["event"] == "SessionEnd"
+    if final:
+        node["usage_complete"] = 1
+    kept = [keep.unpack(row[0])[META] for row in conn.execute(sql("kept_transcript_records"), node)]
+    if any(settled(meta) for meta in kept):
+        return
+    record = collect(conn, node)
+    if record is None or not record["responses"]:
+        if not kept:
+            fill(node, None, final)
+        return
+    payload = keepable(
+        {
+            "hook_event_name": TRANSCRIPT_USAGE,
+            "session_id": node["session_id"],
+            "tool_use_id": node["tool_use_id"],
+            META: {"final": final},
+        },
+        record,
+        event["received_at"],
+    )
+    if not kept or not same_record(payload, kept[0]):  # else read again, unchanged
+        keep.append(conn, [payload], TRANSCRIPT)
+
+
+def keepable(envelope: dict, record: dict, at: str) -> dict:
+    """The stamped kept event of a transcript read, its record's free text redacted.
+
+    Only the record's path, sidecar meta and file paths are free text; the rest are
+    ids, tool and model names, numbers and times, so the (costly) redaction of every
+    string is spared. Each distinct path is redacted once.
+    """
+    seen: dict[str, object] = {}
+
+    def clean(text: object) -> object:
+        if isinstance(text, str) and text not in seen:
+            seen[text] = redaction.redact_text(text)
+        return seen.get(text, text) if isinstance(text, str) else text
+
+    tools = [
+        dict(tool, file=clean(tool["file"])) if "file" in tool else tool
+        for tool in record.get("tools") or []
+    ]
+    payload = keep.stamp(envelope, at)
+    payload[META]["usage"] = dict(
+        record,
+        path=clean(record.get("path")),
+        meta=redaction.redact(record.get("meta")),
+        tools=tools,
+    )
+    return payload
+
+
+def same_record(payload: dict, kept: dict) -> bool:
+    """Whether a stamped read holds the record a kept read's META holds (as stored)."""
+    return keep.unpack(keep.pack(payload))[META]["usage"] == kept["usage"]
+
+
+def settled(meta: dict) -> bool:
+    """Whether a kept transcript read needs no further read: complete, or the session's end."""
+    return meta.get("final") is True or bool(meta["usage"].get("complete"))
+
+
+def fill(node: dict, record: dict | None, final: bool = False) -> None:
+    """Set the node's usage columns from ``record`` (or mark the fallback numbers).
+
+    A transcript with no API response in it (none written yet) counts as unread.
+    """
+    if record is None or not record["responses"]:
+        node["usage_complete"] = 1 if final else 0
+        if node["usage_source"] != TRANSCRIPT:
+            node["cost_usd"] = None
+            node["cost_note"] = "no readable subagent transcript: cost unknown"
+        return
+    found = usage.columns(record, prices.load())
+    if final:
+        found["usage_complete"] = 1
+    if found["model"] is None:
+        found["model"] = node["model"]
+    node.update(found)
+
+
+def fallback_source(node: dict, source: str) -> None:
+    """Mark numbers from a notification or a tool_response (never over a transcript's)."""
+    if node["usage_source"] != TRANSCRIPT:
+        node["usage_source"] = source
+
+
+def details(conn: sqlite3.Connection, node: dict, record: dict) -> None:
+    """The subagent's own tool calls by name, and the files it read and wrote."""
+    if not record["responses"]:
+        return
+    conn.execute(sql("delete_node_tools"), {"node_id": node["id"]})
+    conn.executemany(
+        sql("insert_node_tool"),
+        [
+            {"node_id": node["id"], "tool_name": name, "calls": calls, "errors": errors}
+            for name, calls, errors in usage.tool_counts(record)
+        ],
+    )
+    touched = [tool for tool in record.get("tools") or [] if "file" in tool]
+    conn.executemany(
+        sql("upsert_file_touch"),
+        [
+            {
+                "tool_use_id": tool["id"],
+                "session_id": node["session_id"],
+                "agent_id": node["agent_id"],
+                "agent_type": node["agent_type"],
+                "node_id": node["id"],
+                "run_id": node["run_id"],
+                "cwd": node["project"],
+                "tool_name": tool["name"],
+                "file_path": tool["file"],
+                "access": tool["access"],
+                "received_at": tool.get("at") or node["started_at"],
+                "completed_at": None if tool.get("error") else tool.get("done"),
+            }
+            for tool in touched
+        ],
+    )
+    wrote = any(tool["access"] == "write" for tool in touched)
+    if wrote:
+        file_touches.refresh_files_modified(conn, node["id"])
+
+
+def pending(conn: sqlite3.Connection, session_id: str) -> list[dict]:
+    """The session's finished nodes whose transcript is to be read again."""
+    return [
+        dict(row) for row in conn.execute(sql("usage_pending_nodes"), {"session_id": session_id})
+    ]
+
+
+def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None, at: str) -> None:
+    """Read the session transcript's non-sidechain lines: keep the main agent's record.
+
+    Kept (received ``at``) when it differs from the last one kept; deriving it sets the
+    session's main-agent columns (``apply_main``), so a rebuild needs no file.
+    """
+    record = usage.read(path, sidechain_only=False) if path else None
+    if record is None:
+        return
+    payload = keepable(
+        {"hook_event_name": TRANSCRIPT_USAGE, "session_id": session_id, META: {"main": True}},
+        record,
+        at,
+    )
+    last = conn.execute(sql("kept_main_agent_record"), {"session_id": session_id}).fetchone()
+    if last is None or not same_record(payload, keep.unpack(last[0])[META]):
+        keep.append(conn, [payload], TRANSCRIPT)
+
+
+def apply_main(conn: sqlite3.Connection, session_id: str, record: dict) -> None:
+    """The main agent's own spend from a kept record of the session transcript."""
+    found = usage.columns(record, prices.load())
+    conn.execute(sql("set_main_agent_usage"), dict(found, session_id=session_id))
+    refresh_session(conn, session_id)
+
+
+def refresh_session(conn: sqlite3.Connection, session_id: str | None) -> None:
+    """The session's cost: its subagents' plus its main agent's."""
+    if session_id:
+        conn.execute(sql("refresh_session_cost"), {"session_id": session_id})

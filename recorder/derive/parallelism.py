@@ -1,0 +1,110 @@
+"""How well a run's subagents ran in parallel: wall time, busy time, peak and critical path.
+
+Over the run's nodes that have a start and an end (``completed_at``, else start plus
+``duration_ms``; nodes still running are left out until they end):
+
+- ``subagent_wall_ms``: from the first subagent's start to the last one's end;
+- ``subagent_ms``: the sum of their durations (nested subagents included);
+- ``max_parallel``: the most running at once (one ending as another starts is not overlap);
+- ``critical_path``: the chain of subagents that decided the run's length, as a JSON list
+  of node ids in time order. From the node that finished last, step back to the node
+  that finished last before it started, and so on; a node that launched nested subagents
+  (their ``parent_agent_id`` is its ``agent_id``) is followed by the chain of its own
+  children, found the same way. ``critical_path_ms`` is the time the top-level chain's
+  subagents ran (the rest of the wall time the main agent spent between them).
+
+Standard library only: it runs wherever the run is refreshed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from recorder.hook import clock
+from recorder.schema.queries import sql
+
+
+def spans(rows: list) -> list[dict]:
+    """The nodes that have both ends, with ``start`` and ``end`` as epoch seconds."""
+    found = []
+    for row in rows:
+        start = clock.epoch(row["started_at"])
+        end = clock.epoch(row["completed_at"])
+        if end is None and start is not None and row["duration_ms"] is not None:
+            end = start + row["duration_ms"] / 1000
+        if start is not None and end is not None and row["status"] not in ("running", "pending"):
+            found.append(dict(row, start=start, end=max(start, end)))
+    return found
+
+
+def peak(nodes: list[dict]) -> int:
+    """The most nodes running at once (an end and a start at the same moment do not overlap)."""
+    moments = sorted([(n["start"], 1) for n in nodes] + [(n["end"], -1) for n in nodes])
+    level = most = 0
+    for _, step in moments:
+        level += step
+        most = max(most, level)
+    return most
+
+
+def chain(nodes: list[dict]) -> list[dict]:
+    """The critical chain of one level: last to finish, then back through predecessors."""
+    if not nodes:
+        return []
+    current = max(nodes, key=lambda n: (n["end"], -n["start"], n["id"]))
+    found = [current]
+    while True:
+        before = [n for n in nodes if n["end"] <= current["start"] and n not in found]
+        if not before:
+            break
+        current = max(before, key=lambda n: (n["end"], -n["start"], n["id"]))
+        found.append(current)
+    return found[::-1]
+
+
+def critical_path(nodes: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(the whole path in time order, its top-level chain)."""
+    agents = {n["agent_id"] for n in nodes if n["agent_id"]}
+    children: dict[str, list[dict]] = {}
+    top = []
+    for n in nodes:
+        parent = n["parent_agent_id"]
+        if parent and parent in agents and parent != n["agent_id"]:
+            children.setdefault(parent, []).append(n)
+        else:
+            top.append(n)
+
+    def walk(level: list[dict], seen: set) -> list[dict]:
+        path = []
+        for n in chain(level):
+            path.append(n)
+            if n["agent_id"] and n["agent_id"] not in seen:
+                path += walk(children.get(n["agent_id"], []), seen | {n["agent_id"]})
+        return path
+
+    return walk(top, set()), chain(top)
+
+
+def measure(rows: list) -> dict:
+    """The parallelism columns of a run whose nodes are ``rows``."""
+    nodes = spans(rows)
+    if not nodes:
+        return dict.fromkeys(
+            ("subagent_wall_ms", "subagent_ms", "max_parallel", "critical_path", "critical_path_ms")
+        )
+    path, top = critical_path(nodes)
+    wall = max(n["end"] for n in nodes) - min(n["start"] for n in nodes)
+    return {
+        "subagent_wall_ms": round(wall * 1000),
+        "subagent_ms": round(sum(n["end"] - n["start"] for n in nodes) * 1000),
+        "max_parallel": peak(nodes),
+        "critical_path": json.dumps([n["id"] for n in path]),
+        "critical_path_ms": round(sum(n["end"] - n["start"] for n in top) * 1000),
+    }
+
+
+def refresh(conn: sqlite3.Connection, run_id: int) -> None:
+    """Recompute the run's parallelism columns from its nodes."""
+    rows = conn.execute(sql("run_parallel_nodes"), {"run_id": run_id}).fetchall()
+    conn.execute(sql("set_run_parallelism"), dict(measure(rows), run_id=run_id))

@@ -1,0 +1,77 @@
+"""Derivation: the tables follow the kept events, in order of receipt, by this one module.
+
+``sync`` applies every kept event after the high-water mark (``derivation_state``
+'applied') through the same normaliser and store as ever, a batch per transaction,
+moving the mark in the same transaction: a crash loses nothing and applies nothing
+twice, and any number of processes may sync at once (the write lock orders them).
+
+While it derives, a connection registers each row it inserts (``derived_rows``:
+table, natural key, id) with temporary triggers, and the insert statements take the
+registered id when there is one. So ``rebuild`` can delete exactly the derived rows
+(rows no kept event explains, from ELF or an earlier agent-runs, stay as they are)
+and re-derive them with the same ids.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from recorder.derive.apply import apply_pending
+from recorder.hook import database
+from recorder.schema.queries import split_statements, sql
+
+BATCH = 500
+
+
+def pending(conn: sqlite3.Connection) -> int:
+    """How many kept events wait for derivation."""
+    return conn.execute(sql("derive_pending")).fetchone()[0]
+
+
+def kept(conn: sqlite3.Connection) -> int:
+    """How many kept events there are."""
+    return conn.execute(sql("derive_kept")).fetchone()[0]
+
+
+def rebuild_requested(conn: sqlite3.Connection) -> bool:
+    """Whether a migration (or ``agent-runs rebuild``) asked for a rebuild."""
+    return bool(conn.execute(sql("derive_rebuild_requested")).fetchone()[0])
+
+
+def request_rebuild(conn: sqlite3.Connection) -> None:
+    """Ask for a rebuild at the next sync (a migration after a derivation fix calls this)."""
+    conn.execute(sql("derive_request_rebuild"))
+
+
+def sync(
+    conn: sqlite3.Connection, db: str | None = None, progress: Callable[[int], None] | None = None
+) -> int:
+    """Derive everything pending now (a rebuild first if a migration asked for one).
+
+    ``progress`` is called with the number of events applied after each batch.
+    Returns how many events were applied.
+    """
+    if rebuild_requested(conn):
+        return rebuild(conn, db, progress)
+    total = 0
+    while pending(conn):
+        done = database.write(conn, lambda c: apply_pending(c, db, BATCH))
+        total += done
+        if progress and done:
+            progress(done)
+    return total
+
+
+def rebuild(
+    conn: sqlite3.Connection, db: str | None = None, progress: Callable[[int], None] | None = None
+) -> int:
+    """Delete every derived row and derive all kept events again (same rows, same ids)."""
+    database.write(conn, clear)
+    return sync(conn, db, progress)
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """Delete the rows derivation inserted, reset the mark and any rebuild request."""
+    for statement in split_statements(sql("derive_clear")):
+        conn.execute(statement)

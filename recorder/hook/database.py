@@ -1,0 +1,93 @@
+"""Opening the database and writing to it in transactions (standard library only)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+
+from recorder.schema import migrations
+
+
+def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed) the database at ``db``, upgraded to the latest schema.
+
+    ``timeout`` bounds every wait for another writer's lock, in seconds.
+    """
+    create_private(db)
+    conn = sqlite3.connect(db, timeout=timeout, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if migrate:
+            migrations.migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+# SQLite primary result codes that say the database cannot be written now (the event
+# waits in the spool); any other error (an integer overflow, a constraint) is the event's.
+_UNWRITABLE = frozenset((3, 5, 6, 7, 8, 10, 11, 13, 14, 15, 26))  # PERM BUSY LOCKED NOMEM
+# READONLY IOERR CORRUPT FULL CANTOPEN PROTOCOL NOTADB
+
+
+def unwritable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be written (rather than that the data is bad)."""
+    if isinstance(exc, OSError):
+        return True
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # no code (Python < 3.11 or a Python-side error): judge by its class
+        return isinstance(exc, sqlite3.OperationalError)
+    return code & 0xFF in _UNWRITABLE
+
+
+def create_private(db: str) -> None:
+    """Create ``db``'s folder (0700) and an empty ``db`` (0600) if missing.
+
+    SQLite gives its -wal and -shm files the mode of the database, so they are private too.
+    """
+    directory = os.path.dirname(db)
+    if directory:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    try:  # noqa: SIM105 (contextlib would be one more import on the hook path)
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        pass  # there already (or not creatable: sqlite3 says why)
+
+
+def write(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], object]) -> object:
+    """Run ``work`` in one immediate (write-locked) transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+FULL_BELOW = 1_000_000  # bytes: less room than this on its filesystem is a full disk
+
+
+def free_bytes(db: str) -> int | None:
+    """Free bytes on the filesystem of ``db``'s folder (any platform), or None."""
+    import shutil  # only when something went wrong
+
+    try:
+        return shutil.disk_usage(os.path.dirname(os.path.abspath(db))).free
+    except OSError:
+        return None
+
+
+def disk_full(db: str) -> bool:
+    """Whether the filesystem of ``db`` has (almost) no room left."""
+    free = free_bytes(db)
+    return free is not None and free < FULL_BELOW

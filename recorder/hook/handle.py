@@ -1,0 +1,157 @@
+"""The Claude Code hook: read one event on stdin and record it.
+
+The hook keeps the event (``recorder.hook.keep``: one short transaction appending it to
+``kept_events``), makes sure a derivation worker is running (``recorder.hook.deriver``)
+and returns; the tables are derived off its path.
+
+Promises (see DESIGN.md): exit code 0 and nothing on stdout whatever happens;
+problems go to stderr and the log beside the database; an event that cannot be
+written within the time budget is spooled and ingested by the next run; an
+event the normaliser rejects is kept as a dead letter. Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+
+from recorder.hook import agent_definitions, clock, database, deriver, keep, paths, spool
+from recorder.hook.events import META, normalise, trim
+from recorder.plugins import calls as plugin_calls
+from recorder.redaction import configured as redaction
+
+BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
+DEFAULT_BUDGET_SECONDS = 2.0
+# Spooled events one hook run ingests before its own; `agent-runs replay` takes the rest.
+REPLAY_BATCH = 500
+
+
+# Set by the console entry (hook_entry.run): the process ends right after recording, so
+# the connection is left for the OS to close. That skips SQLite's checkpoint-on-close and
+# Python's teardown, milliseconds a session would otherwise wait for; committed data is
+# already in the WAL.
+leave_open = False
+
+
+def main(argv: list[str] | None = None, raw: bytes | None = None) -> int:
+    """Record one event (``raw``, else stdin); always returns 0.
+
+    A failure of our own code anywhere keeps the event as a dead letter.
+    """
+    real_stdout = sys.stdout
+    sys.stdout = sys.stderr  # nothing printed by us or a library may reach Claude Code
+    db = None
+    try:
+        raw = sys.stdin.buffer.read() if raw is None else raw
+        db = paths.database(paths.db_argument(sys.argv[1:] if argv is None else argv))
+        plugin_calls.report_to(lambda message: report(db, message))
+        handle(db, raw)
+    except BaseException as exc:  # the session must never see our failure
+        error = f"hook failed: {type(exc).__name__}: {exc}"
+        try:
+            keep_dead_letter(db, error, raw=redacted_or_raw(raw.decode("utf-8", "replace")))
+        except BaseException:
+            report(db, error)
+    finally:
+        sys.stdout = real_stdout
+    return 0
+
+
+def budget() -> float:
+    """Seconds the hook may wait for the database before spooling."""
+    try:
+        return max(0.05, float(os.environ.get(BUDGET_ENV, DEFAULT_BUDGET_SECONDS)))
+    except ValueError:
+        return DEFAULT_BUDGET_SECONDS
+
+
+def handle(db: str, raw: bytes) -> None:
+    """Parse, keep or record one event."""
+    received_at = clock.now()
+    text = raw.decode("utf-8", "replace").lstrip("\ufeff")  # a byte-order mark is no JSON
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        keep_dead_letter(db, f"malformed JSON: {exc}", raw=redacted_or_raw(text))
+        return
+    if not isinstance(payload, dict):
+        keep_dead_letter(db, "event is not a JSON object", raw=redacted_or_raw(text))
+        return
+    payload.pop(META, None)  # the receipt time is ours: a payload cannot supply it
+    try:
+        trimmed = trim(payload)
+        if trimmed is None:  # another tool's call: nothing to redact, nothing to write
+            return
+        agent_definitions.note(trimmed)  # the definition file as it is now, when the agent runs
+        payload = keep.stamp(trimmed, received_at)
+        problem = redaction.problem()
+        if problem:
+            report(db, problem)
+        if normalise(payload, received_at) is None:
+            return
+    except Exception as exc:  # RejectedEvent, or a bug of ours: keep the event either way
+        keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
+        return
+    try:
+        record(db, payload)
+    except (sqlite3.Error, OSError) as exc:
+        if not database.unwritable(exc):  # e.g. an integer overflow: this event's fault
+            keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
+            return
+        where = spool.spool(db, payload)
+        why = f"{type(exc).__name__}: {exc}" + (
+            "; the disk is full" if database.disk_full(db) else ""
+        )
+        report(db, f"database not writable ({why}); event spooled to {where}")
+    except Exception as exc:
+        keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
+    else:
+        try:
+            deriver.ensure(db)
+        except Exception as exc:  # the event is kept: the next hook run or sync derives it
+            report(db, f"could not start the derivation worker: {type(exc).__name__}: {exc}")
+
+
+def redacted_or_raw(text: str) -> str:
+    """The text with secrets redacted; as it is if redaction itself fails (nothing lost)."""
+    try:
+        return redaction.redact_text(text)
+    except Exception:
+        return text
+
+
+def record(db: str, payload: dict) -> None:
+    """Keep waiting spooled events, then this (stamped) one."""
+    conn = database.connect(db, timeout=budget())
+    # Checkpointing the WAL is the derivation worker's job (its commits run it), not a
+    # cost the session waits for.
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    try:
+        if spool.pending(db, paths.SPOOL):
+            from recorder.hook import replay  # only when the spool holds events: off the path
+
+            replay.replay(conn, db, limit=REPLAY_BATCH, dead_letters=False)
+        database.write(conn, lambda c: keep.append(c, [payload], "hook"))
+    finally:
+        if not leave_open:
+            conn.close()
+
+
+def keep_dead_letter(db: str, error: str, payload: dict | None = None, raw: str | None = None):
+    where = spool.dead_letter(db, error, payload, raw)
+    report(db, f"event kept as a dead letter in {where}: {error}")
+
+
+def report(db: str | None, message: str) -> None:
+    """Log a problem; if even that fails, stderr is all there is."""
+    try:
+        if db is None:
+            raise OSError("no database path")
+        spool.log(db, message)
+    except BaseException:
+        try:  # noqa: SIM105 (contextlib would be one more import on the hook path)
+            print(f"agent-runs: {message}", file=sys.stderr)
+        except BaseException:
+            pass

@@ -1,0 +1,218 @@
+"""Files beside the database that keep what could not be written: spool, dead letters, log.
+
+The spool holds events whose write failed (locked, read-only, full or corrupt
+database); dead letters hold events the normaliser rejected or our own code
+failed on. Both are newline-delimited JSON, appended one whole line per write,
+and taken for replay by an atomic rename so two processes never ingest the
+same file. When the database's directory is not writable the files go to a
+per-database fallback directory (see ``paths.fallback_dir``).
+
+Appends and claims meet on a lock of the file (flock on POSIX, msvcrt.locking of its
+first byte on Windows; without either, only the rename check below): a writer
+appends only while it holds the lock and the file is still the queue, so no
+line lands in a file already claimed; a replay holds the lock of the files it
+claimed until it is done with them. A claim whose lock is free was left by a
+replay that died or failed, and the next replay takes it over at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+
+from recorder.hook import clock, paths
+
+try:  # POSIX: flock
+    import fcntl
+except ImportError:  # Windows (or a Python without fcntl)
+    fcntl = None
+try:  # Windows: a lock on the file's first byte
+    import msvcrt
+except ImportError:
+    msvcrt = None
+
+LOG_LIMIT = 1_000_000
+CLAIM_SUFFIX = ".claimed"
+# How long an append waits for other writers of the same file before trying the next place.
+APPEND_PATIENCE_SECONDS = 2.0
+# Locks of the files this process has claimed, by path; held until release or let_go.
+held: dict[str, int] = {}
+
+
+def append_line(db: str, name: str, record: dict) -> str:
+    """Append ``record`` as one JSON line to the first writable place; return the path."""
+    line = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode(
+        "utf-8", "surrogatepass"
+    )
+    error: OSError | None = None
+    for path in paths.candidates(db, name):
+        try:
+            paths.prepare(db, path)
+            append_to_queue(path, line)
+        except OSError as exc:
+            error = exc
+            continue
+        if isinstance(error, paths.NotOurs):
+            log(db, str(error))
+        return path
+    raise error or OSError("no writable place for " + name)
+
+
+def append_to_queue(path: str, data: bytes) -> None:
+    """Append ``data`` to the queue file ``path``, never to a file a replay has claimed."""
+    deadline = time.monotonic() + APPEND_PATIENCE_SECONDS
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            if lock(fd, path):
+                end = os.fstat(fd).st_size
+                if end and last_byte(fd, end) != b"\n":
+                    data = b"\n" + data  # after a line cut off by a killed writer
+                try:
+                    written = os.write(fd, data)
+                    while written < len(data):
+                        written += os.write(fd, data[written:])
+                    os.fsync(fd)
+                except OSError:
+                    os.ftruncate(fd, end)  # no half line (disk full): the next place gets it all
+                    raise
+                return
+        finally:
+            os.close(fd)
+        if time.monotonic() > deadline:
+            raise OSError(f"{path} stayed locked by other writers")
+        time.sleep(0.001)
+
+
+def last_byte(fd: int, size: int) -> bytes:
+    """The last byte of the open file ``fd`` of ``size`` bytes (os.pread is POSIX-only)."""
+    os.lseek(fd, size - 1, os.SEEK_SET)
+    return os.read(fd, 1)
+
+
+def lock(fd: int, path: str) -> bool:
+    """Take the lock of the open file ``fd`` if free and ``fd`` is still the file at ``path``."""
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        elif msvcrt is not None:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError:  # BlockingIOError (flock) or PermissionError (msvcrt): held elsewhere
+        return False
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except FileNotFoundError:
+        return False  # claimed (renamed) or released meanwhile; closing fd drops the lock
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def spool(db: str, payload: dict) -> str:
+    """Keep an event whose write failed, for the next run or ``agent-runs replay``."""
+    return append_line(db, paths.SPOOL, payload)
+
+
+def dead_letter(db: str, error: str, payload: object = None, raw: str | None = None) -> str:
+    """Keep an event the recorder could not handle, with the reason."""
+    record = {"failed_at": clock.now(), "error": error}
+    if raw is not None:
+        record["raw"] = raw
+    else:
+        record["payload"] = payload
+    return append_line(db, paths.DEAD_LETTERS, record)
+
+
+def log(db: str, message: str) -> None:
+    """One line to stderr and to the log file beside the database (rotated at 1 MB)."""
+    line = f"{clock.now()} agent-runs: {message}"
+    print(line, file=sys.stderr)
+    data = (line + "\n").encode("utf-8", "replace")
+    for path in paths.candidates(db, paths.LOG):
+        try:
+            paths.prepare(db, path)
+            if os.path.exists(path) and os.path.getsize(path) > LOG_LIMIT:
+                os.replace(path, path + ".1")
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+            return
+        except OSError:
+            continue
+
+
+def pending(db: str, name: str) -> list[str]:
+    """The files holding events of ``name`` waiting for replay (cheap when there are none)."""
+    found = []
+    for path in paths.existing(db, name):  # a fallback folder not ours is never read
+        directory, base = os.path.split(path)
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            continue
+        found.extend(os.path.join(directory, e) for e in entries if e.startswith(base))
+    return sorted(found)
+
+
+def claim(db: str, name: str) -> list[str]:
+    """Take the waiting files of ``name`` for replay; return the claimed paths.
+
+    A waiting file is renamed to a name of this process's own while its lock is held;
+    a claimed file whose lock is free (its replay died or gave up) is taken over the same way.
+    """
+    claimed = []
+    for path in pending(db, name):
+        target = os.path.join(
+            os.path.dirname(path), f"{name}.{os.getpid()}.{time.monotonic_ns()}{CLAIM_SUFFIX}"
+        )
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if lock(fd, path):
+                os.rename(path, target)
+                held[target], fd = fd, -1
+                claimed.append(target)
+        except OSError:
+            pass
+        finally:
+            if fd >= 0:
+                os.close(fd)
+    return claimed
+
+
+def let_go(path: str) -> None:
+    """Give up a claim without finishing it: the next replay takes the file over."""
+    fd = held.pop(path, None)
+    if fd is not None:
+        os.close(fd)
+
+
+def read_records(path: str) -> Iterator[tuple[dict | None, str]]:
+    """Each line of a spool file as (record or None if it is not a JSON object, line)."""
+    with open(path, "rb") as f:
+        for raw in f:
+            line = raw.decode("utf-8", "replace").strip()
+            if not line:
+                continue
+            try:
+                record = json.loads(line)
+            except (ValueError, RecursionError):  # junk, or nested too deep to read
+                record = None
+            yield (record if isinstance(record, dict) else None), line
+
+
+def release(path: str, name: str, leftovers: list[str]) -> None:
+    """Finish a claimed file: lines not ingested go back to its queue, then the file goes."""
+    if leftovers:
+        queue = os.path.join(os.path.dirname(path), name)
+        append_to_queue(
+            queue, "".join(line + "\n" for line in leftovers).encode("utf-8", "surrogatepass")
+        )
+    os.remove(path)
+    let_go(path)

@@ -1,0 +1,1 @@
+"""Operating the recorder: install-hooks, doctor, prune, permissions, the serving secret."""

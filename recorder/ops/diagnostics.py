@@ -1,0 +1,212 @@
+"""What ``agent-runs doctor`` and ``stats`` report."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+
+from recorder.derive import prices
+from recorder.hook import database, paths, spool
+from recorder.ops import hook_command, install, permissions
+from recorder.redaction import configured as redaction
+from recorder.schema import migrations
+from recorder.schema.queries import sql
+
+
+def checks(db: str) -> Iterator[tuple[bool, str]]:
+    """(ok, one line) for hooks, the hook commands, database, schema, spool, dead letters."""
+    yield hooks_check()
+    yield from hook_command.checks(registered_commands())
+    yield from elf_hook_check()
+    yield from database_checks(db)
+    for name, label, advice in (
+        (paths.SPOOL, "spooled events", " (run `agent-runs replay`)"),
+        (
+            paths.DEAD_LETTERS,
+            "dead letters",
+            " (run `agent-runs replay`; `replay --discard-dead-letters` sets them aside)",
+        ),
+    ):
+        files = spool.pending(db, name)
+        count = sum(count_lines(f) for f in files)
+        where = ", ".join(files) if files else "none"
+        advice = advice if count else ""
+        yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
+    yield redaction.status()
+    yield permissions.check(db)
+    if os.path.exists(db):
+        yield prices_check(db)
+
+
+def prices_check(db: str) -> tuple[bool, str]:
+    """The price table in use, and the models seen that it cannot price (their cost is NULL)."""
+    table = prices.load()
+    if table.problem:
+        return False, f"prices: {table.problem} (shipped prices used)"
+    where = f"table of {table.date} ({table.source})"
+    if table.user_path:
+        where += f" with {table.user_path}"
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+        try:
+            seen = conn.execute(sql("models_seen")).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return True, f"prices: {where}"
+    unpriced = [f"{model} ({uses})" for model, uses in seen if table.find(model) is None]
+    if unpriced:
+        return False, (
+            f"prices: {where}; models seen without a price: {', '.join(unpriced)} "
+            f"(add them to {prices.user_file() or '~/.config/agent-runs/prices.toml'})"
+        )
+    return True, f"prices: {where}; every model seen has a price"
+
+
+def hooks_check() -> tuple[bool, str]:
+    """Whether every agent-runs hook event is registered in user or project settings."""
+    registered: dict[str, bool] = {}
+    notes = []
+    for scope in ("user", "project"):
+        path = install.settings_path(scope)
+        try:
+            events = install.installed_events(install.read_settings(path))
+        except install.SettingsError as exc:
+            notes.append(str(exc))
+            continue
+        for event, present in events.items():
+            registered[event] = registered.get(event, False) or present
+    missing = sorted(e for e, present in registered.items() if not present)
+    if notes:
+        return False, "hooks: " + "; ".join(notes)
+    if missing:
+        return (
+            False,
+            f"hooks: not installed for {', '.join(missing)} (run `agent-runs install-hooks`)",
+        )
+    return True, "hooks: installed for every event"
+
+
+def readable_settings() -> Iterator[dict]:
+    """User and project settings that can be read (hooks_check names the broken ones)."""
+    for scope in ("user", "project"):
+        try:
+            yield install.read_settings(install.settings_path(scope))
+        except install.SettingsError:
+            continue
+
+
+def registered_commands() -> list[str]:
+    """The agent-runs hook commands in user and project settings (readable ones)."""
+    commands: list[str] = []
+    for settings in readable_settings():
+        commands.extend(c for c in install.installed_commands(settings) if c not in commands)
+    return commands
+
+
+def elf_hook_check() -> Iterator[tuple[bool, str]]:
+    """A line naming ELF's own hook when it is registered beside ours (informational)."""
+    commands: list[str] = []
+    for settings in readable_settings():
+        commands.extend(c for c in install.elf_hook_commands(settings) if c not in commands)
+    if commands:
+        yield True, "elf: " + install.ELF_DUPLICATES_NOTE.format(commands=", ".join(commands))
+
+
+def database_checks(db: str) -> Iterator[tuple[bool, str]]:
+    """One line naming the database's problem (missing directory, corrupt, read-only,
+    locked, disk full) or saying it is fine, then one for its schema."""
+    if not os.path.exists(db):
+        yield creation_check(db)
+        return
+    read_only = next((p for p in (db, os.path.dirname(db)) if not os.access(p, os.W_OK)), None)
+    if read_only:
+        yield False, f"database: {db} is read-only ({read_only} is not writable)"
+        return
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+        try:
+            version = migrations.schema_version(conn)
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        damaged = not isinstance(exc, sqlite3.OperationalError)  # NOTADB or CORRUPT
+        yield (
+            False,
+            f"database: {db} " + (f"is corrupt ({exc})" if damaged else unreadable(db, exc)),
+        )
+        return
+    if check != "ok":
+        yield False, f"database: {db} is corrupt (integrity check: {check})"
+        return
+    problem = writability_problem(db)
+    yield problem is None, f"database: {db} " + (problem or "is writable, integrity ok")
+    yield (
+        version == migrations.LATEST,
+        f"schema: version {version} of {migrations.LATEST}"
+        + (
+            ""
+            if version == migrations.LATEST
+            else " (upgraded by the next hook or `agent-runs init`)"
+        ),
+    )
+
+
+def creation_check(db: str) -> tuple[bool, str]:
+    """Whether the hook can create ``db`` (and its missing directories) on the first event."""
+    directory = existing = os.path.dirname(db)
+    while not os.path.isdir(existing):
+        existing = os.path.dirname(existing)
+    if os.access(existing, os.W_OK):
+        return True, f"database: {db} does not exist yet (it will be created on the first event)"
+    if existing == directory:
+        return False, f"database: directory {directory} is read-only; {db} cannot be created"
+    return (
+        False,
+        f"database: directory {directory} is missing and cannot be created "
+        f"({existing} is not writable)",
+    )
+
+
+def unreadable(db: str, exc: sqlite3.Error) -> str:
+    """Why ``db`` cannot be read: a full disk (no room for SQLite's shared memory) or ``exc``."""
+    if database.disk_full(db):
+        return f"cannot grow: disk full ({database.free_bytes(db):,} bytes free on its filesystem)"
+    return f"cannot be read: {exc}"
+
+
+def writability_problem(db: str) -> str | None:
+    """Why the hook could not write to the (readable, permitted) ``db`` now, or None."""
+    try:
+        conn = sqlite3.connect(db, timeout=1)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"cannot be written: {exc}"
+    return unreadable(db, sqlite3.Error()) if database.disk_full(db) else None
+
+
+def count_lines(path: str) -> int:
+    try:
+        with open(path, "rb") as f:
+            return sum(1 for line in f if line.strip())
+    except OSError:
+        return 0
+
+
+def summary(db: str) -> Iterator[str]:
+    """Lines of counts for ``agent-runs stats``."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        yield f"sessions: {conn.execute(sql('counts')).fetchone()[0]}"
+        for label, query in (("runs", "summary_runs"), ("nodes", "summary_nodes")):
+            rows = conn.execute(sql(query)).fetchall()
+            total = sum(n for _, n in rows)
+            yield f"{label}: {total} (" + ", ".join(f"{s} {n}" for s, n in rows) + ")"
+    finally:
+        conn.close()

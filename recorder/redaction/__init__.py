@@ -1,0 +1,1 @@
+"""Redaction: the built-in secret patterns, the user's pattern file, applied as configured."""

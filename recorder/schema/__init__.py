@@ -1,0 +1,1 @@
+"""The schema: migrations, the SQL files and their loading, the rollup tables."""

@@ -1,0 +1,104 @@
+"""Rollups of node_executions: per-day totals and duration histograms, kept exact by triggers.
+
+The dashboard and the leaderboards read these instead of re-reading every row of a
+range. Triggers on node_executions (INSERT, UPDATE of a counted column, DELETE) take
+the old row's contribution away and add the new one's in the same statement, so the
+rollups stay exact whoever writes the rows: the recorder, ELF's own code inserting
+rows directly, prune. ``recompute`` rebuilds them from the rows.
+
+Durations are counted in fixed buckets, each at most ``RATIO`` times as wide as its
+low end; a percentile read from them is the geometric middle of the bucket holding
+that rank, within ``ERROR`` (5%) of the exact value (negative durations count as 0).
+Only the standard library: the hook path creates the triggers through the migrations.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+
+from recorder.schema.queries import split_statements, sql
+
+RATIO = 1.1
+ERROR = math.sqrt(RATIO) - 1  # 4.9%: the worst relative error of a bucket's middle
+LARGEST_MS = 10**13  # about 300 years: every longer duration shares the last bucket
+TRIGGERS = ("rollups_ai", "rollups_ad", "rollups_au")
+COUNTED = (  # the columns whose change moves a row's contribution
+    "started_at",
+    "project",
+    "agent_type",
+    "model",
+    "status",
+    "outcome",
+    "duration_ms",
+    "token_count",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_creation_tokens",
+    "cost_usd",
+    "tool_use_count",
+    "duplicate_of",
+)
+
+
+def buckets() -> list[tuple[int, int, int | None, float]]:
+    """(bucket, low_ms, high_ms, value_ms) of every duration bucket, in order."""
+    lows = [0]
+    while lows[-1] < LARGEST_MS:
+        lows.append(max(lows[-1] + 1, math.floor(lows[-1] * RATIO)))
+    found = []
+    for i, low in enumerate(lows):
+        high = lows[i + 1] if i + 1 < len(lows) else None
+        value = float(low) if high is None or high - low == 1 else math.sqrt(low * (high - 1))
+        found.append((i, low, high, value))
+    return found
+
+
+def contribution(row: str, sign: str) -> str:
+    """The statements that add (sign '+') or take away ('-') ``row``'s contribution.
+
+    Taking away also deletes the rollup rows left at zero.
+    """
+    statements = template("rollups_contribution").format(row=row, sign=sign)
+    if sign == "-":
+        statements += "\n" + template("rollups_cleanup").format(row=row)
+    return statements
+
+
+def template(name: str) -> str:
+    """The statements of a template file without its leading comment lines."""
+    return "\n".join(line for line in sql(name).splitlines() if not line.startswith("--"))
+
+
+def trigger_statements() -> list[str]:
+    """CREATE TRIGGER statements that keep the rollups in step with node_executions."""
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in COUNTED)
+    return [
+        "CREATE TRIGGER IF NOT EXISTS rollups_ai AFTER INSERT ON node_executions\n"
+        f"BEGIN\n{contribution('new', '+')}\nEND",
+        "CREATE TRIGGER IF NOT EXISTS rollups_ad AFTER DELETE ON node_executions\n"
+        f"BEGIN\n{contribution('old', '-')}\nEND",
+        f"CREATE TRIGGER IF NOT EXISTS rollups_au AFTER UPDATE OF {', '.join(COUNTED)}\n"
+        f"ON node_executions WHEN {changed}\n"
+        f"BEGIN\n{contribution('old', '-')}\n{contribution('new', '+')}\nEND",
+    ]
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """The rollup tables, the buckets and the triggers (idempotent)."""
+    for statement in split_statements(sql("rollups_schema")):
+        conn.execute(statement)
+    conn.executemany(
+        "INSERT OR IGNORE INTO rollup_duration_buckets(bucket, low_ms, high_ms, value_ms) "
+        "VALUES (?, ?, ?, ?)",
+        buckets(),
+    )
+    for statement in trigger_statements():
+        conn.execute(statement)
+
+
+def recompute(conn: sqlite3.Connection) -> None:
+    """Recompute every rollup from the rows (inside the caller's transaction)."""
+    for statement in split_statements(sql("rollups_recompute")):
+        conn.execute(statement)

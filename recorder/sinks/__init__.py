@@ -1,0 +1,1 @@
+"""Where recorded runs are sent: files (export) and OpenTelemetry collectors (OTLP)."""

@@ -1,0 +1,306 @@
+"""``agent-runs export``: node executions, runs or sessions as JSON, NDJSON or CSV.
+
+Rows stream from an SQLite cursor straight to the output, one at a time, so
+exporting a million rows takes the memory of one row (nothing is fetched in bulk
+and nothing is buffered but the output stream's own buffer). The SQL is in
+``recorder/schema/sql/export_<kind>.sql``; every filter left empty means "all".
+
+The API the command line uses::
+
+    export(db, out, kind="nodes", fmt="json", since=None, status=None,
+           agent_type=None, project=None, now=None) -> int
+    export_to_path(db, path, **same keywords) -> int      # -o FILE, atomic
+
+Both return the number of rows written and raise :class:`ExportError` (a
+``ValueError``; its message is one line) for a bad kind, format or filter, a
+missing or unreadable database, or an output file that cannot be written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import re
+import sqlite3
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import TextIO
+
+from recorder.schema.queries import sql
+
+KINDS = ("nodes", "runs", "sessions")
+FORMATS = ("json", "ndjson", "csv")
+KIND_ALIASES = {"node_executions": "nodes", "workflow_runs": "runs"}
+
+NODE_STATUSES = ("running", "completed", "failed", "cancelled", "abandoned", "pending")
+RUN_STATUSES = ("running", "completed", "failed", "cancelled", "pending")
+# The status filter of a kind: runs by their own status; nodes, and sessions by the
+# status of the nodes they contain.
+STATUSES = {"nodes": NODE_STATUSES, "runs": RUN_STATUSES, "sessions": NODE_STATUSES}
+
+DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+class ExportError(ValueError):
+    """A one-line reason why an export cannot be done (bad filter, no database, ...)."""
+
+
+# --- filters ---------------------------------------------------------------------------
+
+
+def iso_z(moment: datetime) -> str:
+    """``moment`` as the database writes times: UTC, milliseconds, a Z."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_since(
+    value: str | datetime | None, now: datetime | None = None, option: str = "--since"
+) -> str | None:
+    """The cutoff for ``since`` as ISO 8601 UTC with a Z, or None for "all".
+
+    Accepts a duration back from ``now`` ("90m", "24h", "7d", "2w", "30s") or an
+    ISO 8601 date or time ("2026-11-01", "2026-11-01T09:00:00Z", with an offset or
+    without; a time without an offset is taken as UTC). Raises ExportError, whose
+    message names ``option``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return iso_z(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    match = DURATION.match(text)
+    if match:
+        now = now or datetime.now(timezone.utc)
+        seconds = int(match.group(1)) * UNIT_SECONDS[match.group(2).lower()]
+        try:
+            return iso_z(now - timedelta(seconds=seconds))
+        except OverflowError:
+            raise ExportError(f"{option} {text!r} reaches back before year 1") from None
+    iso = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        raise ExportError(
+            f"{option} {text!r} is neither a duration (like 7d, 24h, 90m) "
+            "nor an ISO 8601 time (like 2026-11-01T09:00:00Z)"
+        ) from None
+    return iso_z(moment)
+
+
+def _values(value: str | Iterable[str] | None, *, split: bool) -> list[str]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for item in items:
+        parts = str(item).split(",") if split else [str(item)]
+        out.extend(p.strip() for p in parts if p.strip())
+    return out
+
+
+def normalise_kind(kind: str) -> str:
+    """The kind: nodes, runs or sessions (table names are accepted too); raises ExportError."""
+    name = KIND_ALIASES.get(kind, kind)
+    if name not in KINDS:
+        raise ExportError(f"unknown export kind {kind!r}: expected one of {', '.join(KINDS)}")
+    return name
+
+
+def query_parameters(
+    kind: str,
+    *,
+    since: str | datetime | None = None,
+    status: str | Iterable[str] | None = None,
+    agent_type: str | Iterable[str] | None = None,
+    project: str | Iterable[str] | None = None,
+    now: datetime | None = None,
+) -> dict[str, str | None]:
+    """The named parameters of ``export_<kind>.sql`` (None = all); raises ExportError.
+
+    ``status`` may be a list or a comma-separated string ("failed,cancelled");
+    ``agent_type`` and ``project`` may be one value or a list of values.
+    """
+    kind = normalise_kind(kind)
+    statuses = _values(status, split=True)
+    allowed = STATUSES[kind]
+    for value in statuses:
+        if value not in allowed:
+            raise ExportError(
+                f"unknown status {value!r} for {kind}: expected one of {', '.join(allowed)}"
+            )
+    agent_types = _values(agent_type, split=False)
+    projects = _values(project, split=False)
+    return {
+        "since": parse_since(since, now),
+        "statuses": json.dumps(statuses) if statuses else None,
+        "agent_types": json.dumps(agent_types) if agent_types else None,
+        "projects": json.dumps(projects) if projects else None,
+    }
+
+
+# --- rows ------------------------------------------------------------------------------
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "replace")
+    raise TypeError(f"cannot export a {type(value).__name__} as JSON")
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_json_default)
+
+
+def json_object(columns: Sequence[str], row: Iterable[object]) -> str:
+    """One row as a JSON object (column order kept, non-ASCII text as is).
+
+    The one encoding of a row for ``json`` and ``ndjson`` exports and for the
+    Datasette ``.ndjson`` renderer, so they give the same bytes for the same row.
+    """
+    return _ENCODER.encode(dict(zip(columns, row, strict=True)))
+
+
+def open_database(db: str | os.PathLike) -> sqlite3.Connection:
+    """The database at ``db``, upgraded to the latest schema; ExportError if absent."""
+    from recorder.hook import database
+
+    path = os.fspath(db)
+    if not os.path.isfile(path):
+        raise ExportError(f"no database at {path}")
+    try:
+        return database.connect(path)
+    except sqlite3.Error as exc:
+        raise ExportError(f"cannot open database {path}: {exc}") from None
+
+
+def rows(
+    conn: sqlite3.Connection, kind: str, parameters: dict[str, str | None]
+) -> tuple[list[str], Iterator[tuple]]:
+    """(column names, a lazy iterator of row tuples) for ``kind`` with ``parameters``."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(sql(f"export_{normalise_kind(kind)}"), parameters)
+    return [d[0] for d in cursor.description], iter(cursor)
+
+
+def write_json(out: TextIO, columns: Sequence[str], source: Iterable[tuple]) -> int:
+    """A JSON array, one object per line, written as the rows come."""
+    count = 0
+    for row in source:
+        out.write("[\n" if count == 0 else ",\n")
+        out.write(json_object(columns, row))
+        count += 1
+    out.write("\n]\n" if count else "[]\n")
+    return count
+
+
+def write_ndjson(out: TextIO, columns: Sequence[str], source: Iterable[tuple]) -> int:
+    """Newline-delimited JSON: one object per line."""
+    count = 0
+    for row in source:
+        out.write(json_object(columns, row))
+        out.write("\n")
+        count += 1
+    return count
+
+
+def write_csv(out: TextIO, columns: Sequence[str], source: Iterable[tuple]) -> int:
+    """CSV with a header row; NULL is an empty field; lines end with \\n."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for row in source:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+WRITERS = {"json": write_json, "ndjson": write_ndjson, "csv": write_csv}
+
+
+def export(
+    db: str | os.PathLike | sqlite3.Connection,
+    out: TextIO,
+    *,
+    kind: str = "nodes",
+    fmt: str = "json",
+    since: str | datetime | None = None,
+    status: str | Iterable[str] | None = None,
+    agent_type: str | Iterable[str] | None = None,
+    project: str | Iterable[str] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Write ``kind`` rows matching the filters to ``out`` as ``fmt``; return the count.
+
+    ``db`` is a path (opened, upgraded, closed here) or an open connection.
+    Everything is checked before the first byte is written; ExportError on failure.
+    """
+    if fmt not in WRITERS:
+        raise ExportError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    kind = normalise_kind(kind)
+    parameters = query_parameters(
+        kind, since=since, status=status, agent_type=agent_type, project=project, now=now
+    )
+    conn = db if isinstance(db, sqlite3.Connection) else open_database(db)
+    try:
+        columns, source = rows(conn, kind, parameters)
+        return WRITERS[fmt](out, columns, source)
+    except sqlite3.Error as exc:
+        raise ExportError(f"cannot read the database: {exc}") from None
+    finally:
+        if conn is not db:
+            conn.close()
+
+
+def _new_file_mode(target: str) -> int:
+    """The target's mode when it exists, else what open() would give (0666 less umask)."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def export_to_path(
+    db: str | os.PathLike | sqlite3.Connection, path: str | os.PathLike, **kw
+) -> int:
+    """``export`` into the file at ``path``, atomically; return the row count.
+
+    The rows go to a temporary file beside ``path`` that replaces it only once
+    complete: on any error the temporary file is removed and ``path`` is left as it
+    was (absent or with its old content). Keywords as for :func:`export`.
+    """
+    target = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    try:
+        fd, temporary = tempfile.mkstemp(
+            prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory
+        )
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            count = export(db, out, **kw)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, _new_file_mode(target))
+        os.replace(temporary, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return count

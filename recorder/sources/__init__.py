@@ -1,0 +1,1 @@
+"""What feeds kept events besides the hook: transcripts, backfill, Conductor, demo, bulk."""

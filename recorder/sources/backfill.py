@@ -1,0 +1,293 @@
+"""Backfill: record the subagent executions found in Claude Code transcripts.
+
+Each execution becomes the hook payloads that would have recorded it (see
+``recorder.sources.transcripts``), applied through ``ingest.record`` in short
+transactions, so grouping, outcome classification, redaction and idempotency
+are the hook's own.  Before a unit of payloads is applied, the nodes it
+touches are looked up, and only payloads that can add something are sent:
+
+* a turn's UserPromptSubmit / Stop (and the session's SessionStart) only when
+  the turn holds an execution the database does not know yet;
+* a PreToolUse only for an execution the database does not know yet;
+* a background launch acknowledgement only while its node is still running
+  (replayed after the node finished, the store would re-classify it as an
+  empty result);
+* a SubagentStop for a finished node only when it brings the agent transcript
+  path the node lacks.
+
+So running it twice, or after the hook recorded the same executions, changes
+nothing, while what only the transcript knows (a background agent's tokens and
+tool uses from its task notification, the agent transcript path) is filled in.
+
+API for the command line::
+
+    files = transcript_files(paths)            # FileNotFoundError for a missing PATH
+    since = parse_since(text)                  # ValueError for a bad --since
+    with click.progressbar(length=total_bytes(files)) as bar:
+        report = backfill(conn, files, db=db, since=since, progress=bar.update)
+    click.echo(str(report))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+
+from recorder.derive import apply as ingest
+from recorder.derive import node_usage
+from recorder.hook import database
+from recorder.hook.clock import epoch
+from recorder.hook.events import META
+from recorder.schema.queries import sql
+from recorder.sources.transcripts import (
+    ACK,
+    ORPHAN,
+    PRE,
+    STOP,
+    Counters,
+    Unit,
+    parse_since,
+    read_file,
+)
+
+__all__ = [
+    "BackfillReport",
+    "backfill",
+    "default_root",
+    "parse_since",
+    "total_bytes",
+    "transcript_files",
+]
+
+# Payloads per transaction: short enough that a hook waiting for the lock never spools.
+BATCH_EVENTS = 500
+FINAL = ("completed", "failed", "cancelled")
+
+
+def default_root() -> str:
+    """Where Claude Code keeps transcripts: $CLAUDE_CONFIG_DIR/projects, else ~/.claude/projects."""
+    config = os.environ.get("CLAUDE_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".claude")
+    return os.path.join(config, "projects")
+
+
+def transcript_files(paths: Iterable[str | os.PathLike] | None = None) -> list[str]:
+    """The transcript files to read, in order, without duplicates.
+
+    A file is taken as given; a directory gives every ``*.jsonl`` below it
+    (subagent transcripts included), sorted, so a session's own transcript
+    comes before the ``<session>/subagents/`` ones.  No paths: every transcript
+    under ``default_root()`` (none if it does not exist).  A path that does not
+    exist raises FileNotFoundError.
+    """
+    if not paths:
+        root = default_root()
+        paths = [root] if os.path.isdir(root) else []
+    found: list[str] = []
+    seen: set[str] = set()
+    for given in paths:
+        path = os.path.abspath(os.path.expanduser(os.fspath(given)))
+        if os.path.isdir(path):
+            candidates = []
+            for directory, subdirs, names in os.walk(path):
+                subdirs.sort()
+                candidates += [
+                    os.path.join(directory, n) for n in sorted(names) if n.endswith(".jsonl")
+                ]
+        elif os.path.exists(path):
+            candidates = [path]
+        else:
+            raise FileNotFoundError(f"no such file or directory: {given}")
+        for candidate in candidates:
+            key = os.path.realpath(candidate)
+            if key not in seen:
+                seen.add(key)
+                found.append(candidate)
+    return found
+
+
+def total_bytes(files: Iterable[str]) -> int:
+    """The size of all files together: the length of a progress bar fed by ``progress``."""
+    total = 0
+    for path in files:
+        with contextlib.suppress(OSError):
+            total += os.path.getsize(path)
+    return total
+
+
+class BackfillReport(Counters):
+    """What a backfill read and recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skipped_files = 0  # not read: last written before --since
+        self.new_executions = 0
+        self.events = 0
+
+    def __str__(self) -> str:
+        files = f"{self.files:,} file{'s' * (self.files != 1)}"
+        if self.unreadable_files:
+            files += f" ({self.unreadable_files:,} unreadable)"
+        if self.skipped_files:
+            files += f" (+{self.skipped_files:,} older than --since)"
+        since = f", {self.before_since:,} before --since" if self.before_since else ""
+        return (
+            f"{files}, {self.lines:,} lines ({self.skipped_lines:,} skipped): "
+            f"{self.executions:,} subagent executions{since}, {self.new_executions:,} new; "
+            f"{self.events:,} events recorded"
+        )
+
+
+def backfill(
+    conn: sqlite3.Connection,
+    files: Iterable[str],
+    *,
+    db: str | None = None,
+    since: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch_events: int = BATCH_EVENTS,
+) -> BackfillReport:
+    """Record every Task/Agent execution in ``files``; return what was done.
+
+    ``conn`` comes from ``database.connect``; ``db`` is its path, for dead
+    letters (a payload the store cannot handle is kept there, as the hook
+    does). ``since`` (from ``parse_since``) skips executions started before it.
+    ``progress(n)`` is called with the number of bytes just read (so
+    ``click.progressbar(length=total_bytes(files)).update`` fits); a file
+    skipped whole counts too. Lines that cannot be read are counted, never fatal.
+    Reading happens outside transactions; each transaction applies at most
+    about ``batch_events`` payloads.
+    """
+    report = BackfillReport()
+    files = list(files)
+    since = parse_since(since)
+    batch: list[Unit] = []
+    size = 0
+    for unit in units(files, since, report, progress):
+        batch.append(unit)
+        size += len(unit.items) + 3
+        if size >= batch_events:
+            report.events += ingest.record(conn, tagged(expand(conn, batch, report, since)), db)
+            batch, size = [], 0
+    if batch:
+        report.events += ingest.record(conn, tagged(expand(conn, batch, report, since)), db)
+    database.write(conn, lambda c: main_agents(c, files, db))
+    return report
+
+
+def main_agents(conn: sqlite3.Connection, files: Iterable[str], db: str | None) -> None:
+    """The main agent's own spend of each recorded session whose transcript was read."""
+    paths = json.dumps([os.path.abspath(p) for p in files])
+    for row in conn.execute(sql("sessions_of_transcripts"), {"paths": paths}).fetchall():
+        node_usage.main_agent(conn, row["id"], row["transcript_path"], row["at"])
+    while ingest.apply_pending(conn, db):  # the reads just kept
+        pass
+
+
+def units(
+    files: Iterable[str],
+    since: str | None,
+    report: BackfillReport,
+    progress: Callable[[int], None] | None,
+) -> Iterator[Unit]:
+    """The units of every file, in order, with the progress of each file made whole."""
+    since_epoch = None if since is None else epoch(since)
+    for path in files:
+        try:
+            size = os.path.getsize(path)
+            modified = os.path.getmtime(path)
+        except OSError:
+            report.unreadable_files += 1
+            continue
+        if since_epoch is not None and modified < since_epoch:
+            report.skipped_files += 1  # nothing in it was written after --since
+            if progress is not None:
+                progress(size)
+            continue
+        done = 0
+
+        def counted(n: int) -> None:
+            nonlocal done
+            done += n
+            progress(n)
+
+        yield from read_file(path, since, report, counted if progress is not None else None)
+        if progress is not None and size > done:
+            progress(size - done)
+
+
+def expand(
+    conn: sqlite3.Connection, batch: list[Unit], report: BackfillReport, since: str | None
+) -> Iterator[dict]:
+    """The payloads of ``batch`` that can add something, decided unit by unit.
+
+    Runs inside the write transaction, so each unit sees what the ones before it did.
+    """
+    for unit in batch:
+        ids = [item[1] for item in unit.items if item[1] is not None]
+        known = lookup(conn, ids) if ids else {}
+        new = [item for item in unit.items if item[0] == PRE and item[1] not in known]
+        if new:
+            report.new_executions += len(new)
+            for session in {id(item[3]): item[3] for item in new}.values():
+                if not session.announced:
+                    session.announced = True
+                    yield session.start_payload()
+            if unit.prompt is not None:
+                yield unit.prompt
+        for kind, tool_use_id, payload, _session in unit.items:
+            if kind == ORPHAN:
+                yield from orphan(conn, payload, since)
+                continue
+            payload = keep(kind, payload, known.get(tool_use_id))
+            if payload is not None:
+                yield payload
+        if new and unit.stop is not None:
+            yield unit.stop
+
+
+def tagged(payloads: Iterable[dict]) -> Iterator[dict]:
+    """The payloads marked as backfill's, so a node they create says who first recorded it."""
+    for payload in payloads:
+        payload[META] = dict(payload.get(META) or {}, recorded_by="backfill")
+        yield payload
+
+
+def lookup(conn: sqlite3.Connection, tool_use_ids: list[str]) -> dict[str, sqlite3.Row]:
+    rows = conn.execute(sql("backfill_known_nodes"), {"tool_use_ids": json.dumps(tool_use_ids)})
+    return {row["tool_use_id"]: row for row in rows}
+
+
+def keep(kind: str, payload: dict, known: sqlite3.Row | None) -> dict | None:
+    """The payload to send for a node the database knows as ``known``; None to send nothing."""
+    if known is None:
+        return payload
+    if kind == PRE:
+        return None  # its start and input are already recorded
+    if kind == ACK and known["status"] not in ("running", "pending"):
+        return None
+    if (
+        kind == STOP
+        and known["status"] in FINAL
+        and (known["agent_transcript_path"] is not None or not payload.get("agent_transcript_path"))
+    ):
+        return None
+    return payload
+
+
+def orphan(conn: sqlite3.Connection, found: tuple, since: str | None) -> Iterator[dict]:
+    """A task notification for an execution recorded before (by the hook or another file)."""
+    reader, note, at = found
+    row = conn.execute(
+        sql("backfill_find_node"), {"tool_use_id": note["tool_use_id"], "agent_id": note["task_id"]}
+    ).fetchone()
+    if row is None or row["tool_name"] not in ("Task", "Agent"):
+        return  # a background shell, or an agent nobody recorded
+    if since is not None and (row["started_at"] or "") < since:
+        return
+    for kind, payload in reader.orphan(dict(row), note, at):
+        payload = keep(kind, payload, row)
+        if payload is not None:
+            yield payload

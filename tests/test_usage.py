@@ -1,0 +1,321 @@
+"""True usage and cost: subagent transcripts with known sums, through the real hook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import event, post, pre, query, run_cli
+from usage_transcripts import HAIKU, SONNET, AgentTranscript, typical
+
+from recorder.derive import node_usage, prices, usage
+
+SESSION = "sess-u1"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return tmp_path / "projects" / "-home-u-proj"
+
+
+def main_path(project: Path) -> str:
+    return str(project / f"{SESSION}.jsonl")
+
+
+def agent_path(project: Path, agent_id: str) -> Path:
+    return project / SESSION / "subagents" / f"agent-{agent_id}.jsonl"
+
+
+def send(hook, name: str, project: Path, **fields) -> None:
+    hook(event(name, SESSION, transcript_path=main_path(project), **fields))
+
+
+def launch(hook, project: Path, tool_use_id: str, **fields) -> None:
+    hook(dict(pre(tool_use_id, "Agent", SESSION, **fields), transcript_path=main_path(project)))
+
+
+def finish(hook, project: Path, tool_use_id: str, launched: str, **fields) -> None:
+    payload = post(tool_use_id, "Changed b.py.", "Agent", SESSION, **fields)
+    payload["tool_response"]["agentId"] = launched
+    payload["tool_response"]["resolvedModel"] = SONNET
+    hook(dict(payload, transcript_path=main_path(project)))
+
+
+def node(db: Path, tool_use_id: str) -> dict:
+    return query(db, "SELECT * FROM node_executions WHERE tool_use_id = ?", (tool_use_id,))[0]
+
+
+def assert_usage(row: dict, t: AgentTranscript) -> None:
+    assert row["input_tokens"] == t.sums["input"]
+    assert row["output_tokens"] == t.sums["output"]
+    assert row["cache_read_tokens"] == t.sums["cache_read"]
+    assert row["cache_creation_tokens"] == t.sums["cache_write"]
+    assert row["token_count"] == t.token_count
+    assert row["api_calls"] == t.calls
+    assert row["cost_usd"] == pytest.approx(t.cost, abs=1e-6)
+    assert row["usage_source"] == "transcript"
+
+
+def test_reader_counts_each_response_once_across_split_lines(project):
+    t = typical(agent_path(project, "a1"), "a1", SESSION)
+    record = usage.read(str(t.write()))
+    assert len(record["responses"]) == t.calls == 5  # the synthetic message is no API call
+    assert record["complete"] is True
+    assert record["meta"] == {"agentType": "Explore", "toolUseId": "toolu_a1"}
+    assert json.loads(json.dumps(record)) == record  # keepable as an event
+    assert sum(r["output"] for r in record["responses"]) == t.sums["output"]
+    assert [r["model"] for r in record["responses"]] == [HAIKU, HAIKU, SONNET, SONNET, SONNET]
+    assert sum(r["cache_write_1h"] for r in record["responses"]) == 1500
+    assert usage.tool_counts(record) == [
+        ("Bash", 1, 1),
+        ("Edit", 1, 0),
+        ("Grep", 1, 0),
+        ("Read", 1, 0),
+    ]
+
+
+def test_foreground_agent_gets_its_transcript_usage_and_cost(db, hook, project):
+    t = typical(agent_path(project, "a1"), "a1", SESSION)
+    t.write()
+    launch(hook, project, "toolu_fg")
+    send(
+        hook,
+        "SubagentStop",
+        project,
+        agent_id="a1",
+        agent_type="Explore",
+        agent_transcript_path=str(t.path),
+        last_assistant_message="Changed b.py.",
+    )
+    finish(hook, project, "toolu_fg", "a1")
+    row = node(db, "toolu_fg")
+    assert_usage(row, t)
+    assert row["model"] == SONNET
+    assert row["context_tokens"] == 12450  # Claude Code's totalTokens: the last request
+    assert row["usage_complete"] == 1
+    tools = query(db, "SELECT tool_name, calls, errors FROM node_tools ORDER BY tool_name")
+    assert tools == [
+        {"tool_name": "Bash", "calls": 1, "errors": 1},
+        {"tool_name": "Edit", "calls": 1, "errors": 0},
+        {"tool_name": "Grep", "calls": 1, "errors": 0},
+        {"tool_name": "Read", "calls": 1, "errors": 0},
+    ]
+    touches = query(db, "SELECT file_path, access, node_id FROM file_touches ORDER BY file_path")
+    assert touches == [
+        {"file_path": "/home/u/proj/a.py", "access": "read", "node_id": row["id"]},
+        {"file_path": "/home/u/proj/b.py", "access": "write", "node_id": row["id"]},
+    ]
+    assert json.loads(row["files_modified"]) == ["/home/u/proj/b.py"]
+    run = query(db, "SELECT cost_usd, total_tokens FROM workflow_runs")[0]
+    assert run["cost_usd"] == pytest.approx(t.cost, abs=1e-6)
+    assert run["total_tokens"] == t.token_count
+
+
+def test_path_is_found_beside_the_session_transcript_without_subagent_stop(db, hook, project):
+    t = typical(agent_path(project, "a2"), "a2", SESSION)
+    t.write()
+    launch(hook, project, "toolu_2")
+    finish(hook, project, "toolu_2", "a2")
+    assert_usage(node(db, "toolu_2"), t)
+
+
+def test_missing_transcript_falls_back_to_the_tool_response(db, hook, project):
+    launch(hook, project, "toolu_3")
+    finish(hook, project, "toolu_3", "a-missing")
+    row = node(db, "toolu_3")
+    assert row["usage_source"] == "tool_response"
+    assert row["token_count"] == 12450 and row["input_tokens"] == 8320
+    assert row["cost_usd"] is None and "no readable subagent transcript" in row["cost_note"]
+    assert row["usage_complete"] == 0  # read again on later events, settled at the session end
+    send(hook, "SessionEnd", project, reason="exit")
+    assert node(db, "toolu_3")["usage_complete"] == 1
+
+
+def test_growing_transcript_is_read_again_until_complete(db, hook, project):
+    t = typical(agent_path(project, "a4"), "a4", SESSION)
+    cut = len(t.lines) - 6  # still waiting for the Bash result
+    t.write(upto=cut)
+    launch(hook, project, "toolu_4")
+    send(hook, "SubagentStop", project, agent_id="a4", agent_transcript_path=str(t.path))
+    finish(hook, project, "toolu_4", "a4")
+    early = node(db, "toolu_4")
+    assert early["usage_complete"] == 0
+    assert 0 < early["api_calls"] < t.calls
+    t.write()
+    send(hook, "Stop", project)
+    row = node(db, "toolu_4")
+    assert_usage(row, t)
+    assert row["usage_complete"] == 1
+
+
+def test_nested_agent_spend_stays_on_its_own_node(db, hook, project):
+    outer = typical(agent_path(project, "outer"), "outer", SESSION)
+    inner = AgentTranscript(agent_path(project, "inner"), "inner", SESSION)
+    inner.finish(HAIKU, "inner done", input=7, output=70, cache_read=100, w5m=900)
+    outer.write()
+    inner.write()
+    launch(hook, project, "toolu_outer")
+    launch(hook, project, "toolu_inner", agent_id="outer", agent_type="Explore")
+    finish(hook, project, "toolu_inner", "inner", agent_id="outer", agent_type="Explore")
+    finish(hook, project, "toolu_outer", "outer")
+    assert_usage(node(db, "toolu_outer"), outer)
+    assert_usage(node(db, "toolu_inner"), inner)
+    run = query(db, "SELECT cost_usd, total_tokens FROM workflow_runs")
+    assert sum(r["cost_usd"] for r in run) == pytest.approx(outer.cost + inner.cost, abs=1e-6)
+    assert sum(r["total_tokens"] for r in run) == outer.token_count + inner.token_count
+
+
+def test_unknown_model_costs_null_with_a_reason(db, hook, project):
+    t = AgentTranscript(agent_path(project, "a5"), "a5", SESSION)
+    t.finish("claude-imaginary-9-20990101", input=10, output=10)
+    t.write()
+    launch(hook, project, "toolu_5")
+    finish(hook, project, "toolu_5", "a5")
+    row = node(db, "toolu_5")
+    assert row["token_count"] == 20 and row["usage_source"] == "transcript"
+    assert row["cost_usd"] is None
+    assert row["cost_note"] == "no price for model claude-imaginary-9-20990101"
+    doctor = run_cli("doctor", "--db", str(db))
+    assert "models seen without a price: claude-imaginary-9-20990101 (1)" in doctor.stdout
+
+
+def test_user_price_file_adds_and_overrides_models(db, hook, project, tmp_path, monkeypatch):
+    prices = tmp_path / "prices.toml"
+    prices.write_text(
+        '[models."claude-imaginary-9"]\nmatch = ["claude-imaginary-9"]\n'
+        "input = 2.0\noutput = 4.0\n\n"
+        f'[models."{HAIKU}"]\ninput = 10.0\noutput = 10.0\ncache_read = 1.0\n'
+        "cache_write_5m = 1.0\ncache_write_1h = 1.0\n"
+    )
+    env = {"AGENT_RUNS_PRICES": str(prices)}
+    monkeypatch.setenv("AGENT_RUNS_PRICES", str(prices))  # whoever derives prices the read
+    t = AgentTranscript(agent_path(project, "a6"), "a6", SESSION)
+    t.tool("claude-imaginary-9-20990101", "x1", "Grep", {}, input=1_000_000, output=500_000)
+    t.result("x1")
+    t.finish(HAIKU, input=100_000, output=100_000, cache_read=1_000_000)
+    t.write()
+    for payload in (
+        pre("toolu_6", "Agent", SESSION),
+        post("toolu_6", tool="Agent", session=SESSION),
+    ):
+        payload["transcript_path"] = main_path(project)
+        if "tool_response" in payload:
+            payload["tool_response"]["agentId"] = "a6"
+        hook(payload, env)
+    # 2 + 2 for the imaginary model; 1 + 1 + 1 for haiku at the user's prices
+    assert node(db, "toolu_6")["cost_usd"] == pytest.approx(7.0)
+
+
+def test_main_agent_spend_is_read_at_session_end(db, hook, project):
+    sub = typical(agent_path(project, "a7"), "a7", SESSION)
+    sub.write()
+    main = AgentTranscript(project / f"{SESSION}.jsonl", "main", SESSION)
+    main.lines.clear()
+    main.finish(SONNET, "hello", input=1000, output=1000)
+    main.lines = [line.replace('"isSidechain":true', '"isSidechain":false') for line in main.lines]
+    main.write()
+    launch(hook, project, "toolu_7")
+    finish(hook, project, "toolu_7", "a7")
+    send(hook, "SessionEnd", project, reason="exit")
+    session = query(db, "SELECT * FROM sessions")[0]
+    assert session["main_cost_usd"] == pytest.approx(0.018)
+    assert session["subagent_cost_usd"] == pytest.approx(sub.cost, abs=1e-6)
+    assert session["cost_usd"] == pytest.approx(0.018 + sub.cost, abs=1e-6)
+    assert session["main_api_calls"] == 1
+
+
+def test_price_table_is_dated_and_a_broken_user_file_is_reported(db, hook, project, tmp_path):
+    table = prices.load()
+    assert table.date and "genai-prices" in table.source
+    assert table.find(HAIKU)["id"] == "claude-haiku-4-5"
+    assert table.find("claude-opus-4-5-20251101")["input"] == 5.0
+    assert table.find("gpt-4o") is None
+    bad = tmp_path / "prices.toml"
+    bad.write_text("[models.x]\ninput = 'three'\n")
+    env = {"AGENT_RUNS_PRICES": str(bad)}
+    t = typical(agent_path(project, "a8"), "a8", SESSION)
+    t.write()
+    for payload in (
+        pre("toolu_8", "Agent", SESSION),
+        post("toolu_8", tool="Agent", session=SESSION),
+    ):
+        payload["transcript_path"] = main_path(project)
+        if "tool_response" in payload:
+            payload["tool_response"]["agentId"] = "a8"
+        hook(payload, env)
+    assert node(db, "toolu_8")["cost_usd"] == pytest.approx(t.cost, abs=1e-6)  # shipped prices
+    doctor = run_cli("doctor", "--db", str(db), env=env)
+    assert "models.x.input is not a number (shipped prices used)" in doctor.stdout
+    assert doctor.returncode == 1
+
+
+def test_line_bytes_and_parsed_lines_give_the_same_record(project, tmp_path):
+    """User lines are mostly read from their bytes; key order that defeats that falls back
+    to parsing, with the same record. Junk lines are skipped; a cut-off end is incomplete."""
+    t = typical(agent_path(project, "a9"), "a9", SESSION)
+    first = usage.read(str(t.write()))
+    reordered = tmp_path / "agent-a9.jsonl"
+    lines = [json.dumps(json.loads(line), sort_keys=True) for line in t.lines]
+    reordered.write_text("".join(line + "\n" for line in lines))
+    second = usage.read(str(reordered))
+    for key in ("responses", "tools", "complete"):
+        assert first[key] == second[key], key
+    result_times = {
+        block["tool_use_id"]: line["timestamp"]
+        for line in map(json.loads, t.lines)
+        if line["type"] == "user" and isinstance(line["message"]["content"], list)
+        for block in line["message"]["content"]
+    }
+    assert [(tool["name"], tool["done"]) for tool in first["tools"] if "done" in tool] == [
+        ("Read", result_times["tu_a9_2"]),
+        ("Edit", result_times["tu_a9_4"]),
+    ]
+    junk = tmp_path / "agent-junk.jsonl"
+    junk.write_text(
+        "not json\n" + "\n".join(t.lines) + '\n{"type":"assistant","message":{"id":"x","usa'
+    )
+    cut = usage.read(str(junk))
+    assert cut["responses"] == first["responses"]
+    assert cut["complete"] is False
+
+
+def test_the_record_alone_gives_the_same_columns(db, hook, project):
+    """What the event log keeps (the record, as JSON) derives the node without the file."""
+    t = typical(agent_path(project, "a10"), "a10", SESSION)
+    t.write()
+    launch(hook, project, "toolu_10")
+    finish(hook, project, "toolu_10", "a10")
+    row = node(db, "toolu_10")
+    kept = json.dumps(usage.read(str(t.path)))
+    t.path.unlink()
+    fresh = dict(row, usage_source=None, usage_complete=None, cost_usd=None, token_count=None)
+    node_usage.fill(fresh, json.loads(kept))
+    columns = [*usage.columns(json.loads(kept), prices.load())]
+    assert {k: fresh[k] for k in columns if k != "cost_note"} == {
+        k: row[k] for k in columns if k != "cost_note"
+    }
+
+
+@pytest.mark.parametrize(
+    "path", ["/dev/zero", "/etc/hostname", "agent-\x00.jsonl", "/no/such/agent-x.jsonl"]
+)
+def test_hostile_transcript_paths_fall_back_and_never_hang(db, hook, project, path):
+    launch(hook, project, "toolu_h")
+    send(hook, "SubagentStop", project, agent_id="ah", agent_transcript_path=path)
+    finish(hook, project, "toolu_h", "ah")
+    row = node(db, "toolu_h")
+    assert row["status"] == "completed" and row["usage_source"] == "tool_response"
+    assert row["token_count"] == 12450
+
+
+def test_a_response_of_thinking_only_still_counts(project):
+    t = AgentTranscript(agent_path(project, "a11"), "a11", SESSION)
+    thinking = {"type": "thinking", "thinking": "hm", "signature": "s"}
+    t.response(HAIKU, [thinking], input=5, output=50, cache_read=100)
+    t.response(HAIKU, [thinking, thinking], input=6, output=60, w1h=10)
+    t.finish(HAIKU, input=7, output=70)
+    record = usage.read(str(t.write()))
+    assert [(r["input"], r["output"]) for r in record["responses"]] == [(5, 50), (6, 60), (7, 70)]
+    assert sum(r["cache_write_1h"] for r in record["responses"]) == 10
+    assert usage.read(str(t.write(upto=len(t.lines) - 1)))["responses"][-1]["output"] == 60
