@@ -50,9 +50,10 @@ def transcript_tail(path: str | None) -> str | None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_backfill_gives_the_hooks_rows(tmp_path, name):
-    hooked = tmp_path / "hooked" / "index.db"
-    feed(hooked, name)
+    # the hook's derivation reads the same transcripts (a subagent's spend) as backfill
     projects = write_transcripts(name, tmp_path / "claude" / "projects")
+    hooked = tmp_path / "hooked" / "index.db"
+    feed(hooked, name, projects)
     backfilled = tmp_path / "backfilled" / "index.db"
     result = run_cli("backfill", "--db", str(backfilled), str(projects))
     assert result.returncode == 0, result.stderr
@@ -80,12 +81,26 @@ def test_backfill_gives_the_hooks_rows(tmp_path, name):
 @pytest.mark.parametrize("name", NAMES)
 def test_backfill_after_the_hook_changes_nothing(tmp_path, name):
     """The same executions, recorded by the hook, then backfilled into the same database."""
-    db = tmp_path / "memory" / "index.db"
-    feed(db, name)
-    tables = ("sessions", "workflow_runs", "node_executions", "subagents")
-    before = {t: query(db, f"SELECT * FROM {t} ORDER BY rowid") for t in tables}
     projects = write_transcripts(name, tmp_path / "claude" / "projects")
+    db = tmp_path / "memory" / "index.db"
+    feed(db, name, projects)
+    tables = ("sessions", "workflow_runs", "node_executions", "subagents")
+    before = {t: table(db, t) for t in tables}
     result = run_cli("backfill", "--db", str(db), str(projects))
     assert result.returncode == 0, result.stderr
     assert " 0 new;" in result.stdout, result.stdout
-    assert {t: query(db, f"SELECT * FROM {t} ORDER BY rowid") for t in tables} == before
+    assert {t: table(db, t) for t in tables} == before
+    # what backfill adds: the main agent's own spend, read from the session transcript
+    # (the hook reads it at SessionEnd, which these streams do not reach)
+    for session in query(db, "SELECT * FROM sessions"):
+        assert session["main_api_calls"] and session["main_model"], session
+
+
+# The session's main-agent spend: read from its transcript at SessionEnd by the hook's
+# derivation, at once by backfill (these streams end before SessionEnd).
+MAIN_AGENT = {"main_cost_usd", "main_tokens", "main_api_calls", "main_model", "cost_usd"}
+
+
+def table(db: Path, name: str) -> list[dict]:
+    skip = MAIN_AGENT if name == "sessions" else {}
+    return rows(db, f"SELECT * FROM {name} ORDER BY rowid", skip)
