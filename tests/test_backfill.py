@@ -402,7 +402,7 @@ def background(projects: Path) -> Transcript:
         "Found 12 endpoints; two lack auth.",
         total_tokens=31204,
         tool_uses=17,
-        duration_ms=95311,
+        duration_ms=48000,  # its whole run: launched at 10:00:02, last line at 10:00:50
     )
     t.raw(
         compact(
@@ -446,7 +446,7 @@ def test_background_agents_finish_from_notification_or_agent_transcript(db, proj
     assert other["agent_transcript_path"].endswith("agent-d4e5f6.jsonl")
     assert other["completed_at"] == "2026-03-02T10:00:59.000Z"
     killed = n["toolu_bg3"]
-    assert killed["status"] == "cancelled" and killed["error_type"] == "interrupt"
+    assert killed["status"] == "cancelled" and killed["error_type"] == "killed"
     assert killed["completed_at"] == t.killed_at and killed["token_count"] == 500
     runs = query(db, "SELECT * FROM workflow_runs")
     assert len(runs) == 1 and runs[0]["total_nodes"] == 3 and runs[0]["status"] == "failed"
@@ -707,7 +707,7 @@ def test_hook_then_backfill_fills_background_usage(db, projects):
         "Found 12 endpoints; two lack auth.",
         total_tokens=31204,
         tool_uses=17,
-        duration_ms=95311,
+        duration_ms=hooked["duration_ms"],  # the agent's whole run, as the hook measured it
     )
     t.prompt(note, at=hooked["completed_at"])
     t.write()
@@ -838,8 +838,12 @@ def test_2_1_notifications_and_a_call_that_failed_validation(db, projects):
             {"isAsync": True, "status": "async_launched", "agentId": agent_id},
         )
     t.task("toolu_bad", "Agent", description=None)
-    error = "InputValidationError: Agent failed due to the following issue: description missing"
-    t.tool_result("toolu_bad", error, error, is_error=True)
+    error = (
+        "InputValidationError: Agent failed due to the following issue:\n"
+        "The required parameter `description` is missing"
+    )
+    # 2.1 wraps an error result's text in <tool_use_error>; no hook fires for it
+    t.tool_result("toolu_bad", f"<tool_use_error>{error}</tool_use_error>", error, is_error=True)
     t.say("Waiting for the agents.")
     t.prompt(
         notification(
@@ -853,4 +857,29 @@ def test_2_1_notifications_and_a_call_that_failed_validation(db, projects):
     assert (n["toolu_f1"]["status"], n["toolu_f1"]["token_count"]) == ("failed", 7100)
     assert (n["toolu_s1"]["status"], n["toolu_s1"]["token_count"]) == ("cancelled", 800)
     bad = n["toolu_bad"]
-    assert bad["status"] == "failed" and bad["error_message"] == error
+    assert (bad["status"], bad["outcome"], bad["error_type"]) == ("failed", "failure", "tool_error")
+    assert bad["error_message"] == error and bad["completed_at"] is not None
+
+
+def test_a_notification_attached_mid_turn(db, projects):
+    """Busy when the agent ended, Claude Code attaches the queued notification to the turn
+    (no hook fires for it): a killed agent is cancelled as the hook's notification says."""
+    t = Transcript(projects, "7e6d5c4b-sess-0031")
+    t.prompt("Migrate in the background, then keep going")
+    t.task("toolu_k1", "Agent", run_in_background=True)
+    t.tool_result(
+        "toolu_k1",
+        "Async agent launched successfully.",
+        {"isAsync": True, "status": "async_launched", "agentId": "k9k9k9"},
+    )
+    note = notification("k9k9k9", "toolu_k1", "killed", "", subagent_tokens=640, tool_uses=2)
+    attachment = {"type": "queued_command", "prompt": note, "commandMode": "task-notification"}
+    told_at = t.line("attachment", None, attachment=attachment)["timestamp"]
+    t.say("The migration agent was stopped.")
+    t.write()
+    run(db, projects)
+    killed = nodes(db)["toolu_k1"]
+    assert (killed["status"], killed["outcome"]) == ("cancelled", "unknown")
+    assert (killed["error_type"], killed["token_count"]) == ("killed", 640)
+    assert killed["error_message"] == 'Agent "Find API endpoints" killed'
+    assert killed["completed_at"] == told_at

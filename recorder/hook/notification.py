@@ -34,13 +34,15 @@ def is_notification(text: object) -> bool:
 def parse(text: str) -> list[dict]:
     """The task notifications in a message: task id, tool_use id, status, result, usage.
 
-    ``usage`` maps ``total_tokens`` (from ``<subagent_tokens>``, else the older
-    ``<total_tokens>``), ``tool_uses`` and ``duration_ms`` to integers.
+    ``text`` is the notification's own block, as Claude Code wrote it. ``usage`` maps
+    ``total_tokens`` (from ``<subagent_tokens>``, else the older ``<total_tokens>``),
+    ``tool_uses`` and ``duration_ms`` to integers.
     """
     found = []
     for chunk in text.split(OPEN)[1:]:
         end = chunk.rfind("</task-notification>")
         chunk = chunk if end < 0 else chunk[:end]
+        block = f"{OPEN}{chunk}</task-notification>"
         start, stop = chunk.find("<result>"), chunk.rfind("</result>")
         head, tail = (chunk[:start], chunk[stop:]) if 0 <= start < stop else (chunk, chunk)
         fields = {name: value.strip() for name, value in _TAG.findall(head)}
@@ -59,6 +61,7 @@ def parse(text: str) -> list[dict]:
             "summary": fields.get("summary") or None,
             "result": chunk[start + len("<result>") : stop].strip() if 0 <= start < stop else None,
             "usage": usage,
+            "text": block,
         }
         if note["task_id"] or note["tool_use_id"]:
             found.append(note)

@@ -37,7 +37,6 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
-from recorder.hook import clock
 from recorder.hook.events import META, SUBAGENT_TOOLS
 from recorder.hook.keep import stamp
 from recorder.hook.notification import parse as notifications
@@ -46,12 +45,20 @@ from recorder.hook.notification import parse as notifications
 PRE = "pre"  # PreToolUse
 RESULT = "result"  # PostToolUse with the tool's result (a foreground subagent)
 ACK = "ack"  # PostToolUse acknowledging a background launch
-FAILURE = "failure"  # PostToolUseFailure (is_error result, interrupt, killed agent)
+FAILURE = "failure"  # PostToolUseFailure (is_error result, interrupt) or PermissionDenied
 STOP = "stop"  # SubagentStop (links the agent transcript; ends a background agent)
-COMPLETION = "completion"  # PostToolUse with a background agent's final status and usage
+COMPLETION = "completion"  # a task notification: a background agent's final status and usage
 ORPHAN = "orphan"  # a task notification for an execution not in this file
 
 INTERRUPT_MARK = "[Request interrupted by user"
+# Claude Code's answer to a call the user refused at the permission prompt (no hook fires).
+REJECTED_MARK = "The user doesn't want to proceed with this tool use"
+# Its answer to a call auto mode denied (the PermissionDenied hook fires), then the reason.
+DENIED_MARKS = (
+    "Permission for this action was denied by the Claude Code auto mode classifier. Reason: ",
+    "Permission for this action has been denied. Reason: ",
+)
+DENIED_END = ". If you have other tasks"
 # User text that is not a prompt typed by the user (UserPromptSubmit never saw it).
 NOT_PROMPTS = (
     "<task-notification>",
@@ -64,6 +71,7 @@ NOT_PROMPTS = (
     INTERRUPT_MARK,
 )
 
+_ERROR_OPEN, _ERROR_CLOSE = "<tool_use_error>", "</tool_use_error>"
 _TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _RELATIVE = re.compile(r"\s*(\d+)\s*([mhdw])\s*", re.I)
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -72,6 +80,7 @@ _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _TASK, _AGENT, _TOOL_USE = b'"Task"', b'"Agent"', b'"tool_use"'
 _TOOL_USE_ID, _USER = b'"tool_use_id"', b'"user"'
 _NOTIFICATION = b"<task-notification>"
+_API_ERROR = b'"isApiErrorMessage":true'
 _PROGRESS_EVERY = 1 << 20
 
 
@@ -194,12 +203,14 @@ class Unit:
     database does not know yet (see backfill.expand).
     """
 
-    __slots__ = ("prompt", "items", "stop")
+    __slots__ = ("prompt", "items", "stop", "api_error", "last_at")
 
     def __init__(self, prompt: dict | None = None) -> None:
         self.prompt = prompt
         self.items: list[tuple] = []
         self.stop: dict | None = None
+        self.api_error: tuple | None = None  # (error, details, time) that ended the turn
+        self.last_at: str | None = None  # the last item of the turn itself (not a notification's)
 
 
 class FileContext:
@@ -310,8 +321,9 @@ class Reader:
         self.excluded: set[str] = set()  # before --since
         self.first_at: str | None = None
         self.unit = Unit()
-        self.recent: deque[bytes] = deque(maxlen=4)
+        self.recent: deque[bytes] = deque(maxlen=8)
         self.prompt_id: str | None = None
+        self.sidechain_prompt_id: str | None = None
 
     # -- the line loop -------------------------------------------------------------------
 
@@ -335,6 +347,7 @@ class Reader:
                 ((_TASK in raw or _AGENT in raw) and _TOOL_USE in raw)
                 or (pending and _TOOL_USE_ID in raw and any(k in raw for k in pending))
                 or _NOTIFICATION in raw
+                or _API_ERROR in raw
                 or (_USER in raw and _TOOL_USE_ID not in raw)
                 or self.first_at is None
             ):
@@ -369,6 +382,9 @@ class Reader:
         try:
             if kind == "assistant" and isinstance(content, list):
                 self.tool_calls(line, content, at)
+                if line.get("isApiErrorMessage") is True and line.get("isSidechain") is not True:
+                    # the turn ended on it (a StopFailure): its kind and Claude Code's text
+                    self.unit.api_error = (line.get("error"), text_of(content), at)
             elif kind == "user":
                 if isinstance(content, list):
                     self.tool_results(line, content, at)
@@ -408,12 +424,23 @@ class Reader:
 
     def user_text(self, line: dict, content: object, at: str | None) -> Unit | None:
         """A prompt typed by the user closes the turn before it and opens a new one."""
+        if line.get("isSidechain") is True and isinstance(line.get("promptId"), str):
+            self.sidechain_prompt_id = line["promptId"]  # a subagent's calls share its prompt
         text = text_of(content)
         if text is None:
             return None
-        if "<task-notification>" in text:
-            self.notified_text(line, text, at)
         stripped = text.lstrip()
+        if "<task-notification>" in text:
+            closed = None
+            if stripped.startswith(NOT_PROMPTS[0]) and line.get("isSidechain") is not True:
+                # delivered as a prompt while Claude Code was idle: the turn before it ended
+                closed = self.close_turn()
+                prompt_id = line.get("promptId")
+                if isinstance(prompt_id, str) and prompt_id:
+                    self.prompt_id = prompt_id
+            self.notified_text(line, text, at)
+            if closed is not None:
+                return closed
         if stripped.startswith(INTERRUPT_MARK):
             self.interrupted(line, text, at)
         if (
@@ -451,23 +478,57 @@ class Reader:
             unit.prompt = stamp(unit.prompt)
             session = self.sessions[unit.prompt["session_id"]]
             end = max(
-                [self.last_time(), unit.prompt[META]["received_at"]]
-                + [item[2][META]["received_at"] for item in unit.items if item[0] != ORPHAN],
+                [self.last_time(), unit.prompt[META]["received_at"], unit.last_at],
                 key=lambda t: t or "",
             )
-            unit.stop = stamp(
-                self.base(session, "Stop", None, prompt_id=unit.prompt.get("prompt_id")), end
-            )
+            if unit.api_error is not None:
+                end = unit.api_error[2] or end
+            unit.stop = stamp(self.turn_end(session, unit), end)
         return unit
 
+    def turn_end(self, session: Session, unit: Unit) -> dict:
+        """The hook event that ended the turn: StopFailure after an API error, else Stop.
+
+        Stop lists the background agents still in flight (as Claude Code 2.1's does, so a
+        call of the turn that never launched is cancelled) only when every call of the
+        session has its answer: a call cut off by the end of the file may still be running.
+        """
+        prompt_id = unit.prompt.get("prompt_id")
+        if unit.api_error is not None:
+            error, details, _at = unit.api_error
+            return self.base(
+                session,
+                "StopFailure",
+                None,
+                prompt_id=prompt_id,
+                error=error if isinstance(error, str) else None,
+                error_details=details if isinstance(details, str) else None,
+            )
+        in_flight = None
+        if not any(call.session is session for call in self.pending.values()):
+            in_flight = [
+                {"id": call.agent_id, "type": "subagent", "status": "running"}
+                for call in self.background.values()
+                if call.session is session and not call.finished
+            ]
+        return self.base(session, "Stop", None, prompt_id=prompt_id, background_tasks=in_flight)
+
     def last_time(self) -> str | None:
-        """The time of the last main-chain line read (the end of the current turn)."""
+        """The time of the last main-chain line read (the end of the current turn).
+
+        A queue operation is not one: a notification queued when a background agent ended
+        is written after the turn that launched it, which ended before.
+        """
         for raw in reversed(self.recent):
             try:
                 line = json.loads(raw)
             except ValueError:
                 continue
-            if isinstance(line, dict) and line.get("isSidechain") is not True:
+            if (
+                isinstance(line, dict)
+                and line.get("isSidechain") is not True
+                and line.get("type") != "queue-operation"
+            ):
                 at = iso_utc(line.get("timestamp"))
                 if at is not None:
                     return at
@@ -501,7 +562,8 @@ class Reader:
                 session.model = message["model"]
             call = Execution(tool_use_id, block["name"], tool_input, session)
             call.cwd = line.get("cwd") if isinstance(line.get("cwd"), str) else session.cwd
-            call.prompt_id = None if line.get("isSidechain") is True else self.prompt_id
+            sidechain = line.get("isSidechain") is True
+            call.prompt_id = self.sidechain_prompt_id if sidechain else self.prompt_id
             if line.get("isSidechain") is True and isinstance(line.get("agentId"), str):
                 call.parent_agent = line["agentId"]
             call.started_at = at
@@ -523,8 +585,11 @@ class Reader:
             **fields,
         )
 
-    def add(self, kind: str, call: Execution, payload: dict, at: str) -> None:
+    def add(self, kind: str, call: Execution, payload: dict, at: str, in_turn: bool = True):
+        """Queue a payload; ``in_turn``: it happened within the turn (moves its end)."""
         self.unit.items.append((kind, call.tool_use_id, stamp(payload, at), call.session))
+        if in_turn and (self.unit.last_at is None or at > self.unit.last_at):
+            self.unit.last_at = at
 
     def tool_results(self, line: dict, content: list, at: str | None) -> None:
         results = [b for b in content if _is_result(b) and isinstance(b.get("tool_use_id"), str)]
@@ -540,8 +605,16 @@ class Reader:
 
     def result(self, call: Execution, block: dict, response: object, at: str) -> None:
         details = response if isinstance(response, dict) else {}
-        if block.get("is_error") is True or details.get("wasInterrupted") is True:
-            error = text_of(block.get("content")) or text_of(response) or "tool call failed"
+        error = unwrap(text_of(block.get("content")) or text_of(response) or "tool call failed")
+        if block.get("is_error") is True and error.startswith(REJECTED_MARK):
+            # refused at the permission prompt: no hook told of it, the turn's Stop cancels it
+            call.finished = True
+        elif block.get("is_error") is True and error.startswith(DENIED_MARKS):
+            reason = error.split("Reason: ", 1)[1].split(DENIED_END, 1)[0].strip()
+            payload = self.tool_payload(call, "PermissionDenied", reason=reason or None)
+            self.add(FAILURE, call, payload, at)
+            call.finished = True
+        elif block.get("is_error") is True or details.get("wasInterrupted") is True:
             interrupted = INTERRUPT_MARK in error or details.get("wasInterrupted") is True
             payload = self.tool_payload(
                 call, "PostToolUseFailure", error=error, is_interrupt=interrupted
@@ -572,12 +645,15 @@ class Reader:
         call.tool_input = {}  # the result payload has it; let it go
 
     def subagent_stop(self, call: Execution, agent_id: str, path: str | None, text: str | None):
+        agent_type = meta_agent_type(path) if path else None
+        if agent_type is None and isinstance(call.subagent_type, str):
+            agent_type = call.subagent_type
         return self.base(
             call.session,
             "SubagentStop",
             call.cwd,
             agent_id=agent_id,
-            agent_type=call.subagent_type if isinstance(call.subagent_type, str) else None,
+            agent_type=agent_type,
             agent_transcript_path=path,
             last_assistant_message=text,
         )
@@ -625,58 +701,28 @@ class Reader:
         """A background agent of this file finished."""
         call.finished = True
         for kind, payload, when in self.completion(call, note, at):
-            self.add(kind, call, payload, when)
+            self.add(kind, call, payload, when, in_turn=False)
 
     def completion(self, call: Execution, note: dict | None, at: str) -> list[tuple]:
-        """A finished background agent's SubagentStop, then its final status and usage.
+        """A finished background agent's SubagentStop, then its task notification.
 
-        (kind, payload, time) triples; the time is when the agent wrote its last line
-        when its transcript shows it, else when the parent was told (``at``).
+        (kind, payload, time) triples, as the hooks would have told them: the SubagentStop
+        (with the agent's last text, none for a killed agent) when the agent wrote its last
+        line, if its transcript shows it, else when the parent was told (``at``); then the
+        notification as the UserPromptSubmit that delivers it when Claude Code is idle,
+        which the store applies as the hook's (status, result, usage, duration).
         """
         agent_id = call.agent_id or (note or {}).get("task_id")
         path = self.context.agent_transcript(call.session.session_id, agent_id)
         tail = agent_tail(path) if path else None
-        usage = note["usage"] if note else {}
-        if tail is not None and (call.started_at or "") <= tail[1] <= at:
-            at = tail[1]
-        elif "duration_ms" in usage and call.started_at:
-            end = clock.iso(clock.epoch(call.started_at) + usage["duration_ms"] / 1000)
-            at = min(end, at)
-        result = (note or {}).get("result") or (tail[0] if tail else None)
+        stop_at = tail[1] if tail is not None and (call.started_at or "") <= tail[1] <= at else at
         found = []
         if agent_id:
-            found.append((STOP, self.subagent_stop(call, agent_id, path, result), at))
-        if note is None:
-            return found
-        status = note["status"] or "completed"
-        if status == "completed" and not ("total_tokens" in usage or "tool_uses" in usage):
-            return found
-        skip = ("isAsync", "content")
-        response = {k: v for k, v in (call.ack or {}).items() if k not in skip}
-        response["status"] = status
-        if agent_id:
-            response["agentId"] = agent_id
-        if result:
-            response["content"] = [{"type": "text", "text": result}]
-        # The duration is not sent: like the hook, the store takes it from the start and
-        # the end, and the end above already comes from the agent's own duration.
-        for name, key in (("total_tokens", "totalTokens"), ("tool_uses", "totalToolUseCount")):
-            if name in usage:
-                response[key] = usage[name]
-        if status in ("killed", "stopped", "failed"):  # killed/stopped: like an interrupt
-            error = note["summary"] or f"the background subagent {status}"
-            payload = self.tool_payload(
-                call,
-                "PostToolUseFailure",
-                error=error,
-                is_interrupt=status != "failed",
-                tool_response=response,
-            )
-            found.append((FAILURE, payload, at))
-        else:
-            payload = self.tool_payload(call, "PostToolUse", tool_response=response)
-            payload[META] = {"usage_source": "notification"}  # its tokens are the note's
-            found.append((COMPLETION, payload, at))
+            text = tail[0] if tail else None
+            found.append((STOP, self.subagent_stop(call, agent_id, path, text), stop_at))
+        if note is not None:
+            told = self.base(call.session, "UserPromptSubmit", call.cwd, prompt=note["text"])
+            found.append((COMPLETION, told, at))
         return found
 
     def orphan(self, row: dict, note: dict, at: str) -> list[tuple]:
@@ -711,6 +757,25 @@ class Reader:
         unit = self.close_turn()
         if unit is not None:
             yield unit
+
+
+def unwrap(error: str) -> str:
+    """An error result's text without the ``<tool_use_error>`` tags Claude Code wraps it in."""
+    inner = error.strip()
+    if inner.startswith(_ERROR_OPEN) and inner.endswith(_ERROR_CLOSE):
+        return inner[len(_ERROR_OPEN) : -len(_ERROR_CLOSE)].strip()
+    return error
+
+
+def meta_agent_type(path: str) -> str | None:
+    """The ``agentType`` of a subagent transcript's sidecar ``agent-<id>.meta.json``."""
+    try:
+        with open(path[: -len(".jsonl")] + ".meta.json", encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, ValueError):
+        return None
+    found = meta.get("agentType") if isinstance(meta, dict) else None
+    return found if isinstance(found, str) and found else None
 
 
 def _is_result(block: object) -> bool:
