@@ -386,22 +386,7 @@ def m007_utc_timestamps(conn: sqlite3.Connection) -> None:
 @migration
 def m008_elf_outcomes(conn: sqlite3.Connection) -> None:
     """Give ELF's finished nodes an outcome: from its result_json, else from status."""
-    conn.execute(
-        """
-        UPDATE node_executions SET
-            outcome = CASE
-                WHEN json_valid(result_json)
-                     AND json_extract(result_json, '$.outcome') IN ('success', 'failure', 'unknown')
-                THEN json_extract(result_json, '$.outcome')
-                WHEN status = 'failed' THEN 'failure'
-                ELSE 'unknown' END,
-            outcome_reason = coalesce(
-                CASE WHEN json_valid(result_json) THEN json_extract(result_json, '$.reason') END,
-                error_message,
-                'recorded by ELF')
-        WHERE outcome IS NULL AND status IN ('completed', 'failed')
-        """
-    )
+    conn.execute(ELF_OUTCOME.format(where="1 = 1"))
     conn.execute(
         "UPDATE workflow_runs SET grouping = 'elf' WHERE grouping IS NULL AND run_key IS NULL"
     )
