@@ -87,7 +87,7 @@ SUCCESS = "success"
 FAILURE = "failure"
 UNKNOWN = "unknown"
 
-RULES_VERSION = "rules-2"
+RULES_VERSION = "rules-3"
 MIN_WORDS = 3  # fewer words than this is too little to judge
 TOOL_ERROR = "tool_error"
 CANCELLED = "cancelled"
@@ -132,6 +132,10 @@ _ERROR_ONLY = _LazyPattern(
     r"(?:[\w.]*error|[\w.]*exception|fatal|panic)\b(?:\s*\d{3})?\s*[:\[(]"
     r"(?!\s*(?:none|0|n/a|nothing)\b)"
     r"|[^\w\n]{0,3}(?:command|request|process|execution|agent|subagent)\s+failed\b"
+    r"|\s*<tool_use_error>"
+    r"|[\w./-]{1,40}:[^\n]{0,200}: (?:No such file or directory|Permission denied"
+    r"|command not found|Operation not permitted)[ \t]*(?:\n|$)"
+    r"|[\w./-]{1,40}: command not found: \S+"
     r"|[^\w\n]{0,3}(?:prompt\s+is\s+too\s+long|credit\s+balance\s+is\s+too\s+low"
     r"|(?:[\w ]{0,30}?\s)?usage\s+limit\s+reached|rate\s+limit(?:ed)?\b|request\s+timed\s+out)",
     re.I,
