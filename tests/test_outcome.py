@@ -25,7 +25,7 @@ def test_nothing_to_judge_is_unknown(text: str | None) -> None:
     assert isinstance(verdict, Verdict)
     assert verdict.outcome == "unknown", verdict.reason
     assert verdict.failure_kind is None
-    assert verdict.judged_by == "rules-2"
+    assert verdict.judged_by == "rules-3"
 
 
 def test_failure_reason_quotes_the_deciding_phrases() -> None:
@@ -37,7 +37,7 @@ def test_failure_reason_quotes_the_deciding_phrases() -> None:
     phrases = verdict.reason.split(": ", 1)[1]
     quoted = [p.strip("'") for p in phrases.split("', '")]
     assert quoted and all(p in " ".join(words(text)) for p in quoted), quoted
-    assert verdict.judged_by.startswith("rules-2+lr-")
+    assert verdict.judged_by.startswith("rules-3+lr-")
 
 
 def test_too_short_to_judge() -> None:
@@ -50,6 +50,32 @@ def test_traceback_reason_names_the_exception() -> None:
     verdict = classify(text)
     reason = "result ends in a Python traceback: 'ValueError: bad input'"
     assert verdict[:3] == ("failure", reason, "tool_error")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bash: ./scripts/backfill.sh: Permission denied",
+        "cat: /var/log/app/worker.log: No such file or directory\n",
+        "zsh: command not found: terraform",
+        "<tool_use_error>String to replace not found in file.</tool_use_error>",
+    ],
+)
+def test_shell_and_tool_errors_alone_are_tool_errors(text: str) -> None:
+    verdict = classify(text)
+    assert verdict[:1] + verdict[2:] == ("failure", "tool_error", "rules-3")
+    assert verdict.reason.startswith("result is only an error message: ")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Summary: fixed the Permission denied errors in the deploy script; it runs again.",
+        "Fixed: the job: Permission denied was a missing chmod, now added and verified.",
+    ],
+)
+def test_reports_about_shell_errors_are_not_error_dumps(text: str) -> None:
+    assert classify(text).outcome == "success"
 
 
 def test_success_reason() -> None:

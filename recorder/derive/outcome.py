@@ -87,7 +87,7 @@ SUCCESS = "success"
 FAILURE = "failure"
 UNKNOWN = "unknown"
 
-RULES_VERSION = "rules-2"
+RULES_VERSION = "rules-3"
 MIN_WORDS = 3  # fewer words than this is too little to judge
 TOOL_ERROR = "tool_error"
 CANCELLED = "cancelled"
@@ -132,6 +132,10 @@ _ERROR_ONLY = _LazyPattern(
     r"(?:[\w.]*error|[\w.]*exception|fatal|panic)\b(?:\s*\d{3})?\s*[:\[(]"
     r"(?!\s*(?:none|0|n/a|nothing)\b)"
     r"|[^\w\n]{0,3}(?:command|request|process|execution|agent|subagent)\s+failed\b"
+    r"|\s*<tool_use_error>"
+    r"|[\w./-]{1,40}:[^\n]{0,200}: (?:No such file or directory|Permission denied"
+    r"|command not found|Operation not permitted)[ \t]*(?:\n|$)"
+    r"|[\w./-]{1,40}: command not found: \S+"
     r"|[^\w\n]{0,3}(?:prompt\s+is\s+too\s+long|credit\s+balance\s+is\s+too\s+low"
     r"|(?:[\w ]{0,30}?\s)?usage\s+limit\s+reached|rate\s+limit(?:ed)?\b|request\s+timed\s+out)",
     re.I,
@@ -350,12 +354,13 @@ def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
         return Verdict(UNKNOWN, reason, None, RULES_VERSION)
     judge = f"{RULES_VERSION}+{m.version}"
     features = outcome_model.named_features(text)
-    p = m.probability(outcome_model.hashed(features, m.bits))
+    vec = outcome_model.hashed(features, m.bits)
+    p = m.probability(vec)
     if m.unknown_below < p < m.threshold:
         return Verdict(UNKNOWN, f"too vague to judge (p(failure)={p:.2f})", None, judge)
     failed = p >= m.threshold
     said = ", ".join(f"'{phrase}'" for phrase in m.phrases(features, failed))
     if not failed:
         return Verdict(SUCCESS, f"reads as done (p(failure)={p:.2f}): {said}", None, judge)
-    kind = m.kind(outcome_model.hashed(features, m.bits))
+    kind = m.kind(vec)
     return Verdict(FAILURE, f"reads as {kind} (p(failure)={p:.2f}): {said}", kind, judge)

@@ -15,7 +15,9 @@ Features of a report, each hashed with CRC-32 into ``2**bits`` buckets:
   whole-text, closing and last-sentence families so they weigh like one more word;
 - the words in a negation's scope, marked (``n:!tested`` in "not tested yet");
 - the report's shape (``s:``): no first person in its opening (a pasted tool output
-  rather than a report), and the share of its lines that look like log or error output.
+  rather than a report), and the share of its lines that look like log or error output;
+- its length in words, as a power-of-two bucket (``z:``);
+- word 2-grams of its last paragraph (``p:``), the closing summary however long.
 Values are log(1 + count), and every family is scaled to unit length.
 """
 
@@ -153,6 +155,16 @@ def _last_sentences(text: str, count: int = 2) -> str:
     return " ".join(parts[-count:])
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+LENGTH_BUCKETS = 7
+
+
+def _last_paragraph(text: str) -> str:
+    """The last paragraph of more than a few characters (the closing summary)."""
+    paras = [p for p in _PARAGRAPH_BREAK.split(text[-3000:].strip()) if len(p.strip()) > 20]
+    return paras[-1] if paras else ""
+
+
 def named_features(text: str) -> dict[str, float]:
     """Feature name -> log(1 + count), before hashing.
 
@@ -167,6 +179,11 @@ def named_features(text: str) -> dict[str, float]:
     _cues(every, "w:~", out)
     _negated(every, out)
     _shape(text, every, out)
+    out[f"z:len-{min(LENGTH_BUCKETS, len(every).bit_length())}"] = 1.0
+    closing = words(_last_paragraph(text))
+    for first, second in zip(closing, closing[1:], strict=False):
+        key = f"p:{first} {second}"
+        out[key] = out.get(key, 0.0) + 1.0
     _ngrams(words(text[:HEAD_CHARS]), "h:", out)
     tail = words(text[-TAIL_CHARS:])
     _ngrams(tail, "t:", out)
@@ -295,13 +312,12 @@ class Model:
         self, features: dict[str, float], toward_failure: bool, limit: int = 3
     ) -> list[str]:
         """The word n-grams that pushed the verdict hardest, most decisive first."""
-        norm = math.sqrt(sum(v * v for v in bucketed(features, self.bits).values())) or 1.0
         sign = self.scale if toward_failure else -self.scale
         scored: dict[str, float] = {}
         for name, value in features.items():
-            if name[:2] not in ("w:", "h:", "t:", "l:") or name[2:3] == "~":
+            if name[:2] not in ("w:", "h:", "t:", "l:", "p:") or name[2:3] == "~":
                 continue
-            push = sign * self.weights[bucket(name, self.bits)] * value / norm
+            push = sign * self.weights[bucket(name, self.bits)] * value
             phrase = name[2:]
             if all(word in _FILLER for word in phrase.split()):
                 continue
