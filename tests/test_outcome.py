@@ -34,10 +34,19 @@ def test_failure_reason_quotes_the_deciding_phrases() -> None:
     assert verdict.outcome == "failure"
     assert verdict.failure_kind in FAILURE_KINDS
     assert verdict.reason.startswith(f"reads as {verdict.failure_kind} (p(failure)=")
-    phrases = verdict.reason.split(": ", 1)[1]
+    phrases, sentence = verdict.reason.split(": ", 1)[1].split(" \u2014 ")
     quoted = [p.strip("'") for p in phrases.split("', '")]
     assert quoted and all(p in " ".join(words(text)) for p in quoted), quoted
     assert verdict.judged_by.startswith("rules-3+lr-")
+
+
+def test_failure_reason_quotes_the_sentence_that_decided() -> None:
+    """A person reads the report's own sentence, the one holding the strongest phrase."""
+    opening = "Reviewed the ingestion job and its three schedules; the cron entries are fine."
+    closing = "I could not push the fix: access to the repository was denied."
+    verdict = classify(f"{opening}\n\n{closing} Everything else is unchanged.")
+    assert verdict.outcome == "failure"
+    assert verdict.reason.endswith(f"\u2014 \u201c{closing}\u201d")
 
 
 def test_too_short_to_judge() -> None:

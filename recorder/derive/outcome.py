@@ -150,6 +150,7 @@ _MARKER = _LazyPattern(
 _MARKER_KINDS = {"blocked": "blocked", "incomplete": "incomplete", "not": "incomplete"}
 _INTERRUPTED_PREFIX = "[Request interrupted by user"
 _WS = _LazyPattern(r"\s+")
+_SENTENCE = _LazyPattern(r"(?<=[.!?])\s+|\n+")
 
 
 def _short(value: object, limit: int = QUOTE_MAX) -> str:
@@ -363,4 +364,19 @@ def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
     if not failed:
         return Verdict(SUCCESS, f"reads as done (p(failure)={p:.2f}): {said}", None, judge)
     kind = m.kind(vec)
-    return Verdict(FAILURE, f"reads as {kind} (p(failure)={p:.2f}): {said}", kind, judge)
+    reason = f"reads as {kind} (p(failure)={p:.2f}): {said}"
+    quoted = sentence_saying(text, m.phrases(features, failed))
+    if quoted:
+        reason += f" \u2014 \u201c{quoted}\u201d"
+    return Verdict(FAILURE, reason, kind, judge)
+
+
+def sentence_saying(text: str, phrases: list[str]) -> str | None:
+    """The report's sentence holding the strongest deciding phrase (closing ones first),
+    shortened: what a person reads to see why the report counts as a failure."""
+    sentences = [s for s in _SENTENCE.split(text[-6000:]) if s.strip()]
+    for phrase in phrases:
+        for sentence in reversed(sentences):
+            if f" {phrase} " in f" {' '.join(outcome_model.words(sentence))} ":
+                return _short(sentence)
+    return None
