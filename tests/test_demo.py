@@ -83,8 +83,27 @@ def test_distributions_look_real(demo):
         for q in (50, 95)
     )
     assert 10_000 < median < 200_000 and p95 > 2 * median
+    # a task's tokens are every API call's (each re-reads the growing context), as its
+    # transcript tells: far more than the last request alone
     tokens = one(demo, "SELECT avg(token_count) FROM node_executions")
-    assert 5_000 < tokens < 100_000
+    assert 30_000 < tokens < 1_000_000
+    last_request = one(
+        demo, "SELECT avg(json_extract(result_json, '$.totalTokens')) FROM node_executions"
+    )
+    assert tokens > 2 * last_request
+    # and every task whose transcript was read has its cost, as has each ended session
+    assert (
+        one(
+            demo,
+            "SELECT count(*) FROM node_executions "
+            "WHERE usage_source = 'transcript' AND cost_usd IS NULL",
+        )
+        == 0
+    )
+    assert (
+        one(demo, "SELECT count(*) FROM node_executions WHERE usage_source = 'transcript'") > 1000
+    )
+    assert one(demo, "SELECT count(*) FROM sessions WHERE main_cost_usd > 0") > 100
     assert (
         one(
             demo,

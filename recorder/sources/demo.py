@@ -16,8 +16,9 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 
+from recorder.derive import usage
 from recorder.hook import agent_definitions, clock
-from recorder.hook.events import META
+from recorder.hook.events import META, TRANSCRIPT_USAGE
 from recorder.sources import bulk
 
 PROJECTS = [
@@ -167,6 +168,8 @@ class Generator:
         # (none unless asked for: written by the hook, those sessions would differ).
         self.backfilled = random.Random(seed + 2)
         self.backfilled_share = 0.0
+        # And what each agent really spent, call by call, as its transcript would tell.
+        self.spending = random.Random(seed + 3)
         self.counter = 0
         self.payloads: list[tuple[float, int, dict]] = []
         # The demo's "now": what would happen after it (the open sessions' future) is left out.
@@ -215,6 +218,10 @@ class Generator:
             return  # still open, or Claude Code died without a SessionEnd
         reason = self.rng.choice(["prompt_input_exit", "prompt_input_exit", "clear", "other"])
         self.emit(at, "SessionEnd", session, reason=reason)
+        main_context = int(self.spending.lognormvariate(math.log(60_000), 0.5))
+        self.transcript_read(
+            session, at + 0.2, None, session["transcript"], MODEL_IDS["opus"], main_context
+        )
 
     def turn(self, session: dict, at: float) -> float:
         """One user prompt, its subagents, and Stop; return when the turn ended."""
@@ -296,6 +303,8 @@ class Generator:
         if fate < 0.006:
             session["crashed"] = True  # stuck: Claude Code died; the subagent never reports back
             return end
+        transcript = session["transcript"].replace(".jsonl", f"/subagents/agent-{agent_id}.jsonl")
+        model = MODEL_IDS[alias]
         if fate < 0.03:
             self.emit(
                 end,
@@ -305,6 +314,8 @@ class Generator:
                 is_interrupt=True,
                 **common,
             )
+            spent = int(self.spending.uniform(0.1, 0.8) * median_tokens)
+            self.transcript_read(session, end + 0.1, tool_use_id, transcript, model, spent)
             return None
         if fate < 0.07:
             self.emit(
@@ -325,7 +336,6 @@ class Generator:
             "cache_read_input_tokens": int(tokens * 0.8),
             "cache_creation_input_tokens": int(tokens * 0.07),
         }
-        transcript = session["transcript"].replace(".jsonl", f"/subagents/agent-{agent_id}.jsonl")
 
         def subagent_stop(at: float) -> None:
             self.emit(
@@ -339,7 +349,6 @@ class Generator:
                 stop_hook_active=False,
             )
 
-        model = MODEL_IDS[alias]
         if background:
             self.emit(
                 at + 0.5,
@@ -362,6 +371,8 @@ class Generator:
                 self.notify(
                     session, end + 0.5, agent_id, tool_use_id, description, text, tokens, at
                 )
+                if self.spending.random() < 0.85:  # else its transcript was gone: the note's
+                    self.transcript_read(session, end + 0.6, tool_use_id, transcript, model, tokens)
             return at + 1
         if tool == "Agent" and parent is None and rng.random() < 0.05:
             self.subagent(session, at + seconds * 0.2, area, parent=(agent_id, agent_type))
@@ -384,7 +395,53 @@ class Generator:
             },
             **common,
         )
+        self.transcript_read(session, end + 0.1, tool_use_id, transcript, model, tokens)
         return end
+
+    def transcript_read(
+        self, session: dict, at: float, tool_use_id: str | None, path: str, model: str, last: int
+    ) -> None:
+        """What derivation keeps when it reads a finished agent's transcript: each API call's
+        tokens (the context growing to ``last``, the size of the final request), as the
+        usage record of ``recorder.derive.usage``; without ``tool_use_id``, the main agent's."""
+        rng = self.spending
+        calls = max(1, round(rng.lognormvariate(math.log(7), 0.6)))
+        responses = []
+        for i in range(calls):
+            context = int(last * (0.25 + 0.75 * (i + 1) / calls))
+            responses.append(
+                {
+                    "model": model,
+                    "input": rng.randint(3, 400),
+                    "output": int(rng.uniform(0.2, 1.8) * last * 0.08 / calls) + 20,
+                    "cache_read": int(context * 0.88),
+                    "cache_write": int(context * 0.12 / calls),
+                    "cache_write_1h": 0,
+                }
+            )
+        names = ["Read", "Read", "Grep", "Glob", "Bash", "Edit"]
+        tools = [
+            {
+                "id": f"toolu_u{rng.getrandbits(64):016x}",
+                "name": rng.choice(names),
+                "error": rng.random() < 0.04,
+            }
+            for _ in range(max(0, calls - 1))
+        ]
+        record = {
+            "v": usage.VERSION,
+            "path": path,
+            "bytes": 1800 * calls,
+            "complete": True,
+            "meta": {},
+            "responses": responses,
+            "tools": tools,
+        }
+        meta = {"received_at": clock.iso(at), "usage": record}
+        if tool_use_id is None:
+            self.emit(at, TRANSCRIPT_USAGE, session, **{META: dict(meta, main=True)})
+        else:
+            self.emit(at, TRANSCRIPT_USAGE, session, tool_use_id=tool_use_id, **{META: meta})
 
     def notify(
         self,
