@@ -350,12 +350,13 @@ def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
         return Verdict(UNKNOWN, reason, None, RULES_VERSION)
     judge = f"{RULES_VERSION}+{m.version}"
     features = outcome_model.named_features(text)
-    p = m.probability(outcome_model.hashed(features, m.bits))
+    vec = outcome_model.hashed(features, m.bits)
+    p = m.probability(vec)
     if m.unknown_below < p < m.threshold:
         return Verdict(UNKNOWN, f"too vague to judge (p(failure)={p:.2f})", None, judge)
     failed = p >= m.threshold
     said = ", ".join(f"'{phrase}'" for phrase in m.phrases(features, failed))
     if not failed:
         return Verdict(SUCCESS, f"reads as done (p(failure)={p:.2f}): {said}", None, judge)
-    kind = m.kind(outcome_model.hashed(features, m.bits))
+    kind = m.kind(vec)
     return Verdict(FAILURE, f"reads as {kind} (p(failure)={p:.2f}): {said}", kind, judge)

@@ -25,6 +25,7 @@ import math
 import re
 import zlib
 from array import array
+from collections.abc import Iterable
 from pathlib import Path
 
 HEAD_CHARS = 300
@@ -44,10 +45,16 @@ def words(text: str) -> list[str]:
 
 
 def _ngrams(tokens: list[str], tag: str, out: dict[str, float]) -> None:
-    for n in (1, 2, 3):
-        for i in range(len(tokens) - n + 1):
-            key = f"{tag}{' '.join(tokens[i : i + n])}"
-            out[key] = out.get(key, 0.0) + 1.0
+    get = out.get
+    for token in tokens:
+        key = tag + token
+        out[key] = get(key, 0.0) + 1.0
+    for first, second in zip(tokens, tokens[1:], strict=False):
+        key = f"{tag}{first} {second}"
+        out[key] = get(key, 0.0) + 1.0
+    for first, second, third in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        key = f"{tag}{first} {second} {third}"
+        out[key] = get(key, 0.0) + 1.0
 
 
 def _cue(listed: str) -> frozenset[str]:
@@ -101,13 +108,23 @@ _FILLER = _cue(
 _NEGATIONS = _cue("not no never without nothing none isn't aren't wasn't n't")
 
 
+# Each cue word's groups, in the order of CUES.
+_CUE_GROUPS: dict[str, tuple[str, ...]] = {
+    word: tuple(group for group, listed in CUES.items() if word in listed)
+    for cue_words in CUES.values()
+    for word in cue_words
+}
+
+
 def _cues(tokens: list[str], tag: str, out: dict[str, float]) -> None:
     for i, token in enumerate(tokens):
-        for group, cue_words in CUES.items():
-            if token in cue_words:
-                negated = any(t in _NEGATIONS for t in tokens[max(0, i - 3) : i])
-                key = f"{tag}{'not-' if negated else ''}{group}"
-                out[key] = out.get(key, 0.0) + 1.0
+        groups = _CUE_GROUPS.get(token)
+        if groups is None:
+            continue
+        negated = any(t in _NEGATIONS for t in tokens[max(0, i - 3) : i])
+        for group in groups:
+            key = f"{tag}{'not-' if negated else ''}{group}"
+            out[key] = out.get(key, 0.0) + 1.0
 
 
 # A negation's scope: the next few words, up to a question or exclamation mark.
@@ -183,6 +200,25 @@ def named_features(text: str) -> dict[str, float]:
     return {k: math.log1p(v) for k, v in out.items()}
 
 
+# Feature name -> CRC-32, remembered (n-grams recur from report to report); bounded.
+_CRC: dict[str, int] = {}
+_CRC_LIMIT = 1 << 18
+
+
+def _crcs(names: Iterable[str]) -> list[int]:
+    """The CRC-32 of each name's UTF-8, in order."""
+    known = _CRC
+    if len(known) > _CRC_LIMIT:
+        known.clear()
+    found = []
+    for name in names:
+        crc = known.get(name)
+        if crc is None:
+            crc = known[name] = zlib.crc32(name.encode("utf-8"))
+        found.append(crc)
+    return found
+
+
 def bucket(name: str, bits: int) -> int:
     """The hashed index of a feature name."""
     return zlib.crc32(name.encode("utf-8")) & ((1 << bits) - 1)
@@ -190,10 +226,12 @@ def bucket(name: str, bits: int) -> int:
 
 def bucketed(features: dict[str, float], bits: int) -> dict[int, float]:
     """Hashed features: bucket -> summed value."""
+    mask = (1 << bits) - 1
     vec: dict[int, float] = {}
-    for name, value in features.items():
-        b = bucket(name, bits)
-        vec[b] = vec.get(b, 0.0) + value
+    get = vec.get
+    for crc, value in zip(_crcs(features), features.values(), strict=True):
+        b = crc & mask
+        vec[b] = get(b, 0.0) + value
     return vec
 
 
@@ -297,16 +335,18 @@ class Model:
         """The word n-grams that pushed the verdict hardest, most decisive first."""
         norm = math.sqrt(sum(v * v for v in bucketed(features, self.bits).values())) or 1.0
         sign = self.scale if toward_failure else -self.scale
+        mask, weights = (1 << self.bits) - 1, self.weights
         scored: dict[str, float] = {}
-        for name, value in features.items():
+        for crc, (name, value) in zip(_crcs(features), features.items(), strict=True):
             if name[:2] not in ("w:", "h:", "t:", "l:") or name[2:3] == "~":
                 continue
-            push = sign * self.weights[bucket(name, self.bits)] * value / norm
+            push = sign * weights[crc & mask] * value / norm
             phrase = name[2:]
+            if not (push > 0 and push > scored.get(phrase, 0.0)):
+                continue
             if all(word in _FILLER for word in phrase.split()):
                 continue
-            if push > 0 and push > scored.get(phrase, 0.0):
-                scored[phrase] = push
+            scored[phrase] = push
         chosen: list[str] = []
         for phrase in sorted(scored, key=lambda p: (-scored[p], p)):
             if any(phrase in c or c in phrase for c in chosen):
