@@ -251,8 +251,18 @@ def scaled(features: dict[str, float]) -> dict[str, float]:
 
 
 def hashed(features: dict[str, float], bits: int) -> dict[int, float]:
-    """The hashed vector of the scaled features: bucket -> value."""
-    return bucketed(scaled(features), bits)
+    """The hashed vector of the scaled features: bucket -> value.
+
+    ``bucketed(scaled(features), bits)``, in one pass.
+    """
+    lengths = norms(features)
+    mask = (1 << bits) - 1
+    vec: dict[int, float] = {}
+    get = vec.get
+    for crc, (name, value) in zip(_crcs(features), features.items(), strict=True):
+        b = crc & mask
+        vec[b] = get(b, 0.0) + value / lengths[name[: name.index(":")]]
+    return vec
 
 
 def fold(vec: dict[int, float], bits: int) -> dict[int, float]:
