@@ -25,7 +25,8 @@ tokens such as ``"Task"``: inside a JSON string a quote is always escaped, so
 the token ``"Task"`` (with both quotes unescaped) can only be a whole string
 ``Task`` -- a tool name or some other value, never a fragment of text.  Lines
 picked by mistake are parsed and then ignored, so the tests can only cost
-time, never a missed execution.
+time, never a missed execution.  ``"tool_use"`` is looked for before the tool
+names: most lines (results, text, thinking) lack it, and are then scanned once.
 """
 
 from __future__ import annotations
@@ -344,7 +345,7 @@ class Reader:
                     counters.skipped_lines += 1  # not an object: garbage or a cut-off line
                     continue
             if (
-                ((_TASK in raw or _AGENT in raw) and _TOOL_USE in raw)
+                (_TOOL_USE in raw and (_TASK in raw or _AGENT in raw))
                 or (pending and _TOOL_USE_ID in raw and any(k in raw for k in pending))
                 or _NOTIFICATION in raw
                 or _API_ERROR in raw
