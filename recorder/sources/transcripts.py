@@ -199,9 +199,11 @@ class Execution:
 class Unit:
     """Payloads applied together: a turn (prompt ... Stop) or the events between turns.
 
-    ``items`` are (kind, tool_use_id, payload, session) in transcript order;
-    ``prompt`` and ``stop`` are sent only when the unit records an execution the
-    database does not know yet (see backfill.expand).
+    ``items`` are (kind, tool_use_id, payload, session, time) in transcript order,
+    their payloads not stamped yet (``stamped(item)``: most are dropped when the
+    database knows them already, and redaction is the costly part); ``prompt`` and
+    ``stop`` are sent only when the unit records an execution the database does not
+    know yet (see backfill.expand).
     """
 
     __slots__ = ("prompt", "items", "stop", "api_error", "last_at")
@@ -588,7 +590,7 @@ class Reader:
 
     def add(self, kind: str, call: Execution, payload: dict, at: str, in_turn: bool = True):
         """Queue a payload; ``in_turn``: it happened within the turn (moves its end)."""
-        self.unit.items.append((kind, call.tool_use_id, stamp(payload, at), call.session))
+        self.unit.items.append((kind, call.tool_use_id, payload, call.session, at))
         if in_turn and (self.unit.last_at is None or at > self.unit.last_at):
             self.unit.last_at = at
 
@@ -694,7 +696,7 @@ class Reader:
             if call is None:
                 if note["tool_use_id"] in self.excluded:
                     continue
-                self.unit.items.append((ORPHAN, None, (self, note, at), None))
+                self.unit.items.append((ORPHAN, None, (self, note, at), None, at))
             elif call.ack is not None and not call.finished:
                 self.complete(call, note, at)
 
@@ -727,7 +729,7 @@ class Reader:
         return found
 
     def orphan(self, row: dict, note: dict, at: str) -> list[tuple]:
-        """Stamped (kind, payload) of a notification for an execution recorded elsewhere.
+        """(kind, payload, time) of a notification for an execution recorded elsewhere.
 
         ``row`` is its node (tool_use_id, tool_name, session_id, project, agent_id,
         started_at), found in the database by backfill.
@@ -740,9 +742,7 @@ class Reader:
         call.agent_id = row["agent_id"]
         call.started_at = row["started_at"]
         call.ack = {}
-        return [
-            (kind, stamp(payload, when)) for kind, payload, when in self.completion(call, note, at)
-        ]
+        return self.completion(call, note, at)
 
     def finish(self) -> Iterator[Unit]:
         """End of file: the last turn, then background agents whose transcript shows an end."""
@@ -758,6 +758,11 @@ class Reader:
         unit = self.close_turn()
         if unit is not None:
             yield unit
+
+
+def stamped(item: tuple) -> dict:
+    """The payload of a unit's item as kept: redacted, received at the item's time."""
+    return stamp(item[2], item[4])
 
 
 def unwrap(error: str) -> str:
