@@ -25,7 +25,7 @@ import math
 import re
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Collection
 from pathlib import Path
 
 HEAD_CHARS = 300
@@ -205,17 +205,16 @@ _CRC: dict[str, int] = {}
 _CRC_LIMIT = 1 << 18
 
 
-def _crcs(names: Iterable[str]) -> list[int]:
+def _crcs(names: Collection[str]) -> list[int]:
     """The CRC-32 of each name's UTF-8, in order."""
     known = _CRC
-    if len(known) > _CRC_LIMIT:
+    if len(known) + len(names) > _CRC_LIMIT:
         known.clear()
-    found = []
-    for name in names:
-        crc = known.get(name)
-        if crc is None:
-            crc = known[name] = zlib.crc32(name.encode("utf-8"))
-        found.append(crc)
+    found = list(map(known.get, names))
+    if None in found:
+        for i, name in enumerate(names):
+            if found[i] is None:
+                found[i] = known[name] = zlib.crc32(name.encode("utf-8"))
     return found
 
 
