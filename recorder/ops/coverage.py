@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from recorder.hook import clock, database, paths, spool
 from recorder.hook.events import META
 from recorder.schema.queries import sql
-from recorder.sources.transcripts import PRE, Counters, read_file
+from recorder.sources.transcripts import PRE, Counters, read_file, stamped
 
 LOG_WINDOW = 600
 REASONS = ("dead-lettered", "hook not installed", "hook failing", "unknown")
@@ -88,9 +88,11 @@ def executions(files: Iterable[str], since: str | None) -> list[Seen]:
     counters = Counters()
     for path in files:
         for unit in read_file(path, since, counters):
-            for kind, tool_use_id, payload, session in unit.items:
+            for item in unit.items:
+                kind, tool_use_id, _payload, session, _at = item
                 if kind != PRE or tool_use_id in found:
                     continue
+                payload = stamped(item)
                 tool_input = payload.get("tool_input") or {}
                 found[tool_use_id] = Seen(
                     tool_use_id,

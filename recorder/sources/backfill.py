@@ -41,6 +41,7 @@ from recorder.derive import node_usage
 from recorder.hook import database
 from recorder.hook.clock import epoch
 from recorder.hook.events import META
+from recorder.hook.keep import stamp
 from recorder.schema.queries import sql
 from recorder.sources.transcripts import (
     ACK,
@@ -51,6 +52,7 @@ from recorder.sources.transcripts import (
     Unit,
     parse_since,
     read_file,
+    stamped,
 )
 
 __all__ = [
@@ -237,13 +239,12 @@ def expand(
                     yield session.start_payload()
             if unit.prompt is not None:
                 yield unit.prompt
-        for kind, tool_use_id, payload, _session in unit.items:
+        for item in unit.items:
+            kind, tool_use_id, payload = item[:3]
             if kind == ORPHAN:
                 yield from orphan(conn, payload, since)
-                continue
-            payload = keep(kind, payload, known.get(tool_use_id))
-            if payload is not None:
-                yield payload
+            elif sends(kind, payload, known.get(tool_use_id)):
+                yield stamped(item)  # redacted only when sent
         if new and unit.stop is not None:
             yield unit.stop
 
@@ -260,21 +261,19 @@ def lookup(conn: sqlite3.Connection, tool_use_ids: list[str]) -> dict[str, sqlit
     return {row["tool_use_id"]: row for row in rows}
 
 
-def keep(kind: str, payload: dict, known: sqlite3.Row | None) -> dict | None:
-    """The payload to send for a node the database knows as ``known``; None to send nothing."""
+def sends(kind: str, payload: dict, known: sqlite3.Row | None) -> bool:
+    """Whether to send the payload for a node the database knows as ``known``."""
     if known is None:
-        return payload
+        return True
     if kind == PRE:
-        return None  # its start and input are already recorded
+        return False  # its start and input are already recorded
     if kind == ACK and known["status"] not in ("running", "pending"):
-        return None
-    if (
+        return False
+    return not (
         kind == STOP
         and known["status"] in FINAL
         and (known["agent_transcript_path"] is not None or not payload.get("agent_transcript_path"))
-    ):
-        return None
-    return payload
+    )
 
 
 def orphan(conn: sqlite3.Connection, found: tuple, since: str | None) -> Iterator[dict]:
@@ -287,7 +286,6 @@ def orphan(conn: sqlite3.Connection, found: tuple, since: str | None) -> Iterato
         return  # a background shell, or an agent nobody recorded
     if since is not None and (row["started_at"] or "") < since:
         return
-    for kind, payload in reader.orphan(dict(row), note, at):
-        payload = keep(kind, payload, row)
-        if payload is not None:
-            yield payload
+    for kind, payload, when in reader.orphan(dict(row), note, at):
+        if sends(kind, payload, row):
+            yield stamp(payload, when)

@@ -25,7 +25,8 @@ tokens such as ``"Task"``: inside a JSON string a quote is always escaped, so
 the token ``"Task"`` (with both quotes unescaped) can only be a whole string
 ``Task`` -- a tool name or some other value, never a fragment of text.  Lines
 picked by mistake are parsed and then ignored, so the tests can only cost
-time, never a missed execution.
+time, never a missed execution.  ``"tool_use"`` is looked for before the tool
+names: most lines (results, text, thinking) lack it, and are then scanned once.
 """
 
 from __future__ import annotations
@@ -198,9 +199,11 @@ class Execution:
 class Unit:
     """Payloads applied together: a turn (prompt ... Stop) or the events between turns.
 
-    ``items`` are (kind, tool_use_id, payload, session) in transcript order;
-    ``prompt`` and ``stop`` are sent only when the unit records an execution the
-    database does not know yet (see backfill.expand).
+    ``items`` are (kind, tool_use_id, payload, session, time) in transcript order,
+    their payloads not stamped yet (``stamped(item)``: most are dropped when the
+    database knows them already, and redaction is the costly part); ``prompt`` and
+    ``stop`` are sent only when the unit records an execution the database does not
+    know yet (see backfill.expand).
     """
 
     __slots__ = ("prompt", "items", "stop", "api_error", "last_at")
@@ -344,7 +347,7 @@ class Reader:
                     counters.skipped_lines += 1  # not an object: garbage or a cut-off line
                     continue
             if (
-                ((_TASK in raw or _AGENT in raw) and _TOOL_USE in raw)
+                (_TOOL_USE in raw and (_TASK in raw or _AGENT in raw))
                 or (pending and _TOOL_USE_ID in raw and any(k in raw for k in pending))
                 or _NOTIFICATION in raw
                 or _API_ERROR in raw
@@ -587,7 +590,7 @@ class Reader:
 
     def add(self, kind: str, call: Execution, payload: dict, at: str, in_turn: bool = True):
         """Queue a payload; ``in_turn``: it happened within the turn (moves its end)."""
-        self.unit.items.append((kind, call.tool_use_id, stamp(payload, at), call.session))
+        self.unit.items.append((kind, call.tool_use_id, payload, call.session, at))
         if in_turn and (self.unit.last_at is None or at > self.unit.last_at):
             self.unit.last_at = at
 
@@ -693,7 +696,7 @@ class Reader:
             if call is None:
                 if note["tool_use_id"] in self.excluded:
                     continue
-                self.unit.items.append((ORPHAN, None, (self, note, at), None))
+                self.unit.items.append((ORPHAN, None, (self, note, at), None, at))
             elif call.ack is not None and not call.finished:
                 self.complete(call, note, at)
 
@@ -726,7 +729,7 @@ class Reader:
         return found
 
     def orphan(self, row: dict, note: dict, at: str) -> list[tuple]:
-        """Stamped (kind, payload) of a notification for an execution recorded elsewhere.
+        """(kind, payload, time) of a notification for an execution recorded elsewhere.
 
         ``row`` is its node (tool_use_id, tool_name, session_id, project, agent_id,
         started_at), found in the database by backfill.
@@ -739,9 +742,7 @@ class Reader:
         call.agent_id = row["agent_id"]
         call.started_at = row["started_at"]
         call.ack = {}
-        return [
-            (kind, stamp(payload, when)) for kind, payload, when in self.completion(call, note, at)
-        ]
+        return self.completion(call, note, at)
 
     def finish(self) -> Iterator[Unit]:
         """End of file: the last turn, then background agents whose transcript shows an end."""
@@ -757,6 +758,11 @@ class Reader:
         unit = self.close_turn()
         if unit is not None:
             yield unit
+
+
+def stamped(item: tuple) -> dict:
+    """The payload of a unit's item as kept: redacted, received at the item's time."""
+    return stamp(item[2], item[4])
 
 
 def unwrap(error: str) -> str:
