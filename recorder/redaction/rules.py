@@ -294,19 +294,27 @@ class _RuleSet:
 
     def __init__(self, rules: list[tuple[str, tuple[str, ...], str]]) -> None:
         self.rules = rules
+        self.hints = [(hint, i) for i, (_, hints, _) in enumerate(rules) for hint in hints]
         self.compiled: list[re.Pattern[str] | None] = [None] * len(rules)
 
     def may_match(self, text: str) -> bool:
-        return any(hint in text for _, hints, _ in self.rules for hint in hints)
+        return any(hint in text for hint, _ in self.hints)
+
+    def hinted(self, text: str) -> set[int]:
+        """The rules one of whose hints ``text`` holds."""
+        return {i for hint, i in self.hints if hint in text}
 
     def apply(self, text: str) -> str:
-        for i, (kind, hints, pattern) in enumerate(self.rules):
-            if not any(hint in text for hint in hints):
+        hinted = self.hinted(text)
+        for i, (kind, _, pattern) in enumerate(self.rules):
+            if i not in hinted:
                 continue
             rx = self.compiled[i]
             if rx is None:
                 rx = self.compiled[i] = re.compile(pattern)
-            text = _mark(rx, text, MARKER.format(kind=kind))
+            marked = _mark(rx, text, MARKER.format(kind=kind))
+            if marked is not text:  # a marker in, a secret out: look at the hints again
+                text, hinted = marked, self.hinted(marked)
         return text
 
 
