@@ -170,13 +170,13 @@ def test_prune_removes_kept_events_with_what_derives_from_them(db, hook):
 
 
 def test_the_hook_runs_without_posix_only_modules_and_calls(db, tmp_path):
-    """fcntl, os.getuid, os.fork, os.setsid and os.pread gone, as on Windows."""
+    """fcntl, os.getuid, os.fork, os.setsid, os.pread and os.posix_spawn gone, as on Windows."""
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(
         "import os, sys\n"
         "sys.modules['fcntl'] = None\n"
-        "for name in ('getuid', 'fork', 'setsid', 'pread'):\n"
+        "for name in ('getuid', 'fork', 'setsid', 'pread', 'posix_spawn'):\n"
         "    if hasattr(os, name):\n"
         "        delattr(os, name)\n"
     )
