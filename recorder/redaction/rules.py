@@ -376,9 +376,22 @@ def _cookies(text: str) -> str:
     return _shape("cookie").sub(header, text)
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _percent_escape(text: str) -> bool:
+    """Whether ``text`` holds a ``%`` and two hex digits (``50% of`` is no escape)."""
+    at = text.find("%")
+    while at != -1:
+        if text[at + 1 : at + 2] in _HEX and text[at + 2 : at + 3] in _HEX:
+            return True
+        at = text.find("%", at + 1)
+    return False
+
+
 def _url_encoded(text: str, redact_text) -> str:
     """Percent-encoded runs that hide a secret once decoded become a marker."""
-    if "%" not in text:
+    if not _percent_escape(text):
         return text
 
     def check(m: re.Match[str]) -> str:
