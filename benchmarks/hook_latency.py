@@ -4,7 +4,12 @@ The hook keeps a PostToolUse Task event with a 5 KB result of at least 600 disti
 words (full-text indexing costs by distinct words, so a repeated paragraph would hide
 it) in a database that already holds 100,000 nodes. Both commands run interleaved in
 the same run, so the ratio of their medians holds on a noisy machine. The bar is a
-ratio of 1.3 or lower. Then freshness: for a stream of 200 PostToolUse events, the
+ratio of 1.3 or lower. After each hook run the benchmark waits until the derivation
+worker the hook started has derived that event, so the next timed commands (the
+baseline as much as the hook) do not share the CPU with it; the worker lingers, idle,
+as between the events of a burst. A second, smaller series times the hook when no worker
+runs, so that it starts one, as the first event after a quiet spell does (reported, no
+bar). Then freshness: for a stream of 200 PostToolUse events, the
 time from each hook's exit until its node is in node_executions (derived by the
 worker the hook starts, no command run): median and p95. Last, the hook's own
 imports (``-X importtime``), slowest first.
@@ -15,7 +20,7 @@ on its PYTHONPATH, runs interleaved with the other two; its ratio is reported
 (no bar: a plugin's cost is its author's).
 
     python benchmarks/hook_latency.py [--runs 40] [--nodes 100000] [--hook PATH] [--with-plugin]
-                                      [--fresh 200]
+                                      [--fresh 200] [--cold 10]
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from pathlib import Path
 import recorder
 from recorder.derive import apply as ingest
 from recorder.derive import sync as derive
-from recorder.hook import database, keep
+from recorder.hook import database, deriver, keep
 from recorder.hook.clock import iso
 from recorder.schema.queries import sql
 
@@ -161,25 +166,55 @@ def install_example_plugin(scratch: Path) -> Path:
     return site
 
 
+def wait_derived(db: Path, tool_use_id: str, timeout: float = 60) -> None:
+    """Wait until the worker has derived the node of ``tool_use_id``."""
+    deadline = time.monotonic() + timeout
+    reader = sqlite3.connect(db)
+    try:
+        while not reader.execute(
+            "SELECT 1 FROM node_executions WHERE tool_use_id = ?", (tool_use_id,)
+        ).fetchone():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{tool_use_id} not derived within {timeout} s")
+            time.sleep(0.002)
+    finally:
+        reader.close()
+
+
+def wait_no_worker(db: Path, timeout: float = 60) -> None:
+    """Wait until no derivation worker runs for ``db`` (it exits after its linger)."""
+    deadline = time.monotonic() + timeout
+    while deriver.running(str(db)):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the derivation worker of {db} still runs after {timeout} s")
+        time.sleep(0.05)
+
+
 def freshness(hook: str, db: Path, text: str, env: dict, count: int) -> list[float]:
     """Seconds from each hook's exit until its node is in node_executions (no command run)."""
     delays = []
-    reader = sqlite3.connect(db)
-    try:
-        for i in range(count):
-            tool_use_id = f"toolu_fresh_{os.getpid()}_{i}"
-            event = json.dumps(payload(tool_use_id, text)).encode()
-            subprocess.run([hook, "--db", str(db)], input=event, env=env, check=True)
-            exited = time.perf_counter()
-            while not reader.execute(
-                "SELECT 1 FROM node_executions WHERE tool_use_id = ?", (tool_use_id,)
-            ).fetchone():
-                time.sleep(0.002)
-            delays.append(time.perf_counter() - exited)
-            time.sleep(random.Random(i).random() * 0.3)  # events come irregularly
-    finally:
-        reader.close()
+    for i in range(count):
+        tool_use_id = f"toolu_fresh_{os.getpid()}_{i}"
+        event = json.dumps(payload(tool_use_id, text)).encode()
+        subprocess.run([hook, "--db", str(db)], input=event, env=env, check=True)
+        exited = time.perf_counter()
+        wait_derived(db, tool_use_id)
+        delays.append(time.perf_counter() - exited)
+        time.sleep(random.Random(i).random() * 0.3)  # events come irregularly
     return delays
+
+
+def cold_runs(hook: str, db: Path, text: str, env: dict, count: int) -> dict[str, list[float]]:
+    """The baseline and the hook, each hook run when no worker runs (so it starts one)."""
+    times: dict[str, list[float]] = {"baseline": [], "hook": []}
+    for i in range(count):
+        wait_no_worker(db)
+        times["baseline"].append(timed([sys.executable, "-c", "import sqlite3, json"]))
+        tool_use_id = f"toolu_cold_{os.getpid()}_{i}"
+        event = json.dumps(payload(tool_use_id, text)).encode()
+        times["hook"].append(timed([hook, "--db", str(db)], event, env))
+        wait_derived(db, tool_use_id)
+    return times
 
 
 def import_times(hook: str, db: Path, text: str, env: dict, top: int = 12) -> list[str]:
@@ -205,6 +240,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--nodes", type=int, default=100_000)
     parser.add_argument("--fresh", type=int, default=200, help="Events in the freshness run.")
+    parser.add_argument(
+        "--cold", type=int, default=10, help="Hook runs that find no worker running."
+    )
     parser.add_argument("--hook", default=str(Path(sys.executable).parent / "agent-runs-hook"))
     parser.add_argument(
         "--with-plugin", action="store_true", help="Also time the hook with one plugin installed."
@@ -231,19 +269,23 @@ def main() -> int:
         for i in range(args.runs + 3):
             samples = {"baseline": timed([sys.executable, "-c", "import sqlite3, json"])}
             for name, (db, env) in variants.items():
-                event = json.dumps(payload(f"toolu_bench_{os.getpid()}_{i}", text)).encode()
+                tool_use_id = f"toolu_bench_{os.getpid()}_{i}"
+                event = json.dumps(payload(tool_use_id, text)).encode()
                 samples[name] = timed([args.hook, "--db", str(db)], event, env)
+                wait_derived(db, tool_use_id)  # the worker lingers idle until the next event
             if i >= 3:  # the first runs warm the page cache and the plugin cache
                 for name, seconds in samples.items():
                     times[name].append(seconds)
         fresh = freshness(args.hook, variants["hook"][0], text, plain, args.fresh)
+        cold = cold_runs(args.hook, variants["hook"][0], text, plain, args.cold)
         importtime = import_times(args.hook, variants["hook"][0], text, plain)
         recorded = {}
         for name, (db, _) in variants.items():
             conn = database.connect(str(db))
             derive.sync(conn, str(db))
             total = conn.execute(sql("counts")).fetchone()["nodes"]
-            extra = args.fresh + 1 if name == "hook" else 0  # freshness and importtime events
+            # freshness, cold and importtime events
+            extra = args.fresh + args.cold + 1 if name == "hook" else 0
             recorded[name] = total - args.nodes - extra
             conn.close()
     finally:
@@ -261,6 +303,13 @@ def main() -> int:
         plugin = median_ms(times["plugin"])
         print(f"plugin    same hook, example plugin installed  median {plugin:6.1f} ms")
         print(f"ratio     {plugin / base:.2f}  with one plugin (pluggy + the plugin imported)")
+    if args.cold:
+        cold_base, cold_hook = median_ms(cold["baseline"]), median_ms(cold["hook"])
+        print(
+            f"cold      {args.cold} hook runs with no worker running (the hook starts one): "
+            f"median {cold_hook:.1f} ms, baseline {cold_base:.1f} ms, "
+            f"ratio {cold_hook / cold_base:.2f} (no bar)"
+        )
     fresh_ms = sorted(seconds * 1000 for seconds in fresh)
     p95 = fresh_ms[max(0, round(len(fresh_ms) * 0.95) - 1)]
     print(

@@ -10,7 +10,7 @@ from conftest import event, post, pre, query, run_cli, run_hook, settle
 
 from recorder.derive import apply as ingest
 from recorder.derive import sync as derive
-from recorder.hook import database, keep
+from recorder.hook import database, deriver, keep
 
 OFF = {"AGENT_RUNS_DERIVE": "off"}
 DERIVED = ["sessions", "workflow_runs", "node_executions", "subagents", "learnings", "file_touches"]
@@ -76,6 +76,15 @@ def test_the_hook_keeps_the_event_compressed_and_a_worker_derives_it(db):
     while raw(db, "SELECT status FROM node_executions") != [("completed",)]:
         assert time.monotonic() < deadline
         time.sleep(0.05)
+
+
+def test_the_worker_keeps_none_of_the_hooks_output_open(db):
+    """Claude Code reads the hook's stdout and stderr to their end: a worker holding them
+    would make the session wait out its linger."""
+    result = run_hook(db, pre("toolu_o"))  # returns once both pipes have reached their end
+    assert (result.returncode, result.stdout) == (0, b"")
+    wait_for_node(db, "toolu_o")  # derived: the worker lingers a second before it exits
+    assert deriver.running(str(db))  # so the pipes ended while it still ran
 
 
 def test_no_event_is_left_behind_by_a_worker_that_is_about_to_exit(db):
@@ -170,13 +179,13 @@ def test_prune_removes_kept_events_with_what_derives_from_them(db, hook):
 
 
 def test_the_hook_runs_without_posix_only_modules_and_calls(db, tmp_path):
-    """fcntl, os.getuid, os.fork, os.setsid and os.pread gone, as on Windows."""
+    """fcntl, os.getuid, os.fork, os.setsid, os.pread and os.posix_spawn gone, as on Windows."""
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(
         "import os, sys\n"
         "sys.modules['fcntl'] = None\n"
-        "for name in ('getuid', 'fork', 'setsid', 'pread'):\n"
+        "for name in ('getuid', 'fork', 'setsid', 'pread', 'posix_spawn'):\n"
         "    if hasattr(os, name):\n"
         "        delattr(os, name)\n"
     )

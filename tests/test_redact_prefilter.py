@@ -47,6 +47,35 @@ FRAGMENTS = [
     "\n",
     "&",
     "?",
+    # near misses of the first look: prose words, token prefixes inside words, URLs
+    "task-",
+    "risk-",
+    "\\nsk-",
+    "re-use -u",
+    "-u\t",
+    "--user ",
+    "https://github.com/a@b",
+    "https://u:p",
+    "@h",
+    "/",
+    "Bearer ",
+    "Basic ",
+    "the token ",
+    "secret",
+    "password is",
+    "_pwd",
+    "PWD",
+    "apikey",
+    '"\\"',
+    "]",
+    "--",
+    "--x-",
+    "\t",
+    "Authorization",
+    "db.",
+    "=>",
+    "\u0130",
+    "\u212a",
 ]
 
 
@@ -63,6 +92,20 @@ def test_plain_reports_skip_the_combined_pattern():
     report = "All 214 tests pass (previously 2 failed). Error handling fixed in checkout."
     assert not redact._may_hold_secret(report)
     assert redact.redact_text(report) == report
+
+
+def test_prose_about_secrets_skips_the_combined_pattern():
+    """Words that only name a secret, prefixes inside words and plain URLs are no secret."""
+    report = (
+        "The token refresh and the password reset are fixed; no secret or credential is"
+        " logged. The task-notification handler and the risk-based check re-use -uniq"
+        " output; see https://github.com/org/repo/pull/12 and git@github.com:org/repo."
+        " Checks pass; cwdpwd was a typo."
+    )
+    assert not redact._may_hold_secret(report)
+    assert redact.redact_text(report) == report
+    for secret in ("token: abc123def", "--password hunter2", "https://u:pw@host/x", "\\nsk-"):
+        assert redact._may_hold_secret(report + " " + secret)
 
 
 IDENTIFIER_PARTS = [

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
-from conftest import is_elf_time, post, query, run_cli
+from conftest import HOOK, is_elf_time, post, query, run_cli
 
 from recorder.hook import database
-from recorder.schema import migrations
+from recorder.schema import migrations, version
 
 # ELF's own DDL for the tables agent-runs shares with it (templates/init_db.sql).
 ELF_DDL = """
@@ -226,3 +230,35 @@ def test_timestamp_normalisation(stored, expected):
     conn = sqlite3.connect(":memory:")
     sql = migrations.iso_utc("x")
     assert conn.execute(f"SELECT {sql} FROM (SELECT ? AS x)", (stored,)).fetchone()[0] == expected
+
+
+def test_the_hooks_schema_version_is_the_number_of_migrations():
+    """The hook compares a file's user_version with this, not with the migrations."""
+    assert version.LATEST == migrations.LATEST == len(migrations.MIGRATIONS)
+
+
+def imported_by_hook(db, payload: dict) -> set[str]:
+    """The modules the real hook imports while keeping ``payload`` (no worker started)."""
+    env = dict(os.environ, AGENT_RUNS_DERIVE="off")
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", HOOK, "--db", str(db)],
+        input=json.dumps(payload).encode(),
+        capture_output=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 0 and result.stdout == b"", result.stderr
+    lines = result.stderr.decode().splitlines()
+    return {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import")}
+
+
+def test_the_hook_migrates_only_a_file_that_is_behind(db):
+    assert "recorder.schema.migrations" in imported_by_hook(db, post("toolu_v1"))  # a new file
+    assert query(db, "PRAGMA user_version")[0]["user_version"] == migrations.LATEST
+    assert "recorder.schema.migrations" not in imported_by_hook(db, post("toolu_v2"))
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {migrations.LATEST - 1}")  # as an older agent-runs left it
+    conn.close()
+    assert "recorder.schema.migrations" in imported_by_hook(db, post("toolu_v3"))
+    assert query(db, "PRAGMA user_version")[0]["user_version"] == migrations.LATEST
+    assert len(query(db, "SELECT id FROM kept_events")) == 3

@@ -21,14 +21,6 @@ import json
 import os
 import sqlite3
 
-try:  # the built-in module: hashlib would load OpenSSL
-    from _sha256 import sha256  # Python < 3.12
-except ImportError:
-    try:
-        from _sha2 import sha256  # Python >= 3.12
-    except ImportError:
-        from hashlib import sha256
-
 from recorder.schema.queries import sql
 
 MAX_BYTES = 1 << 20  # a definition bigger than this is not read
@@ -93,6 +85,13 @@ def read(agent_type: str | None, project: str | None) -> dict | None:
 
 
 def record(agent_type: str, source: str, path: str, content: bytes) -> dict:
+    try:  # the built-in module (hashlib would load OpenSSL), only once a file is found
+        from _sha256 import sha256  # Python < 3.12
+    except ImportError:
+        try:
+            from _sha2 import sha256  # Python >= 3.12
+        except ImportError:
+            from hashlib import sha256
     return {
         "agent_type": agent_type,
         "source": source,

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 
-from recorder.schema import migrations
+from recorder.schema import version
 
 
 def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.Connection:
@@ -21,7 +21,9 @@ def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.C
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        if migrate:
+        if migrate and conn.execute("PRAGMA user_version").fetchone()[0] < version.LATEST:
+            from recorder.schema import migrations  # only for a file that is behind
+
             migrations.migrate(conn)
     except BaseException:
         conn.close()

@@ -63,14 +63,18 @@ def ensure(db: str) -> None:
 
 def start(db: str) -> None:
     """Start ``recorder.derive.worker`` for ``db`` detached from this process and its session."""
-    import subprocess  # only when a worker is started: most hook runs find one running
-
     here = os.path.abspath(__file__)
     root = os.path.dirname(os.path.dirname(os.path.dirname(here)))  # the folder holding recorder/
+    # In the recorder's folder: the session's folder may hold modules named like ours.
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import os, sys; os.chdir(sys.argv[1]); sys.path.insert(0, sys.argv[1]); "
         "from recorder.derive import worker; worker.main()"
     )
+    command = [sys.executable, "-c", code, root, db]
+    if spawned(command):
+        return
+    import subprocess  # Windows, or no posix_spawn with setsid: milliseconds of imports
+
     options: dict = {
         "stdin": subprocess.DEVNULL,
         "stdout": subprocess.DEVNULL,
@@ -86,4 +90,39 @@ def start(db: str) -> None:
         )
     else:
         options["start_new_session"] = True  # done by the C child code, not os.setsid
-    subprocess.Popen([sys.executable, "-c", code, root, db], **options)
+    subprocess.Popen(command, **options)
+
+
+def spawned(command: list[str]) -> bool:
+    """Start ``command`` in a new session with ``os.posix_spawn`` (as subprocess would, without
+    importing it): no stdin/stdout/stderr of ours, no other descriptor. False where that
+    cannot be done (Windows, a libc without setsid for posix_spawn, no list of open files)."""
+    spawn = getattr(os, "posix_spawn", None)
+    inherited = inheritable_descriptors() if spawn is not None else None
+    if spawn is None or inherited is None:
+        return False
+    actions = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in inherited]
+    try:
+        spawn(command[0], command, os.environ, file_actions=actions, setsid=True)
+    except NotImplementedError:  # no POSIX_SPAWN_SETSID here
+        return False
+    return True
+
+
+def inheritable_descriptors() -> list[int] | None:
+    """Open descriptors above 2 that a child would inherit, or None when they cannot be listed."""
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        found = []
+        for name in names:
+            try:
+                if int(name) > 2 and os.get_inheritable(int(name)):
+                    found.append(int(name))
+            except (ValueError, OSError):  # the listing's own descriptor, closed by now
+                continue
+        return found
+    return None

@@ -8,7 +8,6 @@ process exits 0 with nothing on stdout, as the hook promises. Standard library o
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
@@ -67,6 +66,8 @@ def keep_unrecorded(raw: bytes, error: str) -> None:
 
 def redacted(text: str) -> str:
     """``text`` redacted by the fullest redaction that still imports (each needs only ``re``)."""
+    import importlib  # only here: the recorder failed
+
     for module in ("recorder.redaction.engine", "recorder.redaction.rules"):
         try:
             return importlib.import_module(module).redact_text(text)

@@ -25,21 +25,28 @@ from collections.abc import Iterator
 
 from recorder.hook import clock, paths
 
-try:  # POSIX: flock
-    import fcntl
-except ImportError:  # Windows (or a Python without fcntl)
-    fcntl = None
-try:  # Windows: a lock on the file's first byte
-    import msvcrt
-except ImportError:
-    msvcrt = None
-
 LOG_LIMIT = 1_000_000
 CLAIM_SUFFIX = ".claimed"
 # How long an append waits for other writers of the same file before trying the next place.
 APPEND_PATIENCE_SECONDS = 2.0
 # Locks of the files this process has claimed, by path; held until release or let_go.
 held: dict[str, int] = {}
+_lockers: list = []  # (fcntl, msvcrt), either None where missing: looked up on first lock
+
+
+def lockers() -> list:
+    """(fcntl or None, msvcrt or None): imported when a file is first locked, not before."""
+    if not _lockers:
+        try:  # POSIX: flock
+            import fcntl
+        except ImportError:  # Windows (or a Python without fcntl)
+            fcntl = None
+        try:  # Windows: a lock on the file's first byte
+            import msvcrt
+        except ImportError:
+            msvcrt = None
+        _lockers.extend((fcntl, msvcrt))
+    return _lockers
 
 
 def append_line(db: str, name: str, record: dict) -> str:
@@ -95,6 +102,7 @@ def last_byte(fd: int, size: int) -> bytes:
 
 def lock(fd: int, path: str) -> bool:
     """Take the lock of the open file ``fd`` if free and ``fd`` is still the file at ``path``."""
+    fcntl, msvcrt = lockers()
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

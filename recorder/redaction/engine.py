@@ -179,14 +179,17 @@ _PATTERN = (
 _RX: re.Pattern[str] | None = None  # compiled on first use (3-5 ms)
 
 
-# A cheap first look: no built-in pattern can match a text without one of these, so
-# most texts never pay for compiling (or running) the combined pattern. Keep in step
-# with _ITEMS and _KW_ITEMS: every alternative there needs one of these to be present.
-_CASED_WORDS = (
+# A cheap first look: no built-in pattern can match a text that passes none of these
+# checks, so most texts never pay for compiling (or running) the combined pattern.
+# Keep in step with _ITEMS and _KW_ITEMS: each check is implied by some of their
+# alternatives, and every alternative implies one check.
+# Token prefixes, as the token shapes need them (also the identifiers' first look).
+_TOKEN_WORDS = (
     "-----BEGIN",
-    "sk-",
-    "sk_",
-    "rk_",
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "rk_test_",
     "ghp_",
     "gho_",
     "ghu_",
@@ -199,71 +202,82 @@ _CASED_WORDS = (
     "AIza",
     "hooks.slack",
     "eyJ",
-    "://",
-    "-u",
-    "--user",
 )
-_UNCASED_WORDS = (
-    "authoriz",
-    "bearer",
-    "basic",
+# Bare "Bearer <token>" / "Basic <base64>" (cased), curl's "-u user:password".
+_CASED_WORDS = ("Bearer ", "Bearer\t", "Basic ", "Basic\t", "-u ", "-u\t", "-user ", "-user\t")
+# Keywords that name a value (NAME=value, "name": value) or sit in a --flag; "pass"
+# covers passw(or)d and passphrase. Looked up in the lowercased text.
+_NAME_WORDS = (
+    "pass",
+    "pwd",
     "secret",
     "token",
+    "credential",
     "apikey",
     "api_key",
     "api-key",
-    "credential",
     "privatekey",
     "private_key",
     "private-key",
-    "passw",
-    "passphrase",
-    "pwd",
+    "authorization",
 )
-_QUERY_PARAM: re.Pattern[str] | None = None  # ?name= / &name=, compiled on first use
-_NAME_CHARS = "_.-"
-_VALUE_OPENERS = ":=\"'\\"
+_NAME_RUN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")  # as the lowercased text has it
+_BEFORE_SEPARATOR = frozenset(" \t\\\"']")  # between a name and its = or :
+_WORD_BEFORE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-]")
+_FIRST_LOOKS: dict[str, re.Pattern[str]] = {}  # small patterns, compiled on first use
 
 
-def _query_param() -> re.Pattern[str]:
-    """The first look for URL query parameters, compiled once per process."""
-    global _QUERY_PARAM
-    if _QUERY_PARAM is None:
-        _QUERY_PARAM = re.compile(r"[?&][\w.-]")
-    return _QUERY_PARAM
+def _first_look(name: str) -> re.Pattern[str]:
+    """A small pattern of the first look (``query``: ?name= / &name=; ``url``: a password
+    in scheme://user:password@), compiled once per process."""
+    if name not in _FIRST_LOOKS:
+        pattern = r"[?&][\w.-]" if name == "query" else r"://[^\s/?#\"'\\]*@"
+        _FIRST_LOOKS[name] = re.compile(pattern, re.ASCII)
+    return _FIRST_LOOKS[name]
 
 
-def _pass_as_name(text: str, lower: str) -> bool:
-    """Whether some "pass" names a value (``PASS=``, ``"pass": ``) or sits in a --flag."""
-    at = lower.find("pass")
+def _names_value(lower: str, word: str) -> bool:
+    """Whether some ``word`` in ``lower`` may name a value: name characters, then ``=``
+    or ``:`` (after quotes or blanks), or it is within 40 characters after a ``--``."""
+    at = lower.find(word)
     while at != -1:
-        end = at + 4
-        limit = min(len(text), end + 64)
-        while end < limit and (text[end].isalnum() or text[end] in _NAME_CHARS):
+        end = at + len(word)
+        limit = min(len(lower), end + 64)  # the pattern's name run is at most 64 long
+        while end < limit and lower[end] in _NAME_RUN:
             end += 1
-        while end < len(text) and text[end] in " \t\r\n\f\v":
+        while end < len(lower) and lower[end] in _BEFORE_SEPARATOR:
             end += 1
-        if end < len(text) and text[end] in _VALUE_OPENERS:
+        if end < len(lower) and lower[end] in ":=":
             return True
-        start = at
-        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
-            start -= 1
-        if "--" in text[start:at]:
+        if "--" in lower[max(0, at - 42) : at]:
             return True
-        at = lower.find("pass", at + 1)
+        at = lower.find(word, at + 1)
+    return False
+
+
+def _starts_token(text: str, prefix: str) -> bool:
+    """Whether some ``prefix`` in ``text`` starts a token: not after a word character,
+    unless that ends a JSON escape (``\\n``)."""
+    at = text.find(prefix)
+    while at != -1:
+        if at == 0 or text[at - 1] not in _WORD_BEFORE or text[at - 2 : at - 1] == "\\":
+            return True
+        at = text.find(prefix, at + 1)
     return False
 
 
 def _may_hold_secret(text: str) -> bool:
     """False only when no built-in pattern can match ``text``."""
-    if any(word in text for word in _CASED_WORDS):
+    if any(word in text for word in _TOKEN_WORDS) or any(w in text for w in _CASED_WORDS):
+        return True
+    if "sk-" in text and _starts_token(text, "sk-"):
+        return True
+    if "://" in text and _first_look("url").search(text) is not None:
         return True
     lower = text.lower()
-    if any(word in lower for word in _UNCASED_WORDS):
+    if any(word in lower and _names_value(lower, word) for word in _NAME_WORDS):
         return True
-    if "pass" in lower and _pass_as_name(text, lower):
-        return True
-    return ("?" in text or "&" in text) and _query_param().search(text) is not None
+    return ("?" in text or "&" in text) and _first_look("query").search(text) is not None
 
 
 def _regex() -> re.Pattern[str]:
@@ -496,7 +510,7 @@ def _keys_may_hold_secret(keys: list[str]) -> bool:
     if names and _may_hold_secret("\n".join(names)):
         return True
     identifiers = "\n".join(k for k in keys if k.isidentifier())
-    return any(word in identifiers for word in _CASED_WORDS) or rules.may_hold_secret(
+    return any(word in identifiers for word in _TOKEN_WORDS) or rules.may_hold_secret(
         "\n".join(keys)
     )
 

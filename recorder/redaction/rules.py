@@ -261,17 +261,32 @@ RULES.append(
     )
 )
 
-_AWS_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
-_AWS_SECRET = re.compile(
-    r"(?:(?<![A-Za-z0-9+/\\])|(?<=\\[nrt]))(?=\S{0,39}[a-z])(?=\S{0,39}[A-Z])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])"
-)
-# A run starts only where the one before it ended (after a space, quote, %, & ...): a
-# start inside a long run would scan it again and again (quadratic on a megabyte of text).
-_PERCENT_RUN = re.compile(r"(?<![^\s\"'<>%&\\])[^\s\"'<>%&\\]*(?:%[0-9A-Fa-f]{2}[^\s\"'<>%&\\]*)+")
-_COOKIE = re.compile(_B + r"(?i:(?:set-)?cookie)\\*[\"']?[ \t]*:[ \t]*(?P<s>[^\r\n\"'\\]+)")
-_COOKIE_PAIR = re.compile(r"(?P<n>[^=;\s]+)=(?P<v>[^;\s]*)")
+# Helper patterns, each compiled the first time a text (or key) may need it.
+_SHAPES = {
+    "aws_id": r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])",
+    "aws_secret": r"(?:(?<![A-Za-z0-9+/\\])|(?<=\\[nrt]))(?=\S{0,39}[a-z])(?=\S{0,39}[A-Z])"
+    r"[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])",
+    # A run starts only where the one before it ended (after a space, quote, %, & ...): a
+    # start inside a long run would scan it again and again (quadratic on a megabyte of text).
+    "percent_run": r"(?<![^\s\"'<>%&\\])[^\s\"'<>%&\\]*(?:%[0-9A-Fa-f]{2}[^\s\"'<>%&\\]*)+",
+    "percent": r"%([0-9A-Fa-f]{2})",
+    "cookie": _B + r"(?i:(?:set-)?cookie)\\*[\"']?[ \t]*:[ \t]*(?P<s>[^\r\n\"'\\]+)",
+    "cookie_pair": r"(?P<n>[^=;\s]+)=(?P<v>[^;\s]*)",
+    "names": r"(?i)(?:^|[_.-])(?:signing|encryption|encrypt|app|master|access|account|client"
+    r"|shared|session|hmac|jwt|cookie|license|admin|service|root|server|webhook|deploy|ssh"
+    r"|sign|enc|cipher|aes|dd|secret|private)[_.-]?key$"
+    r"|^(?:_?auth|cookie|set-cookie|dsn|sentry_dsn)$",
+}
+_compiled_shapes: dict[str, re.Pattern[str]] = {}
 _COOKIE_ATTRIBUTES = frozenset(("path", "domain", "expires", "max-age", "samesite"))
-_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def _shape(name: str) -> re.Pattern[str]:
+    """The helper pattern ``name``, compiled once per process."""
+    rx = _compiled_shapes.get(name)
+    if rx is None:
+        rx = _compiled_shapes[name] = re.compile(_SHAPES[name])
+    return rx
 
 
 class _RuleSet:
@@ -279,19 +294,27 @@ class _RuleSet:
 
     def __init__(self, rules: list[tuple[str, tuple[str, ...], str]]) -> None:
         self.rules = rules
+        self.hints = [(hint, i) for i, (_, hints, _) in enumerate(rules) for hint in hints]
         self.compiled: list[re.Pattern[str] | None] = [None] * len(rules)
 
     def may_match(self, text: str) -> bool:
-        return any(hint in text for _, hints, _ in self.rules for hint in hints)
+        return any(hint in text for hint, _ in self.hints)
+
+    def hinted(self, text: str) -> set[int]:
+        """The rules one of whose hints ``text`` holds."""
+        return {i for hint, i in self.hints if hint in text}
 
     def apply(self, text: str) -> str:
-        for i, (kind, hints, pattern) in enumerate(self.rules):
-            if not any(hint in text for hint in hints):
+        hinted = self.hinted(text)
+        for i, (kind, _, pattern) in enumerate(self.rules):
+            if i not in hinted:
                 continue
             rx = self.compiled[i]
             if rx is None:
                 rx = self.compiled[i] = re.compile(pattern)
-            text = _mark(rx, text, MARKER.format(kind=kind))
+            marked = _mark(rx, text, MARKER.format(kind=kind))
+            if marked is not text:  # a marker in, a secret out: look at the hints again
+                text, hinted = marked, self.hinted(marked)
         return text
 
 
@@ -330,9 +353,9 @@ def may_hold_secret(text: str) -> bool:
 
 def _aws_secrets(text: str) -> str:
     """A text that holds an AWS key id: its 40-character mixed-case base64 runs too."""
-    if ("AKIA" not in text and "ASIA" not in text) or not _AWS_ID.search(text):
+    if ("AKIA" not in text and "ASIA" not in text) or not _shape("aws_id").search(text):
         return text
-    return _AWS_SECRET.sub(MARKER.format(kind="aws-secret-key"), text)
+    return _shape("aws_secret").sub(MARKER.format(kind="aws-secret-key"), text)
 
 
 def _cookies(text: str) -> str:
@@ -348,24 +371,37 @@ def _cookies(text: str) -> str:
 
     def header(m: re.Match[str]) -> str:
         head = m.group()[: m.start("s") - m.start()]
-        return head + _COOKIE_PAIR.sub(pair, m.group("s"))
+        return head + _shape("cookie_pair").sub(pair, m.group("s"))
 
-    return _COOKIE.sub(header, text)
+    return _shape("cookie").sub(header, text)
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _percent_escape(text: str) -> bool:
+    """Whether ``text`` holds a ``%`` and two hex digits (``50% of`` is no escape)."""
+    at = text.find("%")
+    while at != -1:
+        if text[at + 1 : at + 2] in _HEX and text[at + 2 : at + 3] in _HEX:
+            return True
+        at = text.find("%", at + 1)
+    return False
 
 
 def _url_encoded(text: str, redact_text) -> str:
     """Percent-encoded runs that hide a secret once decoded become a marker."""
-    if "%" not in text:
+    if not _percent_escape(text):
         return text
 
     def check(m: re.Match[str]) -> str:
         run = m.group()
-        decoded = _PERCENT.sub(lambda h: chr(int(h.group(1), 16)), run)
+        decoded = _shape("percent").sub(lambda h: chr(int(h.group(1), 16)), run)
         if decoded != run and redact_text(decoded) != decoded:
             return MARKER.format(kind="url-encoded-secret")
         return run
 
-    return _PERCENT_RUN.sub(check, text)
+    return _shape("percent_run").sub(check, text)
 
 
 def before(text: str) -> str:
@@ -379,16 +415,18 @@ def after(text: str, redact_text) -> str:
     return _url_encoded(_cookies(_AFTER.apply(text)), redact_text)
 
 
-_NAMES = re.compile(
-    r"(?i)(?:^|[_.-])(?:signing|encryption|encrypt|app|master|access|account|client|shared"
-    r"|session|hmac|jwt|cookie|license|admin|service|root|server|webhook|deploy|ssh|sign|enc"
-    r"|cipher|aes|dd|secret|private)[_.-]?key$|^(?:_?auth|cookie|set-cookie|dsn|sentry_dsn)$"
-)
+# What every key ``names`` matches ends with, or is (ASCII keys; \n: ``$`` before one).
+_NAME_END = "key"
+_WHOLE_NAMES = frozenset(("auth", "_auth", "cookie", "set-cookie", "dsn", "sentry_dsn"))
 
 
 def secret_name(key: str) -> bool:
     """Whether a dict key names a secret that only these rules know (``DD_APP_KEY``)."""
-    return bool(_NAMES.search(key))
+    if key.isascii():  # a first look; other keys may hold letters that match ASCII ones
+        tail = key[:-1].lower() if key.endswith("\n") else key.lower()
+        if not tail.endswith(_NAME_END) and tail not in _WHOLE_NAMES:
+            return False
+    return _shape("names").search(key) is not None
 
 
 def redact_text(text: str) -> str:

@@ -1004,7 +1004,7 @@ def m022_beyond_peers(conn: sqlite3.Connection) -> None:
     )
 
 
-LATEST = len(MIGRATIONS)
+LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
