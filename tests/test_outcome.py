@@ -296,3 +296,11 @@ def test_large_report_is_classified_from_its_edges() -> None:
 )
 def test_pathological_inputs(text: str) -> None:
     assert classify(text).outcome in {"success", "failure", "unknown"}
+
+
+def test_learning_markers_are_not_the_verdict() -> None:
+    """ELF's ``[LEARNED:domain]`` lines advise later tasks; the report is what precedes them."""
+    report = "Renamed the helper and updated all 12 call sites; the suite passes."
+    advice = "\n[LEARNED:db] Never run two migrations at once\n[LEARNING:api] Sandbox: 10 rps"
+    assert classify(report + advice) == classify(report)
+    assert classify("Done." + advice)[:3] == ("unknown", "too short to judge", None)

@@ -52,6 +52,13 @@ def extract(text: str | None) -> list[tuple[str, str, str]]:
     return [(domain, body, k) for (domain, body), k in found.items()]
 
 
+def without_markers(text: str) -> str:
+    """``text`` without its learning markers: what the report says about the task itself."""
+    if not any(start in text for start in MARKER_STARTS):
+        return text
+    return marker().sub("", text).strip()
+
+
 def record(conn: sqlite3.Connection, node: dict) -> int:
     """Store the learnings in a finished node's result; return how many markers it had."""
     found = extract(node.get("result_text"))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from recorder.derive import outcome_model
+from recorder.derive import learnings, outcome_model
 
 
 class Verdict(tuple):
@@ -345,7 +345,12 @@ def _from_marker(text: str) -> Verdict | None:
 
 
 def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
-    """The trained model's verdict on a report, with the phrases that decided it."""
+    """The trained model's verdict on a report, with the phrases that decided it.
+
+    Learning markers (``[LEARNED:domain] ...``) are left out: they are advice for later
+    tasks, not what the report says of this one.
+    """
+    text = learnings.without_markers(text)
     if len(outcome_model.words(text)) < MIN_WORDS:
         return Verdict(UNKNOWN, "too short to judge", None, RULES_VERSION)
     try:
