@@ -155,6 +155,24 @@ def test_a_migration_can_ask_for_a_rebuild(db, hook):
     assert snapshot(db) == before
 
 
+def test_a_rebuild_request_is_taken_once(db, hook):
+    """The worker and a command may both see the request; the one that clears second must
+    not undo what the first derived (the command returning to empty tables)."""
+    for payload in story(2):
+        hook(payload)
+    before = snapshot(db)
+    late, first = database.connect(str(db)), database.connect(str(db))
+    try:
+        database.write(first, derive.request_rebuild)
+        assert derive.rebuild_requested(late)  # seen by both
+        derive.sync(first, str(db))  # one takes it: clears and derives everything again
+        database.write(late, derive.clear_if_requested)  # the other comes second
+    finally:
+        late.close()
+        first.close()
+    assert snapshot(db) == before
+
+
 def test_prune_removes_kept_events_with_what_derives_from_them(db, hook):
     # received in 2020: kept with their own times, as backfill keeps old transcripts' events
     # (the hook always stamps its own receipt time)

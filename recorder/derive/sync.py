@@ -53,7 +53,7 @@ def sync(
     Returns how many events were applied.
     """
     if rebuild_requested(conn):
-        return rebuild(conn, db, progress)
+        database.write(conn, clear_if_requested)
     total = 0
     while pending(conn):
         done = database.write(conn, lambda c: apply_pending(c, db, BATCH))
@@ -69,6 +69,13 @@ def rebuild(
     """Delete every derived row and derive all kept events again (same rows, same ids)."""
     database.write(conn, clear)
     return sync(conn, db, progress)
+
+
+def clear_if_requested(conn: sqlite3.Connection) -> None:
+    """Clear for a requested rebuild, unless another process (the worker, a command) took
+    the request since it was seen: a second clear would undo what that one derived."""
+    if rebuild_requested(conn):
+        clear(conn)
 
 
 def clear(conn: sqlite3.Connection) -> None:
