@@ -675,18 +675,18 @@ def rollup_cost(days: int = 4, nodes: int = 4000, rounds: int = 3) -> None:
     written = {True: [], False: []}
     with tempfile.TemporaryDirectory(prefix="agent-runs-rollup-cost-") as workdir:
         for round_ in range(rounds):
-            for keep in (True, False):
-                label = f"{'with' if keep else 'without'}-{round_}"
-                recorded[keep].append(record_events(workdir, "events-" + label, stamped, keep))
-                written[keep].append(write_nodes(workdir, "nodes-" + label, nodes, keep))
+            for kept in (True, False):
+                label = f"{'with' if kept else 'without'}-{round_}"
+                recorded[kept].append(record_events(workdir, "events-" + label, stamped, kept))
+                written[kept].append(write_nodes(workdir, "nodes-" + label, nodes, kept))
     events, made = len(stamped), generator.nodes
     print(f"keeping the rollups ({events:,} events, {made:,} nodes; best of {rounds} rounds):")
-    for keep in (False, True):
-        seconds = min(recorded[keep])
+    for kept in (False, True):
+        seconds = min(recorded[kept])
         print(
-            f"  recording, {'with' if keep else 'without'} rollup triggers: "
+            f"  recording, {'with' if kept else 'without'} rollup triggers: "
             f"{events / seconds:,.0f} events/s, {seconds / made * 1000:,.2f} ms per node; "
-            f"bare node write (insert + finish): {min(written[keep]) / nodes * 1e6:,.0f} us"
+            f"bare node write (insert + finish): {min(written[kept]) / nodes * 1e6:,.0f} us"
         )
     print(
         f"  ratio with/without: recording {min(recorded[True]) / min(recorded[False]):.2f}x, "
