@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from browsing import chromium, served, watched_page
-from conftest import event, post, pre, query, task_input
-from timed import record
+from conftest import event, query, task_input
+from timed import record, task_call
 
 SHOTS = Path(os.environ.get("AGENT_RUNS_SHOTS") or Path(__file__).parent / "screenshots")
 V1 = "---\nname: code-reviewer\ndescription: Reviews a diff for bugs.\n---\nBe terse.\n"
@@ -23,18 +23,10 @@ def task(tool_use_id, start, end, fails=False, session="s1"):
         prompt=f"review {tool_use_id}",
         subagent_type="code-reviewer",
     )
-    if fails:
-        finish = event(
-            "PostToolUseFailure",
-            session,
-            tool_name="Task",
-            tool_use_id=tool_use_id,
-            tool_input=tool_input,
-            error="Agent stopped: API error",
-        )
-    else:
-        finish = post(tool_use_id, "No issues found.", session=session, tool_input=tool_input)
-    return [(start, pre(tool_use_id, session=session, tool_input=tool_input)), (end, finish)]
+    found = "No issues found."
+    return task_call(
+        tool_use_id, start, end, tool_input, fails=fails, result=found, session=session
+    )
 
 
 @pytest.fixture(scope="module")

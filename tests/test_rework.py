@@ -7,26 +7,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import event, post, pre, query, task_input
-from timed import BASE, record
+from conftest import event, query, task_input
+from timed import BASE, record, task_call
 
 QUERIES = Path(__file__).resolve().parent.parent / "canned_queries"
 
 
 def attempt(tool_use_id, start, end, *, fails, prompt, description, agent_type, session="s1"):
     tool_input = task_input(description=description, prompt=prompt, subagent_type=agent_type)
-    if fails:
-        finish = event(
-            "PostToolUseFailure",
-            session,
-            tool_name="Task",
-            tool_use_id=tool_use_id,
-            tool_input=tool_input,
-            error="Agent stopped: API error",
-        )
-    else:
-        finish = post(tool_use_id, "All done, tests pass.", session=session, tool_input=tool_input)
-    return [(start, pre(tool_use_id, session=session, tool_input=tool_input)), (end, finish)]
+    done = "All done, tests pass."
+    return task_call(tool_use_id, start, end, tool_input, fails=fails, result=done, session=session)
 
 
 def turn(prompt_id, start, end, *attempts, session="s1"):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from conftest import event, post, pre
+
 from recorder.derive import apply as ingest
 from recorder.hook import agent_definitions, database, keep
 
@@ -41,3 +43,20 @@ def record(
         ingest.record(conn, payloads, str(db))
     finally:
         conn.close()
+
+
+def task_call(tool_use_id, start, end, tool_input, *, fails, result, session="s1") -> list:
+    """A Task call as (seconds, payload) pairs: its start, and its end at ``end``, with
+    ``result`` or, when it ``fails``, an API error."""
+    if fails:
+        finish = event(
+            "PostToolUseFailure",
+            session,
+            tool_name="Task",
+            tool_use_id=tool_use_id,
+            tool_input=tool_input,
+            error="Agent stopped: API error",
+        )
+    else:
+        finish = post(tool_use_id, result, session=session, tool_input=tool_input)
+    return [(start, pre(tool_use_id, session=session, tool_input=tool_input)), (end, finish)]
