@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import completed_response, event, query, run_cli, run_hook, task_input
+from conftest import completed_response, event, query, run_cli, run_hook, sync, task_input
 
 from recorder.hook import clock, database
 from recorder.sources import backfill
@@ -569,6 +569,7 @@ def hook_all(db: Path, payloads: list[dict]) -> None:
     for payload in payloads:
         result = run_hook(db, payload)
         assert result.returncode == 0 and result.stdout == b"", result.stderr
+    sync(db)
 
 
 def hook_then_backfill_foreground(db: Path, projects: Path) -> tuple[dict, dict, dict, Path]:

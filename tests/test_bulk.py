@@ -7,7 +7,7 @@ import sqlite3
 import time
 
 import pytest
-from conftest import event, query, run_cli, run_hook
+from conftest import event, query, run_cli, run_hook, sync
 
 from recorder.hook import spool
 from recorder.hook.events import META
@@ -129,6 +129,7 @@ def test_hooks_keep_the_index_in_sync_after_a_bulk_build(written, tmp_path):
         ),
     )
     assert result.returncode == 0, result.stderr
+    sync(copy)
     assert len(search(copy, "zanzibar")) == 1
     conn = sqlite3.connect(copy)
     try:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import post, pre, query, run_cli, run_hook, task_input
+from conftest import post, pre, query, run_cli, run_hook, sync, task_input
 from datasette.app import Datasette
 from test_canned_queries import run
 from test_schema import ELF_DDL
@@ -280,6 +280,7 @@ def our_agent_call(db: Path, tool_use_id: str, description: str, prompt: str) ->
     ):
         result = run_hook(db, payload)
         assert result.returncode == 0 and result.stdout == b"", result.stderr
+    sync(db)
 
 
 def assert_counted_once(db: Path) -> None:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from browsing import CHROMIUM, chromium, served, watched_page
-from conftest import event, post, pre, query, run_cli, run_hook, task_input
+from conftest import event, post, pre, query, run_cli, run_hook, sync, task_input
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from workload import hook_env
@@ -241,6 +241,7 @@ def hostile_db(tmp_path_factory):
     ):
         result = run_hook(db, payload)
         assert (result.returncode, result.stdout) == (0, b"")
+    sync(db)  # derived now, not whenever the worker the hook started gets to it
     return db
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import completed_response, event, query, run_hook, task_input
+from conftest import completed_response, event, query, run_hook, sync, task_input
 from test_backfill import Transcript, run
 from usage_transcripts import HAIKU, AgentTranscript, typical
 
@@ -108,6 +108,7 @@ def test_backfill_gives_the_hooks_numbers_and_keeps_nested_spend_apart(tmp_path)
     hooked = tmp_path / "h.db"
     for payload in hook_stream(t):
         assert run_hook(hooked, payload).returncode == 0
+    sync(hooked)
     found = usage_rows(backfilled)
     assert found == usage_rows(hooked)
     nodes = {n["tool_use_id"]: n for n in found["nodes"]}
