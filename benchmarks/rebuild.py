@@ -4,7 +4,8 @@ Copies a database (for example one built by ``benchmarks/scale.py --keep --db PA
 or hook_latency.py's cached 100,000-node file), times ``derive.rebuild`` on the copy,
 and checks that the derived tables came back identical (row counts and a checksum of
 every node's columns). Baseline, in the same run: reading and decompressing every kept
-event without deriving it, so the ratio is what derivation itself costs.
+event (alone or from its block) without deriving it, so the ratio is what derivation
+itself costs.
 
     python benchmarks/rebuild.py --db PATH
 """
@@ -19,7 +20,8 @@ import time
 from pathlib import Path
 
 from recorder.derive import sync as derive
-from recorder.hook import database, keep
+from recorder.derive.compaction import Reader
+from recorder.hook import database
 
 CHECKSUM = "SELECT count(*), total(length(quote(n.id) || quote(n.run_id) || quote(n.status) || quote(n.outcome) || quote(n.result_text) || quote(n.updated_at))) FROM node_executions AS n"  # noqa: E501
 
@@ -37,8 +39,9 @@ def main() -> int:
         events = derive.kept(conn)
         before = tuple(conn.execute(CHECKSUM).fetchone())
         began = time.perf_counter()
-        for (blob,) in conn.execute("SELECT event FROM kept_events ORDER BY id"):
-            keep.unpack(blob)
+        cursor = conn.execute("SELECT id, event, block_id FROM kept_events ORDER BY id")
+        while rows := cursor.fetchmany(derive.BATCH):  # as derivation reads them
+            Reader(conn).rows(rows)
         read_seconds = time.perf_counter() - began
         began = time.perf_counter()
         derive.rebuild(conn, str(copy))

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from recorder.derive import store
+from recorder.derive.compaction import Reader
 from recorder.hook import database, keep, spool
 from recorder.hook.events import META, NotOurs, RejectedEvent, accepted, normalise
 from recorder.schema.queries import split_statements, sql
@@ -106,10 +107,8 @@ def apply_pending(conn: sqlite3.Connection, db: str | None, limit: int | None = 
     register(conn)
     mark = conn.execute(sql("derive_mark")).fetchone()[0]
     rows = conn.execute(sql("derive_batch"), {"after": mark, "limit": limit or -1}).fetchall()
-    for kept_id, blob in rows:
-        payload = keep.unpack(blob)
-        if not apply_or_keep(conn, payload, db, kept_id):
-            continue
+    for kept_id, payload in Reader(conn).rows(rows):
+        apply_or_keep(conn, payload, db, kept_id)
     if rows:
         conn.execute(sql("derive_set_mark"), {"applied": rows[-1][0]})
     return len(rows)

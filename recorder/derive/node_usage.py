@@ -25,6 +25,7 @@ from __future__ import annotations
 import sqlite3
 
 from recorder.derive import file_touches, prices, usage
+from recorder.derive.compaction import Reader
 from recorder.hook import keep
 from recorder.hook.events import META, TRANSCRIPT_USAGE
 from recorder.redaction import configured as redaction
@@ -63,7 +64,8 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     final = event["event"] == "SessionEnd"
     if final:
         node["usage_complete"] = 1
-    kept = [keep.unpack(row[0])[META] for row in conn.execute(sql("kept_transcript_records"), node)]
+    records = conn.execute(sql("kept_transcript_records"), node)
+    kept = [payload[META] for _, payload in Reader(conn).rows(records)]
     if any(settled(meta) for meta in kept):
         return
     record = collect(conn, node)
@@ -208,7 +210,7 @@ def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None, at: 
         at,
     )
     last = conn.execute(sql("kept_main_agent_record"), {"session_id": session_id}).fetchone()
-    if last is None or not same_record(payload, keep.unpack(last[0])[META]):
+    if last is None or not same_record(payload, Reader(conn).payload(*last)[META]):
         keep.append(conn, [payload], TRANSCRIPT)
 
 

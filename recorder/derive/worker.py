@@ -2,7 +2,8 @@
 
 Run as ``python -c ... recorder.derive.worker.main()`` with the database path as its last
 argument (see ``recorder.hook.deriver.start``). It stays a moment after the last event
-(``LINGER_SECONDS``), so a burst of hook runs is derived by one worker.
+(``LINGER_SECONDS``), so a burst of hook runs is derived by one worker; before it lets
+go, it compacts the kept events of quiet sessions (``recorder.derive.compaction``).
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import sys
 import time
 
+from recorder.derive import compaction
 from recorder.derive import sync as derive
 from recorder.hook import database, deriver, spool
 from recorder.plugins import calls as plugin_calls
 
 LINGER_SECONDS = 1.0
 POLL_SECONDS = 0.02
+COMPACT_SECONDS = 0.5  # then derive again: a new event waits at most this long
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,6 +40,7 @@ def work(db: str) -> None:
     try:
         while lock is not None:
             derive_while_busy(conn, db)
+            compaction.compact(conn, seconds=COMPACT_SECONDS)
             lock.close()
             lock = deriver.try_lock(db) if derive.pending(conn) else None
     finally:

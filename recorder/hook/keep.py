@@ -1,7 +1,8 @@
 """Keeping events: the redacted, stamped payload appended to ``kept_events`` (stdlib only).
 
 This is all the hook does with the database; every table is derived from these rows
-later (``recorder.derive.sync``). A kept event is never changed; only prune deletes it.
+later (``recorder.derive.sync``). A kept event's content never changes: compaction
+(``recorder.derive.compaction``) may move it into a block, and only prune deletes it.
 """
 
 from __future__ import annotations
@@ -39,8 +40,13 @@ def pack(payload: dict) -> bytes:
 
 
 def unpack(blob: bytes) -> dict:
-    """The payload of a kept event."""
-    return json.loads(zlib.decompress(blob).decode("utf-8", "surrogatepass"))
+    """The payload of a kept event stored alone."""
+    return parse(zlib.decompress(blob))
+
+
+def parse(text: bytes) -> dict:
+    """A payload from its stored JSON (what ``pack`` compresses)."""
+    return json.loads(text.decode("utf-8", "surrogatepass"))
 
 
 def append(conn: sqlite3.Connection, payloads: Iterable[dict], source: str) -> int:

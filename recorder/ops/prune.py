@@ -6,8 +6,10 @@ updated, completed and started times (so a run is kept while any of its subagent
 still being heard from). Runs are deleted whole, with their nodes and every row that
 belongs to them (``sql/prune_delete.sql`` lists the tables). A session goes when its
 own last activity (last event, end, start) is older than the cutoff and none of its
-runs or nodes is left. ``keep_failures`` keeps every run with a failed node, and with
-it its nodes and session. The full-text index follows through its triggers.
+runs or nodes is left. Kept events go with what derives from them (a block holding any
+of them is taken apart first: ``compaction.loosen``). ``keep_failures`` keeps every run
+with a failed node, and with it its nodes and session. The full-text index follows
+through its triggers.
 
 Deletion runs in batches of runs, one transaction each (a hook waiting on the lock
 waits for one batch only), and each batch checks again, inside its transaction, that its
@@ -31,6 +33,7 @@ from datetime import datetime
 
 import sqlite_utils
 
+from recorder.derive import compaction
 from recorder.hook import database
 from recorder.schema import migrations
 from recorder.schema.queries import split_statements, sql
@@ -60,6 +63,12 @@ def delete_statements() -> list[tuple[str, str]]:
             raise ValueError(f"prune_delete.sql: not a DELETE FROM statement: {body[:60]}")
         found.append((match.group(1), body))
     return found
+
+
+def blocks_of(conn: sqlite3.Connection, statement: str) -> list[int]:
+    """The blocks holding kept events that the kept_events DELETE ``statement`` deletes."""
+    select = _TABLE.sub("SELECT DISTINCT block_id FROM kept_events ", statement, count=1)
+    return [block_id for (block_id,) in conn.execute(select) if block_id is not None]
 
 
 class PruneReport:
@@ -190,6 +199,8 @@ class Pruning:
             if sessions:
                 conn.execute(sql("prune_find_sessions"), self.params)
             for table, statement in statements:
+                if table == "kept_events" and not self.report.dry_run:
+                    compaction.loosen(conn, blocks_of(conn, statement))
                 cursor = conn.execute(statement)
                 count = cursor.fetchone()[0] if self.report.dry_run else cursor.rowcount
                 self.report.add(table, count)

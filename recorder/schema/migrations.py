@@ -1012,6 +1012,33 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
+@migration
+def m023_kept_blocks(conn: sqlite3.Connection) -> None:
+    """Kept events of a quiet session compressed together (``recorder.derive.compaction``).
+
+    One event compressed alone repeats what its neighbours hold (the prompt in PreToolUse,
+    SubagentStart and PostToolUse; the report in SubagentStop and PostToolUse; the session's
+    ids and paths in every event); compressed together, each is stored about once.
+    kept_blocks: ``events`` (how many kept events it holds) and ``data`` (zlib of one line
+    per event: its id, a tab, its JSON). A compacted kept event keeps its row (id, times,
+    source, session, subject) with ``block_id`` set and an empty ``event``; its content
+    is unchanged. AUTOINCREMENT: a block id is never reused.
+    """
+    add_columns(conn, "kept_events", {"block_id": "INTEGER"})
+    run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS kept_blocks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            events INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_kept_events_loose
+            ON kept_events(session_id, received_at) WHERE block_id IS NULL;
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Apply every pending migration; return how many ran.
 

@@ -14,7 +14,9 @@ different is only how they reach the disk:
 - the full-text index and the rollups built once at the end (their sync triggers
   are dropped for the load, then recreated exactly as stored, and the index and
   rollups rebuilt from the rows), instead of being updated for every insert and
-  update of every node.
+  update of every node;
+- every session's kept events compacted into blocks at the end (``compaction``) and
+  the file vacuumed, as the derivation worker would compact them over time.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Callable, Iterable
 import sqlite_utils
 
 from recorder.derive import apply as ingest
+from recorder.derive import compaction
 from recorder.hook import database, keep
 from recorder.schema import rollups
 from recorder.schema.queries import sql
@@ -34,6 +37,7 @@ from recorder.schema.queries import sql
 NODES = "node_executions"
 FTS_TABLE = "node_executions_fts"
 ROLLUP_TABLES = ("rollup_tasks_daily", "rollup_durations_daily")
+EVERYTHING = "9999"  # later than any receipt time: every session is compacted
 
 
 def write_database(
@@ -83,6 +87,8 @@ def load(
         if progress:
             progress(recorded)
     database.write(conn, lambda c: restore_sync(c, triggers))
+    compaction.compact(conn, quiet=EVERYTHING, sessions=-1)
+    conn.execute("VACUUM")  # the pages the loose copies held
     counts = dict(conn.execute(sql("counts")).fetchone())
     conn.execute("PRAGMA journal_mode = WAL")  # what every other connection expects
     return counts
