@@ -1004,14 +1004,6 @@ def m022_beyond_peers(conn: sqlite3.Connection) -> None:
     )
 
 
-LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
-
-
-def schema_version(conn: sqlite3.Connection) -> int:
-    """The number of migrations applied to this database (0 for a new or ELF file)."""
-    return conn.execute("PRAGMA user_version").fetchone()[0]
-
-
 @migration
 def m023_kept_blocks(conn: sqlite3.Connection) -> None:
     """Kept events of a quiet session compressed together (``recorder.derive.compaction``).
@@ -1037,6 +1029,14 @@ def m023_kept_blocks(conn: sqlite3.Connection) -> None:
             ON kept_events(session_id, received_at) WHERE block_id IS NULL;
         """,
     )
+
+
+LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The number of migrations applied to this database (0 for a new or ELF file)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
 def migrate(conn: sqlite3.Connection) -> int:
