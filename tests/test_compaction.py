@@ -10,12 +10,11 @@ import pytest
 from claude_code_fixtures import NAMES, feed
 from conftest import event, post, pre, run_cli, sync
 from fixture_transcripts import write_transcripts
-from test_kept_events import DERIVED, raw, story
+from test_kept_events import DERIVED, keep_from_2020, raw, story
 
-from recorder.derive import apply as ingest
 from recorder.derive import compaction, worker
 from recorder.derive.compaction import Reader
-from recorder.hook import database, keep
+from recorder.hook import database
 
 EVERYTHING = "9999"  # later than any receipt time
 
@@ -96,18 +95,13 @@ def test_rebuild_from_blocks_gives_identical_rows_without_the_transcripts(record
 
 
 def test_only_quiet_sessions_are_compacted(db, hook):
-    old = [keep.stamp(p, f"2020-01-01T00:00:{i:02d}.000Z") for i, p in enumerate(story(3))]
-    conn = database.connect(str(db))
-    try:
-        ingest.record(conn, old, str(db), source="backfill")
-    finally:
-        conn.close()
+    kept = keep_from_2020(db, story(3))
     hook(event("UserPromptSubmit", "sess-now", prompt="Go"))
     hook(pre("t1", session="sess-now"))
     hook(post("t1", session="sess-now"))
     hook(event("Stop", "sess-now"))
     compact(db, quiet="2021-01-01T00:00:00.000Z")
-    assert raw(db, "SELECT sum(events) FROM kept_blocks") == [(len(old),)]
+    assert raw(db, "SELECT sum(events) FROM kept_blocks") == [(kept,)]
     loose = raw(db, "SELECT DISTINCT session_id FROM kept_events WHERE block_id IS NULL")
     assert loose == [("sess-now",)]
 
@@ -116,12 +110,7 @@ def test_prune_leaves_nothing_it_deleted_in_a_block(db, hook):
     """One session, an old run and a new one: its block holds both until prune."""
     old = story(2)
     old[3] = post("toolu_1", text="Found the zebracorn endpoints.")
-    stamped = [keep.stamp(p, f"2020-01-01T00:00:{i:02d}.000Z") for i, p in enumerate(old)]
-    conn = database.connect(str(db))
-    try:
-        ingest.record(conn, stamped, str(db), source="backfill")
-    finally:
-        conn.close()
+    keep_from_2020(db, old)
     hook(event("UserPromptSubmit", prompt="Again"))
     hook(pre("toolu_new"))
     hook(post("toolu_new", text="Found 9 endpoints."))
@@ -143,13 +132,8 @@ def test_prune_leaves_nothing_it_deleted_in_a_block(db, hook):
 
 
 def test_the_worker_compacts_quiet_sessions_when_idle(db, hook):
-    old = [keep.stamp(p, f"2020-01-01T00:00:{i:02d}.000Z") for i, p in enumerate(story(3))]
-    conn = database.connect(str(db))
-    try:
-        ingest.record(conn, old, str(db), source="backfill")
-    finally:
-        conn.close()
+    kept = keep_from_2020(db, story(3))
     assert raw(db, "SELECT count(*) FROM kept_blocks") == [(0,)]
     worker.work(str(db))
     assert raw(db, "SELECT count(*) FROM kept_events WHERE block_id IS NULL") == [(0,)]
-    assert raw(db, "SELECT sum(events) FROM kept_blocks") == [(len(old),)]
+    assert raw(db, "SELECT sum(events) FROM kept_blocks") == [(kept,)]

@@ -54,6 +54,17 @@ def story(n: int) -> list[dict]:
     return events
 
 
+def keep_from_2020(db, payloads: list[dict]) -> int:
+    """Keep payloads received in 2020 (as backfill keeps old transcripts' events: the hook
+    always stamps its own receipt time); return how many."""
+    old = [keep.stamp(p, f"2020-01-01T00:00:{i:02d}.000Z") for i, p in enumerate(payloads)]
+    conn = database.connect(str(db))
+    try:
+        return ingest.record(conn, old, str(db), source="backfill")
+    finally:
+        conn.close()
+
+
 def snapshot(db) -> dict:
     """Every row of every derived table, ids included, and what full-text search finds."""
     tables = {t: raw(db, f"SELECT * FROM {t} ORDER BY rowid") for t in DERIVED}
@@ -174,16 +185,7 @@ def test_a_rebuild_request_is_taken_once(db, hook):
 
 
 def test_prune_removes_kept_events_with_what_derives_from_them(db, hook):
-    # received in 2020: kept with their own times, as backfill keeps old transcripts' events
-    # (the hook always stamps its own receipt time)
-    old = [
-        keep.stamp(payload, f"2020-01-01T00:00:{i:02d}.000Z") for i, payload in enumerate(story(2))
-    ]
-    conn = database.connect(str(db))
-    try:
-        ingest.record(conn, old, str(db), source="backfill")
-    finally:
-        conn.close()
+    keep_from_2020(db, story(2))
     hook(pre("toolu_new", session="sess-new"))
     assert len(query(db, "SELECT 1 FROM kept_events WHERE session_id = 'sess-1'")) == 8
     result = run_cli("prune", "--db", str(db), "--older-than", "1d")
