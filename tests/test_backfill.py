@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import completed_response, event, query, run_cli, run_hook, sync, task_input
 
+from recorder.derive import compaction
 from recorder.hook import clock, database
 from recorder.sources import backfill
 
@@ -547,11 +548,18 @@ def test_running_twice_changes_nothing(db, projects):
     two_turns(projects)
     background(projects)
     first = run(db, projects)
-    before = tables(db)
+    before, kept = tables(db), query(db, "SELECT count(*) AS n FROM kept_events")
+    conn = database.connect(str(db))
+    try:  # what the first run kept is in blocks now: a re-run must still see it
+        assert compaction.compact(conn, "9999", sessions=-1) > 0
+    finally:
+        conn.close()
     second = run(db, projects)
     assert tables(db) == before
     assert (first.new_executions, second.new_executions) == (6, 0)
     assert second.executions == 6
+    assert (first.events > 0, second.events) == (True, 0)  # nothing kept twice
+    assert query(db, "SELECT count(*) AS n FROM kept_events") == kept
 
 
 def test_batches_do_not_change_the_result(db, projects, tmp_path):
@@ -735,9 +743,10 @@ def test_hook_then_backfill_fills_background_usage(db, projects):
     assert without_main_spend(after["sessions"]) == without_main_spend(before["sessions"])
     assert [r["id"] for r in after["workflow_runs"]] == [r["id"] for r in before["workflow_runs"]]
     assert after["subagents"] == before["subagents"]
-    again = tables(db)
+    again, kept = tables(db), query(db, "SELECT count(*) AS n FROM kept_events")
     run(db, projects)
     assert tables(db) == again
+    assert query(db, "SELECT count(*) AS n FROM kept_events") == kept  # nothing kept twice
 
 
 def test_notification_completes_an_execution_recorded_elsewhere(db, projects):

@@ -43,9 +43,13 @@ class Reader:
 
     def payload(self, kept_id: int, event: bytes, block_id: int | None) -> dict:
         """The payload of the kept event ``kept_id`` (its row's ``event`` and ``block_id``)."""
+        return keep.parse(self.text(kept_id, event, block_id))
+
+    def text(self, kept_id: int, event: bytes, block_id: int | None) -> bytes:
+        """The JSON of the kept event ``kept_id``, as ``keep.text`` made it."""
         if block_id is None:
-            return keep.unpack(event)
-        return keep.parse(self.lines(block_id)[b"%d" % kept_id])
+            return zlib.decompress(event)
+        return self.lines(block_id)[b"%d" % kept_id]
 
     def rows(self, rows: Iterable[tuple[int, bytes, int | None]]) -> list[tuple[int, dict]]:
         """(id, payload) for rows of (id, event, block_id)."""

@@ -35,8 +35,13 @@ def stamp(payload: dict, received_at: str | None = None) -> dict:
 
 def pack(payload: dict) -> bytes:
     """A stamped payload as stored: compact UTF-8 JSON, zlib-compressed."""
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
-    return zlib.compress(text.encode("utf-8", "surrogatepass"))
+    return zlib.compress(text(payload))
+
+
+def text(payload: dict) -> bytes:
+    """A stamped payload as compact UTF-8 JSON (what ``pack`` compresses)."""
+    found = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    return found.encode("utf-8", "surrogatepass")
 
 
 def unpack(blob: bytes) -> dict:

@@ -38,10 +38,10 @@ from collections.abc import Callable, Iterable, Iterator
 
 from recorder.derive import apply as ingest
 from recorder.derive import node_usage
-from recorder.hook import database
+from recorder.derive.compaction import Reader
+from recorder.hook import database, keep
 from recorder.hook.clock import epoch
-from recorder.hook.events import META
-from recorder.hook.keep import stamp
+from recorder.hook.events import META, identifier
 from recorder.schema.queries import sql
 from recorder.sources.transcripts import (
     ACK,
@@ -171,10 +171,10 @@ def backfill(
         batch.append(unit)
         size += len(unit.items) + 3
         if size >= batch_events:
-            report.events += ingest.record(conn, tagged(expand(conn, batch, report, since)), db)
+            report.events += send(conn, batch, report, since, db)
             batch, size = [], 0
     if batch:
-        report.events += ingest.record(conn, tagged(expand(conn, batch, report, since)), db)
+        report.events += send(conn, batch, report, since, db)
     database.write(conn, lambda c: main_agents(c, files, db))
     return report
 
@@ -249,11 +249,39 @@ def expand(
             yield unit.stop
 
 
+def send(
+    conn: sqlite3.Connection,
+    batch: list[Unit],
+    report: BackfillReport,
+    since: str | None,
+    db: str | None,
+) -> int:
+    """Keep and derive, in one transaction, what ``batch`` adds; return how many were kept."""
+    return ingest.record(conn, unkept(conn, tagged(expand(conn, batch, report, since))), db)
+
+
 def tagged(payloads: Iterable[dict]) -> Iterator[dict]:
     """The payloads marked as backfill's, so a node they create says who first recorded it."""
     for payload in payloads:
         payload[META] = dict(payload.get(META) or {}, recorded_by="backfill")
         yield payload
+
+
+def unkept(conn: sqlite3.Connection, payloads: Iterable[dict]) -> Iterator[dict]:
+    """The payloads an earlier backfill has not kept as they are: a re-run keeps nothing
+    twice (its events would change no row, yet the kept events would grow every time)."""
+    reader = Reader(conn)
+    for payload in payloads:
+        where = {
+            "subject": identifier(payload.get("tool_use_id"))
+            or identifier(payload.get("agent_id")),
+            "session_id": identifier(payload.get("session_id")),
+            "received_at": payload[META].get("received_at"),
+        }
+        text = keep.text(payload)  # as it would be kept
+        earlier = conn.execute(sql("backfill_kept_before"), where)
+        if not any(reader.text(*row) == text for row in earlier):
+            yield payload
 
 
 def lookup(conn: sqlite3.Connection, tool_use_ids: list[str]) -> dict[str, sqlite3.Row]:
@@ -288,4 +316,4 @@ def orphan(conn: sqlite3.Connection, found: tuple, since: str | None) -> Iterato
         return
     for kind, payload, when in reader.orphan(dict(row), note, at):
         if sends(kind, payload, row):
-            yield stamp(payload, when)
+            yield keep.stamp(payload, when)
