@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from recorder.redaction import engine as redact
+from recorder.redaction import rules
 
 FRAGMENTS = [
     "sk-ant-api03-" + "Ab1" * 12,
@@ -141,3 +144,45 @@ def test_usual_payload_keys_skip_the_combined_pattern():
     keys = ["totalTokens", "cache_read_input_tokens", "output_tokens", "tool_use_id", "agentId"]
     assert not redact._keys_may_hold_secret(keys)
     assert redact._keys_may_hold_secret(keys + ["DB_PASSWORD=hunter2"])
+
+
+KEY_PARTS = [
+    "APP_KEY",
+    "app.key",
+    "secret-key",
+    "monkey",
+    "primary key",
+    "Key",
+    "KEY",
+    "x",
+    "-",
+    ".",
+    "=",
+    ":",
+    "::",
+    '\\"',
+    "'",
+    " ",
+    "\t",
+    "\n",
+    "$HOME",
+    "[REDACTED:secret]",
+    "abcdefghijklmnop",
+    "0123456789+/=~",
+]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(KEY_PARTS), st.text(max_size=6)), max_size=10))
+@example(["xAPP_KEY", "=", "abcdefghijklmnop"])
+@example(["primary key", " ", ":", " ", "abcdefghijklmnop"])
+@example(["monkey", " ", "APP_KEY", '\\"', ":", " ", "abcdefghijklmnop"])
+@example(["secret-key", "\t", "::", "abcdefghijklmnop"])
+def test_the_key_name_rule_marks_what_it_marked_before_its_gate(parts):
+    """The rule for secrets named ``..._key`` is looked for only at word starts and only in
+    texts its gate finds: it marks exactly what the bare pattern marks everywhere."""
+    text = "".join(parts)
+    kind, hints, pattern = next(rule for rule in rules.AFTER if rule[1][0] == "key")
+    bare = re.compile(pattern.removeprefix(r"(?<![\w.-])"))
+    marker = rules.MARKER.format(kind=kind)
+    assert rules._RuleSet([(kind, hints, pattern)]).apply(text) == rules._mark(bare, text, marker)

@@ -360,17 +360,19 @@ def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
         return Verdict(UNKNOWN, reason, None, RULES_VERSION)
     judge = f"{RULES_VERSION}+{m.version}"
     features = outcome_model.named_features(text)
-    vec = outcome_model.hashed(features, m.bits)
+    where = outcome_model.buckets(features, m.bits)
+    vec = outcome_model.hashed(features, m.bits, where)
     p = m.probability(vec)
     if m.unknown_below < p < m.threshold:
         return Verdict(UNKNOWN, f"too vague to judge (p(failure)={p:.2f})", None, judge)
     failed = p >= m.threshold
-    said = ", ".join(f"'{phrase}'" for phrase in m.phrases(features, failed))
+    phrases = m.phrases(features, where, failed)
+    said = ", ".join(f"'{phrase}'" for phrase in phrases)
     if not failed:
         return Verdict(SUCCESS, f"reads as done (p(failure)={p:.2f}): {said}", None, judge)
     kind = m.kind(vec)
     reason = f"reads as {kind} (p(failure)={p:.2f}): {said}"
-    quoted = sentence_saying(text, m.phrases(features, failed))
+    quoted = sentence_saying(text, phrases)
     if quoted:
         reason += f" \u2014 \u201c{quoted}\u201d"
     return Verdict(FAILURE, reason, kind, judge)

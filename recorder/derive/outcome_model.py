@@ -205,11 +205,18 @@ def bucket(name: str, bits: int) -> int:
     return zlib.crc32(name.encode("utf-8")) & ((1 << bits) - 1)
 
 
-def bucketed(features: dict[str, float], bits: int) -> dict[int, float]:
-    """Hashed features: bucket -> summed value."""
+def buckets(features: dict[str, float], bits: int) -> dict[str, int]:
+    """Each feature's hashed index (:func:`bucket`), computed once per judgement."""
+    mask = (1 << bits) - 1
+    crc32 = zlib.crc32
+    return {name: crc32(name.encode("utf-8")) & mask for name in features}
+
+
+def bucketed(features: dict[str, float], where: dict[str, int]) -> dict[int, float]:
+    """Hashed features: bucket (from ``where``) -> summed value."""
     vec: dict[int, float] = {}
     for name, value in features.items():
-        b = bucket(name, bits)
+        b = where[name]
         vec[b] = vec.get(b, 0.0) + value
     return vec
 
@@ -229,9 +236,12 @@ def scaled(features: dict[str, float]) -> dict[str, float]:
     return {name: value / lengths[name[: name.index(":")]] for name, value in features.items()}
 
 
-def hashed(features: dict[str, float], bits: int) -> dict[int, float]:
-    """The hashed vector of the scaled features: bucket -> value."""
-    return bucketed(scaled(features), bits)
+def hashed(
+    features: dict[str, float], bits: int, where: dict[str, int] | None = None
+) -> dict[int, float]:
+    """The hashed vector of the scaled features: bucket -> value (``where``: their
+    :func:`buckets`, when the caller has them already)."""
+    return bucketed(scaled(features), where or buckets(features, bits))
 
 
 def fold(vec: dict[int, float], bits: int) -> dict[int, float]:
@@ -265,6 +275,9 @@ def unpack(blob: str) -> array:
     if array("H", [1]).tobytes() != b"\x01\x00":
         ints.byteswap()
     return ints
+
+
+_PHRASE_FAMILIES = frozenset(("w:", "h:", "t:", "l:", "p:"))  # word n-grams a person reads
 
 
 class Model:
@@ -309,20 +322,27 @@ class Model:
         return self.kind_labels[max(range(len(scores)), key=scores.__getitem__)]
 
     def phrases(
-        self, features: dict[str, float], toward_failure: bool, limit: int = 3
+        self,
+        features: dict[str, float],
+        where: dict[str, int],
+        toward_failure: bool,
+        limit: int = 3,
     ) -> list[str]:
-        """The word n-grams that pushed the verdict hardest, most decisive first."""
+        """The word n-grams that pushed the verdict hardest, most decisive first
+        (``where``: the features' :func:`buckets`)."""
         sign = self.scale if toward_failure else -self.scale
+        weights = self.weights
         scored: dict[str, float] = {}
         for name, value in features.items():
-            if name[:2] not in ("w:", "h:", "t:", "l:", "p:") or name[2:3] == "~":
+            if name[:2] not in _PHRASE_FAMILIES or name[2:3] == "~":
                 continue
-            push = sign * self.weights[bucket(name, self.bits)] * value
+            push = sign * weights[where[name]] * value
             phrase = name[2:]
+            if push <= scored.get(phrase, 0.0):
+                continue
             if all(word in _FILLER for word in phrase.split()):
                 continue
-            if push > 0 and push > scored.get(phrase, 0.0):
-                scored[phrase] = push
+            scored[phrase] = push
         chosen: list[str] = []
         for phrase in sorted(scored, key=lambda p: (-scored[p], p)):
             if any(phrase in c or c in phrase for c in chosen):

@@ -226,7 +226,7 @@ AFTER: list[tuple[str, tuple[str, ...], str]] = [
     (
         "secret",
         ("key", "KEY", "Key"),
-        r"(?i:[\w.-]*(?:signing|encryption|encrypt|app|master|access|account|client|shared|session"
+        r"(?<![\w.-])(?i:[\w.-]*(?:signing|encryption|encrypt|app|master|access|account|client|shared|session"
         r"|hmac|jwt|cookie|license|admin|service|root|server|webhook|deploy|ssh|sign|enc|cipher|aes"
         r"|dd|secret|private)[_.-]?key)\\*[\"']?[ \t]*(?:=|:(?!:))[ \t]*\\*[\"']?(?!\$|\[REDACTED)"
         r"(?P<s>[\w+/=.~-]{12,})",
@@ -272,6 +272,7 @@ _SHAPES = {
     "percent": r"%([0-9A-Fa-f]{2})",
     "cookie": _B + r"(?i:(?:set-)?cookie)\\*[\"']?[ \t]*:[ \t]*(?P<s>[^\r\n\"'\\]+)",
     "cookie_pair": r"(?P<n>[^=;\s]+)=(?P<v>[^;\s]*)",
+    "key_gate": r"(?i:key)\\*[\"']?[ \t]*(?:=|:(?!:))",
     "names": r"(?i)(?:^|[_.-])(?:signing|encryption|encrypt|app|master|access|account|client"
     r"|shared|session|hmac|jwt|cookie|license|admin|service|root|server|webhook|deploy|ssh"
     r"|sign|enc|cipher|aes|dd|secret|private)[_.-]?key$"
@@ -289,13 +290,20 @@ def _shape(name: str) -> re.Pattern[str]:
     return rx
 
 
+# A hint that ordinary prose holds ("key") would run its rule's pattern over most texts;
+# such a rule also needs its gate (a helper pattern above): every match holds it, and it
+# is quick to look for.
+_GATES = {"key": "key_gate"}
+
+
 class _RuleSet:
-    """Rules, each compiled the first time a text holds one of its hints."""
+    """Rules, each compiled the first time a text holds one of its hints (and its gate)."""
 
     def __init__(self, rules: list[tuple[str, tuple[str, ...], str]]) -> None:
         self.rules = rules
         self.hints = [(hint, i) for i, (_, hints, _) in enumerate(rules) for hint in hints]
         self.compiled: list[re.Pattern[str] | None] = [None] * len(rules)
+        self.gates = {i: _GATES[h[0]] for i, (_, h, _) in enumerate(rules) if h[0] in _GATES}
 
     def may_match(self, text: str) -> bool:
         return any(hint in text for hint, _ in self.hints)
@@ -307,7 +315,7 @@ class _RuleSet:
     def apply(self, text: str) -> str:
         hinted = self.hinted(text)
         for i, (kind, _, pattern) in enumerate(self.rules):
-            if i not in hinted:
+            if i not in hinted or (i in self.gates and not _shape(self.gates[i]).search(text)):
                 continue
             rx = self.compiled[i]
             if rx is None:
