@@ -27,6 +27,7 @@ import math
 import re
 import zlib
 from array import array
+from collections import Counter
 from pathlib import Path
 
 HEAD_CHARS = 300
@@ -45,11 +46,10 @@ def words(text: str) -> list[str]:
     return ["0" if t[0].isdigit() else t for t in tokens]
 
 
-def _ngrams(tokens: list[str], tag: str, out: dict[str, float]) -> None:
-    for n in (1, 2, 3):
-        for i in range(len(tokens) - n + 1):
-            key = f"{tag}{' '.join(tokens[i : i + n])}"
-            out[key] = out.get(key, 0.0) + 1.0
+def _ngrams(tokens: list[str], tag: str, out: Counter[str]) -> None:
+    out.update([tag + t for t in tokens])
+    out.update([f"{tag}{a} {b}" for a, b in zip(tokens, tokens[1:])])
+    out.update([f"{tag}{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:])])
 
 
 def _cue(listed: str) -> frozenset[str]:
@@ -103,13 +103,19 @@ _FILLER = _cue(
 _NEGATIONS = _cue("not no never without nothing none isn't aren't wasn't n't")
 
 
-def _cues(tokens: list[str], tag: str, out: dict[str, float]) -> None:
+# word -> the cue groups holding it, in the order of CUES
+_CUE_GROUPS: dict[str, list[str]] = {}
+for _group, _cue_words in CUES.items():
+    for _word in _cue_words:
+        _CUE_GROUPS.setdefault(_word, []).append(_group)
+
+
+def _cues(tokens: list[str], tag: str, out: Counter[str]) -> None:
     for i, token in enumerate(tokens):
-        for group, cue_words in CUES.items():
-            if token in cue_words:
-                negated = any(t in _NEGATIONS for t in tokens[max(0, i - 3) : i])
-                key = f"{tag}{'not-' if negated else ''}{group}"
-                out[key] = out.get(key, 0.0) + 1.0
+        groups = _CUE_GROUPS.get(token)
+        if groups:
+            negated = any(t in _NEGATIONS for t in tokens[max(0, i - 3) : i])
+            out.update([f"{tag}{'not-' if negated else ''}{group}" for group in groups])
 
 
 # A negation's scope: the next few words, up to a question or exclamation mark.
@@ -125,7 +131,7 @@ _LOG_LINE = re.compile(
 )
 
 
-def _negated(tokens: list[str], out: dict[str, float]) -> None:
+def _negated(tokens: list[str], out: Counter[str]) -> None:
     left = 0
     for token in tokens:
         if token in _NEGATORS:
@@ -133,12 +139,11 @@ def _negated(tokens: list[str], out: dict[str, float]) -> None:
         elif token in ("?", "!"):
             left = 0
         elif left:
-            key = f"n:!{token}"
-            out[key] = out.get(key, 0.0) + 1.0
+            out[f"n:!{token}"] += 1
             left -= 1
 
 
-def _shape(text: str, tokens: list[str], out: dict[str, float]) -> None:
+def _shape(text: str, tokens: list[str], out: Counter[str]) -> None:
     if not _PERSON.intersection(tokens[:200]):
         out["s:no-person"] = 1.0
     lines = [line for line in text.splitlines() if line.strip()]
@@ -173,7 +178,7 @@ def named_features(text: str) -> dict[str, float]:
     """
     if len(text) > KEEP_HEAD + KEEP_TAIL:
         text = f"{text[:KEEP_HEAD]}\n{text[-KEEP_TAIL:]}"
-    out: dict[str, float] = {}
+    out: Counter[str] = Counter()
     every = words(text)
     _ngrams(every, "w:", out)
     _cues(every, "w:~", out)
@@ -181,9 +186,7 @@ def named_features(text: str) -> dict[str, float]:
     _shape(text, every, out)
     out[f"z:len-{min(LENGTH_BUCKETS, len(every).bit_length())}"] = 1.0
     closing = words(_last_paragraph(text))
-    for first, second in zip(closing, closing[1:], strict=False):
-        key = f"p:{first} {second}"
-        out[key] = out.get(key, 0.0) + 1.0
+    out.update([f"p:{first} {second}" for first, second in zip(closing, closing[1:])])
     _ngrams(words(text[:HEAD_CHARS]), "h:", out)
     tail = words(text[-TAIL_CHARS:])
     _ngrams(tail, "t:", out)
@@ -193,10 +196,9 @@ def named_features(text: str) -> dict[str, float]:
     _cues(last, "l:~", out)
     for word in tail:
         padded = f" {word} "
-        for n in (3, 4, 5):
-            for i in range(len(padded) - n + 1):
-                key = f"c:{padded[i : i + n]}"
-                out[key] = out.get(key, 0.0) + 1.0
+        out.update(
+            [f"c:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+        )
     return {k: math.log1p(v) for k, v in out.items()}
 
 
