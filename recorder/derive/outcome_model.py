@@ -48,8 +48,10 @@ def words(text: str) -> list[str]:
 
 def _ngrams(tokens: list[str], tag: str, out: Counter[str]) -> None:
     out.update([tag + t for t in tokens])
-    out.update([f"{tag}{a} {b}" for a, b in zip(tokens, tokens[1:])])
-    out.update([f"{tag}{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:])])
+    out.update([f"{tag}{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)])
+    out.update(
+        [f"{tag}{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)]
+    )
 
 
 def _cue(listed: str) -> frozenset[str]:
@@ -186,7 +188,7 @@ def named_features(text: str) -> dict[str, float]:
     _shape(text, every, out)
     out[f"z:len-{min(LENGTH_BUCKETS, len(every).bit_length())}"] = 1.0
     closing = words(_last_paragraph(text))
-    out.update([f"p:{first} {second}" for first, second in zip(closing, closing[1:])])
+    out.update([f"p:{first} {second}" for first, second in zip(closing, closing[1:], strict=False)])
     _ngrams(words(text[:HEAD_CHARS]), "h:", out)
     tail = words(text[-TAIL_CHARS:])
     _ngrams(tail, "t:", out)
