@@ -418,8 +418,14 @@ class ScaleGenerator(demo.Generator):
         return self.rng.choice(self.tool_errors)
 
 
-def build(path: str, nodes: int, seed: int = 11) -> float:
-    """Build the database at ``path`` through the bulk path; return the seconds it took."""
+def build(path: str, nodes: int, seed: int = 11, workers: int | None = None) -> float:
+    """Build the database at ``path`` through the bulk path; return the seconds it took.
+
+    ``workers`` processes redact, stamp and judge the events ahead of derivation
+    (default: one per core when this machine has more than one)."""
+    if workers is None:
+        cores = os.cpu_count() or 1
+        workers = cores if cores > 1 else 0
     generator = ScaleGenerator(seed, nodes)
     generator.backfilled_share = demo.BACKFILLED_SHARE
     started, cpu = time.perf_counter(), time.process_time()
@@ -435,13 +441,13 @@ def build(path: str, nodes: int, seed: int = 11) -> float:
 
     with demo.Definitions() as definitions:  # code-reviewer etc. get two definition versions
         batches = definitions.edited_half_way(generator.batches(DAYS, time.time()), DAYS)
-        counts = bulk.write_database(path, batches, progress)
+        counts = bulk.write_database(path, batches, progress, workers)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
         f"built: {counts['nodes']:,} nodes, {counts['runs']:,} runs, "
         f"{counts['sessions']:,} sessions from {events:,} events in {seconds:,.0f} s "
         f"({counts['nodes'] / seconds:,.0f} nodes/s; {cpu:,.0f} s of CPU) "
-        "through recorder.sources.bulk"
+        f"through recorder.sources.bulk ({workers} stamping worker processes)"
     )
     return seconds
 

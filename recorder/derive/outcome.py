@@ -23,6 +23,8 @@ A report too short or too vague to judge is ``unknown``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from recorder.derive import learnings, outcome_model
 
@@ -45,6 +47,9 @@ class Verdict(tuple):
         judged_by: str | None = None,
     ) -> Verdict:
         return tuple.__new__(cls, (outcome, reason, failure_kind, judged_by))
+
+    def __getnewargs__(self) -> tuple:  # pickled by value (bulk's workers send verdicts)
+        return tuple(self)
 
     @property
     def outcome(self) -> str:
@@ -344,12 +349,41 @@ def _from_marker(text: str) -> Verdict | None:
     return Verdict(FAILURE, f"report marks itself {word}: '{_short(m.group(0))}'", kind)
 
 
+# Verdicts of the shipped model judged ahead (by bulk's worker processes): text -> verdict.
+_AHEAD: dict[str, Verdict] = {}
+
+
+def judge_ahead(texts: Iterable[str | None]) -> dict[str, Verdict]:
+    """The text model's verdicts on the texts that :func:`classify` would hand to it, keyed
+    by that text; another process can judge them and :func:`judged` lends them here."""
+    found: dict[str, Verdict] = {}
+    for text in texts:
+        settled = _signals(text, None, None, False)
+        if isinstance(settled, str) and settled not in found:
+            found[settled] = judge_text(settled)
+    return found
+
+
+@contextmanager
+def judged(verdicts: dict[str, Verdict]) -> Iterator[None]:
+    """Within the block, :func:`judge_text` answers a text of ``verdicts`` from there."""
+    _AHEAD.update(verdicts)
+    try:
+        yield
+    finally:
+        _AHEAD.clear()
+
+
 def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
     """The trained model's verdict on a report, with the phrases that decided it.
 
     Learning markers (``[LEARNED:domain] ...``) are left out: they are advice for later
     tasks, not what the report says of this one.
     """
+    if model is None and _AHEAD:
+        ahead = _AHEAD.get(text)
+        if ahead is not None:
+            return ahead
     text = learnings.without_markers(text)
     if len(outcome_model.words(text)) < MIN_WORDS:
         return Verdict(UNKNOWN, "too short to judge", None, RULES_VERSION)

@@ -11,6 +11,9 @@ different is only how they reach the disk:
   leaves no half-built database behind, which in turn allows
 - no journal on disk and no syncs (``journal_mode = MEMORY``, ``synchronous = OFF``);
 - one transaction per batch of events (a batch is whatever the caller yields);
+- with ``workers``, the batches are redacted and stamped in that many other processes,
+  which also judge their reports with the text model (``outcome.judge_ahead``), while
+  this one derives the batch before (a few batches ahead at most, in order);
 - the full-text index and the rollups built once at the end (their sync triggers
   are dropped for the load, then recreated exactly as stored, and the index and
   rollups rebuilt from the rows), instead of being updated for every insert and
@@ -24,13 +27,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import sqlite_utils
 
 from recorder.derive import apply as ingest
-from recorder.derive import compaction
-from recorder.hook import database, keep
+from recorder.derive import compaction, outcome
+from recorder.hook import database, events, keep
 from recorder.schema import rollups
 from recorder.schema.queries import sql
 
@@ -44,12 +49,14 @@ def write_database(
     path: str,
     batches: Iterable[Iterable[dict]],
     progress: Callable[[int], None] | None = None,
+    workers: int = 0,
 ) -> dict:
     """Record hook payloads into a new database at ``path``; return its counts.
 
     ``batches`` yields iterables of raw hook payloads (a payload may carry its
     receipt time under ``events.META``); each batch is one transaction, and
     ``progress`` is called with the number of events recorded after each.
+    ``workers`` processes redact and stamp the batches ahead (0: this process does).
     Payloads the recorder cannot handle go to the dead letters beside ``path``.
     ``path`` is replaced only when the whole build succeeded.
     """
@@ -60,7 +67,7 @@ def write_database(
     try:
         conn = database.connect(temporary)
         try:
-            counts = load(conn, batches, path, progress)
+            counts = load(conn, stamped(batches, workers), path, progress)
         finally:
             conn.close()
         os.replace(temporary, path)
@@ -71,19 +78,63 @@ def write_database(
     return counts
 
 
+Prepared = tuple[list[dict], dict[str, outcome.Verdict]]
+
+
+def stamp_all(batch: Iterable[dict]) -> Prepared:
+    """A batch of payloads, each redacted and stamped as the hook keeps it."""
+    return [keep.stamp(payload) for payload in batch], {}
+
+
+def prepare(batch: Iterable[dict]) -> Prepared:
+    """A batch stamped, with the text verdicts its derivation will ask for judged ahead."""
+    payloads, _ = stamp_all(batch)
+    return payloads, outcome.judge_ahead(reports(payloads))
+
+
+def reports(payloads: list[dict]) -> Iterator[str | None]:
+    """The subagent reports in stamped payloads: what derivation's outcome judges."""
+    for payload in payloads:
+        try:
+            event = events.normalise(payload, "")
+        except events.RejectedEvent:
+            continue
+        if event is not None:
+            yield event.get("result_text")
+            yield event.get("last_assistant_message")
+            yield from (note.get("result") for note in event.get("notifications") or ())
+
+
+def stamped(batches: Iterable[Iterable[dict]], workers: int) -> Iterator[Prepared]:
+    """The batches stamped, in order: by ``workers`` other processes, or by this one."""
+    if workers < 1:
+        yield from map(stamp_all, batches)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        ahead: deque[Future[Prepared]] = deque()
+        for batch in batches:
+            ahead.append(pool.submit(prepare, list(batch)))
+            if len(ahead) > 2 * workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
 def load(
     conn: sqlite3.Connection,
-    batches: Iterable[Iterable[dict]],
+    batches: Iterable[Prepared],
     db: str,
     progress: Callable[[int], None] | None,
 ) -> dict:
-    """Record every batch into the private database of ``conn``, then index its text."""
+    """Record every stamped batch into the private database of ``conn``, then index its
+    text."""
     conn.execute("PRAGMA journal_mode = MEMORY")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -200000")  # 200 MB: the indexes being filled stay cached
     triggers = drop_sync_triggers(conn)
-    for batch in batches:
-        recorded = ingest.record(conn, (keep.stamp(p) for p in batch), db, source="demo")
+    for batch, verdicts in batches:
+        with outcome.judged(verdicts):
+            recorded = ingest.record(conn, batch, db, source="demo")
         if progress:
             progress(recorded)
     database.write(conn, lambda c: restore_sync(c, triggers))
