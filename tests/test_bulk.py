@@ -9,6 +9,7 @@ import time
 import pytest
 from conftest import event, query, run_cli, run_hook, sync
 
+from recorder.derive import outcome
 from recorder.hook import spool
 from recorder.hook.events import META
 from recorder.sources import bulk, demo
@@ -53,14 +54,18 @@ def search(db, term: str) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory):
+def events() -> list[dict]:
+    return payloads()
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory, events):
     """The same payloads through the hook's recorder and through bulk.
 
     The hook stamps its own receipt time (a payload cannot supply one), so the payloads,
     stamped with their demo times, go where the hook keeps what it could not write yet:
     the spool, which `agent-runs replay` records with the hook's own code.
     """
-    events = payloads()
     by_hook = tmp_path_factory.mktemp("hook") / "index.db"
     for payload in events:
         spool.spool(str(by_hook), payload)
@@ -152,3 +157,32 @@ def test_a_failed_build_leaves_the_existing_file_and_no_temporary_files(tmp_path
         bulk.write_database(str(path), batches())
     assert path.read_bytes() == b"the previous database"
     assert os.listdir(tmp_path) == ["index.db"]
+
+
+def test_workers_stamp_and_judge_ahead_into_the_same_rows(written, events, tmp_path):
+    """Worker processes redact, stamp and judge the batches ahead: every row, kept event
+    and search is what one process writes, in order, however the batches are cut."""
+    _, by_bulk, counts = written
+    by_workers = tmp_path / "index.db"
+    batches = [events[i : i + 7] for i in range(0, len(events), 7)]
+    assert bulk.write_database(str(by_workers), batches, workers=2) == counts
+    for name in TABLES:
+        assert table(by_workers, name) == table(by_bulk, name), name
+    kept = "SELECT id, received_at, source, session_id, subject FROM kept_events ORDER BY id"
+    assert query(by_workers, kept) == query(by_bulk, kept)
+    for term in SEARCHES:
+        assert search(by_workers, term) == search(by_bulk, term), term
+    assert not any(SECRET in str(row) for row in query(by_workers, "SELECT * FROM node_executions"))
+
+
+def test_verdicts_judged_ahead_answer_within_their_block():
+    report = (
+        "I could not finish the migration: the staging database refused the connection"
+        " (permission denied for role deploy), so nothing was applied."
+    )
+    ahead = outcome.judge_ahead([report, None, ""])
+    assert list(ahead) == [report] and ahead[report] == outcome.judge_text(report)
+    stand_in = outcome.Verdict("success", "judged ahead", None, "ahead")
+    with outcome.judged({report: stand_in}):
+        assert outcome.classify(report) == stand_in
+    assert outcome.classify(report) == ahead[report] != stand_in
