@@ -309,9 +309,9 @@ AGENT_NAMES = [
 class ScaleGenerator(demo.Generator):
     """The demo generator at a year's volume, with text of realistic length and variety."""
 
-    def __init__(self, seed: int, nodes: int) -> None:
+    def __init__(self, seed: int, nodes: int, days: int = DAYS) -> None:
         super().__init__(seed)
-        self.density = nodes / (DAYS * NODES_PER_DAY_AT_DEMO_DENSITY)
+        self.density = nodes / (days * NODES_PER_DAY_AT_DEMO_DENSITY)
         self.projects = [
             f"/home/{user}/code/{noun}-{kind}"
             for user in ("dev", "ana", "lee", "sam")
@@ -418,15 +418,18 @@ class ScaleGenerator(demo.Generator):
         return self.rng.choice(self.tool_errors)
 
 
-def build(path: str, nodes: int, seed: int = 11, workers: int | None = None) -> float:
+def build(
+    path: str, nodes: int, seed: int = 11, workers: int | None = None, days: int = DAYS
+) -> float:
     """Build the database at ``path`` through the bulk path; return the seconds it took.
 
-    ``workers`` processes redact, stamp and judge the events ahead of derivation
-    (default: one per core when this machine has more than one)."""
+    The nodes are spread over the ``days`` up to now. ``workers`` processes redact, stamp
+    and judge the events ahead of derivation (default: one per core when this machine has
+    more than one)."""
     if workers is None:
         cores = os.cpu_count() or 1
         workers = cores if cores > 1 else 0
-    generator = ScaleGenerator(seed, nodes)
+    generator = ScaleGenerator(seed, nodes, days)
     generator.backfilled_share = demo.BACKFILLED_SHARE
     started, cpu = time.perf_counter(), time.process_time()
     events, reported = 0, 0
@@ -440,7 +443,7 @@ def build(path: str, nodes: int, seed: int = 11, workers: int | None = None) -> 
             print(f"  {reported:,} nodes, {events:,} events, {elapsed:,.0f} s", file=sys.stderr)
 
     with demo.Definitions() as definitions:  # code-reviewer etc. get two definition versions
-        batches = definitions.edited_half_way(generator.batches(DAYS, time.time()), DAYS)
+        batches = definitions.edited_half_way(generator.batches(days, time.time()), days)
         counts = bulk.write_database(path, batches, progress, workers)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
@@ -735,6 +738,12 @@ def main() -> int:
     parser.add_argument("--db", help="reuse this database (built there first when missing)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary database")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=DAYS,
+        help="spread the nodes over this many days (fewer: a year's density in less time)",
+    )
     args = parser.parse_args()
     workdir = None
     path = args.db
@@ -743,7 +752,7 @@ def main() -> int:
         path = os.path.join(workdir, "index.db")
     try:
         if not os.path.exists(path):
-            build(path, args.nodes)
+            build(path, args.nodes, days=args.days)
         else:
             print(f"reusing {path}")
         nodes = upgrade(path)

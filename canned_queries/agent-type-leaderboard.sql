@@ -10,7 +10,8 @@
 --                     read from duration histograms with fixed log buckets (each at most
 --                     10% wide): within 5% of the exact value
 --   avg_tokens_per_task  mean token_count over tasks that report tokens
--- Whole days come from the rollups (rollup_tasks_daily, rollup_durations_daily), the rest
+-- Whole days come from the rollups (rollup_tasks_daily, rollup_durations_daily; their _all
+-- twins when :project is empty), the rest
 -- of the first day from the rows; last_started_at from idx_node_exec_agent_type.
 WITH edge AS (
     SELECT
@@ -25,9 +26,14 @@ counted AS (
     SELECT coalesce(r.agent_type, '(none)') AS agent_type, r.agent_type AS raw_type,
            r.status, r.outcome, r.tasks, r.tokened, r.token_count, r.tool_used,
            r.tool_use_count
+    FROM rollup_tasks_daily_all AS r
+    WHERE ifnull(:project, '') = '' AND r.day > (SELECT day FROM bounds)
+    UNION ALL
+    SELECT coalesce(r.agent_type, '(none)'), r.agent_type, r.status, r.outcome, r.tasks,
+           r.tokened, r.token_count, r.tool_used, r.tool_use_count
     FROM rollup_tasks_daily AS r
-    WHERE r.day > (SELECT day FROM bounds)
-      AND (ifnull(:project, '') = '' OR instr(r.project, :project) > 0)
+    WHERE ifnull(:project, '') <> '' AND r.day > (SELECT day FROM bounds)
+      AND instr(r.project, :project) > 0
     UNION ALL
     SELECT coalesce(n.agent_type, '(none)'), n.agent_type, n.status, n.outcome, 1,
            n.token_count IS NOT NULL, coalesce(n.token_count, 0),
@@ -62,9 +68,13 @@ histogram AS (
     SELECT agent_type, bucket, sum(tasks) AS tasks
     FROM (
         SELECT coalesce(d.agent_type, '(none)') AS agent_type, d.bucket, d.tasks
+        FROM rollup_durations_daily_all AS d
+        WHERE ifnull(:project, '') = '' AND d.day > (SELECT day FROM bounds)
+        UNION ALL
+        SELECT coalesce(d.agent_type, '(none)'), d.bucket, d.tasks
         FROM rollup_durations_daily AS d
-        WHERE d.day > (SELECT day FROM bounds)
-          AND (ifnull(:project, '') = '' OR instr(d.project, :project) > 0)
+        WHERE ifnull(:project, '') <> '' AND d.day > (SELECT day FROM bounds)
+          AND instr(d.project, :project) > 0
         UNION ALL
         SELECT coalesce(n.agent_type, '(none)'),
                (SELECT b.bucket FROM rollup_duration_buckets AS b

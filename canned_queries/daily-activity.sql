@@ -1,7 +1,7 @@
 -- Per UTC day over the last :days days (default 30, today included): runs, tasks by
 -- status, failures, tokens and subagent time. Days without activity show zeros, so the
 -- result charts as a continuous series. Empty :project / :agent_type mean all.
--- Whole UTC days: the counts, tokens and time come from rollup_tasks_daily; the distinct
+-- Whole UTC days: the counts, tokens and time come from rollup_tasks_daily(_all); the distinct
 -- runs from idx_node_exec_started_totals (range from the first day's midnight, UTC).
 WITH RECURSIVE
 span(first_day) AS (
@@ -24,22 +24,29 @@ runs AS (
 ),
 tasks AS (
     SELECT
-        r.day,
-        sum(r.tasks) AS tasks,
-        sum(CASE WHEN r.status = 'completed' THEN r.tasks END) AS completed,
-        sum(CASE WHEN r.status = 'failed' THEN r.tasks END) AS failed,
-        sum(CASE WHEN r.status = 'cancelled' THEN r.tasks END) AS cancelled,
-        sum(CASE WHEN r.status = 'abandoned' THEN r.tasks END) AS abandoned,
-        sum(CASE WHEN r.status IN ('running', 'pending') THEN r.tasks END) AS running,
-        sum(CASE WHEN r.status = 'failed' OR r.outcome = 'failure' THEN r.tasks END)
+        rolled.day,
+        sum(rolled.tasks) AS tasks,
+        sum(CASE WHEN rolled.status = 'completed' THEN rolled.tasks END) AS completed,
+        sum(CASE WHEN rolled.status = 'failed' THEN rolled.tasks END) AS failed,
+        sum(CASE WHEN rolled.status = 'cancelled' THEN rolled.tasks END) AS cancelled,
+        sum(CASE WHEN rolled.status = 'abandoned' THEN rolled.tasks END) AS abandoned,
+        sum(CASE WHEN rolled.status IN ('running', 'pending') THEN rolled.tasks END) AS running,
+        sum(CASE WHEN rolled.status = 'failed' OR rolled.outcome = 'failure' THEN rolled.tasks END)
             AS failures,
-        sum(r.token_count) AS tokens,
-        sum(r.duration_ms) AS duration_ms
-    FROM rollup_tasks_daily AS r
-    WHERE r.day >= (SELECT first_day FROM span)
-      AND (ifnull(:project, '') = '' OR instr(r.project, :project) > 0)
-      AND (ifnull(:agent_type, '') = '' OR r.agent_type = :agent_type)
-    GROUP BY r.day
+        sum(rolled.token_count) AS tokens,
+        sum(rolled.duration_ms) AS duration_ms
+    FROM (
+        SELECT a.day, a.agent_type, a.status, a.outcome, a.tasks, a.token_count, a.duration_ms
+        FROM rollup_tasks_daily_all AS a
+        WHERE ifnull(:project, '') = '' AND a.day >= (SELECT first_day FROM span)
+        UNION ALL
+        SELECT p.day, p.agent_type, p.status, p.outcome, p.tasks, p.token_count, p.duration_ms
+        FROM rollup_tasks_daily AS p
+        WHERE ifnull(:project, '') <> '' AND p.day >= (SELECT first_day FROM span)
+          AND instr(p.project, :project) > 0
+    ) AS rolled
+    WHERE ifnull(:agent_type, '') = '' OR rolled.agent_type = :agent_type
+    GROUP BY rolled.day
 )
 SELECT
     days.day,

@@ -12,7 +12,7 @@ SELECT
         AS failing_tasks,
     group_concat(DISTINCT coalesce(n.agent_type, t.agent_type)) AS agent_types,
     max(t.touched_at) AS last_touched
-FROM file_touches AS t
+FROM file_touches AS t INDEXED BY idx_file_touches_touched
 LEFT JOIN node_executions AS n ON n.id = t.node_id
 WHERE t.touched_at >= strftime(
         '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 30) || ' days')

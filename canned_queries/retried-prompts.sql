@@ -3,9 +3,24 @@
 -- how many failed or succeeded, and whether a retry fixed it (recovered = the first
 -- attempt did not succeed and a later one did). node_execution_id and run_id are the latest
 -- attempt's. Empty :project / :agent_type mean all.
--- The attempts are read from idx_node_exec_started_totals alone (range on started_at;
--- the other columns used are in the index); prompt and name only for the latest attempts.
-WITH attempts AS (
+-- The prompts run more than once are found from idx_node_exec_started_totals alone (range
+-- on started_at; the other columns used are in the index); only their attempts are then
+-- read (idx_node_exec_prompt_hash), prompt and name only for the latest attempts.
+WITH window AS (
+    SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now',
+                    '-' || coalesce(nullif(trim(:days), ''), 30) || ' days') AS since
+),
+repeated AS (
+    SELECT n.prompt_hash
+    FROM node_executions AS n INDEXED BY idx_node_exec_started_totals
+    WHERE n.duplicate_of IS NULL AND n.started_at >= (SELECT since FROM window)
+      AND n.prompt_hash IS NOT NULL
+      AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
+      AND (ifnull(:agent_type, '') = '' OR n.agent_type = :agent_type)
+    GROUP BY n.prompt_hash
+    HAVING count(*) > 1
+),
+attempts AS (
     SELECT
         n.id,
         n.prompt_hash,
@@ -21,9 +36,8 @@ WITH attempts AS (
         row_number() OVER (
             PARTITION BY n.prompt_hash ORDER BY n.started_at DESC, n.id DESC) AS newest_first
     FROM node_executions AS n
-    WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
-            '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 30) || ' days')
-      AND n.prompt_hash IS NOT NULL
+    WHERE n.prompt_hash IN (SELECT prompt_hash FROM repeated)
+      AND n.duplicate_of IS NULL AND n.started_at >= (SELECT since FROM window)
       AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
       AND (ifnull(:agent_type, '') = '' OR n.agent_type = :agent_type)
 ),

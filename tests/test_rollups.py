@@ -29,7 +29,8 @@ CANNED = ROOT / "canned_queries"
 PERCENTILES = {"median_ms", "p95_ms", "median_duration_ms", "p95_duration_ms"}
 ROLLUP_COLUMNS = (
     "tasks, timed, duration_ms, tokened, token_count, input_tokens, output_tokens, "
-    "cache_read_tokens, cache_creation_tokens, costed, cost_usd, tool_used, tool_use_count"
+    "cache_read_tokens, cache_creation_tokens, other_tokens, costed, cost_usd, tool_used, "
+    "tool_use_count"
 )
 PROJECTS = ["/home/dev/shop-api", "/home/dev/shop-web", "/home/ana/ledger", None]
 AGENTS = ["Explore", "Plan", "general-purpose", "code-reviewer", None]
@@ -122,32 +123,42 @@ def mutate(conn: sqlite3.Connection, rng: random.Random, now: datetime) -> None:
 
 
 def assert_rollups_match_rows(conn: sqlite3.Connection) -> None:
-    """The trigger-kept rollups equal their recomputation from the rows."""
+    """The trigger-kept rollups (per project and all projects together) equal their
+    recomputation from the rows."""
     kept = snapshot(conn)
     conn.execute("SAVEPOINT recompute")
     rollups.recompute(conn)
     recomputed = snapshot(conn)
     conn.execute("ROLLBACK TO recompute")
     conn.execute("RELEASE recompute")
-    assert kept[1] == recomputed[1]
-    assert len(kept[0]) == len(recomputed[0])
-    for mine, theirs in zip(kept[0], recomputed[0], strict=True):
-        assert mine[:-3] == theirs[:-3] and mine[-2:] == theirs[-2:]
-        assert mine[-3] == pytest.approx(theirs[-3], abs=1e-9)  # cost_usd, a float sum
-    assert kept[0], "the rollups are empty"
+    assert kept.keys() == recomputed.keys() == set(rollups.TABLES)
+    for table, rows in kept.items():
+        assert rows, f"{table} is empty"
+        assert len(rows) == len(recomputed[table]), table
+        if "durations" in table:
+            assert rows == recomputed[table], table
+            continue
+        for mine, theirs in zip(rows, recomputed[table], strict=True):
+            assert mine[:-3] == theirs[:-3] and mine[-2:] == theirs[-2:], table
+            assert mine[-3] == pytest.approx(theirs[-3], abs=1e-9)  # cost_usd, a float sum
 
 
-def snapshot(conn: sqlite3.Connection) -> tuple[list, list]:
-    keys = "day, project, agent_type, model, status, outcome"
-    tasks = conn.execute(
-        f"SELECT {keys}, {ROLLUP_COLUMNS} FROM rollup_tasks_daily "
-        f"ORDER BY {keys.replace(',', ' NULLS FIRST,')} NULLS FIRST"
-    ).fetchall()
-    durations = conn.execute(
-        "SELECT day, project, agent_type, bucket, tasks FROM rollup_durations_daily "
-        "ORDER BY day, project NULLS FIRST, agent_type NULLS FIRST, bucket"
-    ).fetchall()
-    return [tuple(r) for r in tasks], [tuple(r) for r in durations]
+def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+    """Every rollup table's rows in key order."""
+    found = {}
+    for _, table, keys in rollups.ROLLUPS:
+        if "durations" in table:
+            keys, columns = (*keys, "bucket"), "tasks"
+        else:
+            columns = ROLLUP_COLUMNS
+        order = ", ".join(f"{key} NULLS FIRST" for key in keys)
+        found[table] = [
+            tuple(r)
+            for r in conn.execute(
+                f"SELECT {', '.join(keys)}, {columns} FROM {table} ORDER BY {order}"
+            )
+        ]
+    return found
 
 
 def run(conn: sqlite3.Connection, path: Path, params: dict) -> list[dict]:
@@ -176,15 +187,26 @@ def assert_same(mine: list[dict], reference: list[dict], where: str) -> int:
 def assert_queries_match_rows(conn: sqlite3.Connection, now: datetime) -> None:
     """Each rollup-backed panel and canned query gives what the rows give."""
     compared = 0
-    for since in (now - timedelta(hours=24), now - timedelta(days=7), now - timedelta(days=30)):
+    for since, bucket in (
+        (now - timedelta(hours=24), "hour"),
+        (now - timedelta(days=7), "day"),
+        (now - timedelta(days=30), "day"),
+        (now - timedelta(days=40), "week"),
+    ):
         for project, agent_type in ((None, None), (PROJECTS[0], None), (None, "Explore")):
             params = {
                 "since": iso(since),
                 "project": project,
                 "agent_type": agent_type,
-                "bucket": "day",
+                "bucket": bucket,
             }
-            for name in ("kpi_range", "activity", "agent_type_table", "cost_by_model"):
+            for name in (
+                "kpi_range",
+                "activity",
+                "activity_tokens",
+                "agent_type_table",
+                "cost_by_model",
+            ):
                 where = f"{name} {params}"
                 mine = run(conn, PANELS / f"{name}.sql", params)
                 compared += assert_same(mine, run(conn, REFERENCE / f"{name}.sql", params), where)
@@ -193,6 +215,7 @@ def assert_queries_match_rows(conn: sqlite3.Connection, now: datetime) -> None:
         ("agent-type-leaderboard", {"days": "3", "project": "shop"}),
         ("daily-activity", {"days": "", "project": "", "agent_type": ""}),
         ("daily-activity", {"days": "45", "project": "shop", "agent_type": "Plan"}),
+        ("daily-activity", {"days": "10", "project": "", "agent_type": "Explore"}),
     ):
         mine = run(conn, CANNED / f"{name}.sql", params)
         reference = run(conn, REFERENCE / f"{name}.sql", params)
@@ -255,10 +278,13 @@ def test_migration_fills_rollups_from_existing_rows(known):
     now = datetime.now(UTC)
     for name in rollups.TRIGGERS:  # rows written before the rollups existed
         conn.execute(f"DROP TRIGGER {name}")
-    conn.execute("DELETE FROM rollup_tasks_daily")
-    conn.execute("DELETE FROM rollup_durations_daily")
+    for table in rollups.TABLES:
+        conn.execute(f"DELETE FROM {table}")
     fill(conn, rng, now, 500)
-    conn.execute("DELETE FROM _agent_runs_migrations WHERE name = 'm021_rollups'")
+    conn.execute(
+        "DELETE FROM _agent_runs_migrations "
+        "WHERE name IN ('m021_rollups', 'm024_rollups_all_projects')"
+    )
     conn.execute("PRAGMA user_version = 0")
     conn.commit()
     conn.close()

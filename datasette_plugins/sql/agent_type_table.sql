@@ -5,7 +5,8 @@
 -- each read from the duration histograms: the middle of the bucket holding that rank,
 -- within 5% of the exact value.
 -- Whole days after :since's day come from the rollups (rollup_tasks_daily,
--- rollup_durations_daily); the rest of :since's own day from the rows (idx_node_exec_started).
+-- rollup_durations_daily; their _all twins when no project is chosen); the rest of
+-- :since's own day from the rows (idx_node_exec_started).
 WITH edge AS (
     SELECT substr(:since, 1, 10) AS day, date(substr(:since, 1, 10), '+1 day') AS next_day
 ),
@@ -13,9 +14,15 @@ counted AS (
     SELECT coalesce(r.agent_type, '') AS agent_type, r.status, r.outcome, r.tasks, r.tokened,
            r.token_count, r.input_tokens, r.output_tokens, r.cache_read_tokens,
            r.cache_creation_tokens, r.costed, r.cost_usd
+    FROM rollup_tasks_daily_all AS r
+    WHERE :project IS NULL AND r.day > (SELECT day FROM edge)
+      AND (:agent_type IS NULL OR r.agent_type = :agent_type)
+    UNION ALL
+    SELECT coalesce(r.agent_type, '') AS agent_type, r.status, r.outcome, r.tasks, r.tokened,
+           r.token_count, r.input_tokens, r.output_tokens, r.cache_read_tokens,
+           r.cache_creation_tokens, r.costed, r.cost_usd
     FROM rollup_tasks_daily AS r
-    WHERE r.day > (SELECT day FROM edge)
-      AND (:project IS NULL OR r.project = :project)
+    WHERE r.project = :project AND r.day > (SELECT day FROM edge)
       AND (:agent_type IS NULL OR r.agent_type = :agent_type)
     UNION ALL
     SELECT coalesce(n.agent_type, ''), n.status, n.outcome, 1, n.token_count IS NOT NULL,
@@ -53,9 +60,13 @@ histogram AS (
     SELECT agent_type, bucket, sum(tasks) AS tasks
     FROM (
         SELECT coalesce(d.agent_type, '') AS agent_type, d.bucket, d.tasks
+        FROM rollup_durations_daily_all AS d
+        WHERE :project IS NULL AND d.day > (SELECT day FROM edge)
+          AND (:agent_type IS NULL OR d.agent_type = :agent_type)
+        UNION ALL
+        SELECT coalesce(d.agent_type, '') AS agent_type, d.bucket, d.tasks
         FROM rollup_durations_daily AS d
-        WHERE d.day > (SELECT day FROM edge)
-          AND (:project IS NULL OR d.project = :project)
+        WHERE d.project = :project AND d.day > (SELECT day FROM edge)
           AND (:agent_type IS NULL OR d.agent_type = :agent_type)
         UNION ALL
         SELECT coalesce(n.agent_type, ''),

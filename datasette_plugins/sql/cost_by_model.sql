@@ -1,15 +1,21 @@
 -- USD cost per time bucket and model over the selected range (tasks without a price add
 -- nothing). :bucket as in activity.sql: 'hour' from the rows; for 'day' and 'week', whole
--- days after :since's day come from rollup_tasks_daily and the rest of :since's own day
+-- days after :since's day come from rollup_tasks_daily(_all) and the rest of :since's own day
 -- from the rows.
 WITH edge AS (
     SELECT substr(:since, 1, 10) AS day, date(substr(:since, 1, 10), '+1 day') AS next_day
 ),
 costed AS (
     SELECT r.day AS at, r.model, r.cost_usd
+    FROM rollup_tasks_daily_all AS r
+    WHERE :project IS NULL AND :bucket <> 'hour' AND r.day > (SELECT day FROM edge)
+      AND r.costed > 0
+      AND (:agent_type IS NULL OR r.agent_type = :agent_type)
+    UNION ALL
+    SELECT r.day AS at, r.model, r.cost_usd
     FROM rollup_tasks_daily AS r
-    WHERE :bucket <> 'hour' AND r.day > (SELECT day FROM edge) AND r.costed > 0
-      AND (:project IS NULL OR r.project = :project)
+    WHERE r.project = :project AND :bucket <> 'hour' AND r.day > (SELECT day FROM edge)
+      AND r.costed > 0
       AND (:agent_type IS NULL OR r.agent_type = :agent_type)
     UNION ALL
     SELECT substr(n.started_at, 1, 10), n.model, n.cost_usd

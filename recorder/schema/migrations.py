@@ -1031,6 +1031,37 @@ def m023_kept_blocks(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m024_rollups_all_projects(conn: sqlite3.Connection) -> None:
+    """Rollups for every project together (rollup_tasks_daily_all, rollup_durations_daily_all),
+    the token count beyond the four kinds (other_tokens) and an index by project and day.
+
+    A view of all projects reads a few hundred rollup rows a day instead of one per
+    project and agent type; the triggers are made again to keep the new tables, and every
+    rollup is recomputed from the rows.
+    """
+    add_columns(conn, "rollup_tasks_daily", {"other_tokens": "INTEGER NOT NULL DEFAULT 0"})
+    for name in rollups.TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    rollups.create(conn)
+    rollups.recompute(conn)
+
+
+@migration
+def m025_hotspot_indexes(conn: sqlite3.Connection) -> None:
+    """The dashboard's hotspots read file touches from indexes: idx_file_touches_touched
+    covers the columns counted, idx_file_touches_file finds a file's touches."""
+    run_script(
+        conn,
+        """
+        DROP INDEX IF EXISTS idx_file_touches_touched;
+        CREATE INDEX idx_file_touches_touched ON file_touches(
+            touched_at, file_path, access, project, agent_type, node_id);
+        CREATE INDEX IF NOT EXISTS idx_file_touches_file ON file_touches(file_path, touched_at);
+        """,
+    )
+
+
 LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
 
 

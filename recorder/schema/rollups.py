@@ -55,20 +55,49 @@ def buckets() -> list[tuple[int, int, int | None, float]]:
     return found
 
 
-def contribution(row: str, sign: str) -> str:
-    """The statements that add (sign '+') or take away ('-') ``row``'s contribution.
+# Each rollup: its template, table and key columns, each with the row's value for it
+# ({row}: new or old). The "_all" twins leave the project out.
+DAY = "substr({row}.started_at, 1, 10)"
+ROLLUPS = (
+    (
+        "rollups_tasks_contribution",
+        "rollup_tasks_daily",
+        ("day", "project", "agent_type", "model", "status", "outcome"),
+    ),
+    (
+        "rollups_tasks_contribution",
+        "rollup_tasks_daily_all",
+        ("day", "agent_type", "model", "status", "outcome"),
+    ),
+    ("rollups_durations_contribution", "rollup_durations_daily", ("day", "project", "agent_type")),
+    ("rollups_durations_contribution", "rollup_durations_daily_all", ("day", "agent_type")),
+)
+TABLES = tuple(table for _, table, _ in ROLLUPS)
 
-    Taking away also deletes the rollup rows left at zero.
-    """
-    statements = template("rollups_contribution").format(row=row, sign=sign)
-    if sign == "-":
-        statements += "\n" + template("rollups_cleanup").format(row=row)
-    return statements
+
+def contribution(row: str, sign: str) -> str:
+    """The statements that add (sign '+') or take away ('-') ``row``'s contribution to
+    every rollup. Taking away also deletes the rollup rows left at zero."""
+    statements = []
+    for name, table, keys in ROLLUPS:
+        values = [(DAY if key == "day" else "{row}." + key).format(row=row) for key in keys]
+        filled = template(name).format(
+            table=table,
+            row=row,
+            sign=sign,
+            keys=", ".join(keys),
+            values=", ".join(values),
+            match=" AND ".join(f"{k} IS {v}" for k, v in zip(keys, values, strict=True)),
+        )
+        for statement in split_statements(filled):
+            if sign == "-" or not statement.lstrip().startswith("DELETE"):
+                statements.append(statement.strip().rstrip(";") + ";")
+    return "\n".join(statements)
 
 
 def template(name: str) -> str:
-    """The statements of a template file without its leading comment lines."""
-    return "\n".join(line for line in sql(name).splitlines() if not line.startswith("--"))
+    """The statements of a template file without its comment lines."""
+    return "\n".join(line for line in sql(name).splitlines() if not line.lstrip().startswith("--"))
 
 
 def trigger_statements() -> list[str]:

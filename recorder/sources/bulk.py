@@ -41,7 +41,6 @@ from recorder.schema.queries import sql
 
 NODES = "node_executions"
 FTS_TABLE = "node_executions_fts"
-ROLLUP_TABLES = ("rollup_tasks_daily", "rollup_durations_daily")
 EVERYTHING = "9999"  # later than any receipt time: every session is compacted
 
 
@@ -151,7 +150,7 @@ def drop_sync_triggers(conn: sqlite3.Connection) -> list[str]:
     found = [
         trigger
         for trigger in db.triggers
-        if any(name in trigger.sql for name in (FTS_TABLE, *ROLLUP_TABLES))
+        if any(name in trigger.sql for name in (FTS_TABLE, *rollups.TABLES))
     ]
     for trigger in found:
         conn.execute(f"DROP TRIGGER [{trigger.name}]")

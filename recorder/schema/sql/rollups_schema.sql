@@ -1,4 +1,4 @@
--- Rollups of node_executions, kept exact by the triggers of rollups_triggers.sql.
+-- Rollups of node_executions, kept exact by the triggers recorder.schema.rollups makes.
 -- rollup_tasks_daily: one row per UTC day of started_at, project, agent type, model,
 -- status and outcome (NULL keys kept as NULL): how many tasks, and the sums of what the
 -- dashboard and the leaderboards add up, each with how many rows had a value (so an
@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS rollup_tasks_daily (
     output_tokens INTEGER NOT NULL DEFAULT 0,
     cache_read_tokens INTEGER NOT NULL DEFAULT 0,
     cache_creation_tokens INTEGER NOT NULL DEFAULT 0,
+    other_tokens INTEGER NOT NULL DEFAULT 0,
     costed INTEGER NOT NULL DEFAULT 0,
     cost_usd REAL NOT NULL DEFAULT 0,
     tool_used INTEGER NOT NULL DEFAULT 0,
@@ -26,6 +27,33 @@ CREATE TABLE IF NOT EXISTS rollup_tasks_daily (
 );
 CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_key
     ON rollup_tasks_daily(day, project, agent_type, model, status, outcome);
+CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_project
+    ON rollup_tasks_daily(project, day);
+-- rollup_tasks_daily_all: the same without the project (all projects together), so a view
+-- of every project reads a few hundred rows a day, not one per project and agent type.
+CREATE TABLE IF NOT EXISTS rollup_tasks_daily_all (
+    day TEXT,
+    agent_type TEXT,
+    model TEXT,
+    status TEXT,
+    outcome TEXT,
+    tasks INTEGER NOT NULL DEFAULT 0,
+    timed INTEGER NOT NULL DEFAULT 0,
+    duration_ms INTEGER NOT NULL DEFAULT 0,
+    tokened INTEGER NOT NULL DEFAULT 0,
+    token_count INTEGER NOT NULL DEFAULT 0,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_creation_tokens INTEGER NOT NULL DEFAULT 0,
+    other_tokens INTEGER NOT NULL DEFAULT 0,
+    costed INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL NOT NULL DEFAULT 0,
+    tool_used INTEGER NOT NULL DEFAULT 0,
+    tool_use_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_all_key
+    ON rollup_tasks_daily_all(day, agent_type, model, status, outcome);
 -- rollup_durations_daily: finished tasks (completed or failed) with a duration, counted
 -- per day, project, agent type and duration bucket: the histograms percentiles are read from.
 CREATE TABLE IF NOT EXISTS rollup_durations_daily (
@@ -37,6 +65,17 @@ CREATE TABLE IF NOT EXISTS rollup_durations_daily (
 );
 CREATE INDEX IF NOT EXISTS idx_rollup_durations_daily_key
     ON rollup_durations_daily(day, project, agent_type, bucket);
+CREATE INDEX IF NOT EXISTS idx_rollup_durations_daily_project
+    ON rollup_durations_daily(project, day);
+-- rollup_durations_daily_all: the same histograms for all projects together.
+CREATE TABLE IF NOT EXISTS rollup_durations_daily_all (
+    day TEXT,
+    agent_type TEXT,
+    bucket INTEGER NOT NULL,
+    tasks INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS idx_rollup_durations_daily_all_key
+    ON rollup_durations_daily_all(day, agent_type, bucket);
 -- The fixed duration buckets: [low_ms, high_ms), each at most 10% wider than its low
 -- end; value_ms is the geometric middle, within 5% of every duration in the bucket.
 CREATE TABLE IF NOT EXISTS rollup_duration_buckets (

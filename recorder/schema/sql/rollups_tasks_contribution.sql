@@ -1,0 +1,43 @@
+-- One row's contribution to a tasks rollup ({table}: rollup_tasks_daily, or its
+-- all-projects twin), added ({sign} = +) or taken away ({sign} = -). A template: {row} is
+-- new or old, {match} the equality of the table's key with the row's, {keys} the key
+-- columns and {values} the row's values for them; filled in by recorder.schema.rollups to
+-- make the bodies of the triggers. Not run on its own. A row marked as ELF's duplicate of
+-- one of ours (duplicate_of) contributes nothing. other_tokens: what token_count holds
+-- beyond the four kinds (never below 0 for a row).
+UPDATE {table} SET
+    tasks = tasks {sign} 1,
+    timed = timed {sign} ({row}.duration_ms IS NOT NULL),
+    duration_ms = duration_ms {sign} coalesce({row}.duration_ms, 0),
+    tokened = tokened {sign} ({row}.token_count IS NOT NULL),
+    token_count = token_count {sign} coalesce({row}.token_count, 0),
+    input_tokens = input_tokens {sign} coalesce({row}.input_tokens, 0),
+    output_tokens = output_tokens {sign} coalesce({row}.output_tokens, 0),
+    cache_read_tokens = cache_read_tokens {sign} coalesce({row}.cache_read_tokens, 0),
+    cache_creation_tokens = cache_creation_tokens {sign} coalesce({row}.cache_creation_tokens, 0),
+    other_tokens = other_tokens {sign} max(coalesce({row}.token_count, 0)
+        - coalesce({row}.input_tokens, 0) - coalesce({row}.output_tokens, 0)
+        - coalesce({row}.cache_read_tokens, 0) - coalesce({row}.cache_creation_tokens, 0), 0),
+    costed = costed {sign} ({row}.cost_usd IS NOT NULL),
+    cost_usd = cost_usd {sign} coalesce({row}.cost_usd, 0),
+    tool_used = tool_used {sign} ({row}.tool_use_count IS NOT NULL),
+    tool_use_count = tool_use_count {sign} coalesce({row}.tool_use_count, 0)
+WHERE {match} AND {row}.duplicate_of IS NULL;
+INSERT INTO {table}(
+    {keys}, tasks, timed, duration_ms, tokened, token_count, input_tokens, output_tokens,
+    cache_read_tokens, cache_creation_tokens, other_tokens, costed, cost_usd, tool_used,
+    tool_use_count)
+SELECT
+    {values}, {sign} 1,
+    {sign} ({row}.duration_ms IS NOT NULL), {sign} coalesce({row}.duration_ms, 0),
+    {sign} ({row}.token_count IS NOT NULL), {sign} coalesce({row}.token_count, 0),
+    {sign} coalesce({row}.input_tokens, 0), {sign} coalesce({row}.output_tokens, 0),
+    {sign} coalesce({row}.cache_read_tokens, 0), {sign} coalesce({row}.cache_creation_tokens, 0),
+    {sign} max(coalesce({row}.token_count, 0)
+        - coalesce({row}.input_tokens, 0) - coalesce({row}.output_tokens, 0)
+        - coalesce({row}.cache_read_tokens, 0) - coalesce({row}.cache_creation_tokens, 0), 0),
+    {sign} ({row}.cost_usd IS NOT NULL), {sign} coalesce({row}.cost_usd, 0),
+    {sign} ({row}.tool_use_count IS NOT NULL), {sign} coalesce({row}.tool_use_count, 0)
+WHERE changes() = 0 AND {row}.duplicate_of IS NULL;
+-- Taking away only: the rollup row it left at zero goes, so no zero row stays behind.
+DELETE FROM {table} WHERE tasks = 0 AND {match};
