@@ -36,6 +36,7 @@ PROJECTS = ["/home/dev/shop-api", "/home/dev/shop-web", "/home/ana/ledger", None
 AGENTS = ["Explore", "Plan", "general-purpose", "code-reviewer", None]
 MODELS = ["claude-haiku-4-5-20251001", "claude-sonnet-4-5-20250929", None]
 STATUSES = ["completed", "failed", "cancelled", "abandoned", "running"]
+VERSIONS = [None, None, "v1", "v2"]
 OUTCOMES = {"completed": "success", "failed": "failure", "cancelled": "unknown"}
 
 
@@ -66,6 +67,16 @@ def random_node(rng: random.Random, now: datetime, run_id: int) -> dict:
         "tool_use_count": rng.choice([None, rng.randint(0, 60)]),
         "prompt_hash": f"h{rng.randint(0, 30)}",
         "session_id": f"s{rng.randint(0, 20)}",
+        **definition(rng.choice(VERSIONS)),
+    }
+
+
+def definition(version: str | None) -> dict:
+    """The agent definition columns of a node that ran with ``version`` (None: a built-in)."""
+    return {
+        "agent_definition_hash": version,
+        "agent_definition_description": version and f"what {version} does",
+        "agent_definition_source": version and f"/home/dev/.claude/agents/{version}.md",
     }
 
 
@@ -111,11 +122,19 @@ def mutate(conn: sqlite3.Connection, rng: random.Random, now: datetime) -> None:
                 "UPDATE node_executions SET result_text = 'done', updated_at = ? WHERE id = ?",
                 (iso(now), node),
             )
-        elif change == 3:  # keys change: project, agent type, start
+        elif change == 3:  # keys change: project, agent type, definition version, start
             conn.execute(
-                "UPDATE node_executions SET project = ?, agent_type = ?, started_at = ? "
-                "WHERE id = ?",
-                (rng.choice(PROJECTS), rng.choice(AGENTS), iso(now - timedelta(days=3)), node),
+                "UPDATE node_executions SET project = :project, agent_type = :agent_type, "
+                "started_at = :started_at, agent_definition_hash = :agent_definition_hash, "
+                "agent_definition_description = :agent_definition_description, "
+                "agent_definition_source = :agent_definition_source WHERE id = :id",
+                {
+                    "project": rng.choice(PROJECTS),
+                    "agent_type": rng.choice(AGENTS),
+                    "started_at": iso(now - timedelta(days=3)),
+                    "id": node,
+                    **definition(rng.choice(VERSIONS)),
+                },
             )
         else:
             conn.execute("DELETE FROM node_executions WHERE id = ?", (node,))
@@ -216,6 +235,9 @@ def assert_queries_match_rows(conn: sqlite3.Connection, now: datetime) -> None:
         ("daily-activity", {"days": "", "project": "", "agent_type": ""}),
         ("daily-activity", {"days": "45", "project": "shop", "agent_type": "Plan"}),
         ("daily-activity", {"days": "10", "project": "", "agent_type": "Explore"}),
+        ("agent-versions", {"days": "", "project": "", "agent_type": ""}),
+        ("agent-versions", {"days": "7", "project": "shop", "agent_type": ""}),
+        ("agent-versions", {"days": "40", "project": "", "agent_type": "Explore"}),
     ):
         mine = run(conn, CANNED / f"{name}.sql", params)
         reference = run(conn, REFERENCE / f"{name}.sql", params)

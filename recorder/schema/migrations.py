@@ -921,7 +921,8 @@ def m021_rollups(conn: sqlite3.Connection) -> None:
     cost queries' time windows (cost by day, model and agent type, token-hogs, expensive
     failures) read from this index alone.
     """
-    add_columns(conn, "node_executions", {"cost_usd": "REAL"})
+    # the rollups of today's code also read agent_definition_hash (m022 documents it)
+    add_columns(conn, "node_executions", {"cost_usd": "REAL", "agent_definition_hash": "TEXT"})
     rollups.create(conn)
     rollups.recompute(conn)
     run_script(

@@ -39,6 +39,7 @@ COUNTED = (  # the columns whose change moves a row's contribution
     "cost_usd",
     "tool_use_count",
     "duplicate_of",
+    "agent_definition_hash",
 )
 
 
@@ -56,9 +57,10 @@ def buckets() -> list[tuple[int, int, int | None, float]]:
 
 
 # Each rollup: its template, table and key columns, each with the row's value for it
-# ({row}: new or old). The "_all" twins leave the project out.
+# ({row}: new or old). The "_all" twins leave the project out and add the agent
+# definition's version.
 DAY = "substr({row}.started_at, 1, 10)"
-ROLLUPS = (
+ROLLUPS = (  # (contribution template, table, keys); *_recompute: its twin
     (
         "rollups_tasks_contribution",
         "rollup_tasks_daily",
@@ -67,12 +69,30 @@ ROLLUPS = (
     (
         "rollups_tasks_contribution",
         "rollup_tasks_daily_all",
-        ("day", "agent_type", "model", "status", "outcome"),
+        ("day", "agent_type", "agent_definition_hash", "model", "status", "outcome"),
     ),
     ("rollups_durations_contribution", "rollup_durations_daily", ("day", "project", "agent_type")),
-    ("rollups_durations_contribution", "rollup_durations_daily_all", ("day", "agent_type")),
+    (
+        "rollups_durations_contribution",
+        "rollup_durations_daily_all",
+        ("day", "agent_type", "agent_definition_hash"),
+    ),
 )
 TABLES = tuple(table for _, table, _ in ROLLUPS)
+
+
+def filled(name: str, table: str, keys: tuple[str, ...], row: str, **more: str) -> str:
+    """Template ``name`` filled in for ``table`` and the row called ``row``."""
+    values = [(DAY if key == "day" else "{row}." + key).format(row=row) for key in keys]
+    return template(name).format(
+        table=table,
+        row=row,
+        keys=", ".join(keys),
+        values=", ".join(values),
+        match=" AND ".join(f"{k} IS {v}" for k, v in zip(keys, values, strict=True)),
+        groups=", ".join(str(i + 1) for i in range(len(keys) + ("durations" in name))),
+        **more,
+    )
 
 
 def contribution(row: str, sign: str) -> str:
@@ -80,16 +100,7 @@ def contribution(row: str, sign: str) -> str:
     every rollup. Taking away also deletes the rollup rows left at zero."""
     statements = []
     for name, table, keys in ROLLUPS:
-        values = [(DAY if key == "day" else "{row}." + key).format(row=row) for key in keys]
-        filled = template(name).format(
-            table=table,
-            row=row,
-            sign=sign,
-            keys=", ".join(keys),
-            values=", ".join(values),
-            match=" AND ".join(f"{k} IS {v}" for k, v in zip(keys, values, strict=True)),
-        )
-        for statement in split_statements(filled):
+        for statement in split_statements(filled(name, table, keys, row, sign=sign)):
             if sign == "-" or not statement.lstrip().startswith("DELETE"):
                 statements.append(statement.strip().rstrip(";") + ";")
     return "\n".join(statements)
@@ -129,5 +140,7 @@ def create(conn: sqlite3.Connection) -> None:
 
 def recompute(conn: sqlite3.Connection) -> None:
     """Recompute every rollup from the rows (inside the caller's transaction)."""
-    for statement in split_statements(sql("rollups_recompute")):
-        conn.execute(statement)
+    for name, table, keys in ROLLUPS:
+        recomputing = name.replace("_contribution", "_recompute")
+        for statement in split_statements(filled(recomputing, table, keys, "n")):
+            conn.execute(statement)

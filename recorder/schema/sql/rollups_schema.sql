@@ -30,10 +30,12 @@ CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_key
 CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_project
     ON rollup_tasks_daily(project, day);
 -- rollup_tasks_daily_all: the same without the project (all projects together), so a view
--- of every project reads a few hundred rows a day, not one per project and agent type.
+-- of every project reads a few hundred rows a day, not one per project and agent type;
+-- with the agent definition's version (agent_definition_hash) as a key, for agent-versions.
 CREATE TABLE IF NOT EXISTS rollup_tasks_daily_all (
     day TEXT,
     agent_type TEXT,
+    agent_definition_hash TEXT,
     model TEXT,
     status TEXT,
     outcome TEXT,
@@ -53,7 +55,7 @@ CREATE TABLE IF NOT EXISTS rollup_tasks_daily_all (
     tool_use_count INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_all_key
-    ON rollup_tasks_daily_all(day, agent_type, model, status, outcome);
+    ON rollup_tasks_daily_all(day, agent_type, agent_definition_hash, model, status, outcome);
 -- rollup_durations_daily: finished tasks (completed or failed) with a duration, counted
 -- per day, project, agent type and duration bucket: the histograms percentiles are read from.
 CREATE TABLE IF NOT EXISTS rollup_durations_daily (
@@ -67,15 +69,16 @@ CREATE INDEX IF NOT EXISTS idx_rollup_durations_daily_key
     ON rollup_durations_daily(day, project, agent_type, bucket);
 CREATE INDEX IF NOT EXISTS idx_rollup_durations_daily_project
     ON rollup_durations_daily(project, day);
--- rollup_durations_daily_all: the same histograms for all projects together.
+-- rollup_durations_daily_all: the same histograms for all projects together, by version.
 CREATE TABLE IF NOT EXISTS rollup_durations_daily_all (
     day TEXT,
     agent_type TEXT,
+    agent_definition_hash TEXT,
     bucket INTEGER NOT NULL,
     tasks INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS idx_rollup_durations_daily_all_key
-    ON rollup_durations_daily_all(day, agent_type, bucket);
+    ON rollup_durations_daily_all(day, agent_type, agent_definition_hash, bucket);
 -- The fixed duration buckets: [low_ms, high_ms), each at most 10% wider than its low
 -- end; value_ms is the geometric middle, within 5% of every duration in the bucket.
 CREATE TABLE IF NOT EXISTS rollup_duration_buckets (
