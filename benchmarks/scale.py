@@ -475,6 +475,11 @@ def pages(db: str, facts: dict) -> list[tuple[str, str, float]]:
         "agent-versions": {},
         "rework": {},
         "capture-gaps": {},
+        "cost-by-agent-type": {},
+        "cost-per-day": {},
+        "expensive-failures": {},
+        "hotspots": {},
+        "learnings-by-domain": {},
     }
     listed = [
         (f"query {name}", f"{base}/{name}?{urllib.parse.urlencode(params)}", TIME_LIMIT_S)

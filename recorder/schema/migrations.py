@@ -1050,15 +1050,16 @@ def m024_rollups_all_projects(conn: sqlite3.Connection) -> None:
 
 @migration
 def m025_hotspot_indexes(conn: sqlite3.Connection) -> None:
-    """The dashboard's hotspots read file touches from indexes: idx_file_touches_touched
-    covers the columns counted, idx_file_touches_file finds a file's touches."""
+    """Hotspots read file touches from indexes alone: idx_file_touches_touched covers the
+    columns the top files are counted by, idx_file_touches_file those of a file's touches."""
     run_script(
         conn,
         """
         DROP INDEX IF EXISTS idx_file_touches_touched;
         CREATE INDEX idx_file_touches_touched ON file_touches(
             touched_at, file_path, access, project, agent_type, node_id);
-        CREATE INDEX IF NOT EXISTS idx_file_touches_file ON file_touches(file_path, touched_at);
+        CREATE INDEX IF NOT EXISTS idx_file_touches_file ON file_touches(
+            file_path, touched_at, project, agent_type, node_id, agent_id);
         """,
     )
 
