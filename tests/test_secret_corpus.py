@@ -87,7 +87,10 @@ def every_field(all_text: str, tag: str) -> list[dict]:
 def file_leaks(directory: Path) -> list[str]:
     found = []
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        data = path.read_bytes().decode("utf-8", "replace").lower()
+        try:
+            data = path.read_bytes().decode("utf-8", "replace").lower()
+        except FileNotFoundError:  # a -wal or -shm the last connection just removed
+            continue
         for name, _, secret in ALL_FORMS:
             hit = next((p for p in pieces(secret.lower()) if p in data), None)
             if hit is not None:
