@@ -54,7 +54,7 @@ def matrix(rows: list[dict], bits: int = BITS):
 
     data, indices, indptr = [], [], [0]
     for row in rows:
-        vec = outcome_model.hashed(outcome_model.named_features(row["text"]), BITS)
+        vec = outcome_model.Features(row["text"], BITS).vector()
         vec = outcome_model.fold(vec, bits)
         for b in sorted(vec):
             indices.append(b)

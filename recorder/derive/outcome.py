@@ -393,18 +393,16 @@ def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
         reason = f"text model unavailable: {type(exc).__name__}"
         return Verdict(UNKNOWN, reason, None, RULES_VERSION)
     judge = f"{RULES_VERSION}+{m.version}"
-    features = outcome_model.named_features(text)
-    where = outcome_model.buckets(features, m.bits)
-    vec = outcome_model.hashed(features, m.bits, where)
-    p = m.probability(vec)
+    features = outcome_model.Features(text, m.bits)
+    p = m.probability(features)
     if m.unknown_below < p < m.threshold:
         return Verdict(UNKNOWN, f"too vague to judge (p(failure)={p:.2f})", None, judge)
     failed = p >= m.threshold
-    phrases = m.phrases(features, where, failed)
+    phrases = m.phrases(features, failed)
     said = ", ".join(f"'{phrase}'" for phrase in phrases)
     if not failed:
         return Verdict(SUCCESS, f"reads as done (p(failure)={p:.2f}): {said}", None, judge)
-    kind = m.kind(vec)
+    kind = m.kind(features)
     reason = f"reads as {kind} (p(failure)={p:.2f}): {said}"
     quoted = sentence_saying(text, phrases)
     if quoted:

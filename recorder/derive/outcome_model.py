@@ -24,6 +24,7 @@ Values are log(1 + count), and every family is scaled to unit length.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import zlib
 from array import array
@@ -172,80 +173,78 @@ def _last_paragraph(text: str) -> str:
     return paras[-1] if paras else ""
 
 
-def named_features(text: str) -> dict[str, float]:
-    """Feature name -> log(1 + count), before hashing.
+def counted_features(text: str) -> dict[str, Counter[str]]:
+    """Feature family (the name's prefix, ``w`` of ``w:done``) -> feature name -> count.
 
     A report longer than ``KEEP_HEAD + KEEP_TAIL`` characters is read from its
     opening and its closing only, so judging costs the same for any size.
     """
     if len(text) > KEEP_HEAD + KEEP_TAIL:
         text = f"{text[:KEEP_HEAD]}\n{text[-KEEP_TAIL:]}"
-    out: Counter[str] = Counter()
+    family: dict[str, Counter[str]] = {tag: Counter() for tag in "wnszphtlc"}
     every = words(text)
-    _ngrams(every, "w:", out)
-    _cues(every, "w:~", out)
-    _negated(every, out)
-    _shape(text, every, out)
-    out[f"z:len-{min(LENGTH_BUCKETS, len(every).bit_length())}"] = 1.0
+    _ngrams(every, "w:", family["w"])
+    _cues(every, "w:~", family["w"])
+    _negated(every, family["n"])
+    _shape(text, every, family["s"])
+    family["z"][f"z:len-{min(LENGTH_BUCKETS, len(every).bit_length())}"] = 1
     closing = words(_last_paragraph(text))
-    out.update([f"p:{first} {second}" for first, second in zip(closing, closing[1:], strict=False)])
-    _ngrams(words(text[:HEAD_CHARS]), "h:", out)
+    family["p"].update([f"p:{a} {b}" for a, b in zip(closing, closing[1:], strict=False)])
+    _ngrams(words(text[:HEAD_CHARS]), "h:", family["h"])
     tail = words(text[-TAIL_CHARS:])
-    _ngrams(tail, "t:", out)
-    _cues(tail, "t:~", out)
+    _ngrams(tail, "t:", family["t"])
+    _cues(tail, "t:~", family["t"])
     last = words(_last_sentences(text))
-    _ngrams(last, "l:", out)
-    _cues(last, "l:~", out)
-    for word in tail:
-        padded = f" {word} "
-        out.update(
-            [f"c:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
-        )
-    return {k: math.log1p(v) for k, v in out.items()}
+    _ngrams(last, "l:", family["l"])
+    _cues(last, "l:~", family["l"])
+    family["c"].update(
+        [
+            f"c:{padded[i : i + n]}"
+            for padded in [f" {word} " for word in tail]
+            for n in (3, 4, 5)
+            for i in range(len(padded) - n + 1)
+        ]
+    )
+    return {tag: counts for tag, counts in family.items() if counts}
 
 
-def bucket(name: str, bits: int) -> int:
-    """The hashed index of a feature name."""
-    return zlib.crc32(name.encode("utf-8")) & ((1 << bits) - 1)
+Terms = list[tuple[list[int], list[float], float]]
 
 
-def buckets(features: dict[str, float], bits: int) -> dict[str, int]:
-    """Each feature's hashed index (:func:`bucket`), computed once per judgement."""
-    mask = (1 << bits) - 1
-    crc32 = zlib.crc32
-    return {name: crc32(name.encode("utf-8")) & mask for name in features}
+class Features:
+    """A report's features, family by family: their names, log(1 + count) values, buckets
+    (hashed with CRC-32 into ``2**bits``) and the family's Euclidean length, by which its
+    values are divided so no family drowns another."""
 
+    __slots__ = ("families",)
 
-def bucketed(features: dict[str, float], where: dict[str, int]) -> dict[int, float]:
-    """Hashed features: bucket (from ``where``) -> summed value."""
-    vec: dict[int, float] = {}
-    for name, value in features.items():
-        b = where[name]
-        vec[b] = vec.get(b, 0.0) + value
-    return vec
+    def __init__(self, text: str, bits: int) -> None:
+        mask = (1 << bits) - 1
+        self.families: dict[str, tuple[list[str], list[float], list[int], float]] = {}
+        for tag, counts in counted_features(text).items():
+            names = list(counts)
+            values = list(map(math.log1p, counts.values()))
+            where = list(map(mask.__and__, map(zlib.crc32, map(str.encode, names))))
+            length = math.sqrt(sum(map(operator.mul, values, values)))
+            self.families[tag] = (names, values, where, length)
 
+    def terms(self, bits: int | None = None) -> Terms:
+        """(buckets, values, length) of each family, the buckets folded into ``2**bits``."""
+        if bits is None:
+            return [(where, values, n) for _, values, where, n in self.families.values()]
+        mask = (1 << bits) - 1
+        return [
+            (list(map(mask.__and__, where)), values, n)
+            for _, values, where, n in self.families.values()
+        ]
 
-def norms(features: dict[str, float]) -> dict[str, float]:
-    """Each feature family's (name prefix's) Euclidean length."""
-    sums: dict[str, float] = {}
-    for name, value in features.items():
-        family = name[: name.index(":")]
-        sums[family] = sums.get(family, 0.0) + value * value
-    return {family: math.sqrt(total) for family, total in sums.items()}
-
-
-def scaled(features: dict[str, float]) -> dict[str, float]:
-    """Features with every family scaled to unit length, so no family drowns another."""
-    lengths = norms(features)
-    return {name: value / lengths[name[: name.index(":")]] for name, value in features.items()}
-
-
-def hashed(
-    features: dict[str, float], bits: int, where: dict[str, int] | None = None
-) -> dict[int, float]:
-    """The hashed vector of the scaled features: bucket -> value (``where``: their
-    :func:`buckets`, when the caller has them already)."""
-    return bucketed(scaled(features), where or buckets(features, bits))
+    def vector(self) -> dict[int, float]:
+        """The scaled features as one hashed vector: bucket -> summed value (for training)."""
+        vec: dict[int, float] = {}
+        for where, values, length in self.terms():
+            for b, value in zip(where, values, strict=True):
+                vec[b] = vec.get(b, 0.0) + value / length
+        return vec
 
 
 def fold(vec: dict[int, float], bits: int) -> dict[int, float]:
@@ -281,7 +280,8 @@ def unpack(blob: str) -> array:
     return ints
 
 
-_PHRASE_FAMILIES = frozenset(("w:", "h:", "t:", "l:", "p:"))  # word n-grams a person reads
+_PHRASE_FAMILIES = ("w", "h", "t", "l", "p")  # word n-grams a person reads
+_PHRASE = operator.itemgetter(slice(2, None))  # "w:not done" -> "not done"
 
 
 class Model:
@@ -300,7 +300,9 @@ class Model:
         self.kind_labels: list[str] = kinds["labels"]
         self.kind_bias: list[float] = kinds["bias"]
         self.kind_scale: float = kinds["scale"]
-        self.kind_weights = unpack(kinds["weights"])
+        size = 1 << self.kind_bits
+        weights = unpack(kinds["weights"])
+        self.per_kind = [weights[k * size : (k + 1) * size] for k in range(len(self.kind_bias))]
         self.benchmark: dict = data.get("benchmark", {})
 
     @classmethod
@@ -309,52 +311,58 @@ class Model:
 
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
-    def probability(self, vec: dict[int, float]) -> float:
-        """P(failure) for a hashed feature vector."""
-        w = self.weights
-        z = self.bias + self.scale * sum(w[b] * v for b, v in vec.items())
+    def probability(self, features: Features) -> float:
+        """P(failure) of a report's features."""
+        z = self.bias + self.scale * _dot(self.weights, features.terms())
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
-    def kind(self, vec: dict[int, float]) -> str:
+    def kind(self, features: Features) -> str:
         """The most likely failure_kind of a report judged a failure."""
-        w, size = self.kind_weights, 1 << self.kind_bits
-        vec = fold(vec, self.kind_bits)
+        terms = features.terms(self.kind_bits)
         scores = [
-            bias + self.kind_scale * sum(w[k * size + b] * v for b, v in vec.items())
-            for k, bias in enumerate(self.kind_bias)
+            bias + self.kind_scale * _dot(weights, terms)
+            for bias, weights in zip(self.kind_bias, self.per_kind, strict=True)
         ]
         return self.kind_labels[max(range(len(scores)), key=scores.__getitem__)]
 
-    def phrases(
-        self,
-        features: dict[str, float],
-        where: dict[str, int],
-        toward_failure: bool,
-        limit: int = 3,
-    ) -> list[str]:
-        """The word n-grams that pushed the verdict hardest, most decisive first
-        (``where``: the features' :func:`buckets`)."""
-        sign = self.scale if toward_failure else -self.scale
-        weights = self.weights
-        scored: dict[str, float] = {}
-        for name, value in features.items():
-            if name[:2] not in _PHRASE_FAMILIES or name[2:3] == "~":
+    def phrases(self, features: Features, toward_failure: bool, limit: int = 3) -> list[str]:
+        """The word n-grams that pushed the verdict hardest, most decisive first."""
+        against = -self.scale if toward_failure else self.scale  # the push, negated
+        ranked: list[tuple[float, str]] = []
+        for tag in _PHRASE_FAMILIES:
+            if tag in features.families:
+                names, values, where, _ = features.families[tag]
+                pushes = map(operator.mul, _gathered(self.weights, where), values)
+                ranked.extend(zip(map(against.__mul__, pushes), map(_PHRASE, names), strict=True))
+        ranked.sort()  # strongest push first, then alphabetical
+        chosen: list[str] = []
+        seen: set[str] = set()
+        for negated, phrase in ranked:
+            if negated >= 0 or len(chosen) == limit:
+                break
+            if phrase in seen or phrase[0] == "~":  # a cue group, not words of the report
                 continue
-            push = sign * weights[where[name]] * value
-            phrase = name[2:]
-            if push <= scored.get(phrase, 0.0):
-                continue
+            seen.add(phrase)
             if all(word in _FILLER for word in phrase.split()):
                 continue
-            scored[phrase] = push
-        chosen: list[str] = []
-        for phrase in sorted(scored, key=lambda p: (-scored[p], p)):
-            if any(phrase in c or c in phrase for c in chosen):
-                continue
-            chosen.append(phrase)
-            if len(chosen) == limit:
-                break
+            if not any(phrase in c or c in phrase for c in chosen):
+                chosen.append(phrase)
         return chosen
+
+
+def _gathered(weights: array, where: list[int]) -> tuple:
+    """``weights`` at the indexes ``where`` (in C, not a Python loop)."""
+    if len(where) == 1:
+        return (weights[where[0]],)
+    return operator.itemgetter(*where)(weights) if where else ()
+
+
+def _dot(weights: array, terms: Terms) -> float:
+    """The dot product of a weight array and a report's scaled features."""
+    return sum(
+        sum(map(operator.mul, _gathered(weights, where), values)) / length
+        for where, values, length in terms
+    )
 
 
 _model: Model | None = None
