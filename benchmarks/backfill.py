@@ -6,10 +6,12 @@ file-history snapshots, and a realistic share of Task/Agent executions --
 foreground, failed, interrupted and background ones with task notifications --
 each with its own subagent transcript) is generated once under
 benchmarks/.work/ and reused. In the same run, the baseline reads every line of
-every file and json.loads it; backfill then records the corpus into a fresh
-database. The bar is a ratio of backfill time to baseline time of 3 or lower.
+every file and json.loads it (in one process); backfill then records the corpus
+into a fresh database, with its worker processes as the command would use them
+(one per CPU; --workers to choose). The bar is a ratio of backfill time to
+baseline time of 3 or lower.
 
-    python benchmarks/backfill.py [--size-mb 210] [--runs 2] [--regenerate]
+    python benchmarks/backfill.py [--size-mb 210] [--runs 2] [--regenerate] [--workers N]
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 import recorder
 from recorder.hook import clock, database
 from recorder.schema.queries import sql
-from recorder.sources import backfill
+from recorder.sources import backfill, read_ahead
 
 BAR = 3.0
 WORK = Path(__file__).resolve().parent / ".work"
@@ -529,13 +531,13 @@ def baseline(files: list[str]) -> tuple[float, int]:
     return time.perf_counter() - started, lines
 
 
-def timed_backfill(files: list[str]) -> tuple[float, backfill.BackfillReport, int]:
+def timed_backfill(files: list[str], workers: int) -> tuple[float, backfill.BackfillReport, int]:
     scratch = Path(tempfile.mkdtemp(prefix="backfill-bench-"))
     try:
         db = str(scratch / "index.db")
         conn = database.connect(db)
         started = time.perf_counter()
-        report = backfill.backfill(conn, files, db=db)
+        report = backfill.backfill(conn, files, db=db, workers=workers)
         seconds = time.perf_counter() - started
         nodes = conn.execute(sql("counts")).fetchone()["nodes"]
         priced = conn.execute(
@@ -554,18 +556,22 @@ def main() -> int:
     parser.add_argument("--size-mb", type=int, default=210)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, help="backfill's worker processes (default: as the command's)"
+    )
     args = parser.parse_args()
 
     compileall.compile_dir(os.path.dirname(recorder.__file__), quiet=1)
     root, stats = corpus(args.size_mb, args.regenerate)
     files = backfill.transcript_files([root])
     size = backfill.total_bytes(files)
+    workers = read_ahead.default_workers(size) if args.workers is None else args.workers
     baseline(files)  # warm the page cache
     base_times, fill_times = [], []
     for _ in range(args.runs):  # interleaved, so both see the same machine
         seconds, lines = baseline(files)
         base_times.append(seconds)
-        seconds, report, nodes = timed_backfill(files)
+        seconds, report, nodes = timed_backfill(files, workers)
         fill_times.append(seconds)
     base, fill = min(base_times), min(fill_times)
     ratio = fill / base
@@ -574,7 +580,7 @@ def main() -> int:
         f"corpus: {size / 1e6:,.0f} MB in {len(files):,} files, {lines:,} lines, "
         f"{stats['sessions']:,} sessions, {stats['executions']:,} subagent executions"
     )
-    print(f"backfill: {report}")
+    print(f"backfill: {report} ({workers} worker processes, {os.cpu_count()} CPUs)")
     transcribed, calls, cost = report.priced
     print(
         f"usage:    {transcribed:,} executions read from their own transcripts, "

@@ -456,12 +456,21 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
 @db_option()
 @click.argument("sources", nargs=-1, type=click.Path())
 @click.option("--since", help="Only executions since then: 7d, 24h or an ISO time.")
-def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help="Processes that read, redact and judge transcripts ahead "
+    "(default: one per CPU for more than 8 MB of transcripts, else 0).",
+)
+def backfill(
+    db: str | None, sources: tuple[str, ...], since: str | None, workers: int | None
+) -> None:
     """Record subagent runs from Claude Code transcripts (default: ~/.claude/projects).
 
     Idempotent: running it again, or over what the hook recorded, adds nothing twice.
     """
     from recorder.sources import backfill as history
+    from recorder.sources.read_ahead import default_workers
 
     require_redaction_patterns()
     path = database_path(db, must_exist=False)
@@ -470,10 +479,12 @@ def backfill(db: str | None, sources: tuple[str, ...], since: str | None) -> Non
     sync_first(path)  # backfill skips what the tables already hold
     conn = database.connect(path)
     try:
-        with click.progressbar(
-            length=history.total_bytes(files), label="Reading transcripts", file=sys.stderr
-        ) as bar:
-            report = history.backfill(conn, files, db=path, since=since_at, progress=bar.update)
+        size = history.total_bytes(files)
+        workers = default_workers(size) if workers is None else workers
+        with click.progressbar(length=size, label="Reading transcripts", file=sys.stderr) as bar:
+            report = history.backfill(
+                conn, files, db=path, since=since_at, progress=bar.update, workers=workers
+            )
     finally:
         conn.close()
     click.echo(f"{path}: {report}")

@@ -104,3 +104,29 @@ MAIN_AGENT = {"main_cost_usd", "main_tokens", "main_api_calls", "main_model", "c
 def table(db: Path, name: str) -> list[dict]:
     skip = MAIN_AGENT if name == "sessions" else {}
     return rows(db, f"SELECT * FROM {name} ORDER BY rowid", skip)
+
+
+KEPT = "SELECT * FROM kept_events ORDER BY id"
+DERIVED = (
+    "sessions",
+    "workflow_runs",
+    "node_executions",
+    "subagents",
+    "node_tools",
+    "file_touches",
+)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_worker_processes_give_the_same_rows(tmp_path, name):
+    """Transcripts read, redacted, judged and their usage read ahead by other processes."""
+    projects = write_transcripts(name, tmp_path / "claude" / "projects")
+    here, ahead = tmp_path / "here" / "index.db", tmp_path / "ahead" / "index.db"
+    for db, workers in ((here, "0"), (ahead, "2")):
+        result = run_cli("backfill", "--workers", workers, "--db", str(db), str(projects))
+        assert result.returncode == 0, result.stderr
+    assert query(ahead, KEPT) == query(here, KEPT)
+    for name_ in DERIVED:
+        assert query(ahead, f"SELECT * FROM {name_}") == query(here, f"SELECT * FROM {name_}")
+    again = run_cli("backfill", "--workers", "2", "--db", str(ahead), str(projects))
+    assert " 0 new;" in again.stdout and query(ahead, KEPT) == query(here, KEPT)

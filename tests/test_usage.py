@@ -75,6 +75,20 @@ def test_reader_counts_each_response_once_across_split_lines(project):
     ]
 
 
+def test_a_record_read_ahead_is_lent_once_and_only_for_the_file_it_was_read_from(project):
+    t = typical(agent_path(project, "a1"), "a1", SESSION)
+    path = str(t.write(upto=3))  # still being written
+    early = usage.read_signed(path)
+    lent = {(path, None): early}
+    with usage.lent(lent):
+        assert usage.read(path) is early[1]  # answered from what was read ahead...
+        assert lent == {}  # ...once
+        lent[(path, None)] = usage.read_signed(path)
+        t.write()  # the file grew since: read again
+        assert usage.read(path) == usage.read(str(t.write())) != early[1]
+    assert usage.read(path)["complete"] is True and len(early[1]["responses"]) < t.calls
+
+
 def test_foreground_agent_gets_its_transcript_usage_and_cost(db, hook, project):
     t = typical(agent_path(project, "a1"), "a1", SESSION)
     t.write()

@@ -349,8 +349,9 @@ def _from_marker(text: str) -> Verdict | None:
     return Verdict(FAILURE, f"report marks itself {word}: '{_short(m.group(0))}'", kind)
 
 
-# Verdicts of the shipped model judged ahead (by bulk's worker processes): text -> verdict.
-_AHEAD: dict[str, Verdict] = {}
+# Verdicts of the shipped model judged ahead (by bulk's or backfill's worker processes),
+# innermost block last: text -> verdict.
+_AHEAD: list[dict[str, Verdict]] = []
 
 
 def judge_ahead(texts: Iterable[str | None]) -> dict[str, Verdict]:
@@ -366,12 +367,13 @@ def judge_ahead(texts: Iterable[str | None]) -> dict[str, Verdict]:
 
 @contextmanager
 def judged(verdicts: dict[str, Verdict]) -> Iterator[None]:
-    """Within the block, :func:`judge_text` answers a text of ``verdicts`` from there."""
-    _AHEAD.update(verdicts)
+    """Within the block, :func:`judge_text` answers a text of ``verdicts`` from there
+    (the dictionary may grow meanwhile)."""
+    _AHEAD.append(verdicts)
     try:
         yield
     finally:
-        _AHEAD.clear()
+        _AHEAD.pop()
 
 
 def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
@@ -381,7 +383,7 @@ def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
     tasks, not what the report says of this one.
     """
     if model is None and _AHEAD:
-        ahead = _AHEAD.get(text)
+        ahead = _AHEAD[-1].get(text)
         if ahead is not None:
             return ahead
     text = learnings.without_markers(text)

@@ -27,6 +27,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from recorder.derive.prices import PriceTable, response_cost
 from recorder.hook.events import FILE_TOOLS
@@ -243,12 +245,48 @@ class _Reading:
                 tool["done"] = line["timestamp"]
 
 
+# Records read ahead by other processes (backfill's workers), innermost block last:
+# (path, sidechain_only) -> (the file's size and mtime before it was read, the record).
+_AHEAD: list[dict[tuple[str, bool | None], tuple]] = []
+
+
+def signature(path: str) -> tuple[int, int] | None:
+    """The file's size and modification time (ns); None when it cannot be stat'ed."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return found.st_size, found.st_mtime_ns
+
+
+def read_signed(path: str, sidechain_only: bool | None = None) -> tuple:
+    """(the file's :func:`signature` before reading, :func:`read`'s record): what another
+    process reads ahead and :func:`lent` lends to ``read``."""
+    return signature(path), read(path, sidechain_only)
+
+
+@contextmanager
+def lent(records: dict[tuple[str, bool | None], tuple]) -> Iterator[None]:
+    """Within the block, :func:`read` answers ``(path, sidechain_only)`` from ``records``
+    (of :func:`read_signed`; the dictionary may grow meanwhile), once, while the file's
+    size and modification time are still those it was read at."""
+    _AHEAD.append(records)
+    try:
+        yield
+    finally:
+        _AHEAD.pop()
+
+
 def read(path: str, sidechain_only: bool | None = None) -> dict | None:
     """The usage record of the transcript at ``path``; None when it cannot be read.
 
     ``sidechain_only=False`` reads only the main agent's lines of a session
     transcript (older Claude Code also wrote subagents' lines there, as sidechain).
     """
+    if _AHEAD:
+        ahead = _AHEAD[-1].pop((path, sidechain_only), None)
+        if ahead is not None and ahead[0] is not None and ahead[0] == signature(path):
+            return ahead[1]
     reading = _Reading()
     size, rest = 0, b""
     try:

@@ -37,12 +37,13 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 
 from recorder.derive import apply as ingest
-from recorder.derive import node_usage
+from recorder.derive import node_usage, outcome, usage
 from recorder.derive.compaction import Reader
 from recorder.hook import database, keep
 from recorder.hook.clock import epoch
 from recorder.hook.events import META, identifier
 from recorder.schema.queries import sql
+from recorder.sources import read_ahead
 from recorder.sources.transcripts import (
     ACK,
     ORPHAN,
@@ -150,6 +151,7 @@ def backfill(
     since: str | None = None,
     progress: Callable[[int], None] | None = None,
     batch_events: int = BATCH_EVENTS,
+    workers: int = 0,
 ) -> BackfillReport:
     """Record every Task/Agent execution in ``files``; return what was done.
 
@@ -160,22 +162,26 @@ def backfill(
     ``click.progressbar(length=total_bytes(files)).update`` fits); a file
     skipped whole counts too. Lines that cannot be read are counted, never fatal.
     Reading happens outside transactions; each transaction applies at most
-    about ``batch_events`` payloads.
+    about ``batch_events`` payloads. ``workers`` other processes read, redact and judge
+    the files ahead (``read_ahead``; 0: this process does all).
     """
     report = BackfillReport()
     files = list(files)
     since = parse_since(since)
+    verdicts: dict[str, outcome.Verdict] = {}
+    records: dict[tuple[str, bool | None], tuple] = {}
     batch: list[Unit] = []
     size = 0
-    for unit in units(files, since, report, progress):
-        batch.append(unit)
-        size += len(unit.items) + 3
-        if size >= batch_events:
+    with outcome.judged(verdicts), usage.lent(records):
+        for unit in units(files, since, report, progress, workers, (verdicts, records)):
+            batch.append(unit)
+            size += len(unit.items) + 3
+            if size >= batch_events:
+                report.events += send(conn, batch, report, since, db)
+                batch, size = [], 0
+        if batch:
             report.events += send(conn, batch, report, since, db)
-            batch, size = [], 0
-    if batch:
-        report.events += send(conn, batch, report, since, db)
-    database.write(conn, lambda c: main_agents(c, files, db))
+        database.write(conn, lambda c: main_agents(c, files, db))
     return report
 
 
@@ -193,9 +199,17 @@ def units(
     since: str | None,
     report: BackfillReport,
     progress: Callable[[int], None] | None,
+    workers: int = 0,
+    lent: tuple[dict, dict] = ({}, {}),
 ) -> Iterator[Unit]:
-    """The units of every file, in order, with the progress of each file made whole."""
+    """The units of every file, in order, with the progress of each file made whole.
+
+    With ``workers``, other processes read the files; the verdicts and usage records
+    they made ahead are added to ``lent`` (what ``outcome.judged`` and ``usage.lent``
+    hold) before the file's units are yielded.
+    """
     since_epoch = None if since is None else epoch(since)
+    wanted: list[tuple[str, int]] = []
     for path in files:
         try:
             size = os.path.getsize(path)
@@ -208,16 +222,42 @@ def units(
             if progress is not None:
                 progress(size)
             continue
-        done = 0
+        if workers < 1:
+            yield from read_whole(path, size, since, report, progress)
+        else:
+            wanted.append((path, size))
+    if not wanted:
+        return
+    verdicts, records = lent
+    ahead = read_ahead.in_order([path for path, _ in wanted], since, workers)
+    for (_, size), found in zip(wanted, ahead, strict=True):
+        for name, count in vars(found.counters).items():
+            setattr(report, name, getattr(report, name) + count)
+        verdicts.update(found.verdicts)
+        records.update(found.records)
+        yield from found.units
+        if progress is not None:
+            progress(size)
 
-        def counted(n: int) -> None:
-            nonlocal done
-            done += n
-            progress(n)
 
-        yield from read_file(path, since, report, counted if progress is not None else None)
-        if progress is not None and size > done:
-            progress(size - done)
+def read_whole(
+    path: str,
+    size: int,
+    since: str | None,
+    report: BackfillReport,
+    progress: Callable[[int], None] | None,
+) -> Iterator[Unit]:
+    """The units of one file read here, with its progress made whole at the end."""
+    done = 0
+
+    def counted(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(n)
+
+    yield from read_file(path, since, report, counted if progress is not None else None)
+    if progress is not None and size > done:
+        progress(size - done)
 
 
 def expand(

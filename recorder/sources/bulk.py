@@ -27,9 +27,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 
 import sqlite_utils
 
@@ -38,6 +36,7 @@ from recorder.derive import compaction, outcome
 from recorder.hook import database, events, keep
 from recorder.schema import rollups
 from recorder.schema.queries import sql
+from recorder.sources.pool import ordered_map
 
 NODES = "node_executions"
 FTS_TABLE = "node_executions_fts"
@@ -107,16 +106,8 @@ def reports(payloads: list[dict]) -> Iterator[str | None]:
 def stamped(batches: Iterable[Iterable[dict]], workers: int) -> Iterator[Prepared]:
     """The batches stamped, in order: by ``workers`` other processes, or by this one."""
     if workers < 1:
-        yield from map(stamp_all, batches)
-        return
-    with ProcessPoolExecutor(workers) as pool:
-        ahead: deque[Future[Prepared]] = deque()
-        for batch in batches:
-            ahead.append(pool.submit(prepare, list(batch)))
-            if len(ahead) > 2 * workers:
-                yield ahead.popleft().result()
-        while ahead:
-            yield ahead.popleft().result()
+        return map(stamp_all, batches)
+    return ordered_map(prepare, map(list, batches), workers)
 
 
 def load(

@@ -761,8 +761,9 @@ class Reader:
 
 
 def stamped(item: tuple) -> dict:
-    """The payload of a unit's item as kept: redacted, received at the item's time."""
-    return stamp(item[2], item[4])
+    """The payload of a unit's item as kept: redacted, received at the item's time (a
+    sixth member is that, made ahead by another process: ``recorder.sources.read_ahead``)."""
+    return item[5] if len(item) > 5 else stamp(item[2], item[4])
 
 
 def unwrap(error: str) -> str:
