@@ -705,3 +705,18 @@ def test_secrets_used_as_dict_keys_are_redacted_and_no_value_is_lost():
         }
     }
     assert redact(out) == out
+
+
+def test_a_text_seen_again_is_redacted_from_memory_which_stays_bounded():
+    from recorder.redaction import engine
+
+    text = f"deploy with {ANTHROPIC} please"
+    first = redact_text(text)
+    assert ANTHROPIC not in first and redact_text(text) is first  # the remembered result
+    custom = [re.compile(r"please")]
+    assert redact_text(text, custom) == first.replace("please", "[REDACTED:custom]")
+    for i in range(engine.REMEMBERED * 2):
+        redact_text(f"note {i} {GITHUB_CLASSIC}")
+    assert len(engine._REDACTED) <= engine.REMEMBERED
+    long = f"{GITHUB_CLASSIC} " * (engine.REMEMBERED_CHARS // 10)
+    assert GITHUB_CLASSIC not in redact_text(long) and (long,) not in engine._REDACTED

@@ -446,10 +446,24 @@ def redact_text(text: str, extra: Sequence[re.Pattern[str]] = ()) -> str:
     """
     if not isinstance(text, str) or not text:
         return text
+    key = (text, *extra)
+    found = _REDACTED.get(key)
+    if found is not None:
+        return found
     out = rules.after(_core(text), _core)
     for pattern in extra:
         out = pattern.sub(_replace_custom, out)
+    if len(text) <= REMEMBERED_CHARS:
+        if len(_REDACTED) >= REMEMBERED:
+            _REDACTED.clear()
+        _REDACTED[key] = out
     return out
+
+
+# The redaction of recent texts (a session id, a path, a report sent again in a later
+# event is redacted once per process): at most REMEMBERED texts of REMEMBERED_CHARS each.
+REMEMBERED, REMEMBERED_CHARS = 1024, 16384
+_REDACTED: dict[tuple, str] = {}
 
 
 def _core(text: str) -> str:
