@@ -83,7 +83,7 @@ histogram AS (
         WHERE n.duplicate_of IS NULL AND n.started_at >= (SELECT since FROM bounds)
           AND n.started_at < (SELECT next_day FROM bounds)
           AND n.duration_ms IS NOT NULL AND +n.status IN ('completed', 'failed')  -- "+": the
-          -- covering idx_node_exec_started_totals, not the status index and the rows
+          -- covering idx_node_exec_started_totals_cost, not the status index and the rows
           AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
     )
     GROUP BY agent_type, bucket

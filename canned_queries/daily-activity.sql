@@ -2,7 +2,7 @@
 -- status, failures, tokens and subagent time. Days without activity show zeros, so the
 -- result charts as a continuous series. Empty :project / :agent_type mean all.
 -- Whole UTC days: the counts, tokens and time come from rollup_tasks_daily(_all); the distinct
--- runs from idx_node_exec_started_totals (range from the first day's midnight, UTC).
+-- runs from idx_node_exec_started_totals_cost (range from the first day's midnight, UTC).
 WITH RECURSIVE
 span(first_day) AS (
     SELECT date('now', '-' || (

@@ -3,7 +3,7 @@
 -- tasks, failures, failure rate (failures / finished tasks: finished = completed or failed,
 -- failures = failed, or completed with outcome failure; the dashboard's definition),
 -- tokens and subagent time,
--- busiest first. Reads idx_node_exec_started_totals only.
+-- busiest first. Reads idx_node_exec_started_totals_cost only.
 SELECT
     coalesce(n.project, '(unknown)') AS project,
     count(DISTINCT n.session_id) AS sessions,

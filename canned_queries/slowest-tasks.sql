@@ -2,8 +2,9 @@
 -- the last :days days (default 7, rolling, UTC), longest first. Cancelled and abandoned
 -- tasks are left out: their duration is when they were stopped, not how long they took.
 -- Empty :project / :agent_type mean all.
--- The 100 are picked from idx_node_exec_started_totals alone (range on started_at; status,
--- duration, project and agent type are in the index); only they are read from the table.
+-- The 100 are picked from idx_node_exec_started_totals_cost alone (range on started_at;
+-- status, duration, project and agent type are in the index); only they are read from the
+-- table.
 WITH top AS (
     SELECT n.id, n.duration_ms
     FROM node_executions AS n

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import zlib
 
 import pytest
 from claude_code_fixtures import NAMES, feed
@@ -14,7 +13,7 @@ from test_kept_events import DERIVED, keep_from_2020, raw, story
 
 from recorder.derive import compaction, worker
 from recorder.derive.compaction import Reader
-from recorder.hook import database
+from recorder.hook import codec, database
 
 EVERYTHING = "9999"  # later than any receipt time
 
@@ -45,7 +44,7 @@ def stored_bytes(db) -> int:
 
 
 def block_texts(db) -> list[bytes]:
-    return [zlib.decompress(data) for (data,) in raw(db, "SELECT data FROM kept_blocks")]
+    return [codec.inflate(data) for (data,) in raw(db, "SELECT data FROM kept_blocks")]
 
 
 def tables(db) -> dict:

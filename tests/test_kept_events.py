@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import zlib
 
 from conftest import event, post, pre, query, run_cli, run_hook, settle
 
 from recorder.derive import apply as ingest
 from recorder.derive import sync as derive
-from recorder.hook import database, deriver, keep
+from recorder.hook import codec, database, deriver, keep
 
 OFF = {"AGENT_RUNS_DERIVE": "off"}
 DERIVED = ["sessions", "workflow_runs", "node_executions", "subagents", "learnings", "file_touches"]
@@ -82,7 +81,7 @@ def test_the_hook_keeps_the_event_compressed_and_a_worker_derives_it(db):
     rows = raw(db, "SELECT source, received_at, subject, event FROM kept_events ORDER BY id")
     assert [(r[0], r[2]) for r in rows] == [("hook", "toolu_a"), ("hook", "toolu_a")]
     assert rows[0][1].endswith("Z")
-    assert b'"hook_event_name":"PostToolUse"' in zlib.decompress(rows[1][3])
+    assert b'"hook_event_name":"PostToolUse"' in codec.inflate(rows[1][3])
     deadline = time.monotonic() + 15
     while raw(db, "SELECT status FROM node_executions") != [("completed",)]:
         assert time.monotonic() < deadline
@@ -113,7 +112,7 @@ def test_no_event_is_left_behind_by_a_worker_that_is_about_to_exit(db):
 def test_no_secret_reaches_the_kept_events(db, hook):
     secret = "sk-ant-api03-" + "Q" * 80
     hook(pre("toolu_s", tool_input={"description": "d", "prompt": f"use {secret}"}))
-    blobs = [zlib.decompress(r[0]) for r in raw(db, "SELECT event FROM kept_events")]
+    blobs = [codec.inflate(r[0]) for r in raw(db, "SELECT event FROM kept_events")]
     assert blobs and not any(secret.encode() in b for b in blobs)
 
 

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import HOOK, is_elf_time, post, query, run_cli
@@ -262,3 +263,29 @@ def test_the_hook_migrates_only_a_file_that_is_behind(db):
     assert "recorder.schema.migrations" in imported_by_hook(db, post("toolu_v3"))
     assert query(db, "PRAGMA user_version")[0]["user_version"] == migrations.LATEST
     assert len(query(db, "SELECT id FROM kept_events")) == 3
+
+
+def test_an_older_database_drops_the_index_a_wider_one_covers(tmp_path):
+    """m026: a file from before it loses idx_node_exec_started_totals; retried-prompts reads
+    idx_node_exec_started_totals_cost instead (it holds every column the other held)."""
+    db = tmp_path / "index.db"
+    database.connect(str(db)).close()
+    older = sqlite3.connect(db)
+    older.execute(
+        "CREATE INDEX idx_node_exec_started_totals ON node_executions(started_at, status, "
+        "outcome, agent_type, project, duration_ms, token_count, tool_use_count, run_id, "
+        "session_id, prompt_hash, duplicate_of)"
+    )
+    older.execute("DELETE FROM _agent_runs_migrations WHERE name = 'm026_one_time_window_index'")
+    older.execute(f"PRAGMA user_version = {migrations.LATEST - 1}")
+    older.commit()
+    older.close()
+    conn = database.connect(str(db))
+    conn.close()
+    indexes = {row["name"] for row in query(db, "PRAGMA index_list(node_executions)")}
+    assert "idx_node_exec_started_totals_cost" in indexes
+    assert "idx_node_exec_started_totals" not in indexes
+    sql = Path(__file__).parents[1] / "canned_queries" / "retried-prompts.sql"
+    params = {"days": "", "project": "", "agent_type": ""}
+    plan = " ".join(r["detail"] for r in query(db, "EXPLAIN QUERY PLAN " + sql.read_text(), params))
+    assert "COVERING INDEX idx_node_exec_started_totals_cost" in plan

@@ -76,7 +76,7 @@ histogram AS (
         WHERE n.duplicate_of IS NULL AND n.started_at >= :since
       AND n.started_at < (SELECT next_day FROM edge)
           AND n.duration_ms IS NOT NULL AND +n.status IN ('completed', 'failed')  -- "+": the
-          -- covering idx_node_exec_started_totals, not the status index and the rows
+          -- covering idx_node_exec_started_totals_cost, not the status index and the rows
           AND (:project IS NULL OR n.project = :project)
           AND (:agent_type IS NULL OR n.agent_type = :agent_type)
     )

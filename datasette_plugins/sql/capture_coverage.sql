@@ -3,7 +3,8 @@
 -- backfill), and executions `doctor --coverage` found in transcripts that nobody
 -- recorded (capture_gaps; they have no project, so a project filter leaves them out).
 -- Rows recorded before recorded_by existed (NULL) count as seen by the hook.
--- The first count reads idx_node_exec_started_totals, the second idx_node_exec_not_by_hook.
+-- The first count reads idx_node_exec_started_totals_cost, the second
+-- idx_node_exec_not_by_hook.
 SELECT
     (SELECT count(*) FROM node_executions AS n
      WHERE n.duplicate_of IS NULL AND n.started_at >= :since

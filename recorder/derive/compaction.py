@@ -5,10 +5,11 @@ session's other events hold: the prompt in PreToolUse, SubagentStart and PostToo
 the report in SubagentStop and PostToolUse, the session's ids and paths in every event.
 Off the hook's path (the derivation worker when it goes idle, and bulk builds), the
 loose events of a session received more than ``QUIET_SECONDS`` ago are moved into
-blocks (``kept_blocks``, see m023): one zlib stream of lines ``<id>\\t<JSON>``, at most
-``BLOCK_EVENTS`` events or ``BLOCK_BYTES`` of JSON each. The kept event's row stays
-(id, times, source, session, subject) and its content is unchanged: ``Reader`` gives
-the same payload either way, so derivation and ``rebuild`` never see the difference.
+blocks (``kept_blocks``, see m023): one ``codec.deflate`` stream of lines
+``<id>\\t<JSON>``, at most ``BLOCK_EVENTS`` events or ``BLOCK_BYTES`` of JSON each. The
+kept event's row stays (id, times, source, session, subject) and its content is
+unchanged: ``Reader`` gives the same payload either way, so derivation and ``rebuild``
+never see the difference.
 
 Before prune deletes events held by a block, ``loosen`` puts the block's events back
 into their rows and deletes the block, so nothing pruned stays in a block.
@@ -21,10 +22,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import zlib
 from collections.abc import Callable, Iterable
 
-from recorder.hook import clock, database, keep
+from recorder.hook import clock, codec, database, keep
 from recorder.schema.queries import sql
 
 QUIET_SECONDS = 600
@@ -48,7 +48,7 @@ class Reader:
     def text(self, kept_id: int, event: bytes, block_id: int | None) -> bytes:
         """The JSON of the kept event ``kept_id``, as ``keep.text`` made it."""
         if block_id is None:
-            return zlib.decompress(event)
+            return codec.inflate(event)
         return self.lines(block_id)[b"%d" % kept_id]
 
     def rows(self, rows: Iterable[tuple[int, bytes, int | None]]) -> list[tuple[int, dict]]:
@@ -65,7 +65,7 @@ class Reader:
 
 def members(data: bytes) -> dict[bytes, bytes]:
     """id -> JSON of the events in a block's data."""
-    return dict(line.split(b"\t", 1) for line in zlib.decompress(data).split(b"\n"))
+    return dict(line.split(b"\t", 1) for line in codec.inflate(data).split(b"\n"))
 
 
 def compact(
@@ -104,7 +104,7 @@ def compact_block(conn: sqlite3.Connection, session_id: str | None, quiet: str) 
     params = {"session_id": session_id, "quiet": quiet, "limit": BLOCK_EVENTS}
     lines, size = [], 0
     for kept_id, event in conn.execute(sql("compact_loose"), params):
-        text = zlib.decompress(event)
+        text = codec.inflate(event)
         if b"\n" in text:  # not compact JSON: it stays alone
             continue
         lines.append((kept_id, b"%d\t" % kept_id + text))
@@ -113,7 +113,7 @@ def compact_block(conn: sqlite3.Connection, session_id: str | None, quiet: str) 
             break
     if len(lines) < LEAST_EVENTS:
         return 0
-    data = zlib.compress(b"\n".join(line for _, line in lines), 9)
+    data = codec.deflate(b"\n".join(line for _, line in lines), 9)
     block_id = conn.execute(sql("compact_block"), {"events": len(lines), "data": data}).lastrowid
     conn.executemany(
         sql("compact_event"), [{"block_id": block_id, "id": kept_id} for kept_id, _ in lines]
@@ -130,7 +130,7 @@ def loosen(conn: sqlite3.Connection, block_ids: Iterable[int]) -> int:
         if row is None:
             continue
         events = [
-            {"id": int(kept_id), "event": zlib.compress(text)}
+            {"id": int(kept_id), "event": codec.deflate(text)}
             for kept_id, text in members(row[0]).items()
         ]
         conn.executemany(sql("loosen_event"), events)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from collections.abc import Iterable
 
-from recorder.hook import clock
+from recorder.hook import clock, codec
 from recorder.hook.events import META, identifier
 from recorder.plugins import calls as plugin_calls
 from recorder.redaction.configured import redact
@@ -34,8 +33,8 @@ def stamp(payload: dict, received_at: str | None = None) -> dict:
 
 
 def pack(payload: dict) -> bytes:
-    """A stamped payload as stored: compact UTF-8 JSON, zlib-compressed."""
-    return zlib.compress(text(payload))
+    """A stamped payload as stored: compact UTF-8 JSON, compressed by ``codec.deflate``."""
+    return codec.deflate(text(payload))
 
 
 def text(payload: dict) -> bytes:
@@ -46,7 +45,7 @@ def text(payload: dict) -> bytes:
 
 def unpack(blob: bytes) -> dict:
     """The payload of a kept event stored alone."""
-    return parse(zlib.decompress(blob))
+    return parse(codec.inflate(blob))
 
 
 def parse(text: bytes) -> dict:

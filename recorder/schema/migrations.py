@@ -1064,6 +1064,14 @@ def m025_hotspot_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m026_one_time_window_index(conn: sqlite3.Connection) -> None:
+    """idx_node_exec_started_totals goes: idx_node_exec_started_totals_cost (m021) starts
+    with the same columns and holds every other it held, so each query it served reads
+    that one instead (the planner already preferred it for all but retried-prompts)."""
+    run_script(conn, "DROP INDEX IF EXISTS idx_node_exec_started_totals;")
+
+
 LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
 
 

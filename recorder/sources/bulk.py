@@ -15,9 +15,9 @@ different is only how they reach the disk:
   which also judge their reports with the text model (``outcome.judge_ahead``), while
   this one derives the batch before (a few batches ahead at most, in order);
 - the full-text index and the rollups built once at the end (their sync triggers
-  are dropped for the load, then recreated exactly as stored, and the index and
-  rollups rebuilt from the rows), instead of being updated for every insert and
-  update of every node;
+  are dropped for the load, then recreated exactly as stored, and the index (merged
+  into one segment) and rollups rebuilt from the rows), instead of being updated for
+  every insert and update of every node;
 - every session's kept events compacted into blocks at the end (``compaction``) and
   the file vacuumed, as the derivation worker would compact them over time.
 """
@@ -153,4 +153,5 @@ def restore_sync(conn: sqlite3.Connection, triggers: list[str]) -> None:
     for statement in triggers:
         conn.execute(statement)
     sqlite_utils.Database(conn, recursive_triggers=False)[NODES].rebuild_fts()
+    conn.execute(sql("fts_optimize"))
     rollups.recompute(conn)
