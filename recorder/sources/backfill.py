@@ -229,15 +229,17 @@ def units(
     if not wanted:
         return
     verdicts, records = lent
-    ahead = read_ahead.in_order([path for path, _ in wanted], since, workers)
-    for (_, size), found in zip(wanted, ahead, strict=True):
+    sizes = iter(size for _, size in wanted)
+    for found in read_ahead.in_order([path for path, _ in wanted], since, workers):
+        records.update(found.records)
+        if found.counters is None:
+            continue  # usage reads, ahead of their session's file
         for name, count in vars(found.counters).items():
             setattr(report, name, getattr(report, name) + count)
         verdicts.update(found.verdicts)
-        records.update(found.records)
         yield from found.units
         if progress is not None:
-            progress(size)
+            progress(next(sizes))
 
 
 def read_whole(

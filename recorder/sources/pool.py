@@ -12,15 +12,16 @@ Result = TypeVar("Result")
 
 
 def ordered_map(
-    function: Callable[[Item], Result], items: Iterable[Item], workers: int
+    function: Callable[[Item], Result], items: Iterable[Item], workers: int, ahead: int = 2
 ) -> Iterator[Result]:
-    """``map(function, items)`` computed by ``workers`` processes, in order, at most a few
-    items ahead of the caller (so memory stays bounded however many items there are)."""
+    """``map(function, items)`` computed by ``workers`` processes, in order, at most
+    ``ahead`` items per worker ahead of the caller (so memory stays bounded however many
+    items there are; more for small items, so the workers never wait for the caller)."""
     with ProcessPoolExecutor(workers) as pool:
-        ahead: deque[Future[Result]] = deque()
+        waiting: deque[Future[Result]] = deque()
         for item in items:
-            ahead.append(pool.submit(function, item))
-            if len(ahead) > 2 * workers:
-                yield ahead.popleft().result()
-        while ahead:
-            yield ahead.popleft().result()
+            waiting.append(pool.submit(function, item))
+            if len(waiting) > ahead * workers:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()

@@ -1,19 +1,19 @@
 """Backfill's worker processes: transcripts read, redacted and judged ahead of derivation.
 
 Recording is one writer in order; everything before it is per file and needs no
-database. So with workers, each transcript file is handed to another process, which
+database. So with workers, other processes do, as jobs in the files' order:
 
-- reads its units (``transcripts.read_file``),
-- stamps (redacts) every payload of them that backfill may send,
-- judges the reports in them with the text model (``outcome.judge_ahead``), and
-- when the file is a session's own transcript, reads the usage of the session's main
-  agent and of every subagent transcript in its ``subagents/`` folder
-  (``usage.read_signed``),
+- for a session's own transcript, first the usage reads its derivation will ask for
+  (``usage.read_signed``): each subagent transcript in the session's ``subagents/``
+  folder, and the session's main agent; then
+- for every file, its units (``transcripts.read_file``), every payload of them that
+  backfill may send stamped (redacted), and the reports in them judged with the text
+  model (``outcome.judge_ahead``);
 
-and the recording process takes the files back in order, lending the verdicts and usage
-records to derivation (``outcome.judged``, ``usage.lent``), which then uses them instead of
-doing the work itself. The rows are the same either way; only where the time is spent
-differs.
+and the recording process takes the results back in that order, lending the usage
+records and verdicts to derivation (``usage.lent``, ``outcome.judged``), which then uses
+them instead of doing the work itself. The rows are the same either way; only where the
+time is spent differs.
 """
 
 from __future__ import annotations
@@ -30,18 +30,24 @@ from recorder.sources.transcripts import ORPHAN, Counters, Unit, read_file, stam
 
 # Below this much transcript, starting processes costs more than it saves.
 PARALLEL_BYTES = 8 << 20
+# Jobs each worker may do ahead of the recording: most are small (a subagent's own
+# file), and a worker left waiting for the recording to take a result back is time lost.
+AHEAD = 64
 
 
 class FileAhead:
-    """What a worker made of one transcript file."""
+    """What a worker made of one job: a file's units and verdicts, or usage records."""
 
     __slots__ = ("counters", "units", "verdicts", "records")
 
-    def __init__(self, counters: Counters, units: list[Unit]) -> None:
+    def __init__(self, counters: Counters | None = None, units: list[Unit] | None = None) -> None:
         self.counters = counters
-        self.units = units
+        self.units = units or []
         self.verdicts: dict[str, outcome.Verdict] = {}
         self.records: dict[tuple[str, bool | None], tuple] = {}
+
+
+Job = tuple[str, bool | None, bool]  # path, sidechain_only, usage only
 
 
 def default_workers(size: int) -> int:
@@ -50,30 +56,35 @@ def default_workers(size: int) -> int:
     return 0 if size < PARALLEL_BYTES else max(1, min(8, os.cpu_count() or 1))
 
 
-def read_ahead(path: str, since: str | None) -> FileAhead:
-    """One file's units, their payloads stamped, their reports judged, usage read."""
+def jobs(files: list[str]) -> Iterator[Job]:
+    """Each file's job, after the usage reads of a session's own transcript."""
+    for path in files:
+        folder = os.path.join(os.path.splitext(path)[0], "subagents")
+        if os.path.isdir(folder):
+            for agent in sorted(glob.glob(os.path.join(glob.escape(folder), "agent-*.jsonl"))):
+                yield agent, None, True
+            yield path, False, True  # the main agent's own spend
+        yield path, None, False
+
+
+def read_ahead(job: Job, since: str | None) -> FileAhead:
+    """A usage read, or one file's units with their payloads stamped and reports judged."""
+    path, sidechain_only, usage_only = job
+    if usage_only:
+        found = FileAhead()
+        found.records[(path, sidechain_only)] = usage.read_signed(path, sidechain_only)
+        return found
     counters = Counters()
-    units = list(read_file(path, since, counters))
-    found = FileAhead(counters, units)
+    found = FileAhead(counters, list(read_file(path, since, counters)))
     payloads = []
-    for unit in units:
+    for unit in found.units:
         unit.items = [item if item[0] == ORPHAN else (*item, stamped(item)) for item in unit.items]
         payloads += [item[5] for item in unit.items if item[0] != ORPHAN]
         payloads += [p for p in (unit.prompt, unit.stop) if p is not None]
     found.verdicts = outcome.judge_ahead(reports(payloads))
-    mine = os.path.abspath(path)
-    sessions = {item[3].session_id: item[3] for u in units for item in u.items if item[0] != ORPHAN}
-    for session in sessions.values():
-        if os.path.abspath(session.transcript_path) != mine:
-            continue  # a subagent's own file: its session's file reads the usage
-        main = session.transcript_path
-        found.records[(main, False)] = usage.read_signed(main, False)
-        folder = os.path.join(os.path.dirname(mine), session.session_id, "subagents")
-        for agent in sorted(glob.glob(os.path.join(glob.escape(folder), "agent-*.jsonl"))):
-            found.records[(agent, None)] = usage.read_signed(agent)
     return found
 
 
 def in_order(files: list[str], since: str | None, workers: int) -> Iterator[FileAhead]:
-    """:func:`read_ahead` of every file, by ``workers`` processes, in the files' order."""
-    return ordered_map(functools.partial(read_ahead, since=since), files, workers)
+    """:func:`read_ahead` of every job of ``files``, by ``workers`` processes, in order."""
+    return ordered_map(functools.partial(read_ahead, since=since), jobs(files), workers, AHEAD)
