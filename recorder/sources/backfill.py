@@ -65,8 +65,10 @@ __all__ = [
     "transcript_files",
 ]
 
-# Payloads per transaction: short enough that a hook waiting for the lock never spools.
-BATCH_EVENTS = 500
+# Payloads per transaction: short enough that a hook waiting for the lock never spools,
+# and that recording keeps pace with the workers reading ahead (a commit in WAL mode
+# costs little).
+BATCH_EVENTS = 100
 FINAL = ("completed", "failed", "cancelled")
 
 
