@@ -1064,6 +1064,19 @@ def m025_hotspot_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m026_file_touch_rollups(conn: sqlite3.Connection) -> None:
+    """Rollups of the file touches (rollup_file_touches_daily and its all-projects twin),
+    kept by triggers on file_touches, and idx_file_touches_untyped.
+
+    The hotspots rank files from a few thousand rollup rows a day instead of every touch
+    of the range; the touches that named no agent type are found through the partial
+    index when an agent type is chosen. Filled from the rows already there.
+    """
+    rollups.create(conn)
+    rollups.recompute(conn, tables=[table for _, table, _ in rollups.TOUCH_ROLLUPS])
+
+
 LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
 
 

@@ -87,3 +87,38 @@ CREATE TABLE IF NOT EXISTS rollup_duration_buckets (
     high_ms INTEGER,
     value_ms REAL NOT NULL
 );
+-- rollup_file_touches_daily: the file touches (file_touches rows with a file_path) counted
+-- per UTC day of touched_at, file, project and agent type (the one the touch's event
+-- named; NULL when it named none, the node's then being read from the rows): touches,
+-- those with an access (accessed), writes and reads. The hotspots rank files from these.
+CREATE TABLE IF NOT EXISTS rollup_file_touches_daily (
+    day TEXT,
+    file_path TEXT,
+    project TEXT,
+    agent_type TEXT,
+    touches INTEGER NOT NULL DEFAULT 0,
+    accessed INTEGER NOT NULL DEFAULT 0,
+    writes INTEGER NOT NULL DEFAULT 0,
+    reads INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS idx_rollup_file_touches_daily_key
+    ON rollup_file_touches_daily(day, file_path, project, agent_type);
+CREATE INDEX IF NOT EXISTS idx_rollup_file_touches_daily_project
+    ON rollup_file_touches_daily(project, day);
+CREATE INDEX IF NOT EXISTS idx_rollup_file_touches_daily_agent_type
+    ON rollup_file_touches_daily(agent_type, day);
+-- rollup_file_touches_daily_all: the same per day and file for every project and agent
+-- type together (about a third as many rows): the unfiltered hotspots.
+CREATE TABLE IF NOT EXISTS rollup_file_touches_daily_all (
+    day TEXT,
+    file_path TEXT,
+    touches INTEGER NOT NULL DEFAULT 0,
+    accessed INTEGER NOT NULL DEFAULT 0,
+    writes INTEGER NOT NULL DEFAULT 0,
+    reads INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS idx_rollup_file_touches_daily_all_key
+    ON rollup_file_touches_daily_all(day, file_path);
+-- The touches whose event named no agent type: an agent type filter reads their node's.
+CREATE INDEX IF NOT EXISTS idx_file_touches_untyped
+    ON file_touches(touched_at, file_path, access, project, node_id) WHERE agent_type IS NULL;
