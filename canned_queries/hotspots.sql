@@ -25,11 +25,14 @@ counted AS (
       AND r.day > (SELECT day FROM bounds)
     UNION ALL
     SELECT r.file_path, r.touches, r.accessed, r.writes, r.reads
-    FROM rollup_file_touches_daily AS r
-    WHERE (ifnull(:project, '') <> '' OR ifnull(:agent_type, '') <> '')
-      AND r.day > (SELECT day FROM bounds)
+    FROM rollup_file_touches_daily AS r  -- a project (part of its path) only
+    WHERE ifnull(:project, '') <> '' AND ifnull(:agent_type, '') = ''
+      AND r.day > (SELECT day FROM bounds) AND instr(r.project, :project) > 0
+    UNION ALL
+    SELECT r.file_path, r.touches, r.accessed, r.writes, r.reads
+    FROM rollup_file_touches_daily AS r  -- an agent type: by agent type and day
+    WHERE r.agent_type = nullif(:agent_type, '') AND r.day > (SELECT day FROM bounds)
       AND (ifnull(:project, '') = '' OR instr(r.project, :project) > 0)
-      AND (ifnull(:agent_type, '') = '' OR r.agent_type = :agent_type)
     UNION ALL
     SELECT t.file_path, 1, t.access IS NOT NULL, t.access IS 'write', t.access IS 'read'
     FROM file_touches AS t INDEXED BY idx_file_touches_untyped

@@ -15,10 +15,13 @@ counted AS (
     WHERE :project IS NULL AND :agent_type IS NULL AND r.day > (SELECT day FROM edge)
     UNION ALL
     SELECT r.file_path, r.touches, r.accessed, r.writes
-    FROM rollup_file_touches_daily AS r
-    WHERE (:project IS NOT NULL OR :agent_type IS NOT NULL) AND r.day > (SELECT day FROM edge)
-      AND (:project IS NULL OR r.project = :project)
+    FROM rollup_file_touches_daily AS r  -- a project: idx_rollup_file_touches_daily_project
+    WHERE r.project = :project AND r.day > (SELECT day FROM edge)
       AND (:agent_type IS NULL OR r.agent_type = :agent_type)
+    UNION ALL
+    SELECT r.file_path, r.touches, r.accessed, r.writes
+    FROM rollup_file_touches_daily AS r  -- an agent type only: by agent type and day
+    WHERE :project IS NULL AND r.agent_type = :agent_type AND r.day > (SELECT day FROM edge)
     UNION ALL
     SELECT t.file_path, 1, t.access IS NOT NULL, t.access IS 'write'
     FROM file_touches AS t INDEXED BY idx_file_touches_untyped
