@@ -1077,6 +1077,20 @@ def m026_file_touch_rollups(conn: sqlite3.Connection) -> None:
     rollups.recompute(conn, tables=[table for _, table, _ in rollups.TOUCH_ROLLUPS])
 
 
+@migration
+def m027_cost_rollup_columns(conn: sqlite3.Connection) -> None:
+    """The tasks rollups count what the cost queries add up: how many tasks had each token
+    kind (input_tokened, output_tokened, cache_read_tokened, cache_creation_tokened) and
+    API calls (api_called, api_calls), so project-summary, cost-by-agent-type and
+    cost-per-day read whole days from them. The node triggers are made again (a change of
+    api_calls now moves a row) and the node rollups recomputed from the rows.
+    """
+    for name in rollups.SOURCES[0].triggers:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    rollups.create(conn)
+    rollups.recompute(conn, tables=[table for _, table, _ in rollups.NODE_ROLLUPS])
+
+
 LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
 
 

@@ -42,6 +42,18 @@ COUNTED = (  # the node columns whose change moves a row's contribution
     "tool_use_count",
     "duplicate_of",
     "agent_definition_hash",
+    "api_calls",
+)
+# Columns the tasks rollups gained after they were first made: ``create`` adds those a
+# table lacks (before any trigger or recomputation reads them).
+LATER_COLUMNS = (
+    "other_tokens",
+    "input_tokened",
+    "output_tokened",
+    "cache_read_tokened",
+    "cache_creation_tokened",
+    "api_called",
+    "api_calls",
 )
 
 
@@ -170,9 +182,15 @@ def trigger_statements() -> list[str]:
 
 
 def create(conn: sqlite3.Connection) -> None:
-    """The rollup tables, the buckets and the triggers (idempotent)."""
+    """The rollup tables (with any column they lack), the buckets and the triggers
+    (idempotent)."""
     for statement in split_statements(sql("rollups_schema")):
         conn.execute(statement)
+    for table in ("rollup_tasks_daily", "rollup_tasks_daily_all"):
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for column in LATER_COLUMNS:
+            if column not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
     conn.executemany(
         "INSERT OR IGNORE INTO rollup_duration_buckets(bucket, low_ms, high_ms, value_ms) "
         "VALUES (?, ?, ?, ?)",

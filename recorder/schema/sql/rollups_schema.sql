@@ -1,8 +1,9 @@
 -- Rollups of node_executions, kept exact by the triggers recorder.schema.rollups makes.
 -- rollup_tasks_daily: one row per UTC day of started_at, project, agent type, model,
 -- status and outcome (NULL keys kept as NULL): how many tasks, and the sums of what the
--- dashboard and the leaderboards add up, each with how many rows had a value (so an
--- average or a NULL sum reads exactly as over the rows).
+-- dashboard, the leaderboards and the cost queries add up (tokens by kind, cost, API
+-- calls), each with how many rows had a value (so an average or a NULL sum reads exactly
+-- as over the rows).
 CREATE TABLE IF NOT EXISTS rollup_tasks_daily (
     day TEXT,
     project TEXT,
@@ -23,7 +24,13 @@ CREATE TABLE IF NOT EXISTS rollup_tasks_daily (
     costed INTEGER NOT NULL DEFAULT 0,
     cost_usd REAL NOT NULL DEFAULT 0,
     tool_used INTEGER NOT NULL DEFAULT 0,
-    tool_use_count INTEGER NOT NULL DEFAULT 0
+    tool_use_count INTEGER NOT NULL DEFAULT 0,
+    input_tokened INTEGER NOT NULL DEFAULT 0,
+    output_tokened INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokened INTEGER NOT NULL DEFAULT 0,
+    cache_creation_tokened INTEGER NOT NULL DEFAULT 0,
+    api_called INTEGER NOT NULL DEFAULT 0,
+    api_calls INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_key
     ON rollup_tasks_daily(day, project, agent_type, model, status, outcome);
@@ -52,7 +59,13 @@ CREATE TABLE IF NOT EXISTS rollup_tasks_daily_all (
     costed INTEGER NOT NULL DEFAULT 0,
     cost_usd REAL NOT NULL DEFAULT 0,
     tool_used INTEGER NOT NULL DEFAULT 0,
-    tool_use_count INTEGER NOT NULL DEFAULT 0
+    tool_use_count INTEGER NOT NULL DEFAULT 0,
+    input_tokened INTEGER NOT NULL DEFAULT 0,
+    output_tokened INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokened INTEGER NOT NULL DEFAULT 0,
+    cache_creation_tokened INTEGER NOT NULL DEFAULT 0,
+    api_called INTEGER NOT NULL DEFAULT 0,
+    api_calls INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_all_key
     ON rollup_tasks_daily_all(day, agent_type, agent_definition_hash, model, status, outcome);
