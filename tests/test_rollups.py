@@ -164,7 +164,7 @@ def mutate(conn: sqlite3.Connection, rng: random.Random, now: datetime) -> None:
     """Nodes finishing, background agents completing late, moves, edits and deletions."""
     ids = [r[0] for r in conn.execute("SELECT id FROM node_executions")]
     for node in rng.sample(ids, len(ids) // 3):
-        change = rng.randrange(5)
+        change = rng.randrange(6)
         if change == 0:  # a node finishing
             conn.execute(
                 "UPDATE node_executions SET status = 'completed', outcome = 'success', "
@@ -191,19 +191,28 @@ def mutate(conn: sqlite3.Connection, rng: random.Random, now: datetime) -> None:
                 "UPDATE node_executions SET result_text = 'done', updated_at = ? WHERE id = ?",
                 (iso(now), node),
             )
-        elif change == 3:  # keys change: project, agent type, definition version, start
+        elif change == 3:  # keys change: project, agent type, version, start, session, run
             conn.execute(
                 "UPDATE node_executions SET project = :project, agent_type = :agent_type, "
                 "started_at = :started_at, agent_definition_hash = :agent_definition_hash, "
+                "session_id = coalesce(:session_id, session_id), "
+                "run_id = coalesce(:run_id, run_id), "
                 "agent_definition_description = :agent_definition_description, "
                 "agent_definition_source = :agent_definition_source WHERE id = :id",
                 {
                     "project": rng.choice(PROJECTS),
                     "agent_type": rng.choice(AGENTS),
                     "started_at": iso(now - timedelta(days=3)),
+                    "session_id": rng.choice([None, f"s{rng.randint(0, 20)}"]),
+                    "run_id": rng.choice([None, rng.randint(1, 40)]),
                     "id": node,
                     **definition(rng.choice(VERSIONS)),
                 },
+            )
+        elif change == 4:  # ELF's own row found to repeat one of ours, or no longer
+            conn.execute(
+                "UPDATE node_executions SET duplicate_of = ? WHERE id = ?",
+                (rng.choice([None, rng.choice(ids)]), node),
             )
         else:
             conn.execute("DELETE FROM node_executions WHERE id = ?", (node,))
@@ -240,6 +249,8 @@ def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
             keys, columns = (*keys, "bucket"), "tasks"
         elif "touches" in table:
             columns = TOUCH_COLUMNS
+        elif table == "rollup_project_runs":
+            columns = "last_started_at"
         else:
             columns = ROLLUP_COLUMNS
         order = ", ".join(f"{key} NULLS FIRST" for key in keys)
@@ -322,6 +333,9 @@ def assert_queries_match_rows(conn: sqlite3.Connection, now: datetime) -> None:
         ("hotspots", {"days": "3", "project": "shop", "agent_type": ""}),
         ("hotspots", {"days": "40", "project": "", "agent_type": "Explore"}),
         ("hotspots", {"days": "12", "project": "dev", "agent_type": "Plan"}),
+        ("project-summary", {"days": ""}),
+        ("project-summary", {"days": "3"}),
+        ("project-summary", {"days": "60"}),
         ("cost-by-agent-type", {"days": "", "project": ""}),
         ("cost-by-agent-type", {"days": "5", "project": "shop"}),
         ("cost-per-day", {"days": "", "project": ""}),

@@ -1082,8 +1082,10 @@ def m027_cost_rollup_columns(conn: sqlite3.Connection) -> None:
     """The tasks rollups count what the cost queries add up: how many tasks had each token
     kind (input_tokened, output_tokened, cache_read_tokened, cache_creation_tokened) and
     API calls (api_called, api_calls), so project-summary, cost-by-agent-type and
-    cost-per-day read whole days from them. The node triggers are made again (a change of
-    api_calls now moves a row) and the node rollups recomputed from the rows.
+    cost-per-day read whole days from them; rollup_project_runs keeps when each project's
+    session and run last started a task, so project-summary counts the sessions and runs of
+    a range without reading its tasks. The node triggers are made again (a change of
+    api_calls, session or run now moves a row) and the node rollups recomputed.
     """
     for name in rollups.SOURCES[0].triggers:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")

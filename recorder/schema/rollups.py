@@ -43,6 +43,8 @@ COUNTED = (  # the node columns whose change moves a row's contribution
     "duplicate_of",
     "agent_definition_hash",
     "api_calls",
+    "session_id",
+    "run_id",
 )
 # Columns the tasks rollups gained after they were first made: ``create`` adds those a
 # table lacks (before any trigger or recomputation reads them).
@@ -90,6 +92,7 @@ NODE_ROLLUPS = (  # (contribution template, table, keys); *_recompute: its twin
         "rollup_durations_daily_all",
         ("day", "agent_type", "agent_definition_hash"),
     ),
+    ("rollups_latest_contribution", "rollup_project_runs", ("project", "session_id", "run_id")),
 )
 TOUCH_ROLLUPS = (
     (

@@ -135,3 +135,17 @@ CREATE INDEX IF NOT EXISTS idx_rollup_file_touches_daily_all_key
 -- The touches whose event named no agent type: an agent type filter reads their node's.
 CREATE INDEX IF NOT EXISTS idx_file_touches_untyped
     ON file_touches(touched_at, file_path, access, project, node_id) WHERE agent_type IS NULL;
+-- rollup_project_runs: each (project, session, run) that has a task, with when the latest
+-- of its tasks started: a session or run has a task since some moment exactly when its
+-- row's last_started_at is at or after it, so project-summary counts the distinct sessions
+-- and runs of a range from the rows of the sessions and runs active in it.
+CREATE TABLE IF NOT EXISTS rollup_project_runs (
+    project TEXT,
+    session_id TEXT,
+    run_id INTEGER,
+    last_started_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_rollup_project_runs_key
+    ON rollup_project_runs(run_id, session_id, project);
+CREATE INDEX IF NOT EXISTS idx_rollup_project_runs_latest
+    ON rollup_project_runs(last_started_at, project, session_id, run_id);
