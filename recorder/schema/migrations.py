@@ -1084,13 +1084,16 @@ def m027_cost_rollup_columns(conn: sqlite3.Connection) -> None:
     API calls (api_called, api_calls), so project-summary, cost-by-agent-type and
     cost-per-day read whole days from them; rollup_project_runs keeps when each project's
     session and run last started a task, so project-summary counts the sessions and runs of
-    a range without reading its tasks. The node triggers are made again (a change of
-    api_calls, session or run now moves a row) and the node rollups recomputed.
+    a range without reading its tasks (its own triggers on node_executions). The node
+    triggers are made again (a change of api_calls now moves a row) and the node rollups
+    recomputed.
     """
-    for name in rollups.SOURCES[0].triggers:
-        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for source in rollups.SOURCES:
+        if source.table == "node_executions":
+            for name in source.triggers:
+                conn.execute(f"DROP TRIGGER IF EXISTS {name}")
     rollups.create(conn)
-    rollups.recompute(conn, tables=[table for _, table, _ in rollups.NODE_ROLLUPS])
+    rollups.recompute(conn, tables=[t for _, t, _ in rollups.NODE_ROLLUPS + rollups.RUN_ROLLUPS])
 
 
 LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook

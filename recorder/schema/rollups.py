@@ -43,8 +43,6 @@ COUNTED = (  # the node columns whose change moves a row's contribution
     "duplicate_of",
     "agent_definition_hash",
     "api_calls",
-    "session_id",
-    "run_id",
 )
 # Columns the tasks rollups gained after they were first made: ``create`` adds those a
 # table lacks (before any trigger or recomputation reads them).
@@ -92,8 +90,11 @@ NODE_ROLLUPS = (  # (contribution template, table, keys); *_recompute: its twin
         "rollup_durations_daily_all",
         ("day", "agent_type", "agent_definition_hash"),
     ),
+)
+RUN_ROLLUPS = (  # its own triggers: only a change of these columns moves a node's part
     ("rollups_latest_contribution", "rollup_project_runs", ("project", "session_id", "run_id")),
 )
+RUN_COUNTED = ("project", "session_id", "run_id", "started_at", "duplicate_of")
 TOUCH_ROLLUPS = (
     (
         "rollups_touches_contribution",
@@ -123,9 +124,10 @@ class Source:
 
 SOURCES = (
     Source("node_executions", "rollups", "started_at", COUNTED, NODE_ROLLUPS),
+    Source("node_executions", "rollups_runs", "started_at", RUN_COUNTED, RUN_ROLLUPS),
     Source("file_touches", "rollups_touches", "touched_at", TOUCH_COUNTED, TOUCH_ROLLUPS),
 )
-ROLLUPS = NODE_ROLLUPS + TOUCH_ROLLUPS
+ROLLUPS = NODE_ROLLUPS + RUN_ROLLUPS + TOUCH_ROLLUPS
 TABLES = tuple(table for _, table, _ in ROLLUPS)
 TRIGGERS = tuple(name for source in SOURCES for name in source.triggers)
 
