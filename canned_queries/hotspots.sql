@@ -3,10 +3,12 @@
 -- (of file_touches, filled from subagents' own transcripts and their parents' calls, so
 -- made inside subagents). Empty :project / :agent_type mean all. A touch's agent type is
 -- the one its event named, else its node's.
--- The top files are ranked from the touch rollups: whole days from
--- rollup_file_touches_daily_all (no filter) or rollup_file_touches_daily (a project or
--- agent type given; with an agent type, the touches that named none through
--- idx_file_touches_untyped), the rest of the first day from the rows. Their tasks,
+-- The top files are ranked from the touch rollups: with no filter, whole weeks from the
+-- first Monday after the first day from rollup_file_touches_weekly_all and the days
+-- before it from rollup_file_touches_daily_all; with a project or agent type, every whole
+-- day from rollup_file_touches_daily (the matching projects' ranges of its key index, or
+-- its index by agent type; with an agent type, the touches that named none through
+-- idx_file_touches_untyped); the rest of the first day from the rows. Their tasks,
 -- failing tasks, agent types and last touch are then read for those files only, from
 -- the covering idx_file_touches_file, a task's failure from the failing nodes' partial
 -- index (idx_node_exec_failed_in_session) rather than its row.
@@ -15,19 +17,35 @@ WITH window AS (
                     '-' || coalesce(nullif(trim(:days), ''), 30) || ' days') AS since
 ),
 bounds AS (
-    SELECT since, substr(since, 1, 10) AS day, date(substr(since, 1, 10), '+1 day') AS next_day
+    SELECT since, substr(since, 1, 10) AS day, date(substr(since, 1, 10), '+1 day') AS next_day,
+           date(substr(since, 1, 10), '+1 day', 'weekday 1') AS monday
     FROM window
 ),
+projects(project) AS (  -- the rollup's projects, each found by one seek of its key index
+    SELECT min(r.project) FROM rollup_file_touches_daily AS r
+    WHERE ifnull(:project, '') <> '' AND r.project > ''
+    UNION ALL
+    SELECT (SELECT min(r.project) FROM rollup_file_touches_daily AS r
+            WHERE r.project > projects.project)
+    FROM projects
+    WHERE projects.project IS NOT NULL
+),
 counted AS (
+    SELECT w.file_path, w.touches, w.accessed, w.writes, w.reads
+    FROM rollup_file_touches_weekly_all AS w
+    WHERE ifnull(:project, '') = '' AND ifnull(:agent_type, '') = ''
+      AND w.week >= (SELECT monday FROM bounds)
+    UNION ALL
     SELECT r.file_path, r.touches, r.accessed, r.writes, r.reads
     FROM rollup_file_touches_daily_all AS r
     WHERE ifnull(:project, '') = '' AND ifnull(:agent_type, '') = ''
-      AND r.day > (SELECT day FROM bounds)
+      AND r.day > (SELECT day FROM bounds) AND r.day < (SELECT monday FROM bounds)
     UNION ALL
     SELECT r.file_path, r.touches, r.accessed, r.writes, r.reads
-    FROM rollup_file_touches_daily AS r  -- a project (part of its path) only
+    FROM projects AS p  -- a project (part of its path) only: each matching project's days
+    JOIN rollup_file_touches_daily AS r ON r.project = p.project
     WHERE ifnull(:project, '') <> '' AND ifnull(:agent_type, '') = ''
-      AND r.day > (SELECT day FROM bounds) AND instr(r.project, :project) > 0
+      AND instr(p.project, :project) > 0 AND r.day > (SELECT day FROM bounds)
     UNION ALL
     SELECT r.file_path, r.touches, r.accessed, r.writes, r.reads
     FROM rollup_file_touches_daily AS r  -- an agent type: by agent type and day

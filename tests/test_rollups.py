@@ -455,7 +455,7 @@ def test_hook_recorded_nodes_reach_the_rollups(db, hook):
         conn.close()
 
 
-def test_bulk_build_recomputes_rollups_and_keeps_their_triggers(tmp_path):
+def test_bulk_build_and_rebuild_keep_the_rollups_right(tmp_path):
     path = tmp_path / "demo.db"
     result = run_cli("demo", "--db", str(path))
     assert result.returncode == 0, result.stderr
@@ -465,5 +465,17 @@ def test_bulk_build_recomputes_rollups_and_keeps_their_triggers(tmp_path):
         assert set(rollups.TRIGGERS) <= names
         assert_rollups_match_rows(conn)
         assert_queries_match_rows(conn, datetime.now(UTC))
+        touches = conn.execute("SELECT sum(touches) FROM rollup_file_touches_daily_all").fetchone()
+        assert touches[0] > 1000
+    finally:
+        conn.close()
+    # a rebuild deletes every derived row (the triggers take them away) and derives them again
+    result = run_cli("rebuild", "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(path)
+    try:
+        assert_rollups_match_rows(conn)
+        again = conn.execute("SELECT sum(touches) FROM rollup_file_touches_daily_all").fetchone()
+        assert again == touches
     finally:
         conn.close()

@@ -1,21 +1,28 @@
 -- The files subagents touched most in the selected range: calls, writes, failing tasks.
--- The top files are ranked from the touch rollups: whole days after :since's day from
--- rollup_file_touches_daily_all (no filter) or rollup_file_touches_daily (a project or
--- agent type chosen), the rest of :since's own day from the rows. A touch's agent type is
+-- The top files are ranked from the touch rollups: with no filter, whole weeks from the
+-- first Monday after :since's day from rollup_file_touches_weekly_all and the days before
+-- it from rollup_file_touches_daily_all; with a project or agent type, every day after
+-- :since's from rollup_file_touches_daily; the rest of :since's own day from the rows. A touch's agent type is
 -- the one its event named, else its node's: with an agent type chosen, the touches that
 -- named none are read from idx_file_touches_untyped. Then the failing tasks of those few
 -- files only, through idx_file_touches_file, each checked against the failing nodes
 -- (idx_node_exec_failed_in_session) instead of reading its node.
 WITH edge AS (
-    SELECT substr(:since, 1, 10) AS day, date(substr(:since, 1, 10), '+1 day') AS next_day
+    SELECT substr(:since, 1, 10) AS day, date(substr(:since, 1, 10), '+1 day') AS next_day,
+           date(substr(:since, 1, 10), '+1 day', 'weekday 1') AS monday
 ),
 counted AS (
+    SELECT w.file_path, w.touches, w.accessed, w.writes
+    FROM rollup_file_touches_weekly_all AS w
+    WHERE :project IS NULL AND :agent_type IS NULL AND w.week >= (SELECT monday FROM edge)
+    UNION ALL
     SELECT r.file_path, r.touches, r.accessed, r.writes
     FROM rollup_file_touches_daily_all AS r
     WHERE :project IS NULL AND :agent_type IS NULL AND r.day > (SELECT day FROM edge)
+      AND r.day < (SELECT monday FROM edge)
     UNION ALL
     SELECT r.file_path, r.touches, r.accessed, r.writes
-    FROM rollup_file_touches_daily AS r  -- a project: idx_rollup_file_touches_daily_project
+    FROM rollup_file_touches_daily AS r  -- a project: its range of the key index
     WHERE r.project = :project AND r.day > (SELECT day FROM edge)
       AND (:agent_type IS NULL OR r.agent_type = :agent_type)
     UNION ALL

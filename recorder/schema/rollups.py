@@ -70,6 +70,11 @@ def buckets() -> list[tuple[int, int, int | None, float]]:
     return found
 
 
+# The key values made from the row's date column: its UTC day, and the Monday of that
+# day's week (the day itself when it is no date, so a week holds what its days would).
+DAY = "substr({row}.{day}, 1, 10)"
+WEEK = f"coalesce(date({DAY}, '-6 days', 'weekday 1'), {DAY})"
+
 # Each rollup: its template, table and key columns, each with the row's value for it
 # ({row}: new or old). The "_all" twins leave the project out (the node rollups add the
 # agent definition's version instead; the touch rollups the agent type too).
@@ -102,6 +107,7 @@ TOUCH_ROLLUPS = (
         ("day", "file_path", "project", "agent_type"),
     ),
     ("rollups_touches_contribution", "rollup_file_touches_daily_all", ("day", "file_path")),
+    ("rollups_touches_contribution", "rollup_file_touches_weekly_all", ("week", "file_path")),
 )
 TOUCH_COUNTED = ("touched_at", "file_path", "project", "agent_type", "access")
 
@@ -136,11 +142,9 @@ def filled(
     name: str, table: str, keys: tuple[str, ...], row: str, day: str = "started_at", **more: str
 ) -> str:
     """Template ``name`` filled in for ``table`` and the row called ``row`` (``day``: the
-    column whose UTC day is the key ``day``)."""
-    values = [
-        (f"substr({{row}}.{day}, 1, 10)" if key == "day" else "{row}." + key).format(row=row)
-        for key in keys
-    ]
+    column whose UTC day is the key ``day``, and whose week the key ``week``)."""
+    dated = {"day": DAY, "week": WEEK}
+    values = [dated.get(key, "{row}." + key).format(row=row, day=day) for key in keys]
     return template(name).format(
         table=table,
         row=row,

@@ -114,10 +114,9 @@ CREATE TABLE IF NOT EXISTS rollup_file_touches_daily (
     writes INTEGER NOT NULL DEFAULT 0,
     reads INTEGER NOT NULL DEFAULT 0
 );
+-- Its key index leads with the project: one project's days are a range of it.
 CREATE INDEX IF NOT EXISTS idx_rollup_file_touches_daily_key
-    ON rollup_file_touches_daily(day, file_path, project, agent_type);
-CREATE INDEX IF NOT EXISTS idx_rollup_file_touches_daily_project
-    ON rollup_file_touches_daily(project, day);
+    ON rollup_file_touches_daily(project, day, file_path, agent_type);
 CREATE INDEX IF NOT EXISTS idx_rollup_file_touches_daily_agent_type
     ON rollup_file_touches_daily(agent_type, day);
 -- rollup_file_touches_daily_all: the same per day and file for every project and agent
@@ -132,6 +131,19 @@ CREATE TABLE IF NOT EXISTS rollup_file_touches_daily_all (
 );
 CREATE INDEX IF NOT EXISTS idx_rollup_file_touches_daily_all_key
     ON rollup_file_touches_daily_all(day, file_path);
+-- rollup_file_touches_weekly_all: the same per week (week: its Monday, UTC) and file, so a
+-- long range reads its whole weeks from here and only the days before its first Monday
+-- from the daily table.
+CREATE TABLE IF NOT EXISTS rollup_file_touches_weekly_all (
+    week TEXT,
+    file_path TEXT,
+    touches INTEGER NOT NULL DEFAULT 0,
+    accessed INTEGER NOT NULL DEFAULT 0,
+    writes INTEGER NOT NULL DEFAULT 0,
+    reads INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS idx_rollup_file_touches_weekly_all_key
+    ON rollup_file_touches_weekly_all(week, file_path);
 -- The touches whose event named no agent type: an agent type filter reads their node's.
 CREATE INDEX IF NOT EXISTS idx_file_touches_untyped
     ON file_touches(touched_at, file_path, access, project, node_id) WHERE agent_type IS NULL;

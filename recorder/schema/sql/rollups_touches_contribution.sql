@@ -1,6 +1,7 @@
 -- One file touch's contribution to a touch rollup ({table}: rollup_file_touches_daily, or
--- its all-projects twin), added ({sign} = +) or taken away ({sign} = -); placeholders as
--- in rollups_tasks_contribution.sql ({row}.day: the UTC day of touched_at). A touch
+-- its all-projects twins by day and by week), added ({sign} = +) or taken away ({sign} =
+-- -); placeholders as in rollups_tasks_contribution.sql (day: the UTC day of touched_at;
+-- week: that day's Monday). A touch
 -- without a file_path counts nowhere. The last statement (taking away only) deletes the
 -- rows left at zero.
 UPDATE {table} SET
