@@ -1,5 +1,6 @@
-"""Rollups of node_executions and file_touches: per-day totals, duration histograms and
-file touch counts, kept exact by triggers.
+"""Rollups of node_executions and file_touches, kept exact by triggers: per-day totals,
+duration histograms, each project's sessions and runs with their latest start, and file
+touch counts per day and per week.
 
 The dashboard and the leaderboards read these instead of re-reading every row of a
 range. Triggers on each source table (INSERT, UPDATE of a counted column, DELETE) take
