@@ -30,7 +30,8 @@ person reads: the newest matches).
 
     python benchmarks/scale.py [--nodes 1000000] [--db PATH] [--keep] [--repeat 5]
 
-Then the cost of keeping the rollups (recorder.schema.rollups: triggers on node_executions):
+Then the cost of keeping the rollups (recorder.schema.rollups: triggers on node_executions
+and file_touches):
 the same events recorded through the recorder's own path (``ingest.record``, one
 transaction per event as the hook does) into a fresh database with and without the
 rollups' triggers, in events per second and milliseconds per node; and the bare write of

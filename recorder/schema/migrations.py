@@ -1072,6 +1072,38 @@ def m026_one_time_window_index(conn: sqlite3.Connection) -> None:
     run_script(conn, "DROP INDEX IF EXISTS idx_node_exec_started_totals;")
 
 
+@migration
+def m027_file_touch_rollups(conn: sqlite3.Connection) -> None:
+    """Rollups of the file touches (rollup_file_touches_daily and its all-projects twin),
+    kept by triggers on file_touches, and idx_file_touches_untyped.
+
+    The hotspots rank files from a few thousand rollup rows a day instead of every touch
+    of the range; the touches that named no agent type are found through the partial
+    index when an agent type is chosen. Filled from the rows already there.
+    """
+    rollups.create(conn)
+    rollups.recompute(conn, tables=[table for _, table, _ in rollups.TOUCH_ROLLUPS])
+
+
+@migration
+def m028_cost_rollup_columns(conn: sqlite3.Connection) -> None:
+    """The tasks rollups count what the cost queries add up: how many tasks had each token
+    kind (input_tokened, output_tokened, cache_read_tokened, cache_creation_tokened) and
+    API calls (api_called, api_calls), so project-summary, cost-by-agent-type and
+    cost-per-day read whole days from them; rollup_project_runs keeps when each project's
+    session and run last started a task, so project-summary counts the sessions and runs of
+    a range without reading its tasks (its own triggers on node_executions). The node
+    triggers are made again (a change of api_calls now moves a row) and the node rollups
+    recomputed.
+    """
+    for source in rollups.SOURCES:
+        if source.table == "node_executions":
+            for name in source.triggers:
+                conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    rollups.create(conn)
+    rollups.recompute(conn, tables=[t for _, t, _ in rollups.NODE_ROLLUPS + rollups.RUN_ROLLUPS])
+
+
 LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
 
 

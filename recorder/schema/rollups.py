@@ -1,7 +1,9 @@
-"""Rollups of node_executions: per-day totals and duration histograms, kept exact by triggers.
+"""Rollups of node_executions and file_touches, kept exact by triggers: per-day totals,
+duration histograms, each project's sessions and runs with their latest start, and file
+touch counts per day and per week.
 
 The dashboard and the leaderboards read these instead of re-reading every row of a
-range. Triggers on node_executions (INSERT, UPDATE of a counted column, DELETE) take
+range. Triggers on each source table (INSERT, UPDATE of a counted column, DELETE) take
 the old row's contribution away and add the new one's in the same statement, so the
 rollups stay exact whoever writes the rows: the recorder, ELF's own code inserting
 rows directly, prune. ``recompute`` rebuilds them from the rows.
@@ -16,14 +18,15 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from recorder.schema.queries import split_statements, sql
 
 RATIO = 1.1
 ERROR = math.sqrt(RATIO) - 1  # 4.9%: the worst relative error of a bucket's middle
 LARGEST_MS = 10**13  # about 300 years: every longer duration shares the last bucket
-TRIGGERS = ("rollups_ai", "rollups_ad", "rollups_au")
-COUNTED = (  # the columns whose change moves a row's contribution
+COUNTED = (  # the node columns whose change moves a row's contribution
     "started_at",
     "project",
     "agent_type",
@@ -40,6 +43,18 @@ COUNTED = (  # the columns whose change moves a row's contribution
     "tool_use_count",
     "duplicate_of",
     "agent_definition_hash",
+    "api_calls",
+)
+# Columns the tasks rollups gained after they were first made: ``create`` adds those a
+# table lacks (before any trigger or recomputation reads them).
+LATER_COLUMNS = (
+    "other_tokens",
+    "input_tokened",
+    "output_tokened",
+    "cache_read_tokened",
+    "cache_creation_tokened",
+    "api_called",
+    "api_calls",
 )
 
 
@@ -56,11 +71,15 @@ def buckets() -> list[tuple[int, int, int | None, float]]:
     return found
 
 
+# The key values made from the row's date column: its UTC day, and the Monday of that
+# day's week (the day itself when it is no date, so a week holds what its days would).
+DAY = "substr({row}.{day}, 1, 10)"
+WEEK = f"coalesce(date({DAY}, '-6 days', 'weekday 1'), {DAY})"
+
 # Each rollup: its template, table and key columns, each with the row's value for it
-# ({row}: new or old). The "_all" twins leave the project out and add the agent
-# definition's version.
-DAY = "substr({row}.started_at, 1, 10)"
-ROLLUPS = (  # (contribution template, table, keys); *_recompute: its twin
+# ({row}: new or old). The "_all" twins leave the project out (the node rollups add the
+# agent definition's version instead; the touch rollups the agent type too).
+NODE_ROLLUPS = (  # (contribution template, table, keys); *_recompute: its twin
     (
         "rollups_tasks_contribution",
         "rollup_tasks_daily",
@@ -78,12 +97,55 @@ ROLLUPS = (  # (contribution template, table, keys); *_recompute: its twin
         ("day", "agent_type", "agent_definition_hash"),
     ),
 )
+RUN_ROLLUPS = (  # its own triggers: only a change of these columns moves a node's part
+    ("rollups_latest_contribution", "rollup_project_runs", ("project", "session_id", "run_id")),
+)
+RUN_COUNTED = ("project", "session_id", "run_id", "started_at", "duplicate_of")
+TOUCH_ROLLUPS = (
+    (
+        "rollups_touches_contribution",
+        "rollup_file_touches_daily",
+        ("day", "file_path", "project", "agent_type"),
+    ),
+    ("rollups_touches_contribution", "rollup_file_touches_daily_all", ("day", "file_path")),
+    ("rollups_touches_contribution", "rollup_file_touches_weekly_all", ("week", "file_path")),
+)
+TOUCH_COUNTED = ("touched_at", "file_path", "project", "agent_type", "access")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A table whose rows the rollups count: its triggers' name prefix, the column whose
+    UTC day keys the rollups, the columns whose change moves a row, and its rollups."""
+
+    table: str
+    prefix: str
+    day: str
+    counted: tuple[str, ...]
+    rollups: tuple[tuple[str, str, tuple[str, ...]], ...]
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        return tuple(f"{self.prefix}_{kind}" for kind in ("ai", "ad", "au"))
+
+
+SOURCES = (
+    Source("node_executions", "rollups", "started_at", COUNTED, NODE_ROLLUPS),
+    Source("node_executions", "rollups_runs", "started_at", RUN_COUNTED, RUN_ROLLUPS),
+    Source("file_touches", "rollups_touches", "touched_at", TOUCH_COUNTED, TOUCH_ROLLUPS),
+)
+ROLLUPS = NODE_ROLLUPS + RUN_ROLLUPS + TOUCH_ROLLUPS
 TABLES = tuple(table for _, table, _ in ROLLUPS)
+TRIGGERS = tuple(name for source in SOURCES for name in source.triggers)
 
 
-def filled(name: str, table: str, keys: tuple[str, ...], row: str, **more: str) -> str:
-    """Template ``name`` filled in for ``table`` and the row called ``row``."""
-    values = [(DAY if key == "day" else "{row}." + key).format(row=row) for key in keys]
+def filled(
+    name: str, table: str, keys: tuple[str, ...], row: str, day: str = "started_at", **more: str
+) -> str:
+    """Template ``name`` filled in for ``table`` and the row called ``row`` (``day``: the
+    column whose UTC day is the key ``day``, and whose week the key ``week``)."""
+    dated = {"day": DAY, "week": WEEK}
+    values = [dated.get(key, "{row}." + key).format(row=row, day=day) for key in keys]
     return template(name).format(
         table=table,
         row=row,
@@ -95,12 +157,12 @@ def filled(name: str, table: str, keys: tuple[str, ...], row: str, **more: str) 
     )
 
 
-def contribution(row: str, sign: str) -> str:
+def contribution(source: Source, row: str, sign: str) -> str:
     """The statements that add (sign '+') or take away ('-') ``row``'s contribution to
-    every rollup. Taking away also deletes the rollup rows left at zero."""
+    every rollup of ``source``. Taking away also deletes the rollup rows left at zero."""
     statements = []
-    for name, table, keys in ROLLUPS:
-        for statement in split_statements(filled(name, table, keys, row, sign=sign)):
+    for name, table, keys in source.rollups:
+        for statement in split_statements(filled(name, table, keys, row, source.day, sign=sign)):
             if sign == "-" or not statement.lstrip().startswith("DELETE"):
                 statements.append(statement.strip().rstrip(";") + ";")
     return "\n".join(statements)
@@ -112,23 +174,33 @@ def template(name: str) -> str:
 
 
 def trigger_statements() -> list[str]:
-    """CREATE TRIGGER statements that keep the rollups in step with node_executions."""
-    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in COUNTED)
-    return [
-        "CREATE TRIGGER IF NOT EXISTS rollups_ai AFTER INSERT ON node_executions\n"
-        f"BEGIN\n{contribution('new', '+')}\nEND",
-        "CREATE TRIGGER IF NOT EXISTS rollups_ad AFTER DELETE ON node_executions\n"
-        f"BEGIN\n{contribution('old', '-')}\nEND",
-        f"CREATE TRIGGER IF NOT EXISTS rollups_au AFTER UPDATE OF {', '.join(COUNTED)}\n"
-        f"ON node_executions WHEN {changed}\n"
-        f"BEGIN\n{contribution('old', '-')}\n{contribution('new', '+')}\nEND",
-    ]
+    """CREATE TRIGGER statements that keep the rollups in step with their source tables."""
+    statements = []
+    for source in SOURCES:
+        inserted, deleted, updated = source.triggers
+        changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in source.counted)
+        statements += [
+            f"CREATE TRIGGER IF NOT EXISTS {inserted} AFTER INSERT ON {source.table}\n"
+            f"BEGIN\n{contribution(source, 'new', '+')}\nEND",
+            f"CREATE TRIGGER IF NOT EXISTS {deleted} AFTER DELETE ON {source.table}\n"
+            f"BEGIN\n{contribution(source, 'old', '-')}\nEND",
+            f"CREATE TRIGGER IF NOT EXISTS {updated} AFTER UPDATE OF "
+            f"{', '.join(source.counted)}\nON {source.table} WHEN {changed}\n"
+            f"BEGIN\n{contribution(source, 'old', '-')}\n{contribution(source, 'new', '+')}\nEND",
+        ]
+    return statements
 
 
 def create(conn: sqlite3.Connection) -> None:
-    """The rollup tables, the buckets and the triggers (idempotent)."""
+    """The rollup tables (with any column they lack), the buckets and the triggers
+    (idempotent)."""
     for statement in split_statements(sql("rollups_schema")):
         conn.execute(statement)
+    for table in ("rollup_tasks_daily", "rollup_tasks_daily_all"):
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for column in LATER_COLUMNS:
+            if column not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
     conn.executemany(
         "INSERT OR IGNORE INTO rollup_duration_buckets(bucket, low_ms, high_ms, value_ms) "
         "VALUES (?, ?, ?, ?)",
@@ -138,9 +210,14 @@ def create(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-def recompute(conn: sqlite3.Connection) -> None:
-    """Recompute every rollup from the rows (inside the caller's transaction)."""
-    for name, table, keys in ROLLUPS:
-        recomputing = name.replace("_contribution", "_recompute")
-        for statement in split_statements(filled(recomputing, table, keys, "n")):
-            conn.execute(statement)
+def recompute(conn: sqlite3.Connection, tables: Iterable[str] = TABLES) -> None:
+    """Recompute the rollups (every one, or those of ``tables``) from the rows, inside the
+    caller's transaction."""
+    wanted = set(tables)
+    for source in SOURCES:
+        for name, table, keys in source.rollups:
+            if table not in wanted:
+                continue
+            recomputing = name.replace("_contribution", "_recompute")
+            for statement in split_statements(filled(recomputing, table, keys, "n", source.day)):
+                conn.execute(statement)

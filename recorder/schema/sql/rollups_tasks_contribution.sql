@@ -4,7 +4,8 @@
 -- columns and {values} the row's values for them; filled in by recorder.schema.rollups to
 -- make the bodies of the triggers. Not run on its own. A row marked as ELF's duplicate of
 -- one of ours (duplicate_of) contributes nothing. other_tokens: what token_count holds
--- beyond the four kinds (never below 0 for a row).
+-- beyond the four kinds (never below 0 for a row); *_tokened, api_called: how many rows had
+-- that value (so a sum over none reads NULL, as over the rows).
 UPDATE {table} SET
     tasks = tasks {sign} 1,
     timed = timed {sign} ({row}.duration_ms IS NOT NULL),
@@ -21,12 +22,19 @@ UPDATE {table} SET
     costed = costed {sign} ({row}.cost_usd IS NOT NULL),
     cost_usd = cost_usd {sign} coalesce({row}.cost_usd, 0),
     tool_used = tool_used {sign} ({row}.tool_use_count IS NOT NULL),
-    tool_use_count = tool_use_count {sign} coalesce({row}.tool_use_count, 0)
+    tool_use_count = tool_use_count {sign} coalesce({row}.tool_use_count, 0),
+    input_tokened = input_tokened {sign} ({row}.input_tokens IS NOT NULL),
+    output_tokened = output_tokened {sign} ({row}.output_tokens IS NOT NULL),
+    cache_read_tokened = cache_read_tokened {sign} ({row}.cache_read_tokens IS NOT NULL),
+    cache_creation_tokened = cache_creation_tokened {sign} ({row}.cache_creation_tokens IS NOT NULL),
+    api_called = api_called {sign} ({row}.api_calls IS NOT NULL),
+    api_calls = api_calls {sign} coalesce({row}.api_calls, 0)
 WHERE {match} AND {row}.duplicate_of IS NULL;
 INSERT INTO {table}(
     {keys}, tasks, timed, duration_ms, tokened, token_count, input_tokens, output_tokens,
     cache_read_tokens, cache_creation_tokens, other_tokens, costed, cost_usd, tool_used,
-    tool_use_count)
+    tool_use_count, input_tokened, output_tokened, cache_read_tokened, cache_creation_tokened,
+    api_called, api_calls)
 SELECT
     {values}, {sign} 1,
     {sign} ({row}.duration_ms IS NOT NULL), {sign} coalesce({row}.duration_ms, 0),
@@ -37,7 +45,10 @@ SELECT
         - coalesce({row}.input_tokens, 0) - coalesce({row}.output_tokens, 0)
         - coalesce({row}.cache_read_tokens, 0) - coalesce({row}.cache_creation_tokens, 0), 0),
     {sign} ({row}.cost_usd IS NOT NULL), {sign} coalesce({row}.cost_usd, 0),
-    {sign} ({row}.tool_use_count IS NOT NULL), {sign} coalesce({row}.tool_use_count, 0)
+    {sign} ({row}.tool_use_count IS NOT NULL), {sign} coalesce({row}.tool_use_count, 0),
+    {sign} ({row}.input_tokens IS NOT NULL), {sign} ({row}.output_tokens IS NOT NULL),
+    {sign} ({row}.cache_read_tokens IS NOT NULL), {sign} ({row}.cache_creation_tokens IS NOT NULL),
+    {sign} ({row}.api_calls IS NOT NULL), {sign} coalesce({row}.api_calls, 0)
 WHERE changes() = 0 AND {row}.duplicate_of IS NULL;
 -- Taking away only: the rollup row it left at zero goes, so no zero row stays behind.
 DELETE FROM {table} WHERE tasks = 0 AND {match};

@@ -5,7 +5,8 @@ DELETE FROM {table};
 INSERT INTO {table}(
     {keys}, tasks, timed, duration_ms, tokened, token_count, input_tokens, output_tokens,
     cache_read_tokens, cache_creation_tokens, other_tokens, costed, cost_usd, tool_used,
-    tool_use_count)
+    tool_use_count, input_tokened, output_tokened, cache_read_tokened, cache_creation_tokened,
+    api_called, api_calls)
 SELECT
     {values},
     count(*), count(n.duration_ms), coalesce(sum(n.duration_ms), 0),
@@ -16,7 +17,9 @@ SELECT
         - coalesce(n.output_tokens, 0) - coalesce(n.cache_read_tokens, 0)
         - coalesce(n.cache_creation_tokens, 0), 0)), 0),
     count(n.cost_usd), coalesce(sum(n.cost_usd), 0),
-    count(n.tool_use_count), coalesce(sum(n.tool_use_count), 0)
+    count(n.tool_use_count), coalesce(sum(n.tool_use_count), 0),
+    count(n.input_tokens), count(n.output_tokens), count(n.cache_read_tokens),
+    count(n.cache_creation_tokens), count(n.api_calls), coalesce(sum(n.api_calls), 0)
 FROM node_executions AS n
 WHERE n.duplicate_of IS NULL
 GROUP BY {groups};
