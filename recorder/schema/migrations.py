@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 
 from recorder.schema import rollups
-from recorder.schema.queries import split_statements
+from recorder.schema.queries import add_columns, split_statements
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
 
@@ -26,14 +26,6 @@ def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Con
     """Register ``fn`` as the next migration."""
     MIGRATIONS.append(fn)
     return fn
-
-
-def add_columns(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
-    """Add each missing column of ``columns`` (name -> declaration) to ``table``."""
-    existing = {row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")}
-    for name, declaration in columns.items():
-        if name not in existing:
-            conn.execute(f"ALTER TABLE [{table}] ADD COLUMN [{name}] {declaration}")
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -1041,7 +1033,6 @@ def m024_rollups_all_projects(conn: sqlite3.Connection) -> None:
     project and agent type; the triggers are made again to keep the new tables, and every
     rollup is recomputed from the rows.
     """
-    add_columns(conn, "rollup_tasks_daily", {"other_tokens": "INTEGER NOT NULL DEFAULT 0"})
     for name in rollups.TRIGGERS:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
     rollups.create(conn)

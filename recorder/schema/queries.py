@@ -28,3 +28,11 @@ def split_statements(script: str) -> list[str]:
     if statement.strip():
         raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
     return found
+
+
+def add_columns(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """Add each missing column of ``columns`` (name -> declaration) to ``table``."""
+    existing = {row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")}
+    for name, declaration in columns.items():
+        if name not in existing:
+            conn.execute(f"ALTER TABLE [{table}] ADD COLUMN [{name}] {declaration}")

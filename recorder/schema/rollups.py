@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from recorder.schema.queries import split_statements, sql
+from recorder.schema.queries import add_columns, split_statements, sql
 
 RATIO = 1.1
 ERROR = math.sqrt(RATIO) - 1  # 4.9%: the worst relative error of a bucket's middle
@@ -197,10 +197,7 @@ def create(conn: sqlite3.Connection) -> None:
     for statement in split_statements(sql("rollups_schema")):
         conn.execute(statement)
     for table in ("rollup_tasks_daily", "rollup_tasks_daily_all"):
-        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        for column in LATER_COLUMNS:
-            if column not in present:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+        add_columns(conn, table, dict.fromkeys(LATER_COLUMNS, "INTEGER NOT NULL DEFAULT 0"))
     conn.executemany(
         "INSERT OR IGNORE INTO rollup_duration_buckets(bucket, low_ms, high_ms, value_ms) "
         "VALUES (?, ?, ?, ?)",
