@@ -470,7 +470,6 @@ def backfill(
     Idempotent: running it again, or over what the hook recorded, adds nothing twice.
     """
     from recorder.sources import backfill as history
-    from recorder.sources.read_ahead import default_workers
 
     require_redaction_patterns()
     path = database_path(db, must_exist=False)
@@ -479,9 +478,9 @@ def backfill(
     sync_first(path)  # backfill skips what the tables already hold
     conn = database.connect(path)
     try:
-        size = history.total_bytes(files)
-        workers = default_workers(size) if workers is None else workers
-        with click.progressbar(length=size, label="Reading transcripts", file=sys.stderr) as bar:
+        with click.progressbar(
+            length=history.total_bytes(files), label="Reading transcripts", file=sys.stderr
+        ) as bar:
             report = history.backfill(
                 conn, files, db=path, since=since_at, progress=bar.update, workers=workers
             )

@@ -153,7 +153,7 @@ def backfill(
     since: str | None = None,
     progress: Callable[[int], None] | None = None,
     batch_events: int = BATCH_EVENTS,
-    workers: int = 0,
+    workers: int | None = 0,
 ) -> BackfillReport:
     """Record every Task/Agent execution in ``files``; return what was done.
 
@@ -165,11 +165,14 @@ def backfill(
     skipped whole counts too. Lines that cannot be read are counted, never fatal.
     Reading happens outside transactions; each transaction applies at most
     about ``batch_events`` payloads. ``workers`` other processes read, redact and judge
-    the files ahead (``read_ahead``; 0: this process does all).
+    the files ahead (``read_ahead``; 0: this process does all; None: as many as suit the
+    files' size, ``read_ahead.default_workers``).
     """
     report = BackfillReport()
     files = list(files)
     since = parse_since(since)
+    if workers is None:
+        workers = read_ahead.default_workers(total_bytes(files))
     verdicts: dict[str, outcome.Verdict] = {}
     records: dict[tuple[str, bool | None], tuple] = {}
     batch: list[Unit] = []
@@ -201,8 +204,8 @@ def units(
     since: str | None,
     report: BackfillReport,
     progress: Callable[[int], None] | None,
-    workers: int = 0,
-    lent: tuple[dict, dict] = ({}, {}),
+    workers: int,
+    lent: tuple[dict, dict],
 ) -> Iterator[Unit]:
     """The units of every file, in order, with the progress of each file made whole.
 
@@ -210,25 +213,10 @@ def units(
     they made ahead are added to ``lent`` (what ``outcome.judged`` and ``usage.lent``
     hold) before the file's units are yielded.
     """
-    since_epoch = None if since is None else epoch(since)
-    wanted: list[tuple[str, int]] = []
-    for path in files:
-        try:
-            size = os.path.getsize(path)
-            modified = os.path.getmtime(path)
-        except OSError:
-            report.unreadable_files += 1
-            continue
-        if since_epoch is not None and modified < since_epoch:
-            report.skipped_files += 1  # nothing in it was written after --since
-            if progress is not None:
-                progress(size)
-            continue
-        if workers < 1:
+    wanted = list(readable(files, since, report, progress))
+    if workers < 1:
+        for path, size in wanted:
             yield from read_whole(path, size, since, report, progress)
-        else:
-            wanted.append((path, size))
-    if not wanted:
         return
     verdicts, records = lent
     sizes = iter(size for _, size in wanted)
@@ -242,6 +230,30 @@ def units(
         yield from found.units
         if progress is not None:
             progress(next(sizes))
+
+
+def readable(
+    files: Iterable[str],
+    since: str | None,
+    report: BackfillReport,
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple[str, int]]:
+    """(path, size) of each file to read: not unreadable, not last written before ``since``
+    (counted in ``report``; a file skipped whole counts in ``progress`` too)."""
+    since_epoch = None if since is None else epoch(since)
+    for path in files:
+        try:
+            size = os.path.getsize(path)
+            modified = os.path.getmtime(path)
+        except OSError:
+            report.unreadable_files += 1
+            continue
+        if since_epoch is not None and modified < since_epoch:
+            report.skipped_files += 1  # nothing in it was written after --since
+            if progress is not None:
+                progress(size)
+            continue
+        yield path, size
 
 
 def read_whole(
