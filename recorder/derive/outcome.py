@@ -23,10 +23,10 @@ A report too short or too vague to judge is ``unknown``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 
-from recorder.derive import learnings, outcome_model
+from recorder.derive import learnings, lending, outcome_model
 
 
 class Verdict(tuple):
@@ -349,9 +349,9 @@ def _from_marker(text: str) -> Verdict | None:
     return Verdict(FAILURE, f"report marks itself {word}: '{_short(m.group(0))}'", kind)
 
 
-# Verdicts of the shipped model judged ahead (by bulk's or backfill's worker processes),
-# innermost block last: text -> verdict.
-_AHEAD: list[dict[str, Verdict]] = []
+# Verdicts of the shipped model judged ahead (by bulk's or backfill's worker processes):
+# text -> verdict.
+_AHEAD = lending.Lent()
 
 
 def judge_ahead(texts: Iterable[str | None]) -> dict[str, Verdict]:
@@ -365,15 +365,10 @@ def judge_ahead(texts: Iterable[str | None]) -> dict[str, Verdict]:
     return found
 
 
-@contextmanager
-def judged(verdicts: dict[str, Verdict]) -> Iterator[None]:
+def judged(verdicts: dict[str, Verdict]) -> AbstractContextManager[None]:
     """Within the block, :func:`judge_text` answers a text of ``verdicts`` from there
     (the dictionary may grow meanwhile)."""
-    _AHEAD.append(verdicts)
-    try:
-        yield
-    finally:
-        _AHEAD.pop()
+    return _AHEAD.within(verdicts)
 
 
 def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
@@ -382,8 +377,8 @@ def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
     Learning markers (``[LEARNED:domain] ...``) are left out: they are advice for later
     tasks, not what the report says of this one.
     """
-    if model is None and _AHEAD:
-        ahead = _AHEAD[-1].get(text)
+    if model is None:
+        ahead = _AHEAD.get(text)
         if ahead is not None:
             return ahead
     text = learnings.without_markers(text)

@@ -27,9 +27,9 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
+from recorder.derive import lending
 from recorder.derive.prices import PriceTable, response_cost
 from recorder.hook.events import FILE_TOOLS
 
@@ -245,9 +245,9 @@ class _Reading:
                 tool["done"] = line["timestamp"]
 
 
-# Records read ahead by other processes (backfill's workers), innermost block last:
+# Records read ahead by other processes (backfill's workers):
 # (path, sidechain_only) -> (the file's size and mtime before it was read, the record).
-_AHEAD: list[dict[tuple[str, bool | None], tuple]] = []
+_AHEAD = lending.Lent()
 
 
 def signature(path: str) -> tuple[int, int] | None:
@@ -265,16 +265,11 @@ def read_signed(path: str, sidechain_only: bool | None = None) -> tuple:
     return signature(path), read(path, sidechain_only)
 
 
-@contextmanager
-def lent(records: dict[tuple[str, bool | None], tuple]) -> Iterator[None]:
+def lent(records: dict[tuple[str, bool | None], tuple]) -> AbstractContextManager[None]:
     """Within the block, :func:`read` answers ``(path, sidechain_only)`` from ``records``
     (of :func:`read_signed`; the dictionary may grow meanwhile), once, while the file's
     size and modification time are still those it was read at."""
-    _AHEAD.append(records)
-    try:
-        yield
-    finally:
-        _AHEAD.pop()
+    return _AHEAD.within(records)
 
 
 def read(path: str, sidechain_only: bool | None = None) -> dict | None:
@@ -283,10 +278,9 @@ def read(path: str, sidechain_only: bool | None = None) -> dict | None:
     ``sidechain_only=False`` reads only the main agent's lines of a session
     transcript (older Claude Code also wrote subagents' lines there, as sidechain).
     """
-    if _AHEAD:
-        ahead = _AHEAD[-1].pop((path, sidechain_only), None)
-        if ahead is not None and ahead[0] is not None and ahead[0] == signature(path):
-            return ahead[1]
+    ahead = _AHEAD.pop((path, sidechain_only))
+    if ahead is not None and ahead[0] is not None and ahead[0] == signature(path):
+        return ahead[1]
     reading = _Reading()
     size, rest = 0, b""
     try:
