@@ -159,8 +159,11 @@ def actor_from_request(datasette, request):
 
 
 @hookimpl(trylast=True)
-def permission_allowed(datasette, actor, action):
-    """With auth required, an anonymous request may do nothing; last, so it has the final say."""
+def permission_allowed(datasette, actor, action, resource):
+    """The rollups' plumbing views are never shown; with auth required, an anonymous request
+    may do nothing. Last, so it has the final say."""
+    if schema.plumbing(action, resource):
+        return False
     return auth.permission_allowed(datasette, actor)
 
 

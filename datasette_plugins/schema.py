@@ -7,6 +7,8 @@ import weakref
 
 import sqlite_utils
 
+from recorder.schema import rollups
+
 MARKER_TABLES = frozenset({"node_executions", "workflow_runs", "sessions"})
 
 # Database object -> (answer, file mtime when asked). A "no" is asked again when the
@@ -51,3 +53,9 @@ def is_agent_runs(datasette, database: str | None) -> bool:
     """True if the database called ``database`` has the agent-runs schema."""
     db = datasette.databases.get(database) if database else None
     return db is not None and has_schema(db)
+
+
+def plumbing(action: str, resource) -> bool:
+    """Whether ``resource`` is one of the rollups' changes views: empty views that exist
+    only for their triggers, never shown."""
+    return action == "view-table" and bool(resource) and resource[1] in rollups.VIEWS

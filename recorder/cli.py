@@ -179,11 +179,10 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
 def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
     """Ingest spooled events and retry dead letters; what still fails stays kept."""
     from recorder.derive.apply import apply_payload
-    from recorder.hook import spool
     from recorder.hook.replay import replay as replay_kept
 
     path = paths.database(db)
-    waiting = spool.pending(path, paths.SPOOL) + spool.pending(path, paths.DEAD_LETTERS)
+    waiting = paths.pending(path, paths.SPOOL) + paths.pending(path, paths.DEAD_LETTERS)
     path = database_path(db, must_exist=not waiting)
     if discard_dead_letters:
         from recorder.ops.dead_letters import discard

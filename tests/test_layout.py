@@ -172,7 +172,19 @@ def test_the_hook_imports_no_derivation_source_sink_ops_module_nor_pluggy(db, tm
         )
         assert result.returncode == 0 and result.stdout == b"", result.stderr
         lines = result.stderr.decode().splitlines()
-        names |= {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import")}
+        last = {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import")}
+        names |= last
     assert {"recorder.hook.entry", "recorder.hook.keep", "recorder.plugins.calls"} <= names
     assert sorted(n for n in names if is_within(n, NOT_ON_THE_HOOK_PATH)) == []
     assert "pluggy" not in names and "recorder.plugins.loading" not in names
+    # A normal event in a database already made: beyond the recorder, only what `python -c
+    # "import sqlite3, json"` (the latency baseline) imports, and zlib for the kept events.
+    baseline = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import sqlite3, json"],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    ).stderr.decode()
+    expected = {line.rsplit("|", 1)[1].strip() for line in baseline.splitlines()}
+    extra = {n for n in last if n.split(".")[0] != "recorder"} - expected
+    assert extra == {"zlib"}, extra

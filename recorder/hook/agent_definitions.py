@@ -15,8 +15,6 @@ rebuild gives the version each node ran with, without the file. Standard library
 (runs on the hook path).
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sqlite3

@@ -1,7 +1,5 @@
 """UTC timestamps as ISO 8601 strings with a Z, without importing datetime."""
 
-from __future__ import annotations
-
 import time
 
 

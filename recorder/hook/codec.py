@@ -16,8 +16,6 @@ a better one is added under its own Adler-32 and becomes ``DICTIONARY``.
     text = inflate(blob)          # any kept event or block, old or new
 """
 
-from __future__ import annotations
-
 import zlib
 
 FDICT = 0x20  # the FLG bit of a zlib header: a dictionary id follows the header

@@ -1,7 +1,5 @@
 """Opening the database and writing to it in transactions (standard library only)."""
 
-from __future__ import annotations
-
 import os
 import sqlite3
 from collections.abc import Callable

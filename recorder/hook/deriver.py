@@ -11,8 +11,6 @@ there are). A hook that saw the lock held committed its event before it looked, 
 worker's last look, made after it let go, sees that event. Standard library only.
 """
 
-from __future__ import annotations
-
 import os
 import sqlite3
 import sys

@@ -6,8 +6,6 @@ appended as a dead letter (``agent-runs replay`` retries it after the fix) and t
 process exits 0 with nothing on stdout, as the hook promises. Standard library only.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sys

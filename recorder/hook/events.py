@@ -9,8 +9,6 @@ This is the payload format (``trim`` and ``normalise``). It lives in ``hook/``, 
 it (a rejected one becomes a dead letter); derivation normalises the kept event again.
 """
 
-from __future__ import annotations
-
 import json
 
 from recorder.hook import clock

@@ -10,14 +10,12 @@ written within the time budget is spooled and ingested by the next run; an
 event the normaliser rejects is kept as a dead letter. Standard library only.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sqlite3
 import sys
 
-from recorder.hook import agent_definitions, clock, database, deriver, keep, paths, spool
+from recorder.hook import agent_definitions, clock, database, deriver, keep, paths
 from recorder.hook.events import META, normalise, trim
 from recorder.plugins import calls as plugin_calls
 from recorder.redaction import configured as redaction
@@ -100,6 +98,8 @@ def handle(db: str, raw: bytes) -> None:
         if not database.unwritable(exc):  # e.g. an integer overflow: this event's fault
             keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
             return
+        from recorder.hook import spool  # spool, dead letters, log: only when needed
+
         where = spool.spool(db, payload)
         why = f"{type(exc).__name__}: {exc}" + (
             "; the disk is full" if database.disk_full(db) else ""
@@ -129,7 +129,7 @@ def record(db: str, payload: dict) -> None:
     # cost the session waits for.
     conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
-        if spool.pending(db, paths.SPOOL):
+        if paths.pending(db, paths.SPOOL):
             from recorder.hook import replay  # only when the spool holds events: off the path
 
             replay.replay(conn, db, limit=REPLAY_BATCH, dead_letters=False)
@@ -140,6 +140,8 @@ def record(db: str, payload: dict) -> None:
 
 
 def keep_dead_letter(db: str, error: str, payload: dict | None = None, raw: str | None = None):
+    from recorder.hook import spool
+
     where = spool.dead_letter(db, error, payload, raw)
     report(db, f"event kept as a dead letter in {where}: {error}")
 
@@ -149,6 +151,8 @@ def report(db: str | None, message: str) -> None:
     try:
         if db is None:
             raise OSError("no database path")
+        from recorder.hook import spool
+
         spool.log(db, message)
     except BaseException:
         try:  # noqa: SIM105 (contextlib would be one more import on the hook path)

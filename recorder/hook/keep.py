@@ -5,8 +5,6 @@ later (``recorder.derive.sync``). A kept event's content never changes: compacti
 (``recorder.derive.compaction``) may move it into a block, and only prune deletes it.
 """
 
-from __future__ import annotations
-
 import json
 import sqlite3
 from collections.abc import Iterable

@@ -4,8 +4,6 @@ Shared by the normaliser (``events``) and the task-notification parser
 (``notification``). Standard library only.
 """
 
-from __future__ import annotations
-
 # Sane ranges: a count above MAX_COUNT (a trillion tokens) or a duration above
 # MAX_DURATION_MS (31 days) is junk, kept as unknown (NULL) so sums never overflow
 # and no start time is derived decades before the epoch.

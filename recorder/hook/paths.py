@@ -1,7 +1,5 @@
 """Where the database and its companion files live."""
 
-from __future__ import annotations
-
 import os
 import stat
 
@@ -115,6 +113,19 @@ def existing(db: str, name: str) -> list[str]:
         if ours(directory) and ours(_shared_root(path, db)):
             found.append(path)
     return found
+
+
+def pending(db: str, name: str) -> list[str]:
+    """The files holding events of ``name`` waiting for replay (cheap when there are none)."""
+    found = []
+    for path in existing(db, name):  # a fallback folder not ours is never read
+        directory, base = os.path.split(path)
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            continue
+        found.extend(os.path.join(directory, e) for e in entries if e.startswith(base))
+    return sorted(found)
 
 
 def refused(db: str, name: str) -> list[str]:

@@ -15,8 +15,6 @@ claimed until it is done with them. A claim whose lock is free was left by a
 replay that died or failed, and the next replay takes it over at once.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sys
@@ -153,19 +151,6 @@ def log(db: str, message: str) -> None:
             continue
 
 
-def pending(db: str, name: str) -> list[str]:
-    """The files holding events of ``name`` waiting for replay (cheap when there are none)."""
-    found = []
-    for path in paths.existing(db, name):  # a fallback folder not ours is never read
-        directory, base = os.path.split(path)
-        try:
-            entries = os.listdir(directory)
-        except OSError:
-            continue
-        found.extend(os.path.join(directory, e) for e in entries if e.startswith(base))
-    return sorted(found)
-
-
 def claim(db: str, name: str) -> list[str]:
     """Take the waiting files of ``name`` for replay; return the claimed paths.
 
@@ -173,7 +158,7 @@ def claim(db: str, name: str) -> list[str]:
     a claimed file whose lock is free (its replay died or gave up) is taken over the same way.
     """
     claimed = []
-    for path in pending(db, name):
+    for path in paths.pending(db, name):
         target = os.path.join(
             os.path.dirname(path), f"{name}.{os.getpid()}.{time.monotonic_ns()}{CLAIM_SUFFIX}"
         )

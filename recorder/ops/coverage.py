@@ -108,7 +108,7 @@ def executions(files: Iterable[str], since: str | None) -> list[Seen]:
 def dead_lettered(db: str) -> set[str]:
     """The tool_use_ids of the events waiting in the dead letters."""
     ids = set()
-    for path in spool.pending(db, paths.DEAD_LETTERS):
+    for path in paths.pending(db, paths.DEAD_LETTERS):
         try:
             for record, _line in spool.read_records(path):
                 payload = (record or {}).get("payload")

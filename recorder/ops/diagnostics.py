@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from recorder.derive import prices
-from recorder.hook import database, paths, spool
+from recorder.hook import database, paths
 from recorder.ops import hook_command, install, permissions
 from recorder.redaction import configured as redaction
 from recorder.schema import migrations
@@ -28,7 +28,7 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
             " (run `agent-runs replay`; `replay --discard-dead-letters` sets them aside)",
         ),
     ):
-        files = spool.pending(db, name)
+        files = paths.pending(db, name)
         count = sum(count_lines(f) for f in files)
         where = ", ".join(files) if files else "none"
         advice = advice if count else ""

@@ -10,8 +10,6 @@ A missing, corrupt or stale entry is rescanned; an unwritable cache only means
 scanning every time. ``agent-runs`` rescans on every run. Standard library only.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sys

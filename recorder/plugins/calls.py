@@ -8,15 +8,14 @@ modules. Every third-party call is guarded: an exception is reported through
 Standard library only until a plugin is installed.
 """
 
-from __future__ import annotations
-
 import sys
 
 from recorder.plugins import cache as plugin_cache
 from recorder.schema.queries import sql
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing and pluggy are not imported on the hook path
+if TYPE_CHECKING:  # typing and pluggy are not imported on the hook path (so the
+    # annotations naming them are strings: no __future__ import either)
     import sqlite3
     from collections.abc import Callable
 
@@ -26,7 +25,7 @@ if TYPE_CHECKING:  # typing and pluggy are not imported on the hook path
 
 _FAILED = object()
 
-_manager: PluginManager | None = None
+_manager: "PluginManager | None" = None
 _looked_up = False
 
 
@@ -37,7 +36,7 @@ def _stderr(message: str) -> None:
 _sink = _stderr
 
 
-def report_to(sink: Callable[[str], None]) -> None:
+def report_to(sink: "Callable[[str], None]") -> None:
     """Send plugin problems to ``sink(message)`` (the hook's log) instead of stderr."""
     global _sink
     _sink = sink
@@ -48,13 +47,13 @@ def report(message: str) -> None:
     _sink(message)
 
 
-def use(manager: PluginManager | None) -> None:
+def use(manager: "PluginManager | None") -> None:
     """Call this pluggy manager's plugins (None: built-ins only) from now on."""
     global _manager, _looked_up
     _manager, _looked_up = manager, True
 
 
-def manager() -> PluginManager | None:
+def manager() -> "PluginManager | None":
     """The plugin manager when third-party plugins are installed, else None."""
     global _looked_up
     if not _looked_up:
@@ -71,13 +70,13 @@ def manager() -> PluginManager | None:
     return _manager
 
 
-def implementations(pm: PluginManager, hook: str) -> list[HookImpl]:
+def implementations(pm: "PluginManager", hook: str) -> "list[HookImpl]":
     """The hook's implementations in pluggy's call order (wrappers are not called)."""
     impls = getattr(pm.hook, hook).get_hookimpls()
     return [i for i in reversed(impls) if not (i.hookwrapper or i.wrapper)]
 
 
-def call(impl: HookImpl, hook: str, **kwargs: object) -> object:
+def call(impl: "HookImpl", hook: str, **kwargs: object) -> object:
     """One implementation's answer, or ``_FAILED`` (reported) when it raised."""
     try:
         return impl.function(*[kwargs[name] for name in impl.argnames])
@@ -93,7 +92,7 @@ def classify_outcome(
     response: object = None,
     error: str | None = None,
     interrupted: bool = False,
-) -> Verdict:
+) -> "Verdict":
     """The first plugin verdict for a finished node, else the built-in classifier's.
 
     A plugin may answer ``(outcome, reason)`` or ``(outcome, reason, failure_kind)``.
@@ -166,7 +165,7 @@ def redact(payload: dict) -> dict:
     return payload
 
 
-def node_finished(conn: sqlite3.Connection, node: dict) -> None:
+def node_finished(conn: "sqlite3.Connection", node: dict) -> None:
     """Tell the plugins that ``node`` reached a final status (after it was saved)."""
     pm = manager()
     if pm is None:

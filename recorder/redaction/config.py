@@ -4,8 +4,6 @@
 revoked sign-in tokens). Standard library only.
 """
 
-from __future__ import annotations
-
 import os
 
 

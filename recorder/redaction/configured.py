@@ -9,8 +9,6 @@ the CLI refuses to replay or backfill until it is fixed, ``agent-runs doctor`` r
 Standard library only: the hook imports this.
 """
 
-from __future__ import annotations
-
 import os
 
 from recorder.redaction import engine

@@ -26,14 +26,13 @@ Context is kept (``DB_PASSWORD=``, ``Authorization: Bearer ``,
 ``https://user:`` ...); only the secret becomes ``[REDACTED:<kind>]``.
 """
 
-from __future__ import annotations
-
 import re
 
 from recorder.redaction import rules
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds of import time in the hook
+    # (so the annotations naming these are strings: no __future__ import either)
     import os
     from collections.abc import Sequence
     from typing import Any
@@ -437,7 +436,7 @@ def _builtin(text: str) -> str:
     return text
 
 
-def redact_text(text: str, extra: Sequence[re.Pattern[str]] = ()) -> str:
+def redact_text(text: str, extra: "Sequence[re.Pattern[str]]" = ()) -> str:
     """Return ``text`` with every recognised secret replaced by a marker.
 
     ``extra`` are user patterns (see :func:`load_patterns`), applied after the
@@ -494,7 +493,7 @@ def _secret_key(key: object) -> bool:
     return hit
 
 
-def _redact_keyed(key: str, value: str, extra: Sequence[re.Pattern[str]]) -> str:
+def _redact_keyed(key: str, value: str, extra: "Sequence[re.Pattern[str]]") -> str:
     """A string stored under a secret-naming key (``{"password": "..."}``)."""
     plain = value.strip()
     kind = _kind_for_name(key, plain)
@@ -529,7 +528,7 @@ def _keys_may_hold_secret(keys: list[str]) -> bool:
     )
 
 
-def _clean_keys(mapping: dict, extra: Sequence[re.Pattern[str]]) -> dict:
+def _clean_keys(mapping: dict, extra: "Sequence[re.Pattern[str]]") -> dict:
     """A copy of ``mapping`` with its string keys redacted (a token used as a key is
     still a token). Keys that become equal get a numbered suffix, so no value is lost."""
     if not extra and not _keys_may_hold_secret([k for k in mapping if isinstance(k, str)]):
@@ -547,7 +546,7 @@ def _clean_keys(mapping: dict, extra: Sequence[re.Pattern[str]]) -> dict:
     return copy
 
 
-def redact(value: object, extra: Sequence[re.Pattern[str]] = ()) -> object:
+def redact(value: object, extra: "Sequence[re.Pattern[str]]" = ()) -> object:
     """Redact every string inside ``value``.
 
     Walks dict keys and values, lists and tuples (iteratively, so deep nesting
@@ -592,7 +591,7 @@ def redact(value: object, extra: Sequence[re.Pattern[str]] = ()) -> object:
     return root[0]
 
 
-def load_patterns(path: str | os.PathLike[str]) -> list[re.Pattern[str]]:
+def load_patterns(path: "str | os.PathLike[str]") -> list[re.Pattern[str]]:
     """Read user redaction patterns: one regex per line.
 
     Blank lines and lines starting with ``#`` are ignored; surrounding

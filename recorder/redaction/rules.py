@@ -10,8 +10,6 @@ regular expression at all. Needs nothing but ``re``: the hook's last-resort dead
 letter (when the recorder cannot be imported) is redacted with it.
 """
 
-from __future__ import annotations
-
 import re
 
 MARKER = "[REDACTED:{kind}]"

@@ -1,7 +1,5 @@
 """The recorder's SQL statements, each in its own file under ``recorder/schema/sql/``."""
 
-from __future__ import annotations
-
 import os
 import sqlite3
 

@@ -141,7 +141,7 @@ def drop_sync_triggers(conn: sqlite3.Connection) -> list[str]:
     found = [
         trigger
         for trigger in db.triggers
-        if any(name in trigger.sql for name in (FTS_TABLE, *rollups.TABLES))
+        if trigger.name in rollups.TRIGGERS or FTS_TABLE in trigger.sql
     ]
     for trigger in found:
         conn.execute(f"DROP TRIGGER [{trigger.name}]")
