@@ -122,9 +122,11 @@ def test_a_loader_that_dies_is_made_good_by_the_next_sync(tmp_path, projects, mo
     assert triggers(conn) >= set(deferral.DEFERRED)
     assert_rollups_match_rows(conn)
     row_by_row = load(tmp_path / "rows.db", projects, False, monkeypatch)
+    query = "SELECT rowid FROM node_executions_fts WHERE node_executions_fts MATCH ?"
     for word in WORDS:
-        query = "SELECT rowid FROM node_executions_fts WHERE node_executions_fts MATCH ?"
-        assert conn.execute(query, (word,)).fetchall() == row_by_row.execute(query, (word,)).fetchall()
+        assert (
+            conn.execute(query, (word,)).fetchall() == row_by_row.execute(query, (word,)).fetchall()
+        )
 
 
 def test_a_running_load_keeps_its_triggers_deferred(tmp_path):
