@@ -17,6 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from recorder.derive import deferral
 from recorder.derive.apply import apply_pending
 from recorder.hook import database
 from recorder.schema.queries import split_statements, sql
@@ -50,8 +51,10 @@ def sync(
     """Derive everything pending now (a rebuild first if a migration asked for one).
 
     ``progress`` is called with the number of events applied after each batch.
-    Returns how many events were applied.
+    Returns how many events were applied. Triggers a large load that died left deferred
+    are restored first (``deferral.recover``).
     """
+    deferral.recover(conn, db)
     if rebuild_requested(conn):
         database.write(conn, clear_if_requested)
     total = 0
@@ -66,9 +69,11 @@ def sync(
 def rebuild(
     conn: sqlite3.Connection, db: str | None = None, progress: Callable[[int], None] | None = None
 ) -> int:
-    """Delete every derived row and derive all kept events again (same rows, same ids)."""
-    database.write(conn, clear)
-    return sync(conn, db, progress)
+    """Delete every derived row and derive all kept events again (same rows, same ids),
+    with the full-text index and the rollups built once at the end (``deferral``)."""
+    with deferral.deferred(conn, db):
+        database.write(conn, clear)
+        return sync(conn, db, progress)
 
 
 def clear_if_requested(conn: sqlite3.Connection) -> None:

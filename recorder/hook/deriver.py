@@ -26,7 +26,12 @@ def lock_path(db: str) -> str:
 
 def try_lock(db: str) -> sqlite3.Connection | None:
     """The held lock (keep the connection open to hold it), or None when another holds it."""
-    path = lock_path(db)
+    return hold(lock_path(db))
+
+
+def hold(path: str) -> sqlite3.Connection | None:
+    """The lock file ``path`` held (keep the connection open to hold it), or None when
+    another process holds it."""
     if not os.path.exists(path):  # private like the database (SQLite's journal follows it)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     conn = sqlite3.connect(path, timeout=0, isolation_level=None)

@@ -1106,6 +1106,21 @@ def m029_rollups_fold_once(conn: sqlite3.Connection) -> None:
     rollups.create(conn)
 
 
+@migration
+def m030_deferred_triggers(conn: sqlite3.Connection) -> None:
+    """deferred_triggers: the SQL of the index and rollup triggers a large load dropped
+    until its end (recorder.derive.deferral), so they are restored even if it dies."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS deferred_triggers (
+            name TEXT PRIMARY KEY,
+            sql TEXT NOT NULL
+        );
+        """,
+    )
+
+
 LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
 
 

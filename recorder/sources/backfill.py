@@ -37,7 +37,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 
 from recorder.derive import apply as ingest
-from recorder.derive import node_usage, outcome, usage
+from recorder.derive import deferral, node_usage, outcome, usage
 from recorder.derive.compaction import Reader
 from recorder.hook import database, keep
 from recorder.hook.clock import epoch
@@ -166,18 +166,22 @@ def backfill(
     Reading happens outside transactions; each transaction applies at most
     about ``batch_events`` payloads. ``workers`` other processes read, redact and judge
     the files ahead (``read_ahead``; 0: this process does all; None: as many as suit the
-    files' size, ``read_ahead.default_workers``).
+    files' size, ``read_ahead.default_workers``). A large load into a database holding
+    few nodes builds the full-text index and the rollups once, at its end
+    (``deferral.worth``).
     """
     report = BackfillReport()
     files = list(files)
     since = parse_since(since)
+    load = total_bytes(files)
     if workers is None:
-        workers = read_ahead.default_workers(total_bytes(files))
+        workers = read_ahead.default_workers(load)
     verdicts: dict[str, outcome.Verdict] = {}
     records: dict[tuple[str, bool | None], tuple] = {}
     batch: list[Unit] = []
     size = 0
-    with outcome.judged(verdicts), usage.lent(records):
+    wanted = deferral.worth(conn, load)
+    with deferral.deferred(conn, db, wanted), outcome.judged(verdicts), usage.lent(records):
         for unit in units(files, since, report, progress, workers, (verdicts, records)):
             batch.append(unit)
             size += len(unit.items) + 3
@@ -334,8 +338,11 @@ def unkept(conn: sqlite3.Connection, payloads: Iterable[dict]) -> Iterator[dict]
             "session_id": identifier(payload.get("session_id")),
             "received_at": payload[META].get("received_at"),
         }
+        earlier = conn.execute(sql("backfill_kept_before"), where).fetchall()
+        if not earlier:  # the usual case: nothing to compare, no JSON to make
+            yield payload
+            continue
         text = keep.text(payload)  # as it would be kept
-        earlier = conn.execute(sql("backfill_kept_before"), where)
         if not any(reader.text(*row) == text for row in earlier):
             yield payload
 

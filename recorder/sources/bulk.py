@@ -29,17 +29,12 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 
-import sqlite_utils
-
 from recorder.derive import apply as ingest
-from recorder.derive import compaction, outcome
+from recorder.derive import compaction, deferral, outcome
 from recorder.hook import database, events, keep
-from recorder.schema import rollups
 from recorder.schema.queries import sql
 from recorder.sources.pool import ordered_map
 
-NODES = "node_executions"
-FTS_TABLE = "node_executions_fts"
 EVERYTHING = "9999"  # later than any receipt time: every session is compacted
 
 
@@ -121,37 +116,15 @@ def load(
     conn.execute("PRAGMA journal_mode = MEMORY")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -200000")  # 200 MB: the indexes being filled stay cached
-    triggers = drop_sync_triggers(conn)
+    database.write(conn, deferral.drop)  # a private file: no lock, no other writer
     for batch, verdicts in batches:
         with outcome.judged(verdicts):
             recorded = ingest.record(conn, batch, db, source="demo")
         if progress:
             progress(recorded)
-    database.write(conn, lambda c: restore_sync(c, triggers))
+    database.write(conn, deferral.restore)
     compaction.compact(conn, quiet=EVERYTHING, sessions=-1)
     conn.execute("VACUUM")  # the pages the loose copies held
     counts = dict(conn.execute(sql("counts")).fetchone())
     conn.execute("PRAGMA journal_mode = WAL")  # what every other connection expects
     return counts
-
-
-def drop_sync_triggers(conn: sqlite3.Connection) -> list[str]:
-    """Drop the triggers that keep the full-text index and rollups in sync; return their SQL."""
-    db = sqlite_utils.Database(conn, recursive_triggers=False)
-    found = [
-        trigger
-        for trigger in db.triggers
-        if trigger.name in rollups.TRIGGERS or FTS_TABLE in trigger.sql
-    ]
-    for trigger in found:
-        conn.execute(f"DROP TRIGGER [{trigger.name}]")
-    return [trigger.sql for trigger in found]
-
-
-def restore_sync(conn: sqlite3.Connection, triggers: list[str]) -> None:
-    """Recreate the sync triggers as they were; rebuild the index and rollups from the rows."""
-    for statement in triggers:
-        conn.execute(statement)
-    sqlite_utils.Database(conn, recursive_triggers=False)[NODES].rebuild_fts()
-    conn.execute(sql("fts_optimize"))
-    rollups.recompute(conn)
