@@ -45,6 +45,7 @@ FILES = ["/p/a.py", "/p/b.py", "/p/c.md", "/p/d.sql", "/p/e.py", None]
 ACCESSES = ["read", "read", "write", None]
 TOUCH_COLUMNS = "touches, accessed, writes, reads"
 OUTCOMES = {"completed": "success", "failed": "failure", "cancelled": "unknown"}
+KINDS = [None, "needs_input", "blocked", "incomplete", "unable", "tool_error"]
 
 
 def iso(moment: datetime) -> str:
@@ -64,6 +65,7 @@ def random_node(rng: random.Random, now: datetime, run_id: int) -> dict:
         "model": rng.choice(MODELS),
         "status": status,
         "outcome": OUTCOMES.get(status) if rng.random() < 0.9 else "failure",
+        "failure_kind": rng.choice(KINDS) if status == "failed" else None,
         "duration_ms": rng.choice([None, 0, 7, rng.randint(1, 10**7)]) if finished else None,
         "token_count": rng.choice([None, rng.randint(0, 200_000)]),
         "input_tokens": rng.choice([None, rng.randint(0, 5000)]),
@@ -173,11 +175,13 @@ def mutate(conn: sqlite3.Connection, rng: random.Random, now: datetime) -> None:
             )
         elif change == 1:  # a background agent completing late, its tokens and cost known later
             conn.execute(
-                "UPDATE node_executions SET status = ?, outcome = ?, duration_ms = ?, "
-                "input_tokens = ?, api_calls = ?, cost_usd = ?, updated_at = ? WHERE id = ?",
+                "UPDATE node_executions SET status = ?, outcome = ?, failure_kind = ?, "
+                "duration_ms = ?, input_tokens = ?, api_calls = ?, cost_usd = ?, updated_at = ? "
+                "WHERE id = ?",
                 (
                     rng.choice(["completed", "failed"]),
                     rng.choice(["success", "failure", None]),
+                    rng.choice(KINDS),
                     rng.randint(10**5, 10**7),
                     rng.randint(1, 10**4),
                     rng.randint(1, 60),
@@ -315,6 +319,7 @@ def assert_queries_match_rows(conn: sqlite3.Connection, now: datetime) -> None:
                 "agent_type_table",
                 "cost_by_model",
                 "hotspots",
+                "failure_kinds",
             ):
                 where = f"{name} {params}"
                 mine = run(conn, PANELS / f"{name}.sql", {**params, "limit": 4})

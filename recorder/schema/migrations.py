@@ -1121,6 +1121,27 @@ def m030_deferred_triggers(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m031_failure_kind_rollups(conn: sqlite3.Connection) -> None:
+    """The tasks rollups count by failure kind too (a key of rollup_tasks_daily and its
+    all-projects twin, and of their key indexes), so the dashboard's failure kinds read
+    whole days from them; the node triggers and changes view are made again with it, and
+    the tasks rollups recomputed."""
+    for name in rollups.TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for view in rollups.VIEWS:
+        conn.execute(f"DROP VIEW IF EXISTS {view}")
+    run_script(
+        conn,
+        """
+        DROP INDEX IF EXISTS idx_rollup_tasks_daily_key;
+        DROP INDEX IF EXISTS idx_rollup_tasks_daily_all_key;
+        """,
+    )
+    rollups.create(conn)
+    rollups.recompute(conn, tables=["rollup_tasks_daily", "rollup_tasks_daily_all"])
+
+
 LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
 
 

@@ -34,6 +34,7 @@ COUNTED = (  # the node columns whose change moves a row's contribution
     "model",
     "status",
     "outcome",
+    "failure_kind",
     "duration_ms",
     "token_count",
     "input_tokens",
@@ -84,12 +85,20 @@ NODE_ROLLUPS = (  # (contribution template, table, keys); *_recompute: its twin
     (
         "rollups_tasks_contribution",
         "rollup_tasks_daily",
-        ("day", "project", "agent_type", "model", "status", "outcome"),
+        ("day", "project", "agent_type", "model", "status", "outcome", "failure_kind"),
     ),
     (
         "rollups_tasks_contribution",
         "rollup_tasks_daily_all",
-        ("day", "agent_type", "agent_definition_hash", "model", "status", "outcome"),
+        (
+            "day",
+            "agent_type",
+            "agent_definition_hash",
+            "model",
+            "status",
+            "outcome",
+            "failure_kind",
+        ),
     ),
     ("rollups_durations_contribution", "rollup_durations_daily", ("day", "project", "agent_type")),
     (
@@ -217,12 +226,18 @@ def trigger_statements() -> list[str]:
 
 
 def create(conn: sqlite3.Connection) -> None:
-    """The rollup tables (with any column they lack), the buckets and the triggers
-    (idempotent)."""
-    for statement in split_statements(sql("rollups_schema")):
+    """The rollup tables (with any column they lack), their indexes, the buckets and the
+    triggers (idempotent)."""
+    statements = split_statements(template("rollups_schema"))
+    tables = [s for s in statements if s.lstrip().startswith("CREATE TABLE")]
+    for statement in tables:
         conn.execute(statement)
     for table in ("rollup_tasks_daily", "rollup_tasks_daily_all"):
         add_columns(conn, table, dict.fromkeys(LATER_COLUMNS, "INTEGER NOT NULL DEFAULT 0"))
+        add_columns(conn, table, {"failure_kind": "TEXT"})
+    for statement in statements:
+        if statement not in tables:
+            conn.execute(statement)
     conn.executemany(
         "INSERT OR IGNORE INTO rollup_duration_buckets(bucket, low_ms, high_ms, value_ms) "
         "VALUES (?, ?, ?, ?)",

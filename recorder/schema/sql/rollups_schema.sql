@@ -1,6 +1,6 @@
 -- Rollups of node_executions, kept exact by the triggers recorder.schema.rollups makes.
 -- rollup_tasks_daily: one row per UTC day of started_at, project, agent type, model,
--- status and outcome (NULL keys kept as NULL): how many tasks, and the sums of what the
+-- status, outcome and failure kind (NULL keys kept as NULL): how many tasks, and the sums of what the
 -- dashboard, the leaderboards and the cost queries add up (tokens by kind, cost, API
 -- calls), each with how many rows had a value (so an average or a NULL sum reads exactly
 -- as over the rows).
@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS rollup_tasks_daily (
     model TEXT,
     status TEXT,
     outcome TEXT,
+    failure_kind TEXT,
     tasks INTEGER NOT NULL DEFAULT 0,
     timed INTEGER NOT NULL DEFAULT 0,
     duration_ms INTEGER NOT NULL DEFAULT 0,
@@ -32,8 +33,8 @@ CREATE TABLE IF NOT EXISTS rollup_tasks_daily (
     api_called INTEGER NOT NULL DEFAULT 0,
     api_calls INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_key
-    ON rollup_tasks_daily(day, project, agent_type, model, status, outcome);
+CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_kind_key
+    ON rollup_tasks_daily(day, project, agent_type, model, status, outcome, failure_kind);
 CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_project
     ON rollup_tasks_daily(project, day);
 -- rollup_tasks_daily_all: the same without the project (all projects together), so a view
@@ -46,6 +47,7 @@ CREATE TABLE IF NOT EXISTS rollup_tasks_daily_all (
     model TEXT,
     status TEXT,
     outcome TEXT,
+    failure_kind TEXT,
     tasks INTEGER NOT NULL DEFAULT 0,
     timed INTEGER NOT NULL DEFAULT 0,
     duration_ms INTEGER NOT NULL DEFAULT 0,
@@ -67,8 +69,8 @@ CREATE TABLE IF NOT EXISTS rollup_tasks_daily_all (
     api_called INTEGER NOT NULL DEFAULT 0,
     api_calls INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_all_key
-    ON rollup_tasks_daily_all(day, agent_type, agent_definition_hash, model, status, outcome);
+CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_all_kind_key ON rollup_tasks_daily_all(
+    day, agent_type, agent_definition_hash, model, status, outcome, failure_kind);
 -- rollup_durations_daily: finished tasks (completed or failed) with a duration, counted
 -- per day, project, agent type and duration bucket: the histograms percentiles are read from.
 CREATE TABLE IF NOT EXISTS rollup_durations_daily (
