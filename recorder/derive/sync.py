@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from recorder.derive import deferral
+from recorder.derive import deferral, judging, outcome
 from recorder.derive.apply import apply_pending
 from recorder.hook import database
 from recorder.schema.queries import split_statements, sql
@@ -25,9 +25,11 @@ from recorder.schema.queries import split_statements, sql
 BATCH = 500
 
 
-def pending(conn: sqlite3.Connection) -> int:
-    """How many kept events wait for derivation."""
-    return conn.execute(sql("derive_pending")).fetchone()[0]
+def pending(conn: sqlite3.Connection, until: int | None = None) -> int:
+    """How many kept events wait for derivation (of those up to id ``until``)."""
+    if until is None:
+        return conn.execute(sql("derive_pending")).fetchone()[0]
+    return conn.execute(sql("derive_pending_until"), {"last": until}).fetchone()[0]
 
 
 def kept(conn: sqlite3.Connection) -> int:
@@ -46,9 +48,13 @@ def request_rebuild(conn: sqlite3.Connection) -> None:
 
 
 def sync(
-    conn: sqlite3.Connection, db: str | None = None, progress: Callable[[int], None] | None = None
+    conn: sqlite3.Connection,
+    db: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    until: int | None = None,
 ) -> int:
-    """Derive everything pending now (a rebuild first if a migration asked for one).
+    """Derive everything pending now (a rebuild first if a migration asked for one), or
+    only the kept events up to id ``until``.
 
     ``progress`` is called with the number of events applied after each batch.
     Returns how many events were applied. Triggers a large load that died left deferred
@@ -58,8 +64,8 @@ def sync(
     if rebuild_requested(conn):
         database.write(conn, clear_if_requested)
     total = 0
-    while pending(conn):
-        done = database.write(conn, lambda c: apply_pending(c, db, BATCH))
+    while waiting := pending(conn, until):
+        done = database.write(conn, lambda c: apply_pending(c, db, min(BATCH, waiting)))
         total += done
         if progress and done:
             progress(done)
@@ -70,10 +76,22 @@ def rebuild(
     conn: sqlite3.Connection, db: str | None = None, progress: Callable[[int], None] | None = None
 ) -> int:
     """Delete every derived row and derive all kept events again (same rows, same ids),
-    with the full-text index and the rollups built once at the end (``deferral``)."""
+    with the full-text index and the rollups built once at the end (``deferral``) and,
+    for many events, the reports judged ahead by other processes (``judging``)."""
     with deferral.deferred(conn, db):
         database.write(conn, clear)
-        return sync(conn, db, progress)
+        processes = judging.workers(pending(conn)) if db else 0
+        if not processes:
+            return sync(conn, db, progress)
+        total = 0
+        lent: dict[str, outcome.Verdict] = {}
+        mark = conn.execute(sql("derive_mark")).fetchone()[0]
+        with outcome.judged(lent):
+            for last, verdicts in judging.ahead(conn, db, mark, processes):
+                lent.clear()
+                lent.update(verdicts)
+                total += sync(conn, db, progress, until=last)
+        return total + sync(conn, db, progress)  # what was kept meanwhile
 
 
 def clear_if_requested(conn: sqlite3.Connection) -> None:

@@ -30,8 +30,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 
 from recorder.derive import apply as ingest
-from recorder.derive import compaction, deferral, outcome
-from recorder.hook import database, events, keep
+from recorder.derive import compaction, deferral, judging, outcome
+from recorder.hook import database, keep
 from recorder.schema.queries import sql
 from recorder.sources.pool import ordered_map
 
@@ -82,20 +82,7 @@ def stamp_all(batch: Iterable[dict]) -> Prepared:
 def prepare(batch: Iterable[dict]) -> Prepared:
     """A batch stamped, with the text verdicts its derivation will ask for judged ahead."""
     payloads, _ = stamp_all(batch)
-    return payloads, outcome.judge_ahead(reports(payloads))
-
-
-def reports(payloads: list[dict]) -> Iterator[str | None]:
-    """The subagent reports in stamped payloads: what derivation's outcome judges."""
-    for payload in payloads:
-        try:
-            event = events.normalise(payload, "")
-        except events.RejectedEvent:
-            continue
-        if event is not None:
-            yield event.get("result_text")
-            yield event.get("last_assistant_message")
-            yield from (note.get("result") for note in event.get("notifications") or ())
+    return payloads, outcome.judge_ahead(judging.reports(payloads))
 
 
 def stamped(batches: Iterable[Iterable[dict]], workers: int) -> Iterator[Prepared]:

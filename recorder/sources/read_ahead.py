@@ -23,8 +23,7 @@ import glob
 import os
 from collections.abc import Iterator
 
-from recorder.derive import outcome, usage
-from recorder.sources.bulk import reports
+from recorder.derive import judging, outcome, usage
 from recorder.sources.pool import ordered_map
 from recorder.sources.transcripts import ORPHAN, Counters, Unit, read_file, stamped
 
@@ -81,7 +80,7 @@ def read_ahead(job: Job, since: str | None) -> FileAhead:
         unit.items = [item if item[0] == ORPHAN else (*item, stamped(item)) for item in unit.items]
         payloads += [item[5] for item in unit.items if item[0] != ORPHAN]
         payloads += [p for p in (unit.prompt, unit.stop) if p is not None]
-    found.verdicts = outcome.judge_ahead(reports(payloads))
+    found.verdicts = outcome.judge_ahead(judging.reports(payloads))
     return found
 
 
