@@ -97,5 +97,12 @@ def test_main_agent_and_other_tools_never_reach_the_database(db, hook, tool):
 
 def test_file_content_is_never_stored(db, hook):
     call(hook, "Read", "toolu_r", "/home/u/proj/app.py")
-    conn_text = db.read_bytes() + (db.parent / (db.name + "-wal")).read_bytes()
+    # The WAL first: the worker's last connection may checkpoint it into the database and
+    # delete it at any moment, and then what it held is in the file read after it.
+    wal = db.parent / (db.name + "-wal")
+    try:
+        conn_text = wal.read_bytes()
+    except FileNotFoundError:
+        conn_text = b""
+    conn_text += db.read_bytes()
     assert b"SECRET-ish body" not in conn_text and b"old_string" not in conn_text
