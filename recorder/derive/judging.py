@@ -11,7 +11,6 @@ batches ahead with ``reports`` too. The rows are the same either way.
 from __future__ import annotations
 
 import functools
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 
@@ -19,7 +18,7 @@ from recorder.derive import outcome
 from recorder.derive.compaction import Reader
 from recorder.hook import events
 from recorder.schema.queries import sql
-from recorder.sources.pool import ordered_map
+from recorder.sources.pool import ordered_map, per_cpu
 
 RANGE = 1000  # kept events per job
 FEWEST = 4 * RANGE  # below this many pending events, starting processes costs more
@@ -40,7 +39,7 @@ def reports(payloads: Iterable[dict]) -> Iterator[str | None]:
 
 def workers(pending: int) -> int:
     """How many processes suit ``pending`` kept events: none for a few, else one per CPU."""
-    return 0 if pending < FEWEST else max(1, min(8, os.cpu_count() or 1))
+    return 0 if pending < FEWEST else per_cpu()
 
 
 def bounds(conn: sqlite3.Connection, after: int) -> Iterator[tuple[int, int]]:

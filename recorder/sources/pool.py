@@ -1,7 +1,9 @@
-"""Work handed to other processes and taken back in order (bulk's and backfill's workers)."""
+"""Work handed to other processes and taken back in order (bulk's, backfill's and rebuild's
+workers)."""
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -9,6 +11,12 @@ from typing import TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+MOST = 8  # processes, however many CPUs there are
+
+
+def per_cpu() -> int:
+    """One process per CPU, at most ``MOST``."""
+    return max(1, min(MOST, os.cpu_count() or 1))
 
 
 def ordered_map(

@@ -24,7 +24,7 @@ import os
 from collections.abc import Iterator
 
 from recorder.derive import judging, outcome, usage
-from recorder.sources.pool import ordered_map
+from recorder.sources.pool import ordered_map, per_cpu
 from recorder.sources.transcripts import ORPHAN, Counters, Unit, read_file, stamped
 
 # Below this much transcript, starting processes costs more than it saves.
@@ -52,7 +52,7 @@ Job = tuple[str, bool | None, bool]  # path, sidechain_only, usage only
 def default_workers(size: int) -> int:
     """How many worker processes suit ``size`` bytes of transcripts: none for a little,
     else one per CPU (the recording process mostly waits for the database meanwhile)."""
-    return 0 if size < PARALLEL_BYTES else max(1, min(8, os.cpu_count() or 1))
+    return 0 if size < PARALLEL_BYTES else per_cpu()
 
 
 def jobs(files: list[str]) -> Iterator[Job]:
