@@ -4,6 +4,7 @@ leaves nothing wrong once the next sync has run."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -57,7 +58,11 @@ def everything(conn: sqlite3.Connection) -> dict:
 
 
 def triggers(conn: sqlite3.Connection) -> set[str]:
-    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    """The names of the triggers and indexes (what deferral drops and restores)."""
+    return {
+        r[0]
+        for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index')")
+    }
 
 
 def test_a_deferred_load_gives_what_a_row_by_row_one_gives(tmp_path, projects, monkeypatch):
@@ -70,6 +75,19 @@ def test_a_deferred_load_gives_what_a_row_by_row_one_gives(tmp_path, projects, m
     assert triggers(deferred) == triggers(row_by_row) >= set(deferral.DEFERRED)
     assert not deferral.pending(deferred)
     assert_rollups_match_rows(deferred)
+
+
+def test_the_deferred_indexes_exist_and_no_query_names_them(tmp_path):
+    """A page index renamed would silently stay row by row; one named in INDEXED BY would
+    make its query fail while a load runs."""
+    conn = database.connect(str(tmp_path / "index.db"))
+    assert set(deferral.PAGE_INDEXES) <= triggers(conn)
+    named = set()
+    for pattern in ("canned_queries/*.sql", "datasette_plugins/**/*.sql", "recorder/**/*.sql"):
+        for path in ROOT.glob(pattern):
+            named |= set(re.findall(r"INDEXED BY\s+(\w+)", path.read_text(), re.IGNORECASE))
+    assert named  # the pattern finds what the queries name
+    assert not named & set(deferral.PAGE_INDEXES)
 
 
 def test_a_small_load_or_a_full_database_keeps_the_triggers(tmp_path, monkeypatch):

@@ -1,16 +1,18 @@
-"""Deferred indexing: a large load builds the full-text index and the rollups once, at its end.
+"""Deferred indexing: a large load builds the full-text index, the rollups and the indexes
+only pages read once, at its end.
 
-Keeping the nodes' full-text index and the rollups row by row is most of what a large
-backfill or a rebuild spends in SQLite. ``deferred`` drops their triggers for the load
-and, when it ends, recreates them as they were and rebuilds the index and the rollups
-from the rows, in one transaction. Other processes may derive meanwhile (their rows are
-in the rebuild); until the load ends, readers see the index and the rollups without its
-rows.
+Keeping the nodes' full-text index, the rollups and a dozen page indexes row by row is
+most of what a large backfill or a rebuild spends in SQLite. ``deferred`` drops their
+triggers and those indexes for the load and, when it ends, recreates them as they were
+(an index by one sort) and rebuilds the full-text index and the rollups from the rows, in
+one transaction. Other processes may derive meanwhile (their rows are in the rebuild);
+until the load ends, readers see the index and the rollups without its rows, and pages
+read without the page indexes.
 
-Nothing is lost if the loader dies: the triggers' SQL is kept in ``deferred_triggers``
-in the transaction that drops them, and the loader holds a lock file (``<db>-load.lock``)
-throughout. A sync that finds triggers deferred while that lock is free restores them
-(``recover``).
+Nothing is lost if the loader dies: the SQL of what it dropped is kept in
+``deferred_triggers`` in the transaction that drops it, and the loader holds a lock file
+(``<db>-load.lock``) throughout. A sync that finds something deferred while that lock is
+free restores it (``recover``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,26 @@ from recorder.schema import rollups
 from recorder.schema.queries import sql
 
 FTS_TRIGGERS = ("node_executions_fts_ai", "node_executions_fts_ad", "node_executions_fts_au")
-DEFERRED = FTS_TRIGGERS + rollups.TRIGGERS
+# Indexes only pages read (derivation never looks rows up through them, no query names
+# them in INDEXED BY): built once at the end, by sorting, rather than entry by entry.
+PAGE_INDEXES = (
+    "idx_node_exec_status",
+    "idx_node_exec_created",
+    "idx_node_exec_started",
+    "idx_node_exec_status_started",
+    "idx_node_exec_agent_type",
+    "idx_node_exec_outcome",
+    "idx_node_exec_agent_type_status",
+    "idx_node_exec_failure_kind",
+    "idx_node_exec_started_tokens",
+    "idx_node_exec_retries",
+    "idx_node_exec_not_by_hook",
+    "idx_runs_status",
+    "idx_runs_created",
+    "idx_runs_started",
+    "idx_runs_project",
+)
+DEFERRED = FTS_TRIGGERS + rollups.TRIGGERS + PAGE_INDEXES
 # A load of transcripts adds about a node per BYTES_PER_NODE (subagent transcripts
 # included); below SMALLEST bytes it keeps the triggers.
 BYTES_PER_NODE = 300_000
@@ -53,16 +74,17 @@ def pending(conn: sqlite3.Connection) -> bool:
 
 
 def drop(conn: sqlite3.Connection) -> None:
-    """Keep the deferred triggers' SQL and drop them (in the caller's transaction)."""
+    """Keep the SQL of the deferred triggers and indexes and drop them (in the caller's
+    transaction)."""
     found = conn.execute(sql("deferral_triggers"), {"names": json.dumps(DEFERRED)}).fetchall()
-    for name, statement in found:
+    for kind, name, statement in found:
         conn.execute(sql("deferral_keep"), {"name": name, "sql": statement})
-        conn.execute(f"DROP TRIGGER [{name}]")  # a name of DEFERRED
+        conn.execute(f"DROP {kind.upper()} [{name}]")  # a name of DEFERRED
 
 
 def restore(conn: sqlite3.Connection) -> None:
-    """Recreate the deferred triggers and rebuild the index and the rollups from the rows
-    (in the caller's transaction)."""
+    """Recreate the deferred triggers and indexes and rebuild the full-text index and the
+    rollups from the rows (in the caller's transaction)."""
     kept = conn.execute(sql("deferral_kept")).fetchall()
     if not kept:
         return
