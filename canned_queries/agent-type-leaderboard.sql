@@ -124,6 +124,7 @@ SELECT
     c.running,
     (SELECT max(n.started_at) FROM node_executions AS n
      WHERE n.agent_type IS c.raw_type AND n.started_at >= (SELECT since FROM bounds)
+       AND n.duplicate_of IS NULL
        AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)) AS last_started_at
 FROM counts AS c
 LEFT JOIN durations AS d ON d.agent_type = c.agent_type

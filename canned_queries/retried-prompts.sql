@@ -3,17 +3,18 @@
 -- how many failed or succeeded, and whether a retry fixed it (recovered = the first
 -- attempt did not succeed and a later one did). node_execution_id and run_id are the latest
 -- attempt's. Empty :project / :agent_type mean all.
--- The prompts run more than once are found from idx_node_exec_started_totals_cost alone
--- (range on started_at; the other columns used are in the index); only their attempts are
--- then read (idx_node_exec_prompt_hash), prompt and name only for the latest attempts.
+-- The prompts run more than once, and their attempts, are read from idx_node_exec_repeated
+-- alone (the tasks whose prompt_hash another task shares, by start: a range on started_at;
+-- every other column used is in the index); prompt and name only for the latest attempts.
 WITH window AS (
     SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now',
                     '-' || coalesce(nullif(trim(:days), ''), 30) || ' days') AS since
 ),
 repeated AS (
     SELECT n.prompt_hash
-    FROM node_executions AS n INDEXED BY idx_node_exec_started_totals_cost
-    WHERE n.duplicate_of IS NULL AND n.started_at >= (SELECT since FROM window)
+    FROM node_executions AS n INDEXED BY idx_node_exec_repeated
+    WHERE n.prompt_repeated = 1 AND n.duplicate_of IS NULL
+      AND n.started_at >= (SELECT since FROM window)
       AND n.prompt_hash IS NOT NULL
       AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
       AND (ifnull(:agent_type, '') = '' OR n.agent_type = :agent_type)
@@ -35,8 +36,8 @@ attempts AS (
             PARTITION BY n.prompt_hash ORDER BY n.started_at, n.id) AS oldest_first,
         row_number() OVER (
             PARTITION BY n.prompt_hash ORDER BY n.started_at DESC, n.id DESC) AS newest_first
-    FROM node_executions AS n
-    WHERE n.prompt_hash IN (SELECT prompt_hash FROM repeated)
+    FROM node_executions AS n INDEXED BY idx_node_exec_repeated
+    WHERE n.prompt_repeated = 1 AND n.prompt_hash IN (SELECT prompt_hash FROM repeated)
       AND n.duplicate_of IS NULL AND n.started_at >= (SELECT since FROM window)
       AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
       AND (ifnull(:agent_type, '') = '' OR n.agent_type = :agent_type)

@@ -848,7 +848,7 @@ EXPECTED_INDEXES = {
     "agent-type-leaderboard": {"idx_node_exec_started"},
     "daily-activity": {"idx_node_exec_started"},
     "stuck-tasks": {"idx_node_exec_status_started"},
-    "retried-prompts": {"idx_node_exec_started"},
+    "retried-prompts": {"idx_node_exec_repeated"},
     "failure-reasons": {"idx_node_exec_status_started", "idx_node_exec_started"},
     "project-summary": {"idx_node_exec_started"},
     "session-summary": {"idx_sessions_started"},

@@ -22,6 +22,7 @@ from conftest import post, pre, run_cli
 
 from recorder.hook import database
 from recorder.schema import rollups
+from recorder.schema.queries import sql
 
 REFERENCE = Path(__file__).parent / "reference_sql"
 ROOT = Path(__file__).parent.parent
@@ -75,10 +76,18 @@ def random_node(rng: random.Random, now: datetime, run_id: int) -> dict:
         "api_calls": rng.choice([None, rng.randint(1, 40)]),
         "cost_usd": rng.choice([None, round(rng.random() * 3, 6)]),
         "tool_use_count": rng.choice([None, rng.randint(0, 60)]),
-        "prompt_hash": f"h{rng.randint(0, 30)}",
+        "prompt_hash": prompt_hash(rng),
         "session_id": f"s{rng.randint(0, 20)}",
         **definition(rng.choice(VERSIONS)),
     }
+
+
+def prompt_hash(rng: random.Random) -> str | None:
+    """A prompt many tasks ran, one a task or two may have run, one no other task ran, or
+    none."""
+    return rng.choice(
+        [f"h{rng.randint(0, 30)}", f"p{rng.randint(0, 999)}", f"u{rng.getrandbits(40)}", None]
+    )
 
 
 def definition(version: str | None) -> dict:
@@ -190,10 +199,11 @@ def mutate(conn: sqlite3.Connection, rng: random.Random, now: datetime) -> None:
                     node,
                 ),
             )
-        elif change == 2:  # columns that move nothing
+        elif change == 2:  # columns that move no rollup; a prompt that changes its group
             conn.execute(
-                "UPDATE node_executions SET result_text = 'done', updated_at = ? WHERE id = ?",
-                (iso(now), node),
+                "UPDATE node_executions SET result_text = 'done', updated_at = ?, "
+                "prompt_hash = coalesce(?, prompt_hash) WHERE id = ?",
+                (iso(now), rng.choice([None, prompt_hash(rng)]), node),
             )
         elif change == 3:  # keys change: project, agent type, version, start, session, run
             conn.execute(
@@ -224,8 +234,16 @@ def mutate(conn: sqlite3.Connection, rng: random.Random, now: datetime) -> None:
 
 
 def assert_rollups_match_rows(conn: sqlite3.Connection) -> None:
-    """The trigger-kept rollups (per project and all projects together) equal their
-    recomputation from the rows."""
+    """The trigger-kept rollups (per project and all projects together), and the nodes'
+    prompt_repeated flags, equal their recomputation from the rows."""
+    flags = "SELECT id FROM node_executions WHERE prompt_repeated IS NOT NULL ORDER BY id"
+    repeated = conn.execute(flags).fetchall()
+    conn.execute("SAVEPOINT recompute")
+    conn.execute("UPDATE node_executions SET prompt_repeated = NULL")
+    conn.execute(sql("prompt_repeated_fill"))
+    assert conn.execute(flags).fetchall() == repeated
+    conn.execute("ROLLBACK TO recompute")
+    conn.execute("RELEASE recompute")
     kept = snapshot(conn)
     conn.execute("SAVEPOINT recompute")
     rollups.recompute(conn)
@@ -345,6 +363,9 @@ def assert_queries_match_rows(conn: sqlite3.Connection, now: datetime) -> None:
         ("cost-by-agent-type", {"days": "5", "project": "shop"}),
         ("cost-per-day", {"days": "", "project": ""}),
         ("cost-per-day", {"days": "40", "project": "ledger"}),
+        ("retried-prompts", {"days": "", "project": "", "agent_type": ""}),
+        ("retried-prompts", {"days": "3", "project": "shop", "agent_type": ""}),
+        ("retried-prompts", {"days": "40", "project": "", "agent_type": "Explore"}),
     ):
         mine = run(conn, CANNED / f"{name}.sql", params)
         reference = run(conn, REFERENCE / CANNED_REFERENCES.get(name, f"{name}.sql"), params)

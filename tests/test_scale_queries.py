@@ -22,7 +22,6 @@ CANNED_READING_THE_INDEX_ONLY = [
     "project-summary",
     "token-hogs",
     "slowest-tasks",
-    "retried-prompts",
 ]
 PANELS_READING_THE_INDEX_ONLY = ["activity", "agent_type_table", "kpi_range", "kpi_tasks"]
 # The tokens-by-kind chart: the kinds are not in the totals index, so they have their own.
@@ -58,6 +57,13 @@ def test_time_window_queries_read_the_covering_index(demo_db, name):
 def test_dashboard_panels_read_the_covering_index(demo_db, name):
     steps = panel_plan(demo_db, name)
     assert any(COVERING in step or TOKENS_COVERING in step for step in steps), "\n".join(steps)
+
+
+def test_retried_prompts_reads_the_repeated_prompts_index_only(demo_db):
+    steps = plan(demo_db, "retried-prompts")
+    assert [s for s in steps if "idx_node_exec_repeated" in s] == [
+        "SEARCH n USING COVERING INDEX idx_node_exec_repeated (started_at>?)"
+    ] * 2, "\n".join(steps)
 
 
 def test_token_kinds_panel_reads_its_covering_index(demo_db):

@@ -266,7 +266,7 @@ def test_the_hook_migrates_only_a_file_that_is_behind(db):
 
 
 def test_an_older_database_drops_the_index_a_wider_one_covers(tmp_path):
-    """m026: a file from before it loses idx_node_exec_started_totals; retried-prompts reads
+    """m026: a file from before it loses idx_node_exec_started_totals; slowest-tasks reads
     idx_node_exec_started_totals_cost instead (it holds every column the other held)."""
     db = tmp_path / "index.db"
     database.connect(str(db)).close()
@@ -285,7 +285,11 @@ def test_an_older_database_drops_the_index_a_wider_one_covers(tmp_path):
     indexes = {row["name"] for row in query(db, "PRAGMA index_list(node_executions)")}
     assert "idx_node_exec_started_totals_cost" in indexes
     assert "idx_node_exec_started_totals" not in indexes
-    sql = Path(__file__).parents[1] / "canned_queries" / "retried-prompts.sql"
+    assert "COVERING INDEX idx_node_exec_started_totals_cost" in plan_of(db, "slowest-tasks")
+
+
+def plan_of(db: Path, name: str) -> str:
+    """The query plan of a canned query with its parameters empty."""
+    sql = (Path(__file__).parents[1] / "canned_queries" / f"{name}.sql").read_text()
     params = {"days": "", "project": "", "agent_type": ""}
-    plan = " ".join(r["detail"] for r in query(db, "EXPLAIN QUERY PLAN " + sql.read_text(), params))
-    assert "COVERING INDEX idx_node_exec_started_totals_cost" in plan
+    return " ".join(r["detail"] for r in query(db, "EXPLAIN QUERY PLAN " + sql, params))

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 
 from recorder.schema import rollups
-from recorder.schema.queries import add_columns, split_statements
+from recorder.schema.queries import add_columns, split_statements, sql
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
 
@@ -1140,6 +1140,17 @@ def m031_failure_kind_rollups(conn: sqlite3.Connection) -> None:
     )
     rollups.create(conn)
     rollups.recompute(conn, tables=["rollup_tasks_daily", "rollup_tasks_daily_all"])
+
+
+@migration
+def m032_repeated_prompts(conn: sqlite3.Connection) -> None:
+    """node_executions.prompt_repeated: 1 while another node has the same prompt_hash, kept
+    exact by triggers (so a rebuild gives it again), and a partial index of those nodes by
+    start, from which retried-prompts finds the prompts run more than once in a window
+    without grouping every task of it."""
+    add_columns(conn, "node_executions", {"prompt_repeated": "INTEGER"})
+    run_script(conn, sql("prompt_repeated_schema"))
+    conn.execute(sql("prompt_repeated_fill"))
 
 
 LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
