@@ -68,6 +68,10 @@ OFFSET_OF = {
     "kept": "kept_events",
 }
 
+APPLIED = (
+    "UPDATE derivation_state SET value = (SELECT max(id) FROM kept_events) WHERE name = 'applied'"
+)
+
 
 def expression(column: str, kind: str | None, offsets: dict[str, int], k: int, days: int) -> str:
     """The SQL of copy ``k``'s value of ``column``."""
@@ -112,6 +116,7 @@ def replicate(path: str, copies: int, days: int) -> None:
                 database.write(conn, lambda c, s=statement: c.execute(s))
             print(f"  copy {k} of {copies - 1}: {time.perf_counter() - started:,.0f} s")
         database.write(conn, deferral.restore)
+        database.write(conn, lambda c: c.execute(APPLIED))  # the copies are derived already
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         nodes = conn.execute("SELECT count(*) FROM node_executions").fetchone()[0]
     finally:

@@ -11,7 +11,7 @@
 -- idx_file_touches_untyped); the rest of the first day from the rows. Their tasks,
 -- failing tasks, agent types and last touch are then read for those files only, from
 -- the covering idx_file_touches_file, a task's failure from the failing nodes' partial
--- index (idx_node_exec_failed_in_session) rather than its row.
+-- index by id (idx_node_exec_failed) rather than its row.
 WITH window AS (
     SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now',
                     '-' || coalesce(nullif(trim(:days), ''), 30) || ' days') AS since
@@ -80,16 +80,15 @@ top AS (
     ORDER BY touches DESC, writes DESC, file_path
     LIMIT 200
 ),
-failing AS (
-    SELECT n.id FROM node_executions AS n INDEXED BY idx_node_exec_failed_in_session
-    WHERE n.status = 'failed' OR n.outcome = 'failure'
-),
 touched AS (
     SELECT
         t.file_path,
         t.touched_at,
         coalesce(t.node_id, t.agent_id) AS task,
-        CASE WHEN t.node_id IN failing THEN t.node_id END AS failing_task,
+        CASE WHEN EXISTS (
+            SELECT 1 FROM node_executions AS f INDEXED BY idx_node_exec_failed
+            WHERE f.id = t.node_id AND (f.status = 'failed' OR f.outcome = 'failure'))
+        THEN t.node_id END AS failing_task,
         coalesce(
             t.agent_type,
             (SELECT n.agent_type FROM node_executions AS n WHERE n.id = t.node_id)) AS agent_type

@@ -66,6 +66,14 @@ def test_retried_prompts_reads_the_repeated_prompts_index_only(demo_db):
     ] * 2, "\n".join(steps)
 
 
+@pytest.mark.parametrize("steps_of", [plan, panel_plan], ids=["canned", "panel"])
+def test_hotspots_tell_failing_tasks_by_one_search_each(demo_db, steps_of):
+    """Not a list of every failing node in the history, nor the node rows."""
+    steps = steps_of(demo_db, "hotspots")
+    assert "SEARCH f USING COVERING INDEX idx_node_exec_failed (id=?)" in steps, "\n".join(steps)
+    assert not [s for s in steps if "failed_in_session" in s], "\n".join(steps)
+
+
 def test_token_kinds_panel_reads_its_covering_index(demo_db):
     steps = panel_plan(demo_db, "activity_tokens")
     assert any(TOKENS_COVERING in step for step in steps), "\n".join(steps)

@@ -5,8 +5,8 @@
 -- :since's from rollup_file_touches_daily; the rest of :since's own day from the rows. A touch's agent type is
 -- the one its event named, else its node's: with an agent type chosen, the touches that
 -- named none are read from idx_file_touches_untyped. Then the failing tasks of those few
--- files only, through idx_file_touches_file, each checked against the failing nodes
--- (idx_node_exec_failed_in_session) instead of reading its node.
+-- files only, through idx_file_touches_file, each checked against the failing nodes'
+-- ids (idx_node_exec_failed) instead of reading its node.
 WITH edge AS (
     SELECT substr(:since, 1, 10) AS day, date(substr(:since, 1, 10), '+1 day') AS next_day,
            date(substr(:since, 1, 10), '+1 day', 'weekday 1') AS monday
@@ -55,10 +55,6 @@ top AS (
     GROUP BY file_path
     ORDER BY touches DESC, writes DESC, file_path
     LIMIT :limit
-),
-failing AS (  -- the failing nodes' ids, from the partial index alone
-    SELECT n.id FROM node_executions AS n INDEXED BY idx_node_exec_failed_in_session
-    WHERE n.status = 'failed' OR n.outcome = 'failure'
 )
 SELECT
     top.file_path,
@@ -67,7 +63,9 @@ SELECT
     (SELECT count(DISTINCT t.node_id)
      FROM file_touches AS t
      WHERE t.file_path = top.file_path AND t.touched_at >= :since
-       AND t.node_id IN failing
+       AND EXISTS (
+           SELECT 1 FROM node_executions AS f INDEXED BY idx_node_exec_failed
+           WHERE f.id = t.node_id AND (f.status = 'failed' OR f.outcome = 'failure'))
        AND (:project IS NULL OR t.project = :project)
        AND (:agent_type IS NULL OR coalesce(
            t.agent_type,

@@ -1153,6 +1153,17 @@ def m032_repeated_prompts(conn: sqlite3.Connection) -> None:
     conn.execute(sql("prompt_repeated_fill"))
 
 
+@migration
+def m033_failed_nodes_by_id(conn: sqlite3.Connection) -> None:
+    """idx_node_exec_failed: the failing nodes' ids (status failed, or outcome failure), so
+    the hotspots tell whether a touch's task failed by one search of a small index, neither
+    reading the node's row nor listing every failing node of the file's history."""
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS idx_node_exec_failed ON node_executions(id, status, outcome) "
+        "WHERE status = 'failed' OR outcome = 'failure'"
+    )
+
+
 LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
 
 
