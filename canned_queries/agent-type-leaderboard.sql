@@ -13,21 +13,32 @@
 -- Whole days come from the rollups (rollup_tasks_daily, rollup_durations_daily; their _all
 -- twins when :project is empty), the rest
 -- of the first day from the rows; last_started_at from idx_node_exec_agent_type.
+-- With all projects, the whole weeks from the first Monday after the first day come from
+-- the weekly twins (rollup_tasks_weekly_all, rollup_durations_weekly_all), the days
+-- before that Monday from the daily ones.
 WITH edge AS (
     SELECT
         strftime('%Y-%m-%dT%H:%M:%fZ', 'now',
                  '-' || coalesce(nullif(trim(:days), ''), 30) || ' days') AS since
 ),
 bounds AS (
-    SELECT since, substr(since, 1, 10) AS day, date(substr(since, 1, 10), '+1 day') AS next_day
+    SELECT since, substr(since, 1, 10) AS day, date(substr(since, 1, 10), '+1 day') AS next_day,
+           date(substr(since, 1, 10), '+1 day', 'weekday 1') AS monday
     FROM edge
 ),
 counted AS (
     SELECT coalesce(r.agent_type, '(none)') AS agent_type, r.agent_type AS raw_type,
            r.status, r.outcome, r.tasks, r.tokened, r.token_count, r.tool_used,
            r.tool_use_count
+    FROM rollup_tasks_weekly_all AS r
+    WHERE ifnull(:project, '') = '' AND r.week >= (SELECT monday FROM bounds)
+    UNION ALL
+    SELECT coalesce(r.agent_type, '(none)') AS agent_type, r.agent_type AS raw_type,
+           r.status, r.outcome, r.tasks, r.tokened, r.token_count, r.tool_used,
+           r.tool_use_count
     FROM rollup_tasks_daily_all AS r
     WHERE ifnull(:project, '') = '' AND r.day > (SELECT day FROM bounds)
+      AND r.day < (SELECT monday FROM bounds)
     UNION ALL
     SELECT coalesce(r.agent_type, '(none)'), r.agent_type, r.status, r.outcome, r.tasks,
            r.tokened, r.token_count, r.tool_used, r.tool_use_count
@@ -68,8 +79,13 @@ histogram AS (
     SELECT agent_type, bucket, sum(tasks) AS tasks
     FROM (
         SELECT coalesce(d.agent_type, '(none)') AS agent_type, d.bucket, d.tasks
+        FROM rollup_durations_weekly_all AS d
+        WHERE ifnull(:project, '') = '' AND d.week >= (SELECT monday FROM bounds)
+        UNION ALL
+        SELECT coalesce(d.agent_type, '(none)') AS agent_type, d.bucket, d.tasks
         FROM rollup_durations_daily_all AS d
         WHERE ifnull(:project, '') = '' AND d.day > (SELECT day FROM bounds)
+          AND d.day < (SELECT monday FROM bounds)
         UNION ALL
         SELECT coalesce(d.agent_type, '(none)'), d.bucket, d.tasks
         FROM rollup_durations_daily AS d

@@ -12,8 +12,12 @@
 -- from rollup_tasks_daily_all and rollup_durations_daily_all (keyed by version), the
 -- first day from the rows; a project: the rows. Rows, first and last tasks through
 -- idx_node_exec_agent_definition.
+-- With all projects, the whole weeks from the first Monday after the first day come from
+-- the weekly twins (rollup_tasks_weekly_all, rollup_durations_weekly_all), the days
+-- before that Monday from the daily ones.
 WITH bounds AS (
-    SELECT since, substr(since, 1, 10) AS day, date(substr(since, 1, 10), '+1 day') AS next_day
+    SELECT since, substr(since, 1, 10) AS day, date(substr(since, 1, 10), '+1 day') AS next_day,
+           date(substr(since, 1, 10), '+1 day', 'weekday 1') AS monday
     FROM (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now',
                           '-' || coalesce(nullif(trim(:days), ''), 30) || ' days') AS since)
 ),
@@ -30,9 +34,17 @@ tasks AS (
 counted AS (
     SELECT r.agent_type, r.agent_definition_hash AS version, r.status, r.outcome, r.tasks,
            r.tokened, r.token_count, r.costed, r.cost_usd
+    FROM rollup_tasks_weekly_all AS r
+    WHERE ifnull(:project, '') = '' AND r.agent_definition_hash IS NOT NULL
+      AND r.week >= (SELECT monday FROM bounds)
+      AND (ifnull(:agent_type, '') = '' OR r.agent_type = :agent_type)
+    UNION ALL
+    SELECT r.agent_type, r.agent_definition_hash AS version, r.status, r.outcome, r.tasks,
+           r.tokened, r.token_count, r.costed, r.cost_usd
     FROM rollup_tasks_daily_all AS r
     WHERE ifnull(:project, '') = '' AND r.agent_definition_hash IS NOT NULL
       AND r.day > (SELECT day FROM bounds)
+      AND r.day < (SELECT monday FROM bounds)
       AND (ifnull(:agent_type, '') = '' OR r.agent_type = :agent_type)
     UNION ALL
     SELECT agent_type, version, status, outcome, 1, token_count IS NOT NULL,
@@ -43,9 +55,16 @@ histogram AS (
     SELECT agent_type, version, bucket, sum(tasks) AS tasks
     FROM (
         SELECT d.agent_type, d.agent_definition_hash AS version, d.bucket, d.tasks
+        FROM rollup_durations_weekly_all AS d
+        WHERE ifnull(:project, '') = '' AND d.agent_definition_hash IS NOT NULL
+          AND d.week >= (SELECT monday FROM bounds)
+          AND (ifnull(:agent_type, '') = '' OR d.agent_type = :agent_type)
+        UNION ALL
+        SELECT d.agent_type, d.agent_definition_hash AS version, d.bucket, d.tasks
         FROM rollup_durations_daily_all AS d
         WHERE ifnull(:project, '') = '' AND d.agent_definition_hash IS NOT NULL
           AND d.day > (SELECT day FROM bounds)
+          AND d.day < (SELECT monday FROM bounds)
           AND (ifnull(:agent_type, '') = '' OR d.agent_type = :agent_type)
         UNION ALL
         SELECT agent_type, version,

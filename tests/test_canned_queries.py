@@ -847,7 +847,7 @@ EXPECTED_INDEXES = {
     "token-hogs": {"idx_node_exec_started"},
     "agent-type-leaderboard": {"idx_node_exec_started"},
     "daily-activity": {"idx_node_exec_started"},
-    "stuck-tasks": {"idx_node_exec_status_started"},
+    "stuck-tasks": {"idx_node_exec_status_started", "idx_node_exec_running"},
     "retried-prompts": {"idx_node_exec_repeated"},
     "failure-reasons": {"idx_node_exec_status_started", "idx_node_exec_started"},
     "project-summary": {"idx_node_exec_started"},

@@ -338,6 +338,7 @@ def assert_queries_match_rows(conn: sqlite3.Connection, now: datetime) -> None:
                 "cost_by_model",
                 "hotspots",
                 "failure_kinds",
+                "capture_coverage",
             ):
                 where = f"{name} {params}"
                 mine = run(conn, PANELS / f"{name}.sql", {**params, "limit": 4})

@@ -74,6 +74,29 @@ def test_hotspots_tell_failing_tasks_by_one_search_each(demo_db, steps_of):
     assert not [s for s in steps if "failed_in_session" in s], "\n".join(steps)
 
 
+def test_running_count_reads_the_running_nodes_index_only(demo_db):
+    conn = sqlite3.connect(demo_db)
+    try:
+        steps = [
+            row[3]
+            for row in conn.execute(
+                "EXPLAIN QUERY PLAN " + panel_sql("running_count"), {"stale_before": ""}
+            )
+        ]
+    finally:
+        conn.close()
+    assert steps == ["SEARCH node_executions USING COVERING INDEX idx_node_exec_running (status=?)"]
+
+
+def test_long_ranges_read_whole_weeks_from_the_weekly_rollups(demo_db):
+    for name in ("kpi_range", "agent_type_table", "capture_coverage"):
+        steps = "\n".join(panel_plan(demo_db, name))
+        assert "rollup_tasks_weekly_all" in steps, (name, steps)
+    for name in ("agent-versions", "agent-type-leaderboard"):
+        steps = "\n".join(plan(demo_db, name))
+        assert "rollup_durations_weekly_all" in steps, (name, steps)
+
+
 def test_token_kinds_panel_reads_its_covering_index(demo_db):
     steps = panel_plan(demo_db, "activity_tokens")
     assert any(TOKENS_COVERING in step for step in steps), "\n".join(steps)

@@ -3,13 +3,23 @@
 -- Whole days after :since's day come from the tasks rollups (their _all twin when no
 -- project is chosen), the rest of :since's own day from the rows; ELF's duplicates of
 -- our rows count nowhere, as in every other panel.
+-- With all projects, the whole weeks from the first Monday after the first day come from
+-- the weekly twin (rollup_tasks_weekly_all), the days before that Monday from the daily
+-- one.
 WITH edge AS (
-    SELECT substr(:since, 1, 10) AS day, date(substr(:since, 1, 10), '+1 day') AS next_day
+    SELECT substr(:since, 1, 10) AS day, date(substr(:since, 1, 10), '+1 day') AS next_day,
+           date(substr(:since, 1, 10), '+1 day', 'weekday 1') AS monday
 ),
 counted AS (
     SELECT r.failure_kind, r.tasks
+    FROM rollup_tasks_weekly_all AS r
+    WHERE :project IS NULL AND r.week >= (SELECT monday FROM edge) AND r.status = 'failed'
+      AND (:agent_type IS NULL OR r.agent_type = :agent_type)
+    UNION ALL
+    SELECT r.failure_kind, r.tasks
     FROM rollup_tasks_daily_all AS r
-    WHERE :project IS NULL AND r.day > (SELECT day FROM edge) AND r.status = 'failed'
+    WHERE :project IS NULL AND r.day > (SELECT day FROM edge)
+      AND r.day < (SELECT monday FROM edge) AND r.status = 'failed'
       AND (:agent_type IS NULL OR r.agent_type = :agent_type)
     UNION ALL
     SELECT r.failure_kind, r.tasks

@@ -9,13 +9,23 @@
 -- Whole days after :since's day come from the rollups (rollup_tasks_daily,
 -- rollup_durations_daily; their _all twins when no project is chosen); the rest of
 -- :since's own day from the rows (idx_node_exec_started).
+-- With all projects, the whole weeks from the first Monday after the first day come from
+-- the weekly twins (rollup_tasks_weekly_all, rollup_durations_weekly_all), the days
+-- before that Monday from the daily ones.
 WITH edge AS (
-    SELECT substr(:since, 1, 10) AS day, date(substr(:since, 1, 10), '+1 day') AS next_day
+    SELECT substr(:since, 1, 10) AS day, date(substr(:since, 1, 10), '+1 day') AS next_day,
+           date(substr(:since, 1, 10), '+1 day', 'weekday 1') AS monday
 ),
 totals AS (
     SELECT r.status, r.outcome, r.tasks, r.tokened, r.token_count, r.costed, r.cost_usd
+    FROM rollup_tasks_weekly_all AS r
+    WHERE :project IS NULL AND r.week >= (SELECT monday FROM edge)
+      AND (:agent_type IS NULL OR r.agent_type = :agent_type)
+    UNION ALL
+    SELECT r.status, r.outcome, r.tasks, r.tokened, r.token_count, r.costed, r.cost_usd
     FROM rollup_tasks_daily_all AS r
     WHERE :project IS NULL AND r.day > (SELECT day FROM edge)
+      AND r.day < (SELECT monday FROM edge)
       AND (:agent_type IS NULL OR r.agent_type = :agent_type)
     UNION ALL
     SELECT r.status, r.outcome, r.tasks, r.tokened, r.token_count, r.costed, r.cost_usd
@@ -35,8 +45,14 @@ histogram AS (
     SELECT bucket, sum(tasks) AS tasks
     FROM (
         SELECT d.bucket, d.tasks
+        FROM rollup_durations_weekly_all AS d
+        WHERE :project IS NULL AND d.week >= (SELECT monday FROM edge)
+          AND (:agent_type IS NULL OR d.agent_type = :agent_type)
+        UNION ALL
+        SELECT d.bucket, d.tasks
         FROM rollup_durations_daily_all AS d
         WHERE :project IS NULL AND d.day > (SELECT day FROM edge)
+          AND d.day < (SELECT monday FROM edge)
           AND (:agent_type IS NULL OR d.agent_type = :agent_type)
         UNION ALL
         SELECT d.bucket, d.tasks

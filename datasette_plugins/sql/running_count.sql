@@ -1,4 +1,4 @@
--- Subagents recorded as running right now (uses the status index), and how many of
+-- Subagents recorded as running right now (idx_node_exec_running alone), and how many of
 -- them started before :stale_before (likely stuck, or their end was never recorded).
 SELECT
     count(*) AS running,

@@ -1164,6 +1164,29 @@ def m033_failed_nodes_by_id(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m034_weekly_node_rollups(conn: sqlite3.Connection) -> None:
+    """rollup_tasks_weekly_all and rollup_durations_weekly_all: the all-projects task totals
+    and duration histograms per week, so the dashboard's long ranges read whole weeks; the
+    node triggers and changes view are made again with them, and the two filled."""
+    for name in rollups.TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for view in rollups.VIEWS:
+        conn.execute(f"DROP VIEW IF EXISTS {view}")
+    rollups.create(conn)
+    rollups.recompute(conn, tables=["rollup_tasks_weekly_all", "rollup_durations_weekly_all"])
+
+
+@migration
+def m035_running_nodes(conn: sqlite3.Connection) -> None:
+    """idx_node_exec_running: the running nodes alone, with what the dashboard's running
+    count reads of them (a count of the status index would read every one's row)."""
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS idx_node_exec_running "
+        "ON node_executions(status, started_at, duplicate_of) WHERE status = 'running'"
+    )
+
+
 LATEST = len(MIGRATIONS)  # recorder.schema.version.LATEST says the same to the hook
 
 

@@ -1,6 +1,6 @@
-"""Rollups of node_executions and file_touches, kept exact by triggers: per-day totals,
-duration histograms, each project's sessions and runs with their latest start, and file
-touch counts per day and per week.
+"""Rollups of node_executions and file_touches, kept exact by triggers: per-day totals and
+duration histograms (per week too, for all projects), each project's sessions and runs
+with their latest start, and file touch counts per day and per week.
 
 The dashboard and the leaderboards read these instead of re-reading every row of a
 range. Triggers on each source table (INSERT, UPDATE of a counted column, DELETE) take
@@ -100,11 +100,29 @@ NODE_ROLLUPS = (  # (contribution template, table, keys); *_recompute: its twin
             "failure_kind",
         ),
     ),
+    (
+        "rollups_tasks_contribution",
+        "rollup_tasks_weekly_all",
+        (
+            "week",
+            "agent_type",
+            "agent_definition_hash",
+            "model",
+            "status",
+            "outcome",
+            "failure_kind",
+        ),
+    ),
     ("rollups_durations_contribution", "rollup_durations_daily", ("day", "project", "agent_type")),
     (
         "rollups_durations_contribution",
         "rollup_durations_daily_all",
         ("day", "agent_type", "agent_definition_hash"),
+    ),
+    (
+        "rollups_durations_contribution",
+        "rollup_durations_weekly_all",
+        ("week", "agent_type", "agent_definition_hash"),
     ),
 )
 RUN_ROLLUPS = (  # its own triggers: only a change of these columns moves a node's part

@@ -71,6 +71,40 @@ CREATE TABLE IF NOT EXISTS rollup_tasks_daily_all (
 );
 CREATE INDEX IF NOT EXISTS idx_rollup_tasks_daily_all_kind_key ON rollup_tasks_daily_all(
     day, agent_type, agent_definition_hash, model, status, outcome, failure_kind);
+-- rollup_tasks_weekly_all: the same per week (week: its Monday, UTC), so a long range of
+-- all projects reads its whole weeks from here and only the days before its first Monday
+-- from the daily table.
+CREATE TABLE IF NOT EXISTS rollup_tasks_weekly_all (
+    week TEXT,
+    agent_type TEXT,
+    agent_definition_hash TEXT,
+    model TEXT,
+    status TEXT,
+    outcome TEXT,
+    failure_kind TEXT,
+    tasks INTEGER NOT NULL DEFAULT 0,
+    timed INTEGER NOT NULL DEFAULT 0,
+    duration_ms INTEGER NOT NULL DEFAULT 0,
+    tokened INTEGER NOT NULL DEFAULT 0,
+    token_count INTEGER NOT NULL DEFAULT 0,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_creation_tokens INTEGER NOT NULL DEFAULT 0,
+    other_tokens INTEGER NOT NULL DEFAULT 0,
+    costed INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL NOT NULL DEFAULT 0,
+    tool_used INTEGER NOT NULL DEFAULT 0,
+    tool_use_count INTEGER NOT NULL DEFAULT 0,
+    input_tokened INTEGER NOT NULL DEFAULT 0,
+    output_tokened INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokened INTEGER NOT NULL DEFAULT 0,
+    cache_creation_tokened INTEGER NOT NULL DEFAULT 0,
+    api_called INTEGER NOT NULL DEFAULT 0,
+    api_calls INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS idx_rollup_tasks_weekly_all_key ON rollup_tasks_weekly_all(
+    week, agent_type, agent_definition_hash, model, status, outcome, failure_kind);
 -- rollup_durations_daily: finished tasks (completed or failed) with a duration, counted
 -- per day, project, agent type and duration bucket: the histograms percentiles are read from.
 CREATE TABLE IF NOT EXISTS rollup_durations_daily (
@@ -94,6 +128,16 @@ CREATE TABLE IF NOT EXISTS rollup_durations_daily_all (
 );
 CREATE INDEX IF NOT EXISTS idx_rollup_durations_daily_all_key
     ON rollup_durations_daily_all(day, agent_type, agent_definition_hash, bucket);
+-- rollup_durations_weekly_all: the same per week (its Monday, UTC), for long ranges.
+CREATE TABLE IF NOT EXISTS rollup_durations_weekly_all (
+    week TEXT,
+    agent_type TEXT,
+    agent_definition_hash TEXT,
+    bucket INTEGER NOT NULL,
+    tasks INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS idx_rollup_durations_weekly_all_key
+    ON rollup_durations_weekly_all(week, agent_type, agent_definition_hash, bucket);
 -- The fixed duration buckets: [low_ms, high_ms), each at most 10% wider than its low
 -- end; value_ms is the geometric middle, within 5% of every duration in the bucket.
 CREATE TABLE IF NOT EXISTS rollup_duration_buckets (
