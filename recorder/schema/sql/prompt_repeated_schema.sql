@@ -1,22 +1,27 @@
 -- node_executions.prompt_repeated (m032): 1 while another node has the same prompt_hash,
--- else NULL, whoever writes the rows (derivation, a rebuild, ELF's own code). A group is
--- looked at again when a node joins it or leaves it (deleted, or its prompt_hash changed),
--- through idx_node_exec_prompt_hash, counting at most two of its nodes; only flags that
--- change are written.
+-- else NULL, whoever writes the rows (derivation, a rebuild, ELF's own code). A node that
+-- joins or leaves a group (inserted, deleted, its prompt_hash changed) costs a few searches
+-- of idx_node_exec_prompt_hash whatever the group's size: only a group going from one node
+-- to two, or from two to one, has another node's flag to change, that one node is found
+-- by its id, and the count that tells counts at most three nodes.
 CREATE TRIGGER IF NOT EXISTS prompt_repeated_ai AFTER INSERT ON node_executions
 WHEN new.prompt_hash IS NOT NULL
 BEGIN
-    UPDATE node_executions SET prompt_repeated = 1
-    WHERE prompt_hash = new.prompt_hash AND prompt_repeated IS NULL
+    UPDATE node_executions SET prompt_repeated = 1  -- itself, when it is not alone
+    WHERE id = new.id AND EXISTS (
+        SELECT 1 FROM node_executions WHERE prompt_hash = new.prompt_hash AND id <> new.id);
+    UPDATE node_executions SET prompt_repeated = 1  -- the one it is no longer alone with
+    WHERE id = (SELECT min(id) FROM node_executions
+                WHERE prompt_hash = new.prompt_hash AND id <> new.id)
       AND (SELECT count(*) FROM (
-               SELECT 1 FROM node_executions WHERE prompt_hash = new.prompt_hash LIMIT 2)) = 2;
+               SELECT 1 FROM node_executions WHERE prompt_hash = new.prompt_hash LIMIT 3)) = 2;
 END;
 
 CREATE TRIGGER IF NOT EXISTS prompt_repeated_ad AFTER DELETE ON node_executions
 WHEN old.prompt_repeated = 1
 BEGIN
-    UPDATE node_executions SET prompt_repeated = NULL
-    WHERE prompt_hash = old.prompt_hash
+    UPDATE node_executions SET prompt_repeated = NULL  -- the one left alone
+    WHERE id = (SELECT min(id) FROM node_executions WHERE prompt_hash = old.prompt_hash)
       AND (SELECT count(*) FROM (
                SELECT 1 FROM node_executions WHERE prompt_hash = old.prompt_hash LIMIT 2)) = 1;
 END;
@@ -24,16 +29,18 @@ END;
 CREATE TRIGGER IF NOT EXISTS prompt_repeated_au AFTER UPDATE OF prompt_hash ON node_executions
 WHEN old.prompt_hash IS NOT new.prompt_hash
 BEGIN
-    UPDATE node_executions SET prompt_repeated = NULL  -- the group it left
-    WHERE prompt_hash = old.prompt_hash
+    UPDATE node_executions SET prompt_repeated = NULL  -- the one it left alone
+    WHERE id = (SELECT min(id) FROM node_executions WHERE prompt_hash = old.prompt_hash)
       AND (SELECT count(*) FROM (
                SELECT 1 FROM node_executions WHERE prompt_hash = old.prompt_hash LIMIT 2)) = 1;
-    UPDATE node_executions SET prompt_repeated = NULL  -- itself, until its new group says
-    WHERE id = new.id AND prompt_repeated IS NOT NULL;
-    UPDATE node_executions SET prompt_repeated = 1  -- the group it joined
-    WHERE prompt_hash = new.prompt_hash AND prompt_repeated IS NULL
+    UPDATE node_executions SET prompt_repeated = (  -- itself, as its new group says
+        SELECT 1 FROM node_executions WHERE prompt_hash = new.prompt_hash AND id <> new.id)
+    WHERE id = new.id;
+    UPDATE node_executions SET prompt_repeated = 1  -- the one it is no longer alone with
+    WHERE id = (SELECT min(id) FROM node_executions
+                WHERE prompt_hash = new.prompt_hash AND id <> new.id)
       AND (SELECT count(*) FROM (
-               SELECT 1 FROM node_executions WHERE prompt_hash = new.prompt_hash LIMIT 2)) = 2;
+               SELECT 1 FROM node_executions WHERE prompt_hash = new.prompt_hash LIMIT 3)) = 2;
 END;
 
 -- It holds every column retried-prompts reads of an attempt (prompt_repeated too, so that
