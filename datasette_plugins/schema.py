@@ -7,7 +7,7 @@ import weakref
 
 import sqlite_utils
 
-from recorder.schema import rollups
+from recorder.schema import migrations
 
 MARKER_TABLES = frozenset({"node_executions", "workflow_runs", "sessions"})
 
@@ -56,6 +56,6 @@ def is_agent_runs(datasette, database: str | None) -> bool:
 
 
 def plumbing(action: str, resource) -> bool:
-    """Whether ``resource`` is one of the rollups' changes views: empty views that exist
-    only for their triggers, never shown."""
-    return action == "view-table" and bool(resource) and resource[1] in rollups.VIEWS
+    """Whether ``resource`` is one of the changes views (the rollups', the UTC
+    conversions'): empty views that exist only for their triggers, never shown."""
+    return action == "view-table" and bool(resource) and resource[1] in migrations.PLUMBING_VIEWS

@@ -10,7 +10,7 @@ from datasette.app import Datasette
 from test_datasette_helpers import build, get
 
 from datasette_plugins import canned, locate
-from recorder.schema import rollups
+from recorder.schema import migrations, rollups
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
@@ -148,12 +148,15 @@ def test_query_page_gets_parameter_help(known):
     assert 'class="ar-param-help"' in html
 
 
-def test_the_rollups_plumbing_views_are_never_shown(known):
+def test_the_plumbing_views_are_never_shown(known):
+    """The rollups' and the UTC conversions' changes views."""
     ds = Datasette([str(known)])
     listed = get(ds, "/whatever-name.json").json()
     views = {view["name"] for view in listed["views"]}
     assert "tasks" in views
-    assert not views & set(rollups.VIEWS)
-    for view in rollups.VIEWS:
+    assert set(rollups.VIEWS) < set(migrations.PLUMBING_VIEWS)
+    assert "node_executions_utc_changes" in migrations.PLUMBING_VIEWS
+    assert not views & set(migrations.PLUMBING_VIEWS)
+    for view in migrations.PLUMBING_VIEWS:
         assert get(ds, f"/whatever-name/{view}.json").status_code == 403
     assert get(ds, "/whatever-name/rollup_tasks_daily.json").status_code == 200
