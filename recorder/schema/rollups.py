@@ -81,38 +81,23 @@ WEEK = f"coalesce(date({DAY}, '-6 days', 'weekday 1'), {DAY})"
 # Each rollup: its template, table and key columns, each with the row's value for it
 # ({row}: new or old). The "_all" twins leave the project out (the node rollups add the
 # agent definition's version instead; the touch rollups the agent type too).
+# the key of the all-projects tasks rollups after the day or week
+ALL_TASKS_KEYS = (
+    "agent_type",
+    "agent_definition_hash",
+    "model",
+    "status",
+    "outcome",
+    "failure_kind",
+)
 NODE_ROLLUPS = (  # (contribution template, table, keys); *_recompute: its twin
     (
         "rollups_tasks_contribution",
         "rollup_tasks_daily",
         ("day", "project", "agent_type", "model", "status", "outcome", "failure_kind"),
     ),
-    (
-        "rollups_tasks_contribution",
-        "rollup_tasks_daily_all",
-        (
-            "day",
-            "agent_type",
-            "agent_definition_hash",
-            "model",
-            "status",
-            "outcome",
-            "failure_kind",
-        ),
-    ),
-    (
-        "rollups_tasks_contribution",
-        "rollup_tasks_weekly_all",
-        (
-            "week",
-            "agent_type",
-            "agent_definition_hash",
-            "model",
-            "status",
-            "outcome",
-            "failure_kind",
-        ),
-    ),
+    ("rollups_tasks_contribution", "rollup_tasks_daily_all", ("day", *ALL_TASKS_KEYS)),
+    ("rollups_tasks_contribution", "rollup_tasks_weekly_all", ("week", *ALL_TASKS_KEYS)),
     ("rollups_durations_contribution", "rollup_durations_daily", ("day", "project", "agent_type")),
     (
         "rollups_durations_contribution",
