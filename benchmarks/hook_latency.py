@@ -311,12 +311,13 @@ def main() -> int:
             f"ratio {cold_hook / cold_base:.2f} (no bar)"
         )
     fresh_ms = sorted(seconds * 1000 for seconds in fresh)
-    p95 = fresh_ms[max(0, round(len(fresh_ms) * 0.95) - 1)]
-    print(
-        f"freshness {len(fresh_ms)} PostToolUse events, hook exit -> node in node_executions: "
-        f"median {statistics.median(fresh_ms):.0f} ms, p95 {p95:.0f} ms, "
-        f"max {fresh_ms[-1]:.0f} ms (bar: 2000 ms)"
-    )
+    if fresh_ms:
+        p95 = fresh_ms[max(0, round(len(fresh_ms) * 0.95) - 1)]
+        print(
+            f"freshness {len(fresh_ms)} PostToolUse events, hook exit -> node in "
+            f"node_executions: median {statistics.median(fresh_ms):.0f} ms, "
+            f"p95 {p95:.0f} ms, max {fresh_ms[-1]:.0f} ms (bar: 2000 ms)"
+        )
     print("hook imports (-X importtime), cumulative, slowest first:")
     for line in importtime:
         print("   ", line)

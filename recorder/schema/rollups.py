@@ -47,6 +47,43 @@ COUNTED = (  # the node columns whose change moves a row's contribution
     "agent_definition_hash",
     "api_calls",
 )
+# What a tasks rollup counts (rollups_node_parts.sql makes a row's part of each, in order).
+TASK_COUNTS = (
+    "tasks",
+    "timed",
+    "duration_ms",
+    "tokened",
+    "token_count",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_creation_tokens",
+    "other_tokens",
+    "costed",
+    "cost_usd",
+    "tool_used",
+    "tool_use_count",
+    "input_tokened",
+    "output_tokened",
+    "cache_read_tokened",
+    "cache_creation_tokened",
+    "api_called",
+    "api_calls",
+)
+# A node's parts of every node rollup: key values (in rollups_node_parts.sql's order),
+# then the counted ones.
+PART_KEYS = (
+    "day",
+    "week",
+    "project",
+    "agent_type",
+    "agent_definition_hash",
+    "model",
+    "status",
+    "outcome",
+    "failure_kind",
+    "bucket",
+)
 # Columns the tasks rollups gained after they were first made: ``create`` adds those a
 # table lacks (before any trigger or recomputation reads them).
 LATER_COLUMNS = (
@@ -129,13 +166,17 @@ TOUCH_COUNTED = ("touched_at", "file_path", "project", "agent_type", "access")
 @dataclass(frozen=True)
 class Source:
     """A table whose rows the rollups count: its triggers' name prefix, the column whose
-    UTC day keys the rollups, the columns whose change moves a row, and its rollups."""
+    UTC day keys the rollups, the columns whose change moves a row, and its rollups;
+    ``parts``: the template that makes a changed row into its parts of every rollup once
+    (their key values and counts), when its rollups add those rather than each work them
+    out from the row."""
 
     table: str
     prefix: str
     day: str
     counted: tuple[str, ...]
     rollups: tuple[tuple[str, str, tuple[str, ...]], ...]
+    parts: str | None = None
 
     @property
     def triggers(self) -> tuple[str, ...]:
@@ -152,22 +193,34 @@ class Source:
         """The trigger on that view that folds a row into the rollups."""
         return f"{self.prefix}_fold"
 
+    @property
+    def parted(self) -> tuple[str, str] | None:
+        """With ``parts``: the view the fold sends a row's parts to, and its trigger that
+        adds them to every rollup."""
+        return (f"{self.prefix}_parts", f"{self.prefix}_parts_fold") if self.parts else None
+
 
 SOURCES = (
-    Source("node_executions", "rollups", "started_at", COUNTED, NODE_ROLLUPS),
+    Source("node_executions", "rollups", "started_at", COUNTED, NODE_ROLLUPS, "rollups_node_parts"),
     Source("node_executions", "rollups_runs", "started_at", RUN_COUNTED, RUN_ROLLUPS),
     Source("file_touches", "rollups_touches", "touched_at", TOUCH_COUNTED, TOUCH_ROLLUPS),
 )
 ROLLUPS = NODE_ROLLUPS + RUN_ROLLUPS + TOUCH_ROLLUPS
 TABLES = tuple(table for _, table, _ in ROLLUPS)
-TRIGGERS = tuple(name for source in SOURCES for name in (*source.triggers, source.fold))
-VIEWS = tuple(source.changes for source in SOURCES)
+PARTED = tuple(source.parted for source in SOURCES if source.parted)
+TRIGGERS = tuple(name for source in SOURCES for name in (*source.triggers, source.fold)) + tuple(
+    fold for _, fold in PARTED
+)
+VIEWS = tuple(source.changes for source in SOURCES) + tuple(view for view, _ in PARTED)
 
 
-def filled(name: str, table: str, keys: tuple[str, ...], row: str, day: str = "started_at") -> str:
+def filled(
+    name: str, table: str, keys: tuple[str, ...], row: str, day: str | None = "started_at"
+) -> str:
     """Template ``name`` filled in for ``table`` and the row called ``row`` (``day``: the
-    column whose UTC day is the key ``day``, and whose week the key ``week``)."""
-    dated = {"day": DAY, "week": WEEK}
+    column whose UTC day is the key ``day``, and whose week the key ``week``; None when
+    the row holds them, as a row of parts does)."""
+    dated = {"day": DAY, "week": WEEK} if day else {}
     values = [dated.get(key, "{row}." + key).format(row=row, day=day) for key in keys]
     return template(name).format(
         table=table,
@@ -176,17 +229,34 @@ def filled(name: str, table: str, keys: tuple[str, ...], row: str, day: str = "s
         values=", ".join(values),
         match=" AND ".join(f"{k} IS {v}" for k, v in zip(keys, values, strict=True)),
         groups=", ".join(str(i + 1) for i in range(len(keys) + ("durations" in name))),
+        counts=", ".join(TASK_COUNTS),
+        adds=", ".join(f"{c} = {c} + {row}.{c}" for c in TASK_COUNTS),
+        parts=", ".join(f"{row}.{c}" for c in TASK_COUNTS),
     )
+
+
+def statements_of(text: str) -> str:
+    """The statements of ``text``, each ending in one semicolon, one per line."""
+    return "\n".join(s.strip().rstrip(";") + ";" for s in split_statements(text))
 
 
 def contribution(source: Source) -> str:
     """The statements that add or take away (by its sign) the contribution of a row
-    inserted into ``source``'s changes view to every rollup of ``source``."""
-    statements = []
-    for name, table, keys in source.rollups:
-        for statement in split_statements(filled(name, table, keys, "new", source.day)):
-            statements.append(statement.strip().rstrip(";") + ";")
-    return "\n".join(statements)
+    inserted into ``source``'s changes view (or, with ``parts``, of its parts inserted into
+    the parts view) to every rollup of ``source``."""
+    day = None if source.parts else source.day
+    return "\n".join(
+        statements_of(filled(name, table, keys, "new", day)) for name, table, keys in source.rollups
+    )
+
+
+def parting(source: Source) -> str:
+    """The statement that sends a row of ``source``'s changes view to its parts view."""
+    columns = ", ".join(PART_KEYS + TASK_COUNTS)
+    day, week = (value.format(row="new", day=source.day) for value in (DAY, WEEK))
+    return statements_of(
+        template(source.parts).format(row="new", columns=columns, day=day, week=week)
+    )
 
 
 def template(name: str) -> str:
@@ -206,17 +276,28 @@ def trigger_statements() -> list[str]:
     Each source's triggers send the old row (sign -1) and the new one (sign 1) to its
     changes view, an empty view whose INSTEAD OF trigger holds the statements that fold a
     row into every rollup: written once rather than once per trigger, they are a third of
-    the schema every connection parses (the hook's included) when it first reads it.
+    the schema every connection parses (the hook's included) when it first reads it. A
+    source with ``parts`` goes one step further: its fold works out the row's parts of
+    every rollup once (key values, duration bucket, signed counts) and sends them to its
+    parts view, whose trigger only adds them to each rollup.
     """
     statements = []
     for source in SOURCES:
         inserted, deleted, updated = source.triggers
-        columns = ", ".join(f"NULL AS {column}" for column in ("sign", *source.counted))
         changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in source.counted)
+        folding = contribution(source)
+        if source.parted:
+            view, fold = source.parted
+            statements += [
+                empty_view(view, PART_KEYS + TASK_COUNTS),
+                f"CREATE TRIGGER IF NOT EXISTS {fold} INSTEAD OF INSERT ON {view}\n"
+                f"BEGIN\n{folding}\nEND",
+            ]
+            folding = parting(source)
         statements += [
-            f"CREATE VIEW IF NOT EXISTS {source.changes} AS SELECT {columns} WHERE 0",
+            empty_view(source.changes, ("sign", *source.counted)),
             f"CREATE TRIGGER IF NOT EXISTS {source.fold} INSTEAD OF INSERT ON {source.changes}\n"
-            f"BEGIN\n{contribution(source)}\nEND",
+            f"BEGIN\n{folding}\nEND",
             f"CREATE TRIGGER IF NOT EXISTS {inserted} AFTER INSERT ON {source.table}\n"
             f"BEGIN {change(source, 'new', 1)} END",
             f"CREATE TRIGGER IF NOT EXISTS {deleted} AFTER DELETE ON {source.table}\n"
@@ -226,6 +307,12 @@ def trigger_statements() -> list[str]:
             f"BEGIN {change(source, 'old', -1)} {change(source, 'new', 1)} END",
         ]
     return statements
+
+
+def empty_view(name: str, columns: Iterable[str]) -> str:
+    """An empty view with ``columns``, there only for its INSTEAD OF trigger."""
+    selected = ", ".join(f"NULL AS {column}" for column in columns)
+    return f"CREATE VIEW IF NOT EXISTS {name} AS SELECT {selected} WHERE 0"
 
 
 def create(conn: sqlite3.Connection) -> None:
