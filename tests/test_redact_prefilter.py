@@ -6,6 +6,7 @@ import re
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from secret_corpus import SHAPES
 
 from recorder.redaction import engine as redact
 from recorder.redaction import rules
@@ -186,3 +187,47 @@ def test_the_key_name_rule_marks_what_it_marked_before_its_gate(parts):
     bare = re.compile(pattern.removeprefix(r"(?<![\w.-])"))
     marker = rules.MARKER.format(kind=kind)
     assert rules._RuleSet([(kind, hints, pattern)]).apply(text) == rules._mark(bare, text, marker)
+
+
+RUN_GATED = [rule for rule in rules.RULES if rule[1][0] in rules._RUNS]
+RUN_GATED_VENDORS = ("airtable", "gitlab", "telegram", "dropbox", "twilio")
+RUN_PARTS = [
+    *(hint for _, hints, _ in RUN_GATED for hint in hints),
+    *(text for name, text, _ in SHAPES if name.startswith(RUN_GATED_VENDORS)),
+    "glpat-",
+    "sl.u.",
+    "bot123456789:",
+    "0123456789abcdef" * 2,
+    "Ab_-" * 7,
+    "/home/dev/path",
+    "both ",
+    "global",
+    "SKU",
+    " ",
+    "\\n",
+    '"',
+    ".",
+    ":",
+]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.sampled_from(RUN_GATED),
+    st.lists(st.one_of(st.sampled_from(RUN_PARTS), st.text(max_size=8)), max_size=8),
+)
+def test_a_rule_behind_a_run_gate_marks_what_its_pattern_marks(rule, parts):
+    """Rules whose short hint words hold ("pat" in "path") first look for the unbroken run
+    every match has after the hint: they mark exactly what their bare pattern marks."""
+    text = "".join(parts)
+    kind, _, pattern = rule
+    marker = rules.MARKER.format(kind=kind)
+    expected = rules._mark(re.compile(pattern), text, marker)
+    assert rules._RuleSet([rule]).apply(text) == expected
+
+
+def test_a_path_or_a_sentence_compiles_no_run_gated_rule():
+    ruleset = rules._RuleSet(RUN_GATED)
+    text = '{"transcript_path": "/home/dev/x.jsonl"} Both bots use the global SKU list.'
+    assert ruleset.apply(text) == text
+    assert ruleset.compiled == [None] * len(RUN_GATED)

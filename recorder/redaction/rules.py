@@ -293,6 +293,32 @@ def _shape(name: str) -> re.Pattern[str]:
 # is quick to look for.
 _GATES = {"key": "key_gate"}
 
+# Short hints that words hold ("gl" in "global", "pat" in "path", "bot" in "both"): every
+# match of their rule starts with the hint, followed by at least this many characters
+# without white space, quotes, brackets or backslashes. Looked at before the rule's
+# pattern is compiled, so a path or a sentence costs a slice, not a compile and a search.
+_RUNS = {"gl": 23, "pat": 79, "bot": 37, "SK": 32, "sl.": 100}
+_BREAKS = str.maketrans("", "", " \t\n\r\f\v\"'`\\<>()[]{},;|")
+
+
+def _run_follows(text: str, hints: tuple[str, ...], length: int) -> bool:
+    """Whether one of ``hints`` in ``text`` is followed by ``length`` unbroken characters."""
+    for hint in hints:
+        at = text.find(hint)
+        while at != -1:
+            run = text[at + len(hint) : at + len(hint) + length]
+            if len(run) == length and len(run.translate(_BREAKS)) == length:
+                return True
+            at = text.find(hint, at + 1)
+    return False
+
+
+def _gated_out(text: str, hints: tuple[str, ...]) -> bool:
+    """Whether ``text``, which holds one of ``hints``, lacks what their rule's gate needs."""
+    if hints[0] in _GATES:
+        return _shape(_GATES[hints[0]]).search(text) is None
+    return not _run_follows(text, hints, _RUNS[hints[0]])
+
 
 class _RuleSet:
     """Rules, each compiled the first time a text holds one of its hints (and its gate)."""
@@ -301,7 +327,11 @@ class _RuleSet:
         self.rules = rules
         self.hints = [(hint, i) for i, (_, hints, _) in enumerate(rules) for hint in hints]
         self.compiled: list[re.Pattern[str] | None] = [None] * len(rules)
-        self.gates = {i: _GATES[h[0]] for i, (_, h, _) in enumerate(rules) if h[0] in _GATES}
+        self.gated = {
+            i: hints
+            for i, (_, hints, _) in enumerate(rules)
+            if hints[0] in _GATES or hints[0] in _RUNS
+        }
 
     def may_match(self, text: str) -> bool:
         return any(hint in text for hint, _ in self.hints)
@@ -313,7 +343,7 @@ class _RuleSet:
     def apply(self, text: str) -> str:
         hinted = self.hinted(text)
         for i, (kind, _, pattern) in enumerate(self.rules):
-            if i not in hinted or (i in self.gates and not _shape(self.gates[i]).search(text)):
+            if i not in hinted or (i in self.gated and _gated_out(text, self.gated[i])):
                 continue
             rx = self.compiled[i]
             if rx is None:
