@@ -146,6 +146,20 @@ def test_missing_transcript_falls_back_to_the_tool_response(db, hook, project):
     assert node(db, "toolu_3")["usage_complete"] == 1
 
 
+def test_a_transcript_written_after_its_agent_finished_is_read_on_a_later_event(db, hook, project):
+    t = typical(agent_path(project, "a6"), "a6", SESSION)
+    launch(hook, project, "toolu_6")
+    finish(hook, project, "toolu_6", "a6")
+    assert node(db, "toolu_6")["usage_source"] == "tool_response"
+    send(hook, "Stop", project)  # still not on disk: nothing to read, nothing changes
+    assert node(db, "toolu_6")["usage_complete"] == 0
+    t.write()
+    send(hook, "Stop", project)
+    row = node(db, "toolu_6")
+    assert_usage(row, t)
+    assert row["usage_complete"] == 1
+
+
 def test_growing_transcript_is_read_again_until_complete(db, hook, project):
     t = typical(agent_path(project, "a4"), "a4", SESSION)
     cut = len(t.lines) - 6  # still waiting for the Bash result

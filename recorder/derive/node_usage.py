@@ -22,6 +22,7 @@ readable transcript the node keeps the fallback numbers (``usage_source``
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 from recorder.derive import file_touches, prices, usage
@@ -188,11 +189,19 @@ def details(conn: sqlite3.Connection, node: dict, record: dict) -> None:
         file_touches.refresh_files_modified(conn, node["id"])
 
 
-def pending(conn: sqlite3.Connection, session_id: str) -> list[dict]:
-    """The session's finished nodes whose transcript is to be read again."""
-    return [
-        dict(row) for row in conn.execute(sql("usage_pending_nodes"), {"session_id": session_id})
-    ]
+def pending(conn: sqlite3.Connection, session_id: str, final: bool) -> list[dict]:
+    """The session's finished nodes whose transcript is to be read again: at the session's
+    end all of them; before it, those whose transcript is on disk (reading a missing one
+    changes nothing, and a long session may hold hundreds)."""
+    found = conn.execute(sql("usage_pending_nodes"), {"session_id": session_id}).fetchall()
+    ids = [row["id"] for row in found if final or on_disk(conn, dict(row))]
+    return [dict(conn.execute(sql("select_node_by_id"), {"id": i}).fetchone()) for i in ids]
+
+
+def on_disk(conn: sqlite3.Connection, node: dict) -> bool:
+    """Whether the node's subagent transcript is a file now."""
+    path = transcript_path(conn, node)
+    return bool(path) and os.path.isfile(path)
 
 
 def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None, at: str) -> None:

@@ -107,7 +107,8 @@ def reread_usage(conn: sqlite3.Connection, event: dict) -> None:
 
     The event's own node is left to its handler, which reads it once.
     """
-    for node in node_usage.pending(conn, event["session_id"]):
+    final = event["event"] == "SessionEnd"
+    for node in node_usage.pending(conn, event["session_id"], final):
         if node["tool_use_id"] == event.get("tool_use_id") or (
             event["agent_id"] and node["agent_id"] == event["agent_id"]
         ):
