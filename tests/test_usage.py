@@ -141,7 +141,7 @@ def test_missing_transcript_falls_back_to_the_tool_response(db, hook, project):
     assert row["usage_source"] == "tool_response"
     assert row["token_count"] == 12450 and row["input_tokens"] == 8320
     assert row["cost_usd"] is None and "no readable subagent transcript" in row["cost_note"]
-    assert row["usage_complete"] == 0  # read again on later events, settled at the session end
+    assert row["usage_complete"] == 0  # read again at later turn ends, settled at the session end
     send(hook, "SessionEnd", project, reason="exit")
     assert node(db, "toolu_3")["usage_complete"] == 1
 
