@@ -141,9 +141,23 @@ def test_missing_transcript_falls_back_to_the_tool_response(db, hook, project):
     assert row["usage_source"] == "tool_response"
     assert row["token_count"] == 12450 and row["input_tokens"] == 8320
     assert row["cost_usd"] is None and "no readable subagent transcript" in row["cost_note"]
-    assert row["usage_complete"] == 0  # read again on later events, settled at the session end
+    assert row["usage_complete"] == 0  # read again at later turn ends, settled at the session end
     send(hook, "SessionEnd", project, reason="exit")
     assert node(db, "toolu_3")["usage_complete"] == 1
+
+
+def test_a_transcript_written_after_its_agent_finished_is_read_on_a_later_event(db, hook, project):
+    t = typical(agent_path(project, "a6"), "a6", SESSION)
+    launch(hook, project, "toolu_6")
+    finish(hook, project, "toolu_6", "a6")
+    assert node(db, "toolu_6")["usage_source"] == "tool_response"
+    send(hook, "Stop", project)  # still not on disk: nothing to read, nothing changes
+    assert node(db, "toolu_6")["usage_complete"] == 0
+    t.write()
+    send(hook, "Stop", project)
+    row = node(db, "toolu_6")
+    assert_usage(row, t)
+    assert row["usage_complete"] == 1
 
 
 def test_growing_transcript_is_read_again_until_complete(db, hook, project):

@@ -14,14 +14,16 @@ Two halves with a clean seam between them, the kept event:
   ``files_modified``).
 
 A transcript that is not complete yet (or not on disk yet) leaves the node with
-``usage_complete = 0``; every later event of the session reads it again (keeping a new
-record only when it changed), and the session's end accepts what is there. Without a
+``usage_complete = 0``; each later turn's start and end (and the session's start again)
+read it again when it is on disk (keeping a new record only when it changed), and the
+session's end accepts what is there. Without a
 readable transcript the node keeps the fallback numbers (``usage_source``
 ``notification`` or ``tool_response``). Standard library only.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 from recorder.derive import file_touches, prices, usage
@@ -45,7 +47,13 @@ def transcript_path(conn: sqlite3.Connection, node: dict) -> str | None:
     if node["agent_transcript_path"]:
         return node["agent_transcript_path"]
     row = conn.execute(sql("session_transcript"), node).fetchone()
-    return usage.agent_transcript(node["agent_id"], node["session_id"], row and row[0])
+    return _path(node, row and row[0])
+
+
+def _path(node: dict, session_transcript: str | None) -> str | None:
+    return node["agent_transcript_path"] or usage.agent_transcript(
+        node["agent_id"], node["session_id"], session_transcript
+    )
 
 
 def collect(conn: sqlite3.Connection, node: dict) -> dict | None:
@@ -188,11 +196,19 @@ def details(conn: sqlite3.Connection, node: dict, record: dict) -> None:
         file_touches.refresh_files_modified(conn, node["id"])
 
 
-def pending(conn: sqlite3.Connection, session_id: str) -> list[dict]:
-    """The session's finished nodes whose transcript is to be read again."""
-    return [
-        dict(row) for row in conn.execute(sql("usage_pending_nodes"), {"session_id": session_id})
-    ]
+def pending(conn: sqlite3.Connection, session_id: str, final: bool) -> list[dict]:
+    """The session's finished nodes whose transcript is to be read again: at the session's
+    end all of them; before it, those whose transcript is on disk (reading a missing one
+    changes nothing, and a long session may hold hundreds)."""
+    found = conn.execute(sql("usage_pending_nodes"), {"session_id": session_id}).fetchall()
+    if not final:
+        row = conn.execute(sql("session_transcript"), {"session_id": session_id}).fetchone()
+        found = [node for node in found if _is_file(_path(node, row and row[0]))]
+    return [dict(conn.execute(sql("select_node_by_id"), {"id": n["id"]}).fetchone()) for n in found]
+
+
+def _is_file(path: str | None) -> bool:
+    return bool(path) and os.path.isfile(path)
 
 
 def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None, at: str) -> None:

@@ -102,12 +102,22 @@ def apply(conn: sqlite3.Connection, event: dict) -> None:
         )
 
 
+# The events at which the transcripts of a session's finished nodes that were not complete
+# are read again: a turn's start and end (by then Claude Code has written what the earlier
+# subagents did), a session's start (a resume; a backfill run over the same files) and its
+# end. Not every event: a long burst of subagents would re-read all the earlier ones on each.
+REREAD_AT = frozenset({"SessionStart", "UserPromptSubmit", "Stop", "SessionEnd"})
+
+
 def reread_usage(conn: sqlite3.Connection, event: dict) -> None:
     """Read again the transcripts of the session's nodes that were not complete yet.
 
     The event's own node is left to its handler, which reads it once.
     """
-    for node in node_usage.pending(conn, event["session_id"]):
+    if event["event"] not in REREAD_AT:
+        return
+    final = event["event"] == "SessionEnd"
+    for node in node_usage.pending(conn, event["session_id"], final):
         if node["tool_use_id"] == event.get("tool_use_id") or (
             event["agent_id"] and node["agent_id"] == event["agent_id"]
         ):
