@@ -18,6 +18,7 @@ Standard library only: it runs wherever the run is refreshed.
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 
@@ -48,18 +49,34 @@ def peak(nodes: list[dict]) -> int:
     return most
 
 
+def _finish(node: dict) -> tuple:
+    """Which of two nodes counts as finishing later: end, then earlier start, then id."""
+    return node["end"], -node["start"], node["id"]
+
+
 def chain(nodes: list[dict]) -> list[dict]:
-    """The critical chain of one level: last to finish, then back through predecessors."""
+    """The critical chain of one level: last to finish, then back through predecessors.
+
+    Each step back takes the node finishing latest among those that ended by the current
+    one's start. Starts only move earlier along the chain, so one pass down the nodes in
+    order of finishing finds every step (a node already taken, possible only among nodes
+    of no duration at one moment, is passed over).
+    """
     if not nodes:
         return []
-    current = max(nodes, key=lambda n: (n["end"], -n["start"], n["id"]))
-    found = [current]
+    ordered = sorted(nodes, key=_finish)
+    ends = [n["end"] for n in ordered]
+    current = ordered[-1]
+    found, taken = [current], {current["id"]}
     while True:
-        before = [n for n in nodes if n["end"] <= current["start"] and n not in found]
-        if not before:
+        i = bisect.bisect_right(ends, current["start"]) - 1
+        while i >= 0 and ordered[i]["id"] in taken:
+            i -= 1
+        if i < 0:
             break
-        current = max(before, key=lambda n: (n["end"], -n["start"], n["id"]))
+        current = ordered[i]
         found.append(current)
+        taken.add(current["id"])
     return found[::-1]
 
 
