@@ -25,6 +25,26 @@ import sqlite3
 from recorder.hook import clock
 from recorder.schema.queries import sql
 
+UNFINISHED = ("running", "pending")  # no span yet
+# What a node's span (and its place in the critical path) is made of.
+SPAN_COLUMNS = (
+    "run_id",
+    "status",
+    "started_at",
+    "completed_at",
+    "duration_ms",
+    "agent_id",
+    "parent_agent_id",
+)
+
+
+def span_changed(stored: dict | None, node: dict) -> bool:
+    """Whether saving ``node`` (``stored`` as it was, None if new) may change its run's
+    parallelism: a new node that is still running has no span yet."""
+    if stored is None:
+        return node["status"] not in UNFINISHED
+    return any(stored[k] != node[k] for k in SPAN_COLUMNS)
+
 
 def spans(rows: list) -> list[dict]:
     """The nodes that have both ends, with ``start`` and ``end`` as epoch seconds."""
@@ -34,7 +54,7 @@ def spans(rows: list) -> list[dict]:
         end = clock.epoch(row["completed_at"])
         if end is None and start is not None and row["duration_ms"] is not None:
             end = start + row["duration_ms"] / 1000
-        if start is not None and end is not None and row["status"] not in ("running", "pending"):
+        if start is not None and end is not None and row["status"] not in UNFINISHED:
             found.append(dict(row, start=start, end=max(start, end)))
     return found
 
