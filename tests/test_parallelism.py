@@ -109,9 +109,7 @@ def chain_by_definition(nodes: list[dict]) -> list[int]:
     latest = lambda n: (n["end"], -n["start"], n["id"])  # noqa: E731
     current = max(nodes, key=latest)
     found = [current["id"]]
-    while before := [
-        n for n in nodes if n["end"] <= current["start"] and n["id"] not in found
-    ]:
+    while before := [n for n in nodes if n["end"] <= current["start"] and n["id"] not in found]:
         current = max(before, key=latest)
         found.append(current["id"])
     return found[::-1]
