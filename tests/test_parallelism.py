@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 from conftest import completed_response, event, post, pre, query, task_input
@@ -100,3 +101,31 @@ def test_recent_runs_shows_the_parallelism_columns(db):
     assert (row["subagent_wall_ms"], row["subagent_ms"], row["max_parallel"]) == (10_000, 20_000, 2)
     assert row["parallelism"] == 2.0
     assert row["critical_path_ms"] == 10_000
+
+
+def chain_by_definition(nodes: list[dict]) -> list[int]:
+    """The critical chain as its definition reads: the node finishing last, then again and
+    again the one finishing last among those that ended by the current one's start."""
+    latest = lambda n: (n["end"], -n["start"], n["id"])  # noqa: E731
+    current = max(nodes, key=latest)
+    found = [current["id"]]
+    while before := [n for n in nodes if n["end"] <= current["start"] and n["id"] not in found]:
+        current = max(before, key=latest)
+        found.append(current["id"])
+    return found[::-1]
+
+
+def test_the_critical_chain_is_the_one_its_definition_gives_on_random_runs():
+    rng = random.Random(20261206)
+    for _ in range(2000):
+        nodes = []
+        for i in range(rng.randint(1, 25)):
+            start = rng.choice([rng.randint(0, 15), rng.randint(0, 150) / 10])
+            length = rng.choice([0, 0, rng.randint(0, 8), rng.randint(0, 40) / 7])
+            nodes.append({"id": i + 1, "start": start, "end": start + length})
+        assert [n["id"] for n in parallelism.chain(nodes)] == chain_by_definition(nodes), nodes
+
+
+def test_a_long_sequential_run_keeps_its_whole_chain():
+    nodes = [{"id": i, "start": 10.0 * i, "end": 10.0 * i + 9} for i in range(1, 2001)]
+    assert [n["id"] for n in parallelism.chain(nodes)] == list(range(1, 2001))

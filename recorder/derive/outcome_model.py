@@ -37,22 +37,25 @@ KEEP_HEAD = 3000
 KEEP_TAIL = 6000
 MODEL_PATH = Path(__file__).with_name("outcome_model.json")
 
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|[!?]")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|[0-9]+|[!?]")
+_NUMBER = re.compile(r"\d+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens (numbers collapse to one token)."""
-    tokens = _WORD.findall(text.lower().translate(_APOSTROPHES))
-    return ["0" if t[0].isdigit() else t for t in tokens]
+    return _WORD.findall(_NUMBER.sub("0", text.lower().translate(_APOSTROPHES)))
 
 
 def _ngrams(tokens: list[str], tag: str, out: Counter[str]) -> None:
-    out.update([tag + t for t in tokens])
-    out.update([f"{tag}{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)])
-    out.update(
-        [f"{tag}{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)]
-    )
+    """Word 1-, 2- and 3-grams, each named ``tag`` + its words joined by spaces."""
+    add = operator.add
+    ones = [tag + t for t in tokens]
+    spaced = [" " + t for t in tokens]
+    twos = list(map(add, ones, spaced[1:]))
+    out.update(ones)
+    out.update(twos)
+    out.update(map(add, twos, spaced[2:]))
 
 
 def _cue(listed: str) -> frozenset[str]:
@@ -114,11 +117,12 @@ for _group, _cue_words in CUES.items():
 
 
 def _cues(tokens: list[str], tag: str, out: Counter[str]) -> None:
-    for i, token in enumerate(tokens):
-        groups = _CUE_GROUPS.get(token)
-        if groups:
-            negated = any(t in _NEGATIONS for t in tokens[max(0, i - 3) : i])
-            out.update([f"{tag}{'not-' if negated else ''}{group}" for group in groups])
+    found: list[str] = []
+    negated = tag + "not-"
+    for i in [i for i, token in enumerate(tokens) if token in _CUE_GROUPS]:
+        prefix = tag if _NEGATIONS.isdisjoint(tokens[max(0, i - 3) : i]) else negated
+        found += [prefix + group for group in _CUE_GROUPS[tokens[i]]]
+    out.update(found)
 
 
 # A negation's scope: the next few words, up to a question or exclamation mark.

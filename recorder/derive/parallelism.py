@@ -18,11 +18,32 @@ Standard library only: it runs wherever the run is refreshed.
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 
 from recorder.hook import clock
 from recorder.schema.queries import sql
+
+UNFINISHED = ("running", "pending")  # no span yet
+# What a node's span (and its place in the critical path) is made of.
+SPAN_COLUMNS = (
+    "run_id",
+    "status",
+    "started_at",
+    "completed_at",
+    "duration_ms",
+    "agent_id",
+    "parent_agent_id",
+)
+
+
+def span_changed(stored: dict | None, node: dict) -> bool:
+    """Whether saving ``node`` (``stored`` as it was, None if new) may change its run's
+    parallelism: a new node that is still running has no span yet."""
+    if stored is None:
+        return node["status"] not in UNFINISHED
+    return any(stored[k] != node[k] for k in SPAN_COLUMNS)
 
 
 def spans(rows: list) -> list[dict]:
@@ -33,7 +54,7 @@ def spans(rows: list) -> list[dict]:
         end = clock.epoch(row["completed_at"])
         if end is None and start is not None and row["duration_ms"] is not None:
             end = start + row["duration_ms"] / 1000
-        if start is not None and end is not None and row["status"] not in ("running", "pending"):
+        if start is not None and end is not None and row["status"] not in UNFINISHED:
             found.append(dict(row, start=start, end=max(start, end)))
     return found
 
@@ -48,18 +69,34 @@ def peak(nodes: list[dict]) -> int:
     return most
 
 
+def _finish(node: dict) -> tuple:
+    """Which of two nodes counts as finishing later: end, then earlier start, then id."""
+    return node["end"], -node["start"], node["id"]
+
+
 def chain(nodes: list[dict]) -> list[dict]:
-    """The critical chain of one level: last to finish, then back through predecessors."""
+    """The critical chain of one level: last to finish, then back through predecessors.
+
+    Each step back takes the node finishing latest among those that ended by the current
+    one's start. Starts only move earlier along the chain, so one pass down the nodes in
+    order of finishing finds every step (a node already taken, possible only among nodes
+    of no duration at one moment, is passed over).
+    """
     if not nodes:
         return []
-    current = max(nodes, key=lambda n: (n["end"], -n["start"], n["id"]))
-    found = [current]
+    ordered = sorted(nodes, key=_finish)
+    ends = [n["end"] for n in ordered]
+    current = ordered[-1]
+    found, taken = [current], {current["id"]}
     while True:
-        before = [n for n in nodes if n["end"] <= current["start"] and n not in found]
-        if not before:
+        i = bisect.bisect_right(ends, current["start"]) - 1
+        while i >= 0 and ordered[i]["id"] in taken:
+            i -= 1
+        if i < 0:
             break
-        current = max(before, key=lambda n: (n["end"], -n["start"], n["id"]))
+        current = ordered[i]
         found.append(current)
+        taken.add(current["id"])
     return found[::-1]
 
 

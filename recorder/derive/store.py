@@ -241,9 +241,12 @@ def close_runs(conn: sqlite3.Connection, event: dict, keep_run_key: str | None =
         refresh_run(conn, run_id, event["received_at"])
 
 
-def refresh_run(conn: sqlite3.Connection, run_id: int, at: str) -> None:
+def refresh_run(conn: sqlite3.Connection, run_id: int, at: str, spans: bool = True) -> None:
+    """The run's counters and status follow its nodes; its parallelism too when a node's
+    span may have changed (``spans``)."""
     conn.execute(sql("refresh_run"), {"run_id": run_id, "received_at": at})
-    parallelism.refresh(conn, run_id)
+    if spans:
+        parallelism.refresh(conn, run_id)
 
 
 def run_key_for_prompt(event: dict) -> str:
@@ -667,7 +670,7 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict, read_usage: boo
             node_facts.agent_type_known(conn, node, event)
     if node["agent_id"] and (stored is None or stored["agent_id"] != node["agent_id"]):
         file_touches.link(conn, node)
-    refresh_run(conn, node["run_id"], node["updated_at"])
+    refresh_run(conn, node["run_id"], node["updated_at"], parallelism.span_changed(stored, node))
     if stored is None or stored["cost_usd"] != node["cost_usd"]:
         node_usage.refresh_session(conn, node["session_id"])
 

@@ -1209,6 +1209,15 @@ def m037_node_rollup_parts(conn: sqlite3.Connection) -> None:
     rollups.create(conn)
 
 
+@migration
+def m038_session_cost_index(conn: sqlite3.Connection) -> None:
+    """idx_node_exec_session holds each node's cost beside its session: a session's spend,
+    summed again whenever one of its nodes is saved, reads the index alone rather than
+    every node's row (whose cost sits behind its report, on overflow pages)."""
+    conn.execute("DROP INDEX IF EXISTS idx_node_exec_session")
+    conn.execute("CREATE INDEX idx_node_exec_session ON node_executions(session_id, cost_usd)")
+
+
 def drop_rollup_triggers(conn: sqlite3.Connection) -> None:
     """Drop the rollups' triggers and views (for ``rollups.create`` to make them again)."""
     for name in rollups.TRIGGERS:

@@ -37,7 +37,6 @@ UPDATE node_executions SET
     usage_source = :usage_source,
     usage_complete = :usage_complete,
     output_file = :output_file,
-    failure_kind = :failure_kind,
     lines_added = :lines_added,
     lines_removed = :lines_removed,
     tool_stats_json = :tool_stats_json,
