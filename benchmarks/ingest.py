@@ -19,7 +19,9 @@ for the same work, measured in the same run (a ratio holds on a noisy machine):
    every worker sending its pairs through its own hook processes into one database.
    Baseline: the same pool starting ``python -c 'import sqlite3, json'`` per event. The ratio
    shows what lock waits between writers add to the process cost; its time too runs until
-   the tables hold every node.
+   the tables hold every node. Its pace is printed too: the events kept in each
+   ``PACE_SECONDS`` of the run, first to last. A pace that falls as the database grows
+   means some work grows with it (a run's or a session's size: see stop 28's note).
 
     python benchmarks/ingest.py [--pairs 5000] [--hook-events 200] [--workers 16]
                                 [--worker-pairs 250] [--batch 100]
@@ -36,6 +38,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -50,6 +53,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from workload import hook_env, pair_payloads, run_hook, run_pool  # noqa: E402
 
 BASELINE = [sys.executable, "-c", "import sqlite3, json"]
+PACE_SECONDS = 10
+
+
+class Pace:
+    """Counts the kept events of ``db`` every ``PACE_SECONDS`` in a thread, until stopped."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self.counts: list[int] = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.watch, daemon=True)
+        self.thread.start()
+
+    def watch(self) -> None:
+        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        try:
+            while not self.done.wait(PACE_SECONDS):
+                self.counts.append(conn.execute("SELECT count(*) FROM kept_events").fetchone()[0])
+        finally:
+            conn.close()
+
+    def stop(self) -> list[int]:
+        """The events kept in each whole interval (the one cut short by the end is left out)."""
+        self.done.set()
+        self.thread.join()
+        return [b - a for a, b in zip([0, *self.counts], self.counts, strict=False)]
 
 
 def api_rate(scratch: Path, pairs: int, batch: int) -> tuple[float, float, int]:
@@ -116,12 +145,17 @@ def until_derived(db: str, nodes: int, patience: float = 120) -> float:
     return time.perf_counter() - began
 
 
-def concurrent_rate(scratch: Path, workers: int, pairs: int) -> tuple[float, float, int, int]:
-    """(hook seconds, baseline seconds, events, nodes recorded) for the 16-worker workload."""
+def concurrent_rate(
+    scratch: Path, workers: int, pairs: int
+) -> tuple[float, float, int, int, list[int]]:
+    """(hook seconds, baseline seconds, events, nodes recorded, events kept per
+    ``PACE_SECONDS``) for the 16-worker workload."""
     db = str(scratch / "concurrent.db")
     database.connect(db).close()
     env = hook_env()
+    pace = Pace(db)
     results, hook_seconds = run_pool(workers, pairs, lambda w, p: run_hook(db, p, env))
+    paced = pace.stop()
     assert all(r.returncode == 0 and r.stdout == b"" for r in results)
     if not any(b"spooled" in r.stderr for r in results):  # else the replay below takes them
         hook_seconds += until_derived(db, workers * pairs)
@@ -138,7 +172,7 @@ def concurrent_rate(scratch: Path, workers: int, pairs: int) -> tuple[float, flo
     conn = database.connect(db)
     nodes = conn.execute("SELECT count(*) FROM node_executions").fetchone()[0]
     conn.close()
-    return hook_seconds, baseline_seconds, len(results), nodes
+    return hook_seconds, baseline_seconds, len(results), nodes, paced
 
 
 def line(label: str, events: int, seconds: float, baseline: str, count: int, base: float) -> str:
@@ -164,7 +198,7 @@ def main() -> int:
     try:
         api, plain, api_events = api_rate(scratch, args.pairs, args.batch)
         hook, hook_base = hook_rate(scratch, args.hook_events)
-        many, many_base, many_events, nodes = concurrent_rate(
+        many, many_base, many_events, nodes, paced = concurrent_rate(
             scratch, args.workers, args.worker_pairs
         )
     finally:
@@ -183,6 +217,11 @@ def main() -> int:
     print(line("hook, one process per event", hook_events, hook, bare, hook_events, hook_base))
     concurrent = f"hook, {args.workers} workers at once"
     print(line(concurrent, many_events, many, bare, many_events, many_base))
+    if len(paced) > 1:
+        print(
+            f"{concurrent}, events kept per {PACE_SECONDS} s, first to last: "
+            f"{' '.join(map(str, paced))} (last / first: {paced[-1] / max(1, paced[0]):.2f})"
+        )
     expected = args.workers * args.worker_pairs
     return 0 if nodes == expected else 1
 
