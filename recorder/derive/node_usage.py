@@ -16,9 +16,9 @@ Two halves with a clean seam between them, the kept event:
 A transcript that is not complete yet (or not on disk yet) leaves the node with
 ``usage_complete = 0``; each later turn's start and end (and the session's start again)
 read it again when it is on disk (keeping a new record only when it changed), and the
-session's end accepts what is there. Without a
-readable transcript the node keeps the fallback numbers (``usage_source``
-``notification`` or ``tool_response``). Standard library only.
+session's end accepts what is there. Without a readable transcript the node keeps the
+fallback numbers (``usage_source`` ``notification`` or ``tool_response``). Standard
+library only.
 """
 
 from __future__ import annotations
@@ -44,16 +44,19 @@ def wanted(node: dict) -> bool:
 
 def transcript_path(conn: sqlite3.Connection, node: dict) -> str | None:
     """SubagentStop's ``agent_transcript_path``, else the path beside the session transcript."""
-    if node["agent_transcript_path"]:
-        return node["agent_transcript_path"]
-    row = conn.execute(sql("session_transcript"), node).fetchone()
-    return _path(node, row and row[0])
+    known = node["agent_transcript_path"]
+    return _path(node, None if known else _session_transcript(conn, node["session_id"]))
 
 
 def _path(node: dict, session_transcript: str | None) -> str | None:
     return node["agent_transcript_path"] or usage.agent_transcript(
         node["agent_id"], node["session_id"], session_transcript
     )
+
+
+def _session_transcript(conn: sqlite3.Connection, session_id: str) -> str | None:
+    row = conn.execute(sql("session_transcript"), {"session_id": session_id}).fetchone()
+    return row and row[0]
 
 
 def collect(conn: sqlite3.Connection, node: dict) -> dict | None:
@@ -201,9 +204,9 @@ def pending(conn: sqlite3.Connection, session_id: str, final: bool) -> list[dict
     end all of them; before it, those whose transcript is on disk (reading a missing one
     changes nothing, and a long session may hold hundreds)."""
     found = conn.execute(sql("usage_pending_nodes"), {"session_id": session_id}).fetchall()
-    if not final:
-        row = conn.execute(sql("session_transcript"), {"session_id": session_id}).fetchone()
-        found = [node for node in found if _is_file(_path(node, row and row[0]))]
+    if found and not final:
+        session_transcript = _session_transcript(conn, session_id)
+        found = [node for node in found if _is_file(_path(node, session_transcript))]
     return [dict(conn.execute(sql("select_node_by_id"), {"id": n["id"]}).fetchone()) for n in found]
 
 
