@@ -486,6 +486,8 @@ def backfill(
     finally:
         conn.close()
     click.echo(f"{path}: {report}")
+    if report.dead_letters_note():
+        click.echo(f"Warning: {report.dead_letters_note()}", err=True)
 
 
 @cli.command("plugins")

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from recorder.derive import prices
-from recorder.hook import database, paths
+from recorder.hook import database, paths, spool
 from recorder.ops import hook_command, install, permissions
 from recorder.redaction import configured as redaction
 from recorder.schema import migrations
@@ -29,7 +29,7 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
         ),
     ):
         files = paths.pending(db, name)
-        count = sum(count_lines(f) for f in files)
+        count = sum(spool.count_lines(f) for f in files)
         where = ", ".join(files) if files else "none"
         advice = advice if count else ""
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
@@ -189,14 +189,6 @@ def writability_problem(db: str) -> str | None:
     except sqlite3.Error as exc:
         return f"cannot be written: {exc}"
     return unreadable(db, sqlite3.Error()) if database.disk_full(db) else None
-
-
-def count_lines(path: str) -> int:
-    try:
-        with open(path, "rb") as f:
-            return sum(1 for line in f if line.strip())
-    except OSError:
-        return 0
 
 
 def summary(db: str) -> Iterator[str]:
