@@ -68,8 +68,7 @@ def hooks_check() -> tuple[bool, str]:
     """Whether every agent-runs hook event is registered in user or project settings."""
     registered: dict[str, bool] = {}
     notes = []
-    for scope in ("user", "project"):
-        path = install.settings_path(scope)
+    for path in settings_files():
         try:
             events = install.installed_events(install.read_settings(path))
         except install.SettingsError as exc:
@@ -88,11 +87,21 @@ def hooks_check() -> tuple[bool, str]:
     return True, "hooks: installed for every event"
 
 
+def settings_files() -> list[str]:
+    """The user's and the project's settings.json, each once (run from the home folder,
+    they are the same file)."""
+    found: dict[str, str] = {}
+    for scope in ("user", "project"):
+        path = install.settings_path(scope)
+        found.setdefault(os.path.realpath(path), path)
+    return list(found.values())
+
+
 def readable_settings() -> Iterator[dict]:
     """User and project settings that can be read (hooks_check names the broken ones)."""
-    for scope in ("user", "project"):
+    for path in settings_files():
         try:
-            yield install.read_settings(install.settings_path(scope))
+            yield install.read_settings(path)
         except install.SettingsError:
             continue
 
