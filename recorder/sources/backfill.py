@@ -14,8 +14,8 @@ touches are looked up, and only payloads that can add something are sent:
   empty result);
 * a SubagentStop for a finished node only when it brings the agent transcript
   path the node lacks;
-* nothing for an execution the database knows from another session: a resumed or
-  forked session's transcript copies the first session's executions, which stay as
+* nothing for an execution the database knows from another session: a forked
+  session's transcript copies the first session's executions, which stay as
   the first recorded them.
 
 So running it twice, or after the hook recorded the same executions, changes
@@ -387,7 +387,7 @@ def sends(kind: str, payload: dict, known: sqlite3.Row | None) -> bool:
     if known is None:
         return True
     if known["session_id"] != payload.get("session_id"):
-        return False  # a resumed or forked session's copy of another session's execution
+        return False  # a forked session's copy of another session's execution
     if kind == PRE:
         return False  # its start and input are already recorded
     if kind == ACK and known["status"] not in ("running", "pending"):
