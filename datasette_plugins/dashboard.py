@@ -260,6 +260,15 @@ async def build(datasette, db, filters: Filters, now: datetime | None = None, ac
     data["links"] = panel_links(datasette, db.name, filters, now)
     for key, name in CANNED_LINKS.items():
         data["links"][key] = datasette.urls.query(db.name, name) if name in queries else None
+    if data["links"]["learnings_by_domain"]:  # over the dashboard's range and filters
+        data["links"]["learnings_by_domain"] = links.canned(
+            datasette,
+            db.name,
+            CANNED_LINKS["learnings_by_domain"],
+            days=peers.range_days(filters),
+            project=filters.project,
+            agent_type=filters.agent_type,
+        )
     add_row_links(datasette, db.name, filters, data)
     peers.add_links(datasette, db.name, filters, data, queries)
     return data
@@ -298,8 +307,13 @@ def add_row_links(datasette, database: str, filters: Filters, data: dict) -> Non
         if row["node_id"] is not None:
             row["node_href"] = links.row(datasette, database, "node_executions", row["node_id"])
     for row in data.get("learning_domains") or []:
-        row["href"] = links.table(
-            datasette, database, "learnings", domain=row["domain"], _sort_desc="created_at"
+        row["href"] = links.table(  # learnings keep SQLite's datetime() format
+            datasette,
+            database,
+            "learnings",
+            domain=row["domain"],
+            created_at__gte=None if since == BEGINNING else since[:19].replace("T", " "),
+            _sort_desc="created_at",
         )
     for row in data.get("hotspots") or []:
         row["href"] = links.table(

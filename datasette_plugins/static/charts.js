@@ -139,7 +139,7 @@ function frame(container, height) {
   wireTips(container);
   const width = Math.max(container.clientWidth || 0, 280);
   const svg = svgEl("svg", {
-    width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
+    width, height, viewBox: `0 0 ${width} ${height}`, role: "group", // it holds links
     "aria-label": container.getAttribute("aria-label") || "chart",
   }, container);
   return { svg, width, height };
