@@ -279,8 +279,12 @@ def add_row_links(datasette, database: str, filters: Filters, data: dict) -> Non
     highest = max((r["failure_rate"] or 0 for r in data.get("agent_types") or []), default=0)
     for row in data.get("agent_types") or []:
         row["rate_share"] = (row["failure_rate"] or 0) / highest if highest else 0
-        row["href"] = links.dashboard(
-            datasette, database, **{**filters.as_query(), "agent_type": row["agent_type"]}
+        row["href"] = (  # tasks with no agent type cannot be filtered to: no link
+            links.dashboard(
+                datasette, database, **{**filters.as_query(), "agent_type": row["agent_type"]}
+            )
+            if row["agent_type"]
+            else None
         )
     for row in data.get("recent_failures") or []:
         row["href"] = links.row(datasette, database, "node_executions", row["id"])
