@@ -266,3 +266,17 @@ def test_dashboard_basics_for_keyboards_and_screen_readers(page, server):
     skip.press("Enter")
     page.wait_for_url("**#panel-agent-types")
     assert page.problems == []
+
+
+def test_the_duration_axis_labels_do_not_overlap_on_a_phone(page, server):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server + "/-/agent-runs")
+    page.wait_for_selector("#chart-durations svg .ar-axis text")
+    boxes = page.locator("#chart-durations svg .ar-axis text").evaluate_all(
+        "labels => labels.map(t => { const b = t.getBoundingClientRect();"
+        " return [b.left, b.right]; })"
+    )
+    assert len(boxes) >= 2
+    for (_, right), (left, _) in zip(boxes, boxes[1:], strict=False):
+        assert right <= left, boxes
+    assert page.problems == []
