@@ -20,6 +20,7 @@ The work lives in small modules, one concern each:
     tuning         settings that keep table pages fast (facet suggestions off)
     pages          the database page's order (tasks, runs, sessions, learnings first)
     recent_search  the node table's search, capped to the newest matches
+    quoted_search  a search of nothing but quotes: no match rather than an error page
     templates/     our two pages; pages/ extends Datasette's query and database pages
 """
 
@@ -45,6 +46,7 @@ from . import (
     locate,
     metadata,
     pages,
+    quoted_search,
     recent_search,
     routes,
     schema,
@@ -139,9 +141,23 @@ def database_actions(datasette, actor, database, request):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """The Host check and the fail-closed permission check (gate.py), outside the node
-    table's capped ?_search= (recent_search.py)."""
-    return lambda app: gate.wrap(datasette, recent_search.wrap(app, datasette))
+    """The Host check and the fail-closed permission check (gate.py), outside the rewrites
+    of ?_search= (quoted_search.py, then the node table's capped search: recent_search.py)."""
+    rewrites = (quoted_search.rewrite, recent_search.rewrite)
+    return lambda app: gate.wrap(datasette, rewriting(app, datasette, rewrites))
+
+
+def rewriting(app, datasette, rewrites):
+    """The ASGI app with each of ``rewrites`` (scope, datasette -> scope) applied, in order,
+    to every HTTP request."""
+
+    async def wrapped(scope, receive, send):
+        if scope.get("type") == "http":
+            for rewrite in rewrites:
+                scope = rewrite(scope, datasette)
+        await app(scope, receive, send)
+
+    return wrapped
 
 
 @hookimpl

@@ -260,6 +260,15 @@ async def build(datasette, db, filters: Filters, now: datetime | None = None, ac
     data["links"] = panel_links(datasette, db.name, filters, now)
     for key, name in CANNED_LINKS.items():
         data["links"][key] = datasette.urls.query(db.name, name) if name in queries else None
+    if data["links"]["learnings_by_domain"]:  # over the dashboard's range and filters
+        data["links"]["learnings_by_domain"] = links.canned(
+            datasette,
+            db.name,
+            CANNED_LINKS["learnings_by_domain"],
+            days=peers.range_days(filters),
+            project=filters.project,
+            agent_type=filters.agent_type,
+        )
     add_row_links(datasette, db.name, filters, data)
     peers.add_links(datasette, db.name, filters, data, queries)
     return data
@@ -270,8 +279,12 @@ def add_row_links(datasette, database: str, filters: Filters, data: dict) -> Non
     highest = max((r["failure_rate"] or 0 for r in data.get("agent_types") or []), default=0)
     for row in data.get("agent_types") or []:
         row["rate_share"] = (row["failure_rate"] or 0) / highest if highest else 0
-        row["href"] = links.dashboard(
-            datasette, database, **{**filters.as_query(), "agent_type": row["agent_type"]}
+        row["href"] = (  # tasks with no agent type cannot be filtered to: no link
+            links.dashboard(
+                datasette, database, **{**filters.as_query(), "agent_type": row["agent_type"]}
+            )
+            if row["agent_type"]
+            else None
         )
     for row in data.get("recent_failures") or []:
         row["href"] = links.row(datasette, database, "node_executions", row["id"])
@@ -298,8 +311,13 @@ def add_row_links(datasette, database: str, filters: Filters, data: dict) -> Non
         if row["node_id"] is not None:
             row["node_href"] = links.row(datasette, database, "node_executions", row["node_id"])
     for row in data.get("learning_domains") or []:
-        row["href"] = links.table(
-            datasette, database, "learnings", domain=row["domain"], _sort_desc="created_at"
+        row["href"] = links.table(  # learnings keep SQLite's datetime() format
+            datasette,
+            database,
+            "learnings",
+            domain=row["domain"],
+            created_at__gte=None if since == BEGINNING else since[:19].replace("T", " "),
+            _sort_desc="created_at",
         )
     for row in data.get("hotspots") or []:
         row["href"] = links.table(

@@ -39,17 +39,6 @@ def rewrite(scope: dict, datasette) -> dict:
     return {**scope, "query_string": query}
 
 
-def wrap(app, datasette):
-    """The ASGI app with ``rewrite`` applied to every HTTP request."""
-
-    async def wrapped(scope, receive, send):
-        if scope.get("type") == "http":
-            scope = rewrite(scope, datasette)
-        await app(scope, receive, send)
-
-    return wrapped
-
-
 def filters(request, database: str, table: str, datasette) -> FilterArguments | None:
     """The capped search as a filter of the node table (None when not searching it)."""
     words = request.args.get(ARG)

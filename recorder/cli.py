@@ -14,6 +14,7 @@ from recorder.hook import database, paths
 from recorder.ops import dbfile, diagnostics, install
 from recorder.ops import serving_secret as secret
 
+DB_PATH = "agent_runs.database"  # ctx.meta key: the database the command works on
 DB_HELP = (
     "SQLite database (default: $AGENT_RUNS_DB, else ~/.claude/emergent-learning/memory/index.db)."
 )
@@ -33,7 +34,14 @@ class Cli(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except (sqlite3.Error, OSError, ValueError, install.SettingsError) as exc:
+        except BrokenPipeError:  # the reader (head, less …) stopped: not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return None
+        except sqlite3.Error as exc:  # name the file: "attempt to write a readonly database"
+            where = ctx.meta.get(DB_PATH)
+            message = f"{where}: {one_line(exc)}" if where else one_line(exc)
+            raise click.ClickException(message) from None
+        except (OSError, ValueError, install.SettingsError) as exc:
             raise click.ClickException(one_line(exc)) from None
         except Exception as exc:
             if os.environ.get("AGENT_RUNS_DEBUG"):
@@ -94,8 +102,19 @@ def sync_first(path: str, label: str = "Deriving kept events") -> int:
 
 def db_option(default: str | None = None):
     return click.option(
-        "--db", "db", default=default, type=click.Path(dir_okay=False), help=DB_HELP
+        "--db",
+        "db",
+        default=default,
+        type=click.Path(dir_okay=False),
+        help=DB_HELP,
+        callback=remember_database,
     )
+
+
+def remember_database(ctx: click.Context, _param: click.Parameter, db: str | None) -> str | None:
+    """Note the command's database (``ctx.meta`` is shared with the group) for its errors."""
+    ctx.meta[DB_PATH] = paths.database(db)
+    return db
 
 
 @click.group(cls=Cli)
@@ -303,6 +322,7 @@ def stats(db: str | None) -> None:
     show_default=True,
     type=click.Path(dir_okay=False),
     help="Where to write the demo database.",
+    callback=remember_database,
 )
 @click.option("--days", default=35, show_default=True, type=click.IntRange(1, 3650))
 @click.option("--seed", default=7, show_default=True, type=int)
@@ -486,6 +506,8 @@ def backfill(
     finally:
         conn.close()
     click.echo(f"{path}: {report}")
+    if report.dead_letters_note():
+        click.echo(f"Warning: {report.dead_letters_note()}", err=True)
 
 
 @cli.command("plugins")

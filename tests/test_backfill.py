@@ -893,3 +893,57 @@ def test_a_notification_attached_mid_turn(db, projects):
     assert (killed["error_type"], killed["token_count"]) == ("killed", 640)
     assert killed["error_message"] == 'Agent "Find API endpoints" killed'
     assert killed["completed_at"] == told_at
+
+
+def forked(projects: Path) -> None:
+    """A session, and a fork of it: the fork's transcript copies the first one's turn (the
+    same tool_use_ids, under its own session id), then runs one execution of its own."""
+    for session in ("5f0c1d2e-sess-orig", "5f0c1d2e-sess-fork"):
+        t = Transcript(projects, session=session)
+        t.prompt("Map the routes")
+        t.task("toolu_01Shared", description="Map routes", prompt="Map every route")
+        t.done("toolu_01Shared", "Mapped 14 routes in src/routes; all of them are documented.")
+        if session.endswith("fork"):
+            t.prompt("Now check the docs")
+            t.task("toolu_02Own", description="Check docs", prompt="Check the docs")
+            t.done("toolu_02Own", "The docs cover every route; nothing is missing.")
+        t.write()
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["one-run", "fork-later"])
+def test_a_forked_session_records_each_execution_once(db, projects, together):
+    forked(projects)
+    files = sorted((projects / "-home-u-shop").glob("*.jsonl"))  # fork, then orig
+    runs = [files] if together else [[files[1]], [files[0]]]  # orig first when apart
+    reports = [run_cli("backfill", "--db", str(db), *map(str, paths)) for paths in runs]
+    for report in reports:
+        assert report.returncode == 0, report.stderr
+        assert "Warning" not in report.stderr
+    assert {t: n["session_id"][-4:] for t, n in nodes(db).items()} == {
+        "toolu_01Shared": "fork" if together else "orig",  # whichever file was read first
+        "toolu_02Own": "fork",
+    }
+    assert sum(int(r.stdout.split(" new;")[0].rsplit(" ", 1)[1]) for r in reports) == 2
+    assert not (db.parent / "agent-runs-dead-letters.ndjson").exists()
+
+
+def test_backfill_says_when_events_went_to_the_dead_letters(db, projects, tmp_path):
+    two_turns(projects)
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(
+        "import recorder.derive.store as store\n"
+        "recorded = store.apply\n"
+        "def apply(conn, event):\n"
+        "    if event.get('tool_use_id') == 'toolu_04Task' and event['event'] == 'PostToolUse':\n"
+        "        raise RuntimeError('injected store fault')\n"
+        "    return recorded(conn, event)\n"
+        "store.apply = apply\n"
+    )
+    result = run_cli("backfill", "--db", str(db), str(projects), env={"PYTHONPATH": str(inject)})
+    assert result.returncode == 0, result.stderr
+    assert "Warning: 1 event could not be recorded and wait in the dead letters" in result.stderr
+    dead = (db.parent / "agent-runs-dead-letters.ndjson").read_text()
+    assert "injected store fault" in dead and "toolu_04Task" in dead
+    again = run_cli("backfill", "--db", str(db), str(projects))  # nothing new fails
+    assert "Warning" not in again.stderr

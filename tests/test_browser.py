@@ -223,3 +223,60 @@ def test_node_table_search_lists_the_newest_matches(page, server):
     assert ids and ids == sorted(ids, reverse=True)
     screenshot(page, "node-table-search")
     assert page.problems == []
+
+
+def test_a_learnings_domain_opens_as_many_learnings_as_it_counts(page, server):
+    page.goto(server + "/-/agent-runs?range=7d")
+    chip = page.locator("#panel-learnings .ar-domain").first
+    counted = int(chip.locator(".ar-num").inner_text().replace(",", ""))
+    chip.click()
+    page.wait_for_url("**/index/learnings?**created_at__gte=**")
+    shown = page.locator("h3").first.inner_text()  # "N rows where ..."
+    assert int(re.match(r"([\d,]+) rows?", shown).group(1).replace(",", "")) == counted
+    page.goto(server + "/-/agent-runs?range=7d")
+    more = page.locator("#panel-learnings a.ar-more")
+    assert "days=7" in more.get_attribute("href")
+    assert page.problems == []
+
+
+def test_the_run_page_fits_a_phone(page, server, demo_db):
+    run_id, _ = busiest_run(demo_db)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/-/agent-runs/runs/{run_id}")
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 390, f"the page scrolls sideways to {wide} px"
+    assert page.locator("#panel-nodes .ar-scroll table").count() == 1  # the table scrolls
+    screenshot(page, "run-390")
+    assert page.problems == []
+
+
+def test_dashboard_basics_for_keyboards_and_screen_readers(page, server):
+    page.goto(server + "/-/agent-runs")
+    page.wait_for_selector("#chart-activity svg rect.ar-mark")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    # charts hold links: a group a screen reader enters, not a picture it skips
+    roles = page.locator(".ar-chart svg[role]").evaluate_all(
+        "svgs => svgs.map(s => s.getAttribute('role'))"
+    )
+    assert roles and set(roles) == {"group"}
+    skip = page.locator("a.ar-skip")
+    assert skip.bounding_box() is None or skip.bounding_box()["x"] < 0  # hidden until focused
+    skip.focus()
+    assert skip.bounding_box()["x"] >= 0
+    skip.press("Enter")
+    page.wait_for_url("**#panel-agent-types")
+    assert page.problems == []
+
+
+def test_the_duration_axis_labels_do_not_overlap_on_a_phone(page, server):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server + "/-/agent-runs")
+    page.wait_for_selector("#chart-durations svg .ar-axis text")
+    boxes = page.locator("#chart-durations svg .ar-axis text").evaluate_all(
+        "labels => labels.map(t => { const b = t.getBoundingClientRect();"
+        " return [b.left, b.right]; })"
+    )
+    assert len(boxes) >= 2
+    for (_, right), (left, _) in zip(boxes, boxes[1:], strict=False):
+        assert right <= left, boxes
+    assert page.problems == []

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
-from conftest import HOOK, query, run_cli
+from conftest import CLI, HOOK, query, run_cli
 
 
 def test_install_hooks_registers_every_event_with_the_absolute_hook(tmp_path):
@@ -67,6 +69,28 @@ def test_broken_settings_is_one_clear_line(tmp_path):
     assert result.returncode == 1
     assert "not valid JSON" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_doctor_from_the_home_folder_names_a_broken_settings_file_once(tmp_path):
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    (home / ".claude" / "settings.json").write_text('{"hooks": {')
+    env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / ".claude")}
+    doctor = run_cli("doctor", "--db", str(tmp_path / "x.db"), env=env, cwd=home)
+    hooks = [line for line in doctor.stdout.splitlines() if "hooks:" in line and "JSON" in line]
+    assert len(hooks) == 1 and hooks[0].count("not valid JSON") == 1, doctor.stdout
+
+
+def test_output_into_a_closed_pipe_is_not_an_error(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ, HOME=str(home), CLAUDE_CONFIG_DIR=str(home / ".claude"))
+    proc = subprocess.Popen(
+        [CLI, "install-hooks", "--dry-run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    proc.stdout.close()  # the reader is gone before anything is written (`| head -0`)
+    stderr = proc.stderr.read().decode()
+    assert proc.wait() == 0 and stderr == ""
 
 
 def test_init_stats_and_default_path(tmp_path):

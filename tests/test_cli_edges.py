@@ -78,6 +78,18 @@ def test_read_only_commands_refuse_a_missing_database(tmp_path, command):
     assert not typo.exists()
 
 
+@pytest.mark.parametrize(
+    "command", [("stats",), ("rebuild",), ("sync",), ("export",)], ids=lambda c: c[0]
+)
+def test_a_damaged_database_is_one_line_naming_it(demo_db, tmp_path, command):
+    damaged = tmp_path / "index.db"
+    data = bytearray(demo_db.read_bytes())
+    data[4096 * 3 : 4096 * 40] = b"\xa5" * (4096 * 37)  # its pages after the schema's
+    damaged.write_bytes(bytes(data))
+    line = one_error_line(run_cli(*command, "--db", str(damaged)))
+    assert line == f"Error: {damaged}: database disk image is malformed"
+
+
 def test_replay_into_a_missing_database_is_allowed_when_events_wait_beside_it(tmp_path):
     db = tmp_path / "index.db"
     spool.append_line(str(db), paths.SPOOL, {"not": "an event"})

@@ -280,3 +280,23 @@ def test_a_new_empty_database_shows_an_empty_dashboard(tmp_path):
     data = dashboard_json(ds)
     assert data["errors"] == {} and data["agent_types"] == []
     assert sum(sum(v) for v in data["activity"]["series"].values()) == 0
+
+
+def test_tasks_with_no_agent_type_are_listed_without_a_filter_link(known, tmp_path):
+    copy = tmp_path / "agents.db"
+    shutil.copy(known, copy)
+    conn = sqlite3.connect(copy)
+    with conn:  # as ELF's own code inserts a node: no agent type
+        conn.execute(
+            "INSERT INTO node_executions (run_id, node_id, node_type, node_name, status, "
+            "started_at, completed_at, duration_ms) VALUES (1, 'elf-1', 'single', 'ELF task', "
+            "'completed', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour'), "
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-50 minutes'), 600000)"
+        )
+    conn.close()
+    ds = Datasette([str(copy)])
+    rows = {row["agent_type"]: row for row in dashboard_json(ds)["agent_types"]}
+    assert rows[""]["tasks"] == 1 and rows[""]["href"] is None  # no type: ""
+    assert rows["Explore"]["href"].endswith("agent_type=Explore")
+    html = get(ds, "/-/agent-runs").text
+    assert re.search(r"<td>\(none\)", html) and ">(none)</a>" not in html

@@ -256,10 +256,11 @@ def test_an_event_derivation_fails_on_is_kept_and_derived_after_the_fix(db, tmp_
     assert (result.returncode, result.stdout) == (0, b"")
     dead = db.parent / "agent-runs-dead-letters.ndjson"
     deadline = time.monotonic() + 15
-    while not dead.exists():  # the worker, started with the same bug, failed on it
+    # the worker, started with the same bug, fails on it; the file exists a moment before
+    # its line is written, so wait for the line
+    while not (dead.exists() and b"injected derivation fault" in dead.read_bytes()):
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert b"injected derivation fault" in dead.read_bytes()
     assert raw(db, "SELECT count(*) FROM kept_events") == [(1,)]
     assert raw(db, "SELECT count(*) FROM node_executions") == [(0,)]
     settle(db)  # the worker with the bug has exited

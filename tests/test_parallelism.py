@@ -85,6 +85,21 @@ def test_back_to_back_subagents_do_not_overlap_and_nested_ones_join_the_path(db)
     assert run["critical_path_ms"] == 9_000 + 10_000 + 100_000
 
 
+def test_a_nested_agent_that_outlives_its_parent_is_what_the_run_waited_for(db):
+    # T 0-46 launches N 9-294 (in the background: it outlives T); F 1-101 and A 3-66 beside
+    # them. N ends last: the run waited for it, through T, not for F.
+    timed = [(0, event("UserPromptSubmit", "s1", prompt="Tidy up", prompt_id="p3"))]
+    timed += task("T", 0.5, 46) + task("F", 1, 101) + task("A", 3, 66)
+    timed += task("N", 9, 294, parent="ag-T")
+    timed.append((1, event("SubagentStart", "s1", agent_id="ag-T", agent_type="Explore")))
+    timed.append((300, event("Stop", "s1", prompt_id="p3")))
+    record(db, *sorted(timed, key=lambda pair: pair[0]))
+    run = run_of(db, "T")
+    assert run["subagent_wall_ms"] == 293_500
+    assert json.loads(run["critical_path"]) == ids(db, "T", "N")
+    assert run["critical_path_ms"] == 293_500  # T's span, to the end of its nested agent
+
+
 def test_peak_counts_an_end_and_a_start_at_one_moment_as_no_overlap():
     nodes = [{"start": 0, "end": 5}, {"start": 5, "end": 9}, {"start": 4, "end": 6}]
     assert parallelism.peak(nodes) == 2

@@ -275,7 +275,7 @@ def test_a_broken_pattern_file_loses_nothing_and_is_reported(tmp_path, db, env):
     (node,) = query(db, "SELECT result_text FROM node_executions")
     assert "[REDACTED:anthropic-key]" in node["result_text"]  # built-in patterns still apply
     log = (db.parent / "agent-runs.log").read_text()
-    assert "line 2: invalid pattern 'broken('" in log
+    assert "line 2: invalid pattern `broken(`" in log
     transcripts = tmp_path / "transcripts"
     transcripts.mkdir()
     for command in (["replay"], ["backfill", str(transcripts)]):

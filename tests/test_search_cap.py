@@ -88,3 +88,18 @@ def test_search_tasks_ranks_the_newest_matches(searchable):
     rare = get(searchable, "/DB/search-tasks.json?q=rareword&_shape=array").json()
     assert {row["total_matches"] for row in rare} == {len(range(7, COMMON, 1000))}
     assert all("<mark>rareword</mark>" in row["snippet"] for row in rare)
+
+
+@pytest.mark.parametrize("table", ["node_executions", "tasks", "learnings"])
+@pytest.mark.parametrize("words", ['"', '""', '" "'], ids=["quote", "two", "spaced"])
+def test_a_search_of_only_quotes_finds_nothing_rather_than_failing(searchable, table, words):
+    response = get(searchable, f"/DB/{table}.json?_search={words}&_shape=objects")
+    assert response.status_code == 200, response.text
+    assert response.json()["rows"] == []
+    page = get(searchable, f"/DB/{table}?_search={words}")
+    assert page.status_code == 200 and 'name="_search"' in page.text  # the box to try again
+
+
+def test_quotes_around_words_still_search_them(searchable):
+    data = get(searchable, '/DB/tasks.json?_search="rareword&_shape=objects').json()
+    assert data["filtered_table_rows_count"] == len(range(7, COMMON, 1000))

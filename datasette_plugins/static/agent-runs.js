@@ -3,7 +3,8 @@
 //   stays in the title and in the data);
 // - on row pages, the record reads top to bottom and long text starts unfolded;
 // - canned-query parameter inputs get their help text as a placeholder;
-// - "Show as a chart" links open the query's datasette-vega chart.
+// - "Show as a chart" links open the query's datasette-vega chart;
+// - the page's language is set when Datasette's template leaves it out.
 const pad = (n) => String(n).padStart(2, "0");
 
 export function localTime(iso) {
@@ -73,6 +74,8 @@ function parameterHelp() {
   }
 }
 
+// Datasette's pages name no language: ours are English (for screen readers).
+if (!document.documentElement.lang) document.documentElement.lang = "en";
 localiseTimes();
 rowPageLayout();
 parameterHelp();

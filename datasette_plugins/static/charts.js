@@ -139,7 +139,7 @@ function frame(container, height) {
   wireTips(container);
   const width = Math.max(container.clientWidth || 0, 280);
   const svg = svgEl("svg", {
-    width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
+    width, height, viewBox: `0 0 ${width} ${height}`, role: "group", // it holds links
     "aria-label": container.getAttribute("aria-label") || "chart",
   }, container);
   return { svg, width, height };
@@ -232,7 +232,9 @@ export function durationRanges(container, { rows }) {
   const height = m.top + rows.length * rowH + m.bottom;
   const { svg, width } = frame(container, height);
   const plotW = width - m.left - m.right;
-  const ticks = durationTicks(Math.max(...rows.map((r) => r.p95 ?? r.median)));
+  // a tick per 70 px at most: "10m 00s" labels must not run into each other on a phone
+  const most = Math.max(1, Math.min(5, Math.floor(plotW / 70)));
+  const ticks = durationTicks(Math.max(...rows.map((r) => r.p95 ?? r.median)), most);
   const top = ticks.at(-1);
   const scale = (v) => m.left + (v / top) * plotW;
   const axis = svgEl("g", { class: "ar-axis" }, svg);
@@ -247,13 +249,14 @@ export function durationRanges(container, { rows }) {
     const label = r.label.length > 19 ? `${r.label.slice(0, 18)}…` : r.label;
     const name = svgEl("text", { x: m.left - 8, y: mid + 4, "text-anchor": "end" }, svg, label);
     tip(name, r.label);
-    const parent = r.href ? svgEl("a", { href: r.href }, svg) : svg;
+    const text = `${r.label}: median ${duration(r.median)}, p95 ${duration(r.p95)} ` +
+      `(${(r.count || 0).toLocaleString()} tasks)`;
+    // the link's name, said once (its bar and whisker each carry the same tooltip)
+    const parent = r.href ? svgEl("a", { href: r.href, "aria-label": text }, svg) : svg;
     const bar = svgEl("rect", {
       x: m.left, y: mid - 7, width: Math.max(scale(r.median) - m.left, 1), height: 14, rx: 2,
       class: "ar-mark ar-fill-median",
     }, parent);
-    const text = `${r.label}: median ${duration(r.median)}, p95 ${duration(r.p95)} ` +
-      `(${(r.count || 0).toLocaleString()} tasks)`;
     tip(bar, text);
     if (r.p95 !== null && r.p95 !== undefined && r.p95 > r.median) {
       const whisker = svgEl("g", {}, parent);

@@ -50,13 +50,17 @@ def record(
     A payload the normaliser rejects goes to the dead letters (when ``db`` is known).
     """
 
-    def work(conn: sqlite3.Connection) -> int:
-        kept = keep.append(conn, (p for p in payloads if accept_or_keep(p, db)), source)
-        while apply_pending(conn, db):  # again: the transcript reads it kept
-            pass
-        return kept
+    return database.write(conn, lambda conn: keep_and_derive(conn, payloads, db, source))
 
-    return database.write(conn, work)
+
+def keep_and_derive(
+    conn: sqlite3.Connection, payloads: Iterable[dict], db: str | None, source: str
+) -> int:
+    """:func:`record` inside the caller's transaction: keep, then derive all that is pending."""
+    kept = keep.append(conn, (p for p in payloads if accept_or_keep(p, db)), source)
+    while apply_pending(conn, db):  # again: the transcript reads it kept
+        pass
+    return kept
 
 
 def accept_or_keep(payload: dict, db: str | None) -> bool:

@@ -29,6 +29,7 @@ import re
 import zlib
 from array import array
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 HEAD_CHARS = 300
@@ -201,15 +202,31 @@ def counted_features(text: str) -> dict[str, Counter[str]]:
     last = words(_last_sentences(text))
     _ngrams(last, "l:", family["l"])
     _cues(last, "l:~", family["l"])
-    family["c"].update(
-        [
-            f"c:{padded[i : i + n]}"
-            for padded in [f" {word} " for word in tail]
-            for n in (3, 4, 5)
-            for i in range(len(padded) - n + 1)
-        ]
-    )
+    family["c"].update(_char_grams(tail))
     return {tag: counts for tag, counts in family.items() if counts}
+
+
+# word -> its character 3- to 5-grams: words recur from report to report, so each is
+# cut once per process (at most CACHED_WORDS kept).
+_GRAMS: dict[str, list[str]] = {}
+CACHED_WORDS = 50_000
+
+
+def _char_grams(tokens: list[str]) -> list[str]:
+    """The ``c:`` features of ``tokens``: each word's character 3-, 4- and 5-grams, padded
+    with a space each side."""
+    found: list[str] = []
+    for token in tokens:
+        grams = _GRAMS.get(token)
+        if grams is None:
+            if len(_GRAMS) >= CACHED_WORDS:
+                _GRAMS.clear()
+            padded = f" {token} "
+            grams = _GRAMS[token] = [
+                f"c:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)
+            ]
+        found += grams
+    return found
 
 
 Terms = list[tuple[list[int], list[float], float]]
@@ -317,15 +334,14 @@ class Model:
 
     def probability(self, features: Features) -> float:
         """P(failure) of a report's features."""
-        z = self.bias + self.scale * _dot(self.weights, features.terms())
+        z = self.bias + self.scale * _dots([self.weights], features.terms())[0]
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     def kind(self, features: Features) -> str:
         """The most likely failure_kind of a report judged a failure."""
-        terms = features.terms(self.kind_bits)
+        dots = _dots(self.per_kind, features.terms(self.kind_bits))
         scores = [
-            bias + self.kind_scale * _dot(weights, terms)
-            for bias, weights in zip(self.kind_bias, self.per_kind, strict=True)
+            bias + self.kind_scale * dot for bias, dot in zip(self.kind_bias, dots, strict=True)
         ]
         return self.kind_labels[max(range(len(scores)), key=scores.__getitem__)]
 
@@ -354,19 +370,28 @@ class Model:
         return chosen
 
 
-def _gathered(weights: array, where: list[int]) -> tuple:
-    """``weights`` at the indexes ``where`` (in C, not a Python loop)."""
+def _gatherer(where: list[int]) -> Callable[[array], tuple]:
+    """A function taking an array's values at the indexes ``where`` (in C, not a loop)."""
     if len(where) == 1:
-        return (weights[where[0]],)
-    return operator.itemgetter(*where)(weights) if where else ()
+        (only,) = where
+        return lambda weights: (weights[only],)
+    return operator.itemgetter(*where) if where else lambda weights: ()
 
 
-def _dot(weights: array, terms: Terms) -> float:
-    """The dot product of a weight array and a report's scaled features."""
-    return sum(
-        sum(map(operator.mul, _gathered(weights, where), values)) / length
-        for where, values, length in terms
-    )
+def _gathered(weights: array, where: list[int]) -> tuple:
+    """``weights`` at the indexes ``where``."""
+    return _gatherer(where)(weights)
+
+
+def _dots(arrays: list[array], terms: Terms) -> list[float]:
+    """The dot product of each weight array with a report's scaled features (each family's
+    indexes gathered by one function for all the arrays)."""
+    parts: list[list[float]] = [[] for _ in arrays]
+    for where, values, length in terms:
+        gather = _gatherer(where)
+        for part, weights in zip(parts, arrays, strict=True):
+            part.append(sum(map(operator.mul, gather(weights), values)) / length)
+    return [sum(part) for part in parts]
 
 
 _model: Model | None = None

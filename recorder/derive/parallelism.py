@@ -10,8 +10,11 @@ Over the run's nodes that have a start and an end (``completed_at``, else start 
   of node ids in time order. From the node that finished last, step back to the node
   that finished last before it started, and so on; a node that launched nested subagents
   (their ``parent_agent_id`` is its ``agent_id``) is followed by the chain of its own
-  children, found the same way. ``critical_path_ms`` is the time the top-level chain's
-  subagents ran (the rest of the wall time the main agent spent between them).
+  children, found the same way. A node's span here runs to the last end among it and
+  its nested subagents (one launched in the background may outlive the node that
+  launched it, and then it is what the run waited for). ``critical_path_ms`` is the
+  time the top-level chain's subagents ran, so spanned (the rest of the wall time the
+  main agent spent between them).
 
 Standard library only: it runs wherever the run is refreshed.
 """
@@ -112,15 +115,24 @@ def critical_path(nodes: list[dict]) -> tuple[list[dict], list[dict]]:
         else:
             top.append(n)
 
-    def walk(level: list[dict], seen: set) -> list[dict]:
+    def spanned(level: list[dict], seen: frozenset) -> list[dict]:
+        """The nodes of ``level``, each ending when the last of its nested subagents did."""
+        found = []
+        for n in level:
+            nested = children.get(n["agent_id"], []) if n["agent_id"] not in seen else []
+            ends = [c["end"] for c in spanned(nested, seen | {n["agent_id"]})]
+            found.append(dict(n, end=max([n["end"], *ends])) if ends else n)
+        return found
+
+    def walk(level: list[dict], seen: frozenset) -> list[dict]:
         path = []
-        for n in chain(level):
+        for n in chain(spanned(level, seen)):
             path.append(n)
             if n["agent_id"] and n["agent_id"] not in seen:
                 path += walk(children.get(n["agent_id"], []), seen | {n["agent_id"]})
         return path
 
-    return walk(top, set()), chain(top)
+    return walk(top, frozenset()), chain(spanned(top, frozenset()))
 
 
 def measure(rows: list) -> dict:

@@ -131,6 +131,21 @@ def dead_letter(db: str, error: str, payload: object = None, raw: str | None = N
     return append_line(db, paths.DEAD_LETTERS, record)
 
 
+def waiting(db: str, name: str) -> int:
+    """How many events the files of ``name`` (``paths.SPOOL``, ``paths.DEAD_LETTERS``) of
+    ``db`` hold."""
+    return sum(count_lines(path) for path in paths.pending(db, name))
+
+
+def count_lines(path: str) -> int:
+    """The file's lines that are not blank (0 when it cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            return sum(1 for line in f if line.strip())
+    except OSError:
+        return 0
+
+
 def log(db: str, message: str) -> None:
     """One line to stderr and to the log file beside the database (rotated at 1 MB)."""
     line = f"{clock.now()} agent-runs: {message}"

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from recorder.derive import prices
-from recorder.hook import database, paths
+from recorder.hook import database, paths, spool
 from recorder.ops import hook_command, install, permissions
 from recorder.redaction import configured as redaction
 from recorder.schema import migrations
@@ -29,7 +29,7 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
         ),
     ):
         files = paths.pending(db, name)
-        count = sum(count_lines(f) for f in files)
+        count = sum(spool.count_lines(f) for f in files)
         where = ", ".join(files) if files else "none"
         advice = advice if count else ""
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
@@ -68,8 +68,7 @@ def hooks_check() -> tuple[bool, str]:
     """Whether every agent-runs hook event is registered in user or project settings."""
     registered: dict[str, bool] = {}
     notes = []
-    for scope in ("user", "project"):
-        path = install.settings_path(scope)
+    for path in settings_files():
         try:
             events = install.installed_events(install.read_settings(path))
         except install.SettingsError as exc:
@@ -88,11 +87,21 @@ def hooks_check() -> tuple[bool, str]:
     return True, "hooks: installed for every event"
 
 
+def settings_files() -> list[str]:
+    """The user's and the project's settings.json, each once (run from the home folder,
+    they are the same file)."""
+    found: dict[str, str] = {}
+    for scope in ("user", "project"):
+        path = install.settings_path(scope)
+        found.setdefault(os.path.realpath(path), path)
+    return list(found.values())
+
+
 def readable_settings() -> Iterator[dict]:
     """User and project settings that can be read (hooks_check names the broken ones)."""
-    for scope in ("user", "project"):
+    for path in settings_files():
         try:
-            yield install.read_settings(install.settings_path(scope))
+            yield install.read_settings(path)
         except install.SettingsError:
             continue
 
@@ -189,14 +198,6 @@ def writability_problem(db: str) -> str | None:
     except sqlite3.Error as exc:
         return f"cannot be written: {exc}"
     return unreadable(db, sqlite3.Error()) if database.disk_full(db) else None
-
-
-def count_lines(path: str) -> int:
-    try:
-        with open(path, "rb") as f:
-            return sum(1 for line in f if line.strip())
-    except OSError:
-        return 0
 
 
 def summary(db: str) -> Iterator[str]:

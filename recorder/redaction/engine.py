@@ -610,11 +610,11 @@ def load_patterns(path: "str | os.PathLike[str]") -> list[re.Pattern[str]]:
                 pattern = re.compile(line)
             except re.error as exc:
                 raise ValueError(
-                    f"{os.fspath(path)}: line {lineno}: invalid pattern {line!r}: {exc}"
+                    f"{os.fspath(path)}: line {lineno}: invalid pattern `{line}`: {exc}"
                 ) from None
             if pattern.fullmatch("") is not None:
                 raise ValueError(
-                    f"{os.fspath(path)}: line {lineno}: pattern {line!r} matches the empty string"
+                    f"{os.fspath(path)}: line {lineno}: pattern `{line}` matches the empty string"
                 )
             patterns.append(pattern)
     return patterns

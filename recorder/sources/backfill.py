@@ -13,7 +13,10 @@ touches are looked up, and only payloads that can add something are sent:
   (replayed after the node finished, the store would re-classify it as an
   empty result);
 * a SubagentStop for a finished node only when it brings the agent transcript
-  path the node lacks.
+  path the node lacks;
+* nothing for an execution the database knows from another session: a forked
+  session's transcript copies the first session's executions, which stay as
+  the first recorded them.
 
 So running it twice, or after the hook recorded the same executions, changes
 nothing, while what only the transcript knows (a background agent's tokens and
@@ -39,7 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 from recorder.derive import apply as ingest
 from recorder.derive import deferral, node_usage, outcome, usage
 from recorder.derive.compaction import Reader
-from recorder.hook import database, keep
+from recorder.hook import database, keep, paths, spool
 from recorder.hook.clock import epoch
 from recorder.hook.events import META, identifier
 from recorder.schema.queries import sql
@@ -130,6 +133,7 @@ class BackfillReport(Counters):
         self.skipped_files = 0  # not read: last written before --since
         self.new_executions = 0
         self.events = 0
+        self.dead_letters = 0  # events kept aside: the store could not record them
 
     def __str__(self) -> str:
         files = f"{self.files:,} file{'s' * (self.files != 1)}"
@@ -142,6 +146,16 @@ class BackfillReport(Counters):
             f"{files}, {self.lines:,} lines ({self.skipped_lines:,} skipped): "
             f"{self.executions:,} subagent executions{since}, {self.new_executions:,} new; "
             f"{self.events:,} events recorded"
+        )
+
+    def dead_letters_note(self) -> str | None:
+        """What to say of the events that went to the dead letters, if any did."""
+        if not self.dead_letters:
+            return None
+        events = f"{self.dead_letters:,} event{'s' * (self.dead_letters != 1)}"
+        return (
+            f"{events} could not be recorded and wait in the dead letters "
+            "(`agent-runs doctor` says where; `agent-runs replay` retries them)"
         )
 
 
@@ -181,6 +195,7 @@ def backfill(
     batch: list[Unit] = []
     size = 0
     wanted = deferral.worth(conn, load)
+    dead_before = spool.waiting(db, paths.DEAD_LETTERS) if db else 0
     with deferral.deferred(conn, db, wanted), outcome.judged(verdicts), usage.lent(records):
         for unit in units(files, since, report, progress, workers, (verdicts, records)):
             batch.append(unit)
@@ -191,6 +206,8 @@ def backfill(
         if batch:
             report.events += send(conn, batch, report, since, db)
         database.write(conn, lambda c: main_agents(c, files, db))
+    if db:
+        report.dead_letters = max(0, spool.waiting(db, paths.DEAD_LETTERS) - dead_before)
     return report
 
 
@@ -281,32 +298,28 @@ def read_whole(
 
 
 def expand(
-    conn: sqlite3.Connection, batch: list[Unit], report: BackfillReport, since: str | None
+    conn: sqlite3.Connection, unit: Unit, report: BackfillReport, since: str | None
 ) -> Iterator[dict]:
-    """The payloads of ``batch`` that can add something, decided unit by unit.
-
-    Runs inside the write transaction, so each unit sees what the ones before it did.
-    """
-    for unit in batch:
-        ids = [item[1] for item in unit.items if item[1] is not None]
-        known = lookup(conn, ids) if ids else {}
-        new = [item for item in unit.items if item[0] == PRE and item[1] not in known]
-        if new:
-            report.new_executions += len(new)
-            for session in {id(item[3]): item[3] for item in new}.values():
-                if not session.announced:
-                    session.announced = True
-                    yield session.start_payload()
-            if unit.prompt is not None:
-                yield unit.prompt
-        for item in unit.items:
-            kind, tool_use_id, payload = item[:3]
-            if kind == ORPHAN:
-                yield from orphan(conn, payload, since)
-            elif sends(kind, payload, known.get(tool_use_id)):
-                yield stamped(item)  # redacted only when sent
-        if new and unit.stop is not None:
-            yield unit.stop
+    """The payloads of ``unit`` that can add something, given what the database holds."""
+    ids = [item[1] for item in unit.items if item[1] is not None]
+    known = lookup(conn, ids) if ids else {}
+    new = [item for item in unit.items if item[0] == PRE and item[1] not in known]
+    if new:
+        report.new_executions += len(new)
+        for session in {id(item[3]): item[3] for item in new}.values():
+            if not session.announced:
+                session.announced = True
+                yield session.start_payload()
+        if unit.prompt is not None:
+            yield unit.prompt
+    for item in unit.items:
+        kind, tool_use_id, payload = item[:3]
+        if kind == ORPHAN:
+            yield from orphan(conn, payload, since)
+        elif sends(kind, payload, known.get(tool_use_id)):
+            yield stamped(item)  # redacted only when sent
+    if new and unit.stop is not None:
+        yield unit.stop
 
 
 def send(
@@ -316,8 +329,25 @@ def send(
     since: str | None,
     db: str | None,
 ) -> int:
-    """Keep and derive, in one transaction, what ``batch`` adds; return how many were kept."""
-    return ingest.record(conn, unkept(conn, tagged(expand(conn, batch, report, since))), db)
+    """Keep and derive, in one transaction, what ``batch`` adds; return how many were kept.
+
+    A unit that names an execution an earlier unit of the batch sent, or holds a
+    notification (which looks its execution up), is looked at after what was sent is
+    derived: so a forked session's copy of an execution finds the execution.
+    """
+
+    def work(conn: sqlite3.Connection) -> int:
+        kept, payloads, sent = 0, [], set()
+        for unit in batch:
+            if any(item[1] in sent or item[0] == ORPHAN for item in unit.items):
+                kept += ingest.keep_and_derive(conn, payloads, db, "backfill")
+                payloads, sent = [], set()
+            found = list(unkept(conn, tagged(expand(conn, unit, report, since))))
+            payloads += found
+            sent.update(filter(None, (payload.get("tool_use_id") for payload in found)))
+        return kept + ingest.keep_and_derive(conn, payloads, db, "backfill")
+
+    return database.write(conn, work)
 
 
 def tagged(payloads: Iterable[dict]) -> Iterator[dict]:
@@ -356,6 +386,8 @@ def sends(kind: str, payload: dict, known: sqlite3.Row | None) -> bool:
     """Whether to send the payload for a node the database knows as ``known``."""
     if known is None:
         return True
+    if known["session_id"] != payload.get("session_id"):
+        return False  # a forked session's copy of another session's execution
     if kind == PRE:
         return False  # its start and input are already recorded
     if kind == ACK and known["status"] not in ("running", "pending"):

@@ -375,7 +375,10 @@ class Generator:
                     self.transcript_read(session, end + 0.6, tool_use_id, transcript, model, tokens)
             return at + 1
         if tool == "Agent" and parent is None and rng.random() < 0.05:
-            self.subagent(session, at + seconds * 0.2, area, parent=(agent_id, agent_type))
+            nested = self.subagent(session, at + seconds * 0.2, area, parent=(agent_id, agent_type))
+            if nested is not None and nested + 1 > end:  # the call waits for its nested agent
+                end = nested + 1
+                seconds = end - at
         subagent_stop(end - 0.2)
         self.emit(
             end,
