@@ -72,6 +72,20 @@ def test_parallel_subagents_overlap_within_a_run(demo):
     assert overlapping > 100
 
 
+def test_every_finished_task_ends_when_its_duration_says(demo):
+    """No turn of the demo starts while the last one's subagents still run (an interrupt
+    ends the turn when its last subagent does), so no Stop closes a running node early."""
+    late = one(
+        demo,
+        """
+        SELECT count(*) FROM node_executions
+        WHERE completed_at IS NOT NULL AND started_at IS NOT NULL AND duration_ms IS NOT NULL
+          AND abs((julianday(completed_at) - julianday(started_at)) * 86400000 - duration_ms)
+              > 1000""",
+    )
+    assert late == 0
+
+
 def test_distributions_look_real(demo):
     median, p95 = (
         one(

@@ -246,6 +246,9 @@ class Generator:
             ]
             if any(f is None for f in finished):
                 interrupted = True
+                # the turn is over when its last subagent is: the next prompt comes after
+                ends = [f for f in finished if f is not None]
+                end = max([end, session.pop("interrupted_at"), *ends])
                 break
             at = max(finished) + self.rng.uniform(2, 30)
             end = at
@@ -316,6 +319,7 @@ class Generator:
             )
             spent = int(self.spending.uniform(0.1, 0.8) * median_tokens)
             self.transcript_read(session, end + 0.1, tool_use_id, transcript, model, spent)
+            session["interrupted_at"] = end
             return None
         if fate < 0.07:
             self.emit(
