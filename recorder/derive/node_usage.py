@@ -85,7 +85,7 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
         return
     record = usage.read(path) if path else None
     if record is None or not record["responses"]:
-        if not kept:
+        if not kept and node["agent_id"]:  # a call with no agent changes by a kept read only
             fill(node, None, final)
         return
     payload = keepable(
