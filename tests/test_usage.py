@@ -126,6 +126,57 @@ def test_foreground_agent_gets_its_transcript_usage_and_cost(db, hook, project):
     assert run["total_tokens"] == t.token_count
 
 
+@pytest.mark.parametrize("interrupted", [True, False], ids=["interrupted", "failed"])
+def test_a_call_whose_result_names_no_agent_finds_it_by_its_transcripts_sidecar(
+    db, hook, project, interrupted
+):
+    """PostToolUseFailure names no agent; the subagent's .meta.json names the call."""
+    other = typical(agent_path(project, "a8"), "a8", SESSION)  # another call's, not this one
+    other.write()
+    t = typical(agent_path(project, "a9"), "a9", SESSION)  # its sidecar: toolUseId toolu_a9
+    t.write()
+    launch(hook, project, "toolu_a9")
+    send(hook, "SubagentStart", project, agent_id="a9", agent_type="Explore")
+    send(
+        hook,
+        "PostToolUseFailure",
+        project,
+        tool_name="Agent",
+        tool_use_id="toolu_a9",
+        tool_input={"description": "Map", "prompt": "Map it", "subagent_type": "Explore"},
+        error="Interrupted by user" if interrupted else "API Error: 529 overloaded",
+        is_interrupt=interrupted,
+        duration_ms=41_000,
+    )
+    row = node(db, "toolu_a9")
+    assert row["status"] == ("cancelled" if interrupted else "failed")
+    assert row["agent_id"] == "a9" and row["agent_transcript_path"] == str(t.path)
+    assert_usage(row, t)
+    touches = query(db, "SELECT DISTINCT node_id FROM file_touches")
+    assert touches == [{"node_id": row["id"]}]
+    before = query(db, "SELECT * FROM node_executions")
+    t.path.unlink()  # the kept read is all a rebuild needs
+    assert run_cli("rebuild", "--db", str(db)).returncode == 0
+    assert query(db, "SELECT * FROM node_executions") == before
+
+
+def test_a_call_whose_agent_is_not_on_disk_stays_without_one(db, hook, project):
+    launch(hook, project, "toolu_gone")
+    send(
+        hook,
+        "PostToolUseFailure",
+        project,
+        tool_name="Agent",
+        tool_use_id="toolu_gone",
+        tool_input={"description": "Map", "prompt": "Map it"},
+        error="API Error: 529 overloaded",
+        is_interrupt=False,
+    )
+    row = node(db, "toolu_gone")
+    assert row["status"] == "failed" and row["agent_id"] is None
+    assert row["cost_usd"] is None and row["cost_note"] is None and row["usage_source"] is None
+
+
 def test_path_is_found_beside_the_session_transcript_without_subagent_stop(db, hook, project):
     t = typical(agent_path(project, "a2"), "a2", SESSION)
     t.write()

@@ -164,3 +164,21 @@ def test_backfill_reads_a_growing_transcript_again(tmp_path):
     assert (row["token_count"], row["api_calls"]) == (outer.token_count, outer.calls)
     assert row["cost_usd"] == pytest.approx(outer.cost, abs=1e-6)
     assert row["usage_complete"] == 1
+
+
+def test_backfill_finds_the_agent_of_a_failed_call_as_the_hook_does(db, tmp_path):
+    t = Transcript(tmp_path / "projects")
+    subagents = t.path.parent / t.session / "subagents"
+    agent = typical(subagents / "agent-f1.jsonl", "f1", t.session)  # sidecar: toolu_f1
+    agent.write()
+    t.prompt("Map the routes")
+    t.task("toolu_f1", "Agent")
+    t.tool_result("toolu_f1", "API Error: 529 overloaded", is_error=True)
+    t.say("The agent failed.")
+    t.write()
+    run(db, tmp_path / "projects")
+    [row] = query(db, "SELECT * FROM node_executions")
+    assert row["status"] == "failed" and row["agent_id"] == "f1"
+    assert (row["token_count"], row["api_calls"]) == (agent.token_count, agent.calls)
+    assert row["cost_usd"] == pytest.approx(agent.cost, abs=1e-6)
+    assert row["usage_source"] == "transcript"

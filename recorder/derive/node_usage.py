@@ -4,14 +4,15 @@ Two halves with a clean seam between them, the kept event:
 
 * ``read_and_keep(conn, node, event)``, when derivation saves a finished node whose usage
   is not settled: unless a settled read of its transcript is kept already, it reads the
-  transcript (``collect``: the only part that touches the file) and appends the usage
-  record as a kept event (source ``transcript``, subject the node's tool_use_id), when it
-  is new. So a rebuild never reads the file again: the kept event, later in order,
-  brings the numbers.
-* Deriving that kept event applies the record: ``fill(node, record)`` and
-  ``details(conn, node, record)`` set the token, call, model and cost columns, the
-  ``node_tools`` counts, and the files the subagent read and wrote (``file_touches``,
-  ``files_modified``).
+  transcript (``transcript_path`` and ``usage.read`` are the only parts that touch files)
+  and appends the usage record as a kept event (source ``transcript``, subject the node's
+  tool_use_id), when it is new. So a rebuild never reads the file again: the kept event,
+  later in order, brings the numbers. A call whose result named no subagent (one that
+  failed or was interrupted) finds its transcript by the sidecar that names the call.
+* Deriving that kept event applies the record: ``adopt(node, record)`` gives such a call
+  its agent id, ``fill(node, record)`` and ``details(conn, node, record)`` set the token,
+  call, model and cost columns, the ``node_tools`` counts, and the files the subagent
+  read and wrote (``file_touches``, ``files_modified``).
 
 A transcript that is not complete yet (or not on disk yet) leaves the node with
 ``usage_complete = 0``; each later turn's start and end (and the session's start again)
@@ -38,14 +39,20 @@ TRANSCRIPT = "transcript"
 
 
 def wanted(node: dict) -> bool:
-    """Whether the node is finished, has a subagent, and its usage is not settled yet."""
-    return bool(node["agent_id"]) and node["status"] in FINAL and node["usage_complete"] != 1
+    """Whether the node is finished, has (or may find) a subagent, and its usage is not
+    settled yet."""
+    found = node["agent_id"] or node["tool_use_id"]
+    return bool(found) and node["status"] in FINAL and node["usage_complete"] != 1
 
 
 def transcript_path(conn: sqlite3.Connection, node: dict) -> str | None:
-    """SubagentStop's ``agent_transcript_path``, else the path beside the session transcript."""
+    """SubagentStop's ``agent_transcript_path``, else the path beside the session transcript;
+    for a call whose result named no subagent, the transcript whose sidecar names the call."""
     known = node["agent_transcript_path"]
-    return _path(node, None if known else _session_transcript(conn, node["session_id"]))
+    session_transcript = None if known else _session_transcript(conn, node["session_id"])
+    if not node["agent_id"] and not known:
+        return usage.agent_of_call(node["tool_use_id"], node["session_id"], session_transcript)
+    return _path(node, session_transcript)
 
 
 def _path(node: dict, session_transcript: str | None) -> str | None:
@@ -59,12 +66,6 @@ def _session_transcript(conn: sqlite3.Connection, session_id: str) -> str | None
     return row and row[0]
 
 
-def collect(conn: sqlite3.Connection, node: dict) -> dict | None:
-    """The usage record of the node's subagent transcript; None when it cannot be read."""
-    path = transcript_path(conn, node)
-    return usage.read(path) if path else None
-
-
 def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     """Read the finished node's transcript and keep the record, unless one is settled.
 
@@ -72,6 +73,9 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     accepts what is there). A new record is kept only when it differs from the last one
     kept; with nothing readable and nothing kept, the node keeps its fallback numbers.
     """
+    path = transcript_path(conn, node)
+    if path is None and not node["agent_id"]:
+        return  # no subagent known, none found: the node stays as it was
     final = event["event"] == "SessionEnd"
     if final:
         node["usage_complete"] = 1
@@ -79,9 +83,9 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     kept = [payload[META] for _, payload in Reader(conn).rows(records)]
     if any(settled(meta) for meta in kept):
         return
-    record = collect(conn, node)
+    record = usage.read(path) if path else None
     if record is None or not record["responses"]:
-        if not kept:
+        if not kept and node["agent_id"]:  # a call with no agent changes by a kept read only
             fill(node, None, final)
         return
     payload = keepable(
@@ -153,6 +157,17 @@ def fill(node: dict, record: dict | None, final: bool = False) -> None:
     if found["model"] is None:
         found["model"] = node["model"]
     node.update(found)
+
+
+def adopt(node: dict, record: dict) -> None:
+    """A call whose result named no subagent takes the one whose transcript was read for
+    it: the transcript's sidecar names the call (``usage.agent_of_call``)."""
+    if node["agent_id"] or (record.get("meta") or {}).get("toolUseId") != node["tool_use_id"]:
+        return
+    agent_id = usage.agent_id_of(record.get("path"))
+    if agent_id:
+        node["agent_id"] = agent_id
+        node["agent_transcript_path"] = node["agent_transcript_path"] or record["path"]
 
 
 def fallback_source(node: dict, source: str) -> None:

@@ -647,6 +647,7 @@ def transcript_usage(conn: sqlite3.Connection, event: dict) -> None:
         return  # the node was pruned
     node = dict(row, _stored=dict(row))
     record = event["usage_record"]
+    node_usage.adopt(node, record)
     node_usage.fill(node, record, final=event["usage_final"] or node["usage_complete"] == 1)
     save_node(conn, node, event, read_usage=False)
     node_usage.details(conn, node, record)

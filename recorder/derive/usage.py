@@ -68,6 +68,35 @@ def agent_transcript(
     return os.path.join(directory, session_id, "subagents", f"agent-{agent_id}.jsonl")
 
 
+def agent_of_call(
+    tool_use_id: str | None, session_id: str | None, transcript_path: str | None
+) -> str | None:
+    """The agent transcript in ``<dir of transcript_path>/<session_id>/subagents/`` whose
+    ``.meta.json`` names the call ``tool_use_id``: the subagent of a call whose result did
+    not name it (one that failed or was interrupted). None when there is none."""
+    if not tool_use_id or not session_id or not transcript_path:
+        return None
+    folder = os.path.join(os.path.dirname(transcript_path), session_id, "subagents")
+    try:
+        names = sorted(os.listdir(folder))
+    except (OSError, ValueError):
+        return None
+    for name in names:
+        if name.startswith("agent-") and name.endswith(".meta.json"):
+            path = os.path.join(folder, name[: -len(".meta.json")] + ".jsonl")
+            if read_meta(path).get("toolUseId") == tool_use_id:
+                return path
+    return None
+
+
+def agent_id_of(path: str | None) -> str | None:
+    """The agent id in an agent transcript's name (``agent-<id>.jsonl``)."""
+    name = os.path.basename(path or "")
+    if name.startswith("agent-") and name.endswith(".jsonl") and len(name) > 12:
+        return name[len("agent-") : -len(".jsonl")]
+    return None
+
+
 def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
