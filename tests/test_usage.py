@@ -398,3 +398,13 @@ def test_a_response_of_thinking_only_still_counts(project):
     assert [(r["input"], r["output"]) for r in record["responses"]] == [(5, 50), (6, 60), (7, 70)]
     assert sum(r["cache_write_1h"] for r in record["responses"]) == 10
     assert usage.read(str(t.write(upto=len(t.lines) - 1)))["responses"][-1]["output"] == 60
+
+
+def test_the_sidecar_search_stays_in_the_session_folder(project, tmp_path):
+    t = typical(agent_path(project, "a5"), "a5", SESSION)
+    t.write()
+    assert usage.agent_of_call("toolu_a5", SESSION, main_path(project)) == str(t.path)
+    outside = tmp_path / "elsewhere" / "x.jsonl"  # its parent holds projects/.../subagents
+    hostile = f"../projects/-home-u-proj/{SESSION}"
+    assert usage.agent_of_call("toolu_a5", hostile, str(outside)) is None
+    assert usage.agent_of_call("toolu_a5", SESSION, None) is None

@@ -76,6 +76,8 @@ def agent_of_call(
     not name it (one that failed or was interrupted). None when there is none."""
     if not tool_use_id or not session_id or not transcript_path:
         return None
+    if any(part in session_id for part in ("/", "\\", "..")):
+        return None  # a session id is a name, never a way out of the folder
     folder = os.path.join(os.path.dirname(transcript_path), session_id, "subagents")
     try:
         names = sorted(os.listdir(folder))
