@@ -124,15 +124,18 @@ def critical_path(nodes: list[dict]) -> tuple[list[dict], list[dict]]:
             found.append(dict(n, end=max([n["end"], *ends])) if ends else n)
         return found
 
-    def walk(level: list[dict], seen: frozenset) -> list[dict]:
+    def walk(level_chain: list[dict], seen: frozenset) -> list[dict]:
+        """The chain of one level, each node followed by the chain of its nested ones."""
         path = []
-        for n in chain(spanned(level, seen)):
+        for n in level_chain:
             path.append(n)
             if n["agent_id"] and n["agent_id"] not in seen:
-                path += walk(children.get(n["agent_id"], []), seen | {n["agent_id"]})
+                inside = seen | {n["agent_id"]}
+                path += walk(chain(spanned(children.get(n["agent_id"], []), inside)), inside)
         return path
 
-    return walk(top, frozenset()), chain(spanned(top, frozenset()))
+    top_chain = chain(spanned(top, frozenset()))
+    return walk(top_chain, frozenset()), top_chain
 
 
 def measure(rows: list) -> dict:
