@@ -160,6 +160,26 @@ def test_a_call_whose_result_names_no_agent_finds_it_by_its_transcripts_sidecar(
     assert query(db, "SELECT * FROM node_executions") == before
 
 
+def test_a_call_that_never_ran_is_given_no_subagent(db, hook, project):
+    """A denied call has no subagent: no sidecar search, even where one names the call."""
+    typical(agent_path(project, "a7"), "a7", SESSION).write()  # its sidecar: toolu_a7
+    launch(hook, project, "toolu_a7")
+    send(
+        hook,
+        "PermissionDenied",
+        project,
+        tool_name="Agent",
+        tool_use_id="toolu_a7",
+        tool_input={"description": "Map", "prompt": "Map it"},
+        reason="denied by rule",
+    )
+    row = node(db, "toolu_a7")
+    assert (row["status"], row["error_type"]) == ("cancelled", "permission_denied")
+    assert row["agent_id"] is None and row["agent_transcript_path"] is None
+    assert row["usage_source"] != "transcript" and row["api_calls"] is None
+    assert query(db, "SELECT count(*) AS n FROM file_touches")[0]["n"] == 0
+
+
 def test_a_call_whose_agent_is_not_on_disk_stays_without_one(db, hook, project):
     launch(hook, project, "toolu_gone")
     send(

@@ -36,6 +36,8 @@ from recorder.schema.queries import sql
 
 FINAL = frozenset({"completed", "failed", "cancelled", "abandoned"})
 TRANSCRIPT = "transcript"
+# error_type of a call that never started a subagent (recorder.derive.store)
+NEVER_RAN = frozenset({"permission_denied", "not_started"})
 
 
 def wanted(node: dict) -> bool:
@@ -49,6 +51,8 @@ def transcript_path(conn: sqlite3.Connection, node: dict) -> str | None:
     """SubagentStop's ``agent_transcript_path``, else the path beside the session transcript;
     for a call whose result named no subagent, the transcript whose sidecar names the call."""
     known = node["agent_transcript_path"]
+    if not node["agent_id"] and not known and node["error_type"] in NEVER_RAN:
+        return None  # denied, or cancelled before it started: no subagent to look for
     session_transcript = None if known else _session_transcript(conn, node["session_id"])
     if not node["agent_id"] and not known:
         return usage.agent_of_call(node["tool_use_id"], node["session_id"], session_transcript)

@@ -23,6 +23,7 @@ Values are log(1 + count), and every family is scaled to unit length.
 
 from __future__ import annotations
 
+import heapq
 import math
 import operator
 import re
@@ -354,12 +355,13 @@ class Model:
                 names, values, where, _ = features.families[tag]
                 pushes = map(operator.mul, _gathered(self.weights, where), values)
                 ranked.extend(zip(map(against.__mul__, pushes), map(_PHRASE, names), strict=True))
-        ranked.sort()  # strongest push first, then alphabetical
+        heapq.heapify(ranked)  # popped strongest push first, then alphabetical
         chosen: list[str] = []
         seen: set[str] = set()
-        for negated, phrase in ranked:
-            if negated >= 0 or len(chosen) == limit:
-                break
+        while ranked and len(chosen) < limit:
+            negated, phrase = heapq.heappop(ranked)
+            if negated >= 0:
+                break  # the rest pushed the other way
             if phrase in seen or phrase[0] == "~":  # a cue group, not words of the report
                 continue
             seen.add(phrase)
