@@ -429,12 +429,12 @@ def is_loopback(host: str) -> bool:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
-    help="Write to FILE (atomically) instead of stdout.",
+    type=click.Path(dir_okay=False, readable=False, allow_dash=True),
+    help="Write to FILE (atomically; a new file is readable by you only); - is stdout.",
 )
 @click.option("--since", help="Only since then: 7d, 24h, 90m or an ISO time.")
 @click.option("--status", help="Only these statuses (comma-separated).")
-@click.option("--agent-type", help="Only this agent type.")
+@click.option("--agent-type", help="Only these agent types (comma-separated).")
 @click.option("--project", help="Only projects whose path contains this text, e.g. webshop.")
 @click.option(
     "--otlp",
@@ -446,6 +446,8 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
     from recorder.sinks import export as exporting
 
     path = database_path(db, must_exist=True)
+    if otlp is not None:
+        alone(otlp, output)
     sync_first(path)
     filters = {"since": since, "status": status, "agent_type": agent_type, "project": project}
     if otlp:
@@ -457,7 +459,7 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
             raise click.ClickException(one_line(exc)) from None
         click.echo(f"sent {sent.runs} runs ({sent.spans} spans) to {otlp}", err=True)
         return
-    if output:
+    if output and output != "-":
         count = exporting.export_to_path(path, output, kind=kind, fmt=fmt, **filters)
         click.echo(f"{output}: {count} {kind}", err=True)
         return
@@ -469,6 +471,25 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
         out.detach()
+
+
+def alone(otlp: str, output: str | None) -> None:
+    """Refuse --otlp without a URL, or with options that only shape a file export."""
+    if not otlp.strip():
+        raise click.BadParameter(
+            "needs the collector's URL, e.g. http://127.0.0.1:4318", param_hint="--otlp"
+        )
+    ctx = click.get_current_context()
+    given = [
+        f"--{name}"
+        for name in ("kind", "format")
+        if ctx.get_parameter_source("fmt" if name == "format" else name)
+        is not click.core.ParameterSource.DEFAULT
+    ]
+    if output is not None:
+        given.append("--output")
+    if given:
+        raise click.UsageError(f"--otlp sends traces: {', '.join(given)} does not apply to it")
 
 
 @cli.command()
@@ -543,7 +564,8 @@ def prune(db: str | None, older_than: str, keep_failures: bool, dry_run: bool) -
     from recorder.ops.prune import Pruning
 
     path = database_path(db, must_exist=True)
-    sync_first(path)
+    if not dry_run:  # a dry run changes nothing, not even the schema
+        sync_first(path)
     with (
         Pruning(path, older_than, keep_failures=keep_failures, dry_run=dry_run) as pruning,
         click.progressbar(length=pruning.total_runs, label="Pruning runs", file=sys.stderr) as bar,

@@ -269,6 +269,35 @@ def test_elfs_dashboard_counts_the_same_on_the_upgraded_database(tmp_path):
     assert elf_answers(after) == elf_answers(before)
 
 
+def test_prune_and_since_read_the_times_elf_writes(elf_db):
+    """ELF's own inserts take CURRENT_TIMESTAMP ("2026-12-07 04:08:02", a space for the T)."""
+    elf = ElfWriter(elf_db)
+    for name, age in (("task-recent", timedelta(hours=1)), ("task-old", timedelta(days=3))):
+        elf.execute(
+            "INSERT INTO workflow_runs (workflow_name, status, created_at) VALUES (?, 'failed', ?)",
+            (name, sqlite_utc(-age)),
+        )
+    exported = run_cli("export", "--db", str(elf_db), "--kind", "runs", "--since", "2h")
+    assert [r["workflow_name"] for r in json.loads(exported.stdout)] == ["task-recent"]
+    pruned = run_cli("prune", "--db", str(elf_db), "--older-than", "2h")
+    assert pruned.returncode == 0, pruned.stderr
+    names = query(elf_db, "SELECT workflow_name FROM workflow_runs")
+    assert names == [{"workflow_name": "task-recent"}]
+
+
+def test_secrets_in_elf_rows_never_leave_through_an_export(elf_db):
+    key, token = "AKIAIOSFODNN7EXAMPLE", "sk-ant-api03-" + "Zq7x" * 20
+    ElfWriter(elf_db).agent_call("Deploy", f"Use {key} to deploy", f"Done with {token}.")
+    our_agent_call(elf_db, "toolu_ours", "Map", "Map the routes")
+    for fmt in ("json", "ndjson", "csv"):
+        for kind in ("nodes", "runs"):
+            done = run_cli("export", "--db", str(elf_db), "--kind", kind, "--format", fmt)
+            assert done.returncode == 0, done.stderr
+            assert key not in done.stdout and token not in done.stdout
+            assert "Deploy" in done.stdout  # the row is there, only its secrets are not
+    assert "Found 12 endpoints." in run_cli("export", "--db", str(elf_db)).stdout
+
+
 # -- both hooks installed: one Agent call, two writers ----------------------------------
 
 

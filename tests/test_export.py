@@ -12,12 +12,13 @@ import io
 import json
 import os
 import sqlite3
+import threading
 import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import query
+from conftest import query, run_cli
 from datasette.app import Datasette
 from test_datasette_helpers import build, get
 
@@ -111,6 +112,7 @@ def test_node_filters(known):
     assert ids(known, status=["completed"]) == [1, 2, 4, 5]
     assert ids(known, agent_type="Explore") == [1, 3, 4]
     assert ids(known, agent_type=["Plan", "general-purpose"]) == [2, 5, 6]
+    assert ids(known, agent_type="Plan, general-purpose") == [2, 5, 6]  # as --agent-type A,B
     assert ids(known, project="/home/u/other") == [6]
     assert ids(known, since="7d", agent_type="Explore", status="completed") == [1, 4]
     assert ids(known, agent_type="nobody") == []
@@ -206,9 +208,40 @@ def test_export_to_path_writes_the_same_bytes(known, tmp_path):
         assert count == 5
         assert target.read_text(encoding="utf-8") == exported(known, fmt, since="7d")
     assert leftovers(tmp_path) == []
-    umask = os.umask(0)
-    os.umask(umask)
-    assert (tmp_path / "nodes.csv").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "nodes.csv").stat().st_mode & 0o777 == 0o600  # new: the owner's only
+    (tmp_path / "nodes.csv").chmod(0o640)
+    export.export_to_path(known, tmp_path / "nodes.csv", fmt="csv", now=NOW)
+    assert (tmp_path / "nodes.csv").stat().st_mode & 0o777 == 0o640  # replaced: its mode kept
+
+
+def test_export_to_path_writes_through_a_link_and_into_a_pipe(known, tmp_path):
+    real = tmp_path / "real" / "nodes.json"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "nodes.json"
+    link.symlink_to(real)
+    assert export.export_to_path(known, link, fmt="json", now=NOW) == 6
+    assert link.is_symlink() and real.read_text() == exported(known, "json")
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()))
+    reader.start()
+    assert export.export_to_path(known, pipe, fmt="ndjson", now=NOW) == 6
+    reader.join(10)
+    assert pipe.exists() and got == [exported(known, "ndjson").encode()]
+    assert leftovers(tmp_path) == []
+
+
+def test_cli_output_dash_is_stdout_and_otlp_takes_no_file_options(known, tmp_path):
+    done = run_cli("export", "--db", str(known), "--format", "ndjson", "-o", "-", cwd=tmp_path)
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == 6
+    assert not (tmp_path / "-").exists()
+    for extra in (["--format", "csv"], ["-o", "x.json"], ["--kind", "runs"]):
+        done = run_cli("export", "--db", str(known), "--otlp", "http://127.0.0.1:9", *extra)
+        assert done.returncode == 2 and "--otlp" in done.stderr and done.stdout == ""
+    done = run_cli("export", "--db", str(known), "--otlp", "")
+    assert done.returncode == 2 and "URL" in done.stderr and done.stdout == ""
 
 
 def test_export_to_path_leaves_nothing_half_written(known, tmp_path):

@@ -28,6 +28,7 @@ from test_datasette_helpers import build, iso
 from recorder.derive import apply as ingest
 from recorder.hook import database, keep
 from recorder.sinks import otlp
+from recorder.sinks.export import ExportError
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 STATUS_ERROR = Status.StatusCode.STATUS_CODE_ERROR
@@ -395,6 +396,17 @@ def test_collector_refusing_is_an_error_and_nothing_is_marked(known, receiver, s
     assert str(info.value).startswith(f"could not send traces to {url}: ")
     assert str(status) in str(info.value) or status == 500
     assert marks(known) == []
+
+
+def test_a_database_it_cannot_mark_in_gets_nothing_sent(known, receiver):
+    """Every run sent is marked as sent: a read-only database would be sent again and again."""
+    conn = sqlite3.connect(f"file:{known}?mode=ro", uri=True)
+    try:
+        with pytest.raises(ExportError, match="readonly"):
+            otlp.send(conn, receiver.url, timeout=1)
+    finally:
+        conn.close()
+    assert receiver.requests == [] and marks(known) == []
 
 
 def test_bad_url_and_bad_filters_are_value_errors(known):

@@ -243,12 +243,37 @@ def test_older_than_means_last_activity_and_takes_iso_times_and_hours(history):
         (["--older-than", "soon"], "--older-than 'soon' is neither a duration"),
         (["--older-than", ""], "--older-than needs a duration"),
         ([], "Missing option '--older-than'"),
+        (["--older-than", "6M"], "M is no unit (m is minutes"),  # six months? six minutes?
+        (["--older-than", "0d"], "is not in the past: it would delete all"),
+        (["--older-than", "2099-01-01"], "is not in the past: it would delete all"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(history, args, message):
     result = run_cli("prune", "--db", str(history), *args)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr and message in result.stderr
+
+
+def test_a_dry_run_on_an_old_schema_changes_no_byte(tmp_path):
+    from test_schema import ELF_DDL
+
+    db = tmp_path / "index.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(ELF_DDL)
+    conn.close()
+    before = db.read_bytes()
+    result = run_cli("prune", "--db", str(db), "--older-than", "1d", "--dry-run")
+    assert result.returncode == 1 and "older schema" in result.stderr
+    assert db.read_bytes() == before
+
+
+def test_a_dry_run_says_what_waits_for_derivation(history):
+    conn = database.connect(str(history))
+    keep_only = [keep.stamp(p, iso(at)) for p, at in task("s-wait", "toolu_w", "wait", OLD)]
+    database.write(conn, lambda c: keep.append(c, keep_only, "hook"))
+    conn.close()
+    result = run_cli("prune", "--db", str(history), "--older-than", "1d", "--dry-run")
+    assert result.returncode == 0 and "5 kept events wait for derivation" in result.stdout
 
 
 def test_a_missing_database_is_not_created(tmp_path):

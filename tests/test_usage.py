@@ -277,6 +277,22 @@ def test_unknown_model_costs_null_with_a_reason(db, hook, project):
     assert row["cost_note"] == "no price for model claude-imaginary-9-20990101"
     doctor = run_cli("doctor", "--db", str(db))
     assert "models seen without a price: claude-imaginary-9-20990101 (1)" in doctor.stdout
+    # a call that failed at once spent nothing: its model (an alias here) needs no price
+    haiku = {"description": "Map", "prompt": "Map it", "model": "haiku"}
+    launch(hook, project, "toolu_6", tool_input=haiku)
+    send(
+        hook,
+        "PostToolUseFailure",
+        project,
+        tool_name="Agent",
+        tool_use_id="toolu_6",
+        tool_input=haiku,
+        error="API Error: 529 overloaded",
+        is_interrupt=False,
+    )
+    assert node(db, "toolu_6")["model"] == "haiku"
+    doctor = run_cli("doctor", "--db", str(db))
+    assert "models seen without a price: claude-imaginary-9-20990101 (1) " in doctor.stdout
 
 
 def test_user_price_file_adds_and_overrides_models(db, hook, project, tmp_path, monkeypatch):

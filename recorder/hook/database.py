@@ -91,3 +91,13 @@ def disk_full(db: str) -> bool:
     """Whether the filesystem of ``db`` has (almost) no room left."""
     free = free_bytes(db)
     return free is not None and free < FULL_BELOW
+
+
+def require_writable(conn: sqlite3.Connection) -> None:
+    """Raise sqlite3.Error unless ``conn`` can write (a header write, rolled back)."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"PRAGMA user_version = {version}")
+    finally:
+        conn.execute("ROLLBACK")

@@ -29,15 +29,15 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 
 import sqlite_utils
 
-from recorder.derive import compaction
+from recorder.derive import compaction, sync
 from recorder.hook import database
 from recorder.schema import migrations
 from recorder.schema.queries import split_statements, sql
-from recorder.sinks.export import parse_since
+from recorder.sinks.export import iso_z, parse_since
 
 BATCH_RUNS = 200
 _TABLE = re.compile(r"^\s*DELETE\s+FROM\s+([A-Za-z_][A-Za-z0-9_]*)\s", re.IGNORECASE)
@@ -45,9 +45,12 @@ _TABLE = re.compile(r"^\s*DELETE\s+FROM\s+([A-Za-z_][A-Za-z0-9_]*)\s", re.IGNORE
 
 def cutoff(older_than: str | datetime, now: datetime | None = None) -> str:
     """The cutoff time for ``--older-than`` (90d, 12h, an ISO time); ValueError if bad."""
+    now = now or datetime.now(timezone.utc)
     moment = parse_since(older_than, now, option="--older-than")
     if moment is None:
         raise ValueError("--older-than needs a duration (like 90d, 12h) or an ISO 8601 time")
+    if moment >= iso_z(now):
+        raise ValueError(f"--older-than {older_than!r} is not in the past: it would delete all")
     return moment
 
 
@@ -80,6 +83,7 @@ class PruneReport:
         self.counts: dict[str, int] = {}
         self.size_before = 0
         self.size_after = 0
+        self.waiting = 0  # kept events not derived yet (a dry run counts without them)
 
     def add(self, table: str, count: int) -> None:
         self.counts[table] = self.counts.get(table, 0) + max(count, 0)
@@ -90,7 +94,16 @@ class PruneReport:
         rows += sorted((t, n) for t, n in self.counts.items() if t not in main and n)
         what = ", ".join(f"{n} {t}" for t, n in rows)
         if self.dry_run:
-            return f"would delete {what} (last activity before {self.cutoff}); nothing changed"
+            waiting = (
+                f"; {self.waiting:,} kept events wait for derivation and are not counted "
+                "(`agent-runs sync` derives them)"
+                if self.waiting
+                else ""
+            )
+            return (
+                f"would delete {what} (last activity before {self.cutoff}); nothing changed"
+                + waiting
+            )
         return (
             f"deleted {what} (last activity before {self.cutoff}); "
             f"file {self.size_before:,} -> {self.size_after:,} bytes"
@@ -139,6 +152,7 @@ class Pruning:
                 f"{self.db} has an older schema; run `agent-runs init` first "
                 "(a dry run changes nothing, not even the schema)"
             )
+        self.report.waiting = sync.pending(conn)
         return conn
 
     @property

@@ -79,6 +79,10 @@ def parse_since(
     if not text:
         return None
     match = DURATION.match(text)
+    if match and match.group(2) == "M":  # months or minutes? a typo either way
+        raise ExportError(
+            f"{option} {text!r}: M is no unit (m is minutes; for months give days, like 180d)"
+        )
     if match:
         now = now or datetime.now(timezone.utc)
         seconds = int(match.group(1)) * UNIT_SECONDS[match.group(2).lower()]
@@ -127,8 +131,8 @@ def query_parameters(
 ) -> dict[str, str | None]:
     """The named parameters of ``export_<kind>.sql`` (None = all); raises ExportError.
 
-    ``status`` may be a list or a comma-separated string ("failed,cancelled");
-    ``agent_type`` and ``project`` may be one value or a list of values.
+    ``status`` and ``agent_type`` may be a list or a comma-separated string
+    ("failed,cancelled"); ``project`` may be one value or a list of values.
     """
     kind = normalise_kind(kind)
     statuses = _values(status, split=True)
@@ -138,7 +142,7 @@ def query_parameters(
             raise ExportError(
                 f"unknown status {value!r} for {kind}: expected one of {', '.join(allowed)}"
             )
-    agent_types = _values(agent_type, split=False)
+    agent_types = _values(agent_type, split=True)
     projects = _values(project, split=False)
     return {
         "since": parse_since(since, now),
@@ -186,10 +190,31 @@ def rows(
     conn: sqlite3.Connection, kind: str, parameters: dict[str, str | None]
 ) -> tuple[list[str], Iterator[tuple]]:
     """(column names, a lazy iterator of row tuples) for ``kind`` with ``parameters``."""
+    return cleaned(conn, f"export_{normalise_kind(kind)}", parameters)
+
+
+def cleaned(
+    conn: sqlite3.Connection, query: str, parameters: dict
+) -> tuple[list[str], Iterator[tuple]]:
+    """(columns, rows) of an export query, without its last column ``_derived``.
+
+    A row agent-runs derived from a kept event was redacted before it was kept. Any
+    other row (ELF's, also those its code inserts after the upgrade, or one from before
+    kept events) has its text redacted here, so no secret leaves through an export.
+    """
     cursor = conn.cursor()
     cursor.row_factory = None
-    cursor.execute(sql(f"export_{normalise_kind(kind)}"), parameters)
-    return [d[0] for d in cursor.description], iter(cursor)
+    cursor.execute(sql(query), parameters)
+    columns = [d[0] for d in cursor.description]
+    if columns[-1] != "_derived":
+        raise ValueError(f"{query}.sql: its last column must be _derived")
+    return columns[:-1], (row[:-1] if row[-1] else _redacted(row[:-1]) for row in cursor)
+
+
+def _redacted(row: tuple) -> tuple:
+    from recorder.redaction.configured import redact_text
+
+    return tuple(redact_text(value) if isinstance(value, str) else value for value in row)
 
 
 def write_json(out: TextIO, columns: Sequence[str], source: Iterable[tuple]) -> int:
@@ -262,13 +287,11 @@ def export(
 
 
 def _new_file_mode(target: str) -> int:
-    """The target's mode when it exists, else what open() would give (0666 less umask)."""
+    """The target's mode when it exists, else owner read and write only."""
     try:
         return stat.S_IMODE(os.stat(target).st_mode)
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o600
 
 
 def export_to_path(
@@ -278,16 +301,29 @@ def export_to_path(
 
     The rows go to a temporary file beside ``path`` that replaces it only once
     complete: on any error the temporary file is removed and ``path`` is left as it
-    was (absent or with its old content). Keywords as for :func:`export`.
+    was (absent or with its old content). A new file is readable by its owner only. A
+    symbolic link keeps pointing where it did (the file it names is replaced); a path
+    that is no regular file (``/dev/stdout``, a named pipe) is written into, as a shell's
+    ``>`` would. Keywords as for :func:`export`.
     """
-    target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
+    target = os.path.realpath(os.fspath(path))
+    try:
+        special = not stat.S_ISREG(os.stat(target).st_mode)
+    except OSError:
+        special = False  # absent: created
+    if special:
+        try:
+            with open(target, "w", encoding="utf-8", newline="") as out:
+                return export(db, out, **kw)
+        except OSError as exc:
+            raise ExportError(f"cannot write {os.fspath(path)}: {exc.strerror or exc}") from None
+    directory = os.path.dirname(target)
     try:
         fd, temporary = tempfile.mkstemp(
             prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory
         )
     except OSError as exc:
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise ExportError(f"cannot write {os.fspath(path)}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             count = export(db, out, **kw)
@@ -298,7 +334,7 @@ def export_to_path(
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise ExportError(f"cannot write {os.fspath(path)}: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

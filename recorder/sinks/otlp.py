@@ -61,7 +61,7 @@ from urllib.parse import urlsplit, urlunsplit
 from recorder import __version__
 from recorder.hook import database
 from recorder.schema.queries import sql
-from recorder.sinks.export import ExportError, iso_z, open_database, query_parameters
+from recorder.sinks.export import ExportError, cleaned, iso_z, open_database, query_parameters
 
 INSTALL_HINT = "pip install 'agent-runs[otel]'"
 SERVICE_NAME = "agent-runs"
@@ -501,6 +501,7 @@ def send(
     sent_runs = sent_spans = 0
     after = 0
     try:
+        database.require_writable(conn)  # what is sent is marked: never send and fail after
         while True:
             batch = _next_runs(
                 conn, dict(parameters, endpoint=endpoint, after=after, limit=max(1, batch_size))
@@ -528,20 +529,14 @@ def send(
 
 
 def _next_runs(conn: sqlite3.Connection, parameters: dict) -> list[dict]:
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    cursor.execute(sql("export_otlp_runs"), parameters)
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor]
+    columns, found = cleaned(conn, "export_otlp_runs", parameters)
+    return [dict(zip(columns, row, strict=True)) for row in found]
 
 
 def _nodes_of(conn: sqlite3.Connection, run_ids: list[int]) -> dict[int, list[dict]]:
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    cursor.execute(sql("export_otlp_nodes"), {"run_ids": json.dumps(run_ids)})
-    columns = [d[0] for d in cursor.description]
+    columns, found = cleaned(conn, "export_otlp_nodes", {"run_ids": json.dumps(run_ids)})
     by_run: dict[int, list[dict]] = {}
-    for row in cursor:
+    for row in found:
         node = dict(zip(columns, row, strict=True))
         by_run.setdefault(node["run_id"], []).append(node)
     return by_run

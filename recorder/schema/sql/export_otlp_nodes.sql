@@ -1,4 +1,6 @@
 -- agent-runs export --otlp: the nodes of a batch of runs (:run_ids, a JSON array of ids).
+-- _derived (last): 1 when agent-runs derived the row from a kept event; the export
+-- redacts the text of any other row (ELF's, or one from before kept events).
 SELECT
     n.id,
     n.run_id,
@@ -30,7 +32,9 @@ SELECT
     n.usage_source,
     n.started_at,
     n.completed_at,
-    n.created_at
+    n.created_at,
+    EXISTS (SELECT 1 FROM derived_rows AS d
+            WHERE d.tbl = 'node_executions' AND d.key = n.tool_use_id) AS _derived
 FROM node_executions AS n
 WHERE n.duplicate_of IS NULL AND n.run_id IN (SELECT value FROM json_each(:run_ids))
 ORDER BY n.run_id, n.id

@@ -1,6 +1,8 @@
 -- agent-runs export --otlp: the next batch of finished runs not yet sent to :endpoint.
 -- Finished = any status but running/pending. Keyset paging: ids above :after, :limit of them.
 -- Each filter parameter NULL means "all"; the list parameters are JSON arrays of strings.
+-- _derived (last): 1 when agent-runs derived the row from a kept event; the export
+-- redacts the text of any other row (ELF's, or one from before kept events).
 SELECT
     r.id,
     r.run_key,
@@ -21,7 +23,9 @@ SELECT
     r.completed_at,
     r.closed_at,
     r.created_at,
-    r.updated_at
+    r.updated_at,
+    EXISTS (SELECT 1 FROM derived_rows AS d
+            WHERE d.tbl = 'workflow_runs' AND d.key = r.run_key) AS _derived
 FROM workflow_runs AS r
 LEFT JOIN sessions AS s ON s.id = r.session_id
 WHERE r.duplicate_of IS NULL AND r.id > :after
@@ -29,7 +33,7 @@ WHERE r.duplicate_of IS NULL AND r.id > :after
   AND NOT EXISTS (
         SELECT 1 FROM _agent_runs_otlp_exports AS e
         WHERE e.endpoint = :endpoint AND e.run_id = r.id)
-  AND (:since IS NULL OR coalesce(r.started_at, r.created_at) >= :since)
+  AND (:since IS NULL OR replace(coalesce(r.started_at, r.created_at), ' ', 'T') >= :since)
   AND (:statuses IS NULL OR r.status IN (SELECT value FROM json_each(:statuses)))
   AND (:agent_types IS NULL OR EXISTS (
         SELECT 1 FROM node_executions AS n
