@@ -35,6 +35,12 @@ def launch(hook, project: Path, tool_use_id: str, **fields) -> None:
     hook(dict(pre(tool_use_id, "Agent", SESSION, **fields), transcript_path=main_path(project)))
 
 
+def end_call(hook, project: Path, name: str, tool_use_id: str, **fields) -> None:
+    """A PostToolUseFailure or PermissionDenied of the Agent call ``tool_use_id``."""
+    fields.setdefault("tool_input", {"description": "Map", "prompt": "Map it"})
+    send(hook, name, project, tool_name="Agent", tool_use_id=tool_use_id, **fields)
+
+
 def finish(hook, project: Path, tool_use_id: str, launched: str, **fields) -> None:
     payload = post(tool_use_id, "Changed b.py.", "Agent", SESSION, **fields)
     payload["tool_response"]["agentId"] = launched
@@ -164,15 +170,7 @@ def test_a_call_that_never_ran_is_given_no_subagent(db, hook, project):
     """A denied call has no subagent: no sidecar search, even where one names the call."""
     typical(agent_path(project, "a7"), "a7", SESSION).write()  # its sidecar: toolu_a7
     launch(hook, project, "toolu_a7")
-    send(
-        hook,
-        "PermissionDenied",
-        project,
-        tool_name="Agent",
-        tool_use_id="toolu_a7",
-        tool_input={"description": "Map", "prompt": "Map it"},
-        reason="denied by rule",
-    )
+    end_call(hook, project, "PermissionDenied", "toolu_a7", reason="denied by rule")
     row = node(db, "toolu_a7")
     assert (row["status"], row["error_type"]) == ("cancelled", "permission_denied")
     assert row["agent_id"] is None and row["agent_transcript_path"] is None
@@ -182,13 +180,11 @@ def test_a_call_that_never_ran_is_given_no_subagent(db, hook, project):
 
 def test_a_call_whose_agent_is_not_on_disk_stays_without_one(db, hook, project):
     launch(hook, project, "toolu_gone")
-    send(
+    end_call(
         hook,
-        "PostToolUseFailure",
         project,
-        tool_name="Agent",
-        tool_use_id="toolu_gone",
-        tool_input={"description": "Map", "prompt": "Map it"},
+        "PostToolUseFailure",
+        "toolu_gone",
         error="API Error: 529 overloaded",
         is_interrupt=False,
     )
@@ -280,12 +276,11 @@ def test_unknown_model_costs_null_with_a_reason(db, hook, project):
     # a call that failed at once spent nothing: its model (an alias here) needs no price
     haiku = {"description": "Map", "prompt": "Map it", "model": "haiku"}
     launch(hook, project, "toolu_6", tool_input=haiku)
-    send(
+    end_call(
         hook,
-        "PostToolUseFailure",
         project,
-        tool_name="Agent",
-        tool_use_id="toolu_6",
+        "PostToolUseFailure",
+        "toolu_6",
         tool_input=haiku,
         error="API Error: 529 overloaded",
         is_interrupt=False,
