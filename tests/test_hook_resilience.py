@@ -92,6 +92,22 @@ def test_locked_database_spools_and_next_run_ingests(db, hook):
     assert not list(db.parent.glob(SPOOL + "*"))
 
 
+def test_a_database_of_a_newer_agent_runs_is_never_written(db, hook):
+    """Older code would write rows the newer schema does not expect: the event waits."""
+    hook(pre("toolu_before"))
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    result = hook(post("toolu_newer"))
+    assert result.returncode == 0 and result.stdout == b"" and b"spooled" in result.stderr
+    assert [p["tool_use_id"] for p in lines(db.parent / SPOOL)] == ["toolu_newer"]
+    refused = run_cli("prune", "--db", str(db), "--older-than", "1d")
+    assert refused.returncode == 1 and "written by a newer agent-runs" in refused.stderr
+    assert query(db, "SELECT tool_use_id FROM node_executions") == [{"tool_use_id": "toolu_before"}]
+    doctor = run_cli("doctor", "--db", str(db))
+    assert doctor.returncode == 1 and "written by a newer agent-runs: upgrade" in doctor.stdout
+
+
 def test_corrupt_database_spools_and_doctor_names_it(db, hook):
     db.parent.mkdir(parents=True)
     db.write_bytes(b"this is not a database" * 100)
