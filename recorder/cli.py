@@ -78,16 +78,19 @@ def database_path(db: str | None, *, must_exist: bool) -> str:
     return path
 
 
-def sync_first(path: str, label: str = "Deriving kept events") -> int:
+def sync_first(path: str, label: str = "Deriving kept events", *, reading: bool = False) -> int:
     """Apply the kept events waiting for derivation (a requested rebuild too); return count.
 
     Every command that reads the tables calls this first. Nothing to do for a missing file.
+    A command that only reads (``reading``) goes on when the file cannot be written now
+    (read-only, locked), saying what is not derived yet.
     """
     if not os.path.exists(path):
         return 0
     from recorder.derive import sync as derive
 
     conn = database.connect(path)
+    waiting = 0
     try:
         waiting = derive.pending(conn)
         if derive.rebuild_requested(conn):
@@ -96,6 +99,15 @@ def sync_first(path: str, label: str = "Deriving kept events") -> int:
             return derive.sync(conn, path)
         with click.progressbar(length=waiting, label=label, file=sys.stderr) as bar:
             return derive.sync(conn, path, progress=bar.update)
+    except sqlite3.Error as exc:
+        if not (reading and database.unwritable(exc)):
+            raise
+        click.echo(
+            f"Warning: {path}: {one_line(exc)}; {waiting:,} kept events are not derived "
+            "yet, so what follows leaves them out",
+            err=True,
+        )
+        return 0
     finally:
         conn.close()
 
@@ -309,7 +321,7 @@ def capture_coverage(db: str | None, since: str | None, sources: tuple[str, ...]
 def stats(db: str | None) -> None:
     """Counts of sessions, runs and nodes by status."""
     path = database_path(db, must_exist=True)
-    sync_first(path)
+    sync_first(path, reading=True)
     for line in diagnostics.summary(path):
         click.echo(line)
 
@@ -363,7 +375,7 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
             "authentication is configured (--auth)"
         )
     path = database_path(db, must_exist=True)
-    sync_first(path)
+    sync_first(path, reading=True)
     env = dict(os.environ)
     env["AGENT_RUNS_ALLOWED_HOSTS"] = allowed_hosts(host, auth)
     shown = "localhost" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
@@ -448,7 +460,7 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
     path = database_path(db, must_exist=True)
     if otlp is not None:
         alone(otlp, output)
-    sync_first(path)
+    sync_first(path, reading=True)
     filters = {"since": since, "status": status, "agent_type": agent_type, "project": project}
     if otlp:
         from recorder.sinks import otlp as tracing

@@ -6,16 +6,14 @@ import errno
 import json
 import os
 import resource
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from conftest import HOOK, event, post, pre, query, run_cli, run_hook, settle
+from conftest import HOOK, event, post, pre, query, run_cli, run_hook, settle, unprivileged
 
 SPOOL = "agent-runs-spool.ndjson"
 DEAD = "agent-runs-dead-letters.ndjson"
@@ -199,28 +197,6 @@ def test_a_recorder_that_cannot_be_imported_keeps_the_event(db, hook, tmp_path):
     assert json.loads(letter["raw"])["tool_use_id"] == "toolu_unimportable"
     assert "1 recorded" in run_cli("replay", "--db", str(db)).stdout  # after the fix
     assert tool_use_ids(db) == ["toolu_unimportable"]
-
-
-def unprivileged(command: list[str]) -> list[str]:
-    """Run as nobody so file permissions apply even when the tests run as root."""
-    if os.geteuid() != 0:
-        return command
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("setpriv is needed to drop root")
-    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-
-
-@pytest.fixture
-def open_tmp():
-    """A temporary directory every user can enter (pytest's own is private to root)."""
-    path = Path(tempfile.mkdtemp(prefix="agent-runs-test-"))
-    path.chmod(0o755)
-    yield path
-    for sub in path.rglob("*"):
-        if sub.is_dir():
-            sub.chmod(0o755)
-    shutil.rmtree(path)
 
 
 def test_read_only_directory_spools_to_the_fallback(open_tmp):
