@@ -35,7 +35,7 @@ class Cli(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:  # the reader (head, less …) stopped: not an error
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            reader_gone()
             return None
         except sqlite3.Error as exc:  # name the file: "attempt to write a readonly database"
             where = ctx.meta.get(DB_PATH)
@@ -49,6 +49,11 @@ class Cli(click.Group):
             raise click.ClickException(
                 f"unexpected {type(exc).__name__}: {one_line(exc)}"
             ) from None
+
+
+def reader_gone() -> None:
+    """Standard output's reader (head, less …) stopped: what is left to print goes nowhere."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def one_line(exc: BaseException) -> str:
@@ -292,10 +297,14 @@ def doctor(
         permissions.tighten(found)
         for path in found:
             click.echo(f"fixed {path}: now readable by its owner only")
-    problems = 0
-    for ok, line in diagnostics.checks(paths.database(db)):
-        click.echo(("ok    " if ok else "FAIL  ") + line)
-        problems += not ok
+    found = list(diagnostics.checks(paths.database(db)))
+    problems = sum(not ok for ok, _ in found)
+    try:
+        for ok, line in found:
+            click.echo(("ok    " if ok else "FAIL  ") + line)
+    except BrokenPipeError:  # read by head: the exit code still says what was found
+        reader_gone()
+        raise click.exceptions.Exit(1 if problems else 0) from None
     if problems:
         raise click.ClickException(f"{problems} problem(s) found")
 
@@ -480,7 +489,7 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
         exporting.export(path, out, kind=kind, fmt=fmt, **filters)
         out.flush()
     except BrokenPipeError:  # the reader (head, less …) stopped: not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        reader_gone()
     finally:
         out.detach()
 
