@@ -21,7 +21,8 @@ The work lives in small modules, one concern each:
     pages          the database page's order (tasks, runs, sessions, learnings first)
     recent_search  the node table's search, capped to the newest matches
     quoted_search  a search of nothing but quotes: no match rather than an error page
-    templates/     our two pages; pages/ extends Datasette's query and database pages
+    templates/     our two pages; overrides/ extends Datasette's query and database pages
+                   (not pages/: Datasette serves a pages/ template at its own URL)
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def register_routes(datasette):
 def prepare_jinja2_environment(env, datasette):
     """Our pages, query/database page overrides (after the user's own) and filters."""
     overrides = [FileSystemLoader(datasette.template_dir)] if datasette.template_dir else []
-    overrides.append(FileSystemLoader(str(PACKAGE_DIR / "templates" / "pages")))
+    overrides.append(FileSystemLoader(str(PACKAGE_DIR / "templates" / "overrides")))
     env.loader = ChoiceLoader(
         [*overrides, env.loader, FileSystemLoader(str(PACKAGE_DIR / "templates"))]
     )

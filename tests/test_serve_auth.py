@@ -139,6 +139,19 @@ def test_assets_and_redirects_are_the_same_with_or_without_auth(known):
         assert status(open_ds, path) == status(closed_ds, path, bearer(closed_ds)) == 403, path
 
 
+def test_the_page_overrides_are_no_pages_of_their_own(known):
+    """Our query and database templates extend Datasette's pages; none answers at a URL."""
+    for required in (False, True):
+        ds = instance(known, required)
+        assert {path: status(ds, path) for path in ("/database", "/query")} == {
+            "/database": 404,
+            "/query": 404,
+        }
+    page = asyncio.run(instance(known, False).client.get("/index")).text  # the override works
+    listed = re.findall(r'<h3><a href="/index/([a-z_]+)"', page)
+    assert listed[:4] == ["tasks", "workflow_runs", "sessions", "learnings"]
+
+
 def test_a_sign_in_link_works_once_and_a_bad_or_stale_one_is_refused(known):
     ds = instance(known, required=True)
     code = auth.make_login_code(ds, "browser-user")
