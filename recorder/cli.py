@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 import sys
+import uuid
 
 import click
 
@@ -394,7 +395,8 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
         env[secret.ENV_SECRET] = secret.instance_secret()
         env["AGENT_RUNS_AUTH"] = "required"
         token = secret.make_token(secret.DEFAULT_ACTOR)
-        code = secret.make_login_link_code(secret.DEFAULT_ACTOR)
+        env["AGENT_RUNS_SIGN_IN_SERVER"] = server = uuid.uuid4().hex  # codes of this run only
+        code = secret.make_login_link_code(secret.DEFAULT_ACTOR, server)
         click.echo(
             f"authentication required: sign in at {base}/-/agent-runs/login"
             f"?code={code} (one use, within 10 minutes)\n"
@@ -619,13 +621,19 @@ def token(actor: str, expires: str, revoke_all: bool) -> None:
     click.echo(secret.make_token(actor, duration_seconds(expires)))
 
 
+LONGEST_TOKEN_DAYS = 365
+
+
 def duration_seconds(text: str) -> int:
-    """Seconds of a duration like 90m, 12h, 30d; a click error otherwise."""
+    """Seconds of a duration like 90m, 12h, 30d (a year at most); a click error otherwise."""
     units = {"m": 60, "h": 3600, "d": 86400}
     number, unit = text[:-1], text[-1:].lower()
     if unit not in units or not number.isdigit() or int(number) <= 0:
         raise click.BadParameter(f"{text!r}: give a duration like 90m, 12h or 30d")
-    return int(number) * units[unit]
+    seconds = int(number) * units[unit]
+    if seconds > LONGEST_TOKEN_DAYS * 86400:
+        raise click.BadParameter(f"{text!r}: a token lasts at most {LONGEST_TOKEN_DAYS} days")
+    return seconds
 
 
 if __name__ == "__main__":

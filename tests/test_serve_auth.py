@@ -242,20 +242,29 @@ def test_serve_with_auth_on_all_interfaces_refuses_anonymous_and_accepts_tokens(
     assert secret_file.stat().st_mode & 0o777 == 0o600
     token = made.stdout.strip()
     with serving(["--db", str(known), "--auth", "-h", "0.0.0.0"], config_home) as (port, server):
+        banner = ""
+        while "Bearer" not in banner:
+            banner += server.stderr.readline()
+        code = re.search(r"/-/agent-runs/login\?code=(\S+) \(one use", banner).group(1)
         for path in data_paths(known):
             assert http_get(port, path)[0] == 403, path
             assert http_get(port, path, {"Authorization": f"Bearer {token}"})[0] == 200, path
-        server.terminate()
-        banner = server.communicate(timeout=30)[1]
-    assert re.search(r"/-/agent-runs/login\?code=\S+ \(one use", banner)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", f"/-/agent-runs/login?code={code}")
+        signed_in = conn.getresponse()
+        assert signed_in.status == 302  # and the browser stays signed in as a token lasts
+        age = re.search(r"max-age=(\d+)", signed_in.getheader("set-cookie").lower())
+        assert int(age.group(1)) > 29 * 86_400
+        conn.close()
     printed = re.search(r"'Authorization: Bearer (\S+)'", banner)
     assert printed
     assert known.read_bytes() == before
-    # the same secret after a restart: the printed token still works
+    # the same secret after a restart: the printed token still works, the used code does not
     with serving(["--db", str(known), "--auth"], config_home) as (port, _):
         headers = {"Authorization": f"Bearer {printed.group(1)}"}
         assert http_get(port, "/-/agent-runs.json", headers)[0] == 200
         assert http_get(port, "/-/agent-runs.json")[0] == 403
+        assert http_get(port, f"/-/agent-runs/login?code={code}")[0] == 403
 
 
 def test_serve_on_loopback_without_auth_is_open(known, config_home):
