@@ -17,6 +17,7 @@ The work lives in small modules, one concern each:
     guard          SQL functions no request may call (fts3_tokenizer, file functions)
     limits         bounds on what one SQL call may build (length, heap, printf widths)
     gate           the Host check (DNS rebinding) and failing closed without permission hooks
+    headers        no framing by other sites, no content sniffing, no referrer
     tuning         settings that keep table pages fast (facet suggestions off)
     pages          the database page's order (tasks, runs, sessions, learnings first)
     recent_search  the node table's search, capped to the newest matches
@@ -42,6 +43,7 @@ from . import (
     formatting,
     gate,
     guard,
+    headers,
     limits,
     links,
     locate,
@@ -143,9 +145,10 @@ def database_actions(datasette, actor, database, request):
 @hookimpl
 def asgi_wrapper(datasette):
     """The Host check and the fail-closed permission check (gate.py), outside the rewrites
-    of ?_search= (quoted_search.py, then the node table's capped search: recent_search.py)."""
+    of ?_search= (quoted_search.py, then the node table's capped search: recent_search.py);
+    every response with the headers of headers.py."""
     rewrites = (quoted_search.rewrite, recent_search.rewrite)
-    return lambda app: gate.wrap(datasette, rewriting(app, datasette, rewrites))
+    return lambda app: headers.wrap(gate.wrap(datasette, rewriting(app, datasette, rewrites)))
 
 
 def rewriting(app, datasette, rewrites):

@@ -273,6 +273,36 @@ def test_serve_on_loopback_without_auth_is_open(known, config_home):
             assert http_get(port, path)[0] == 200, path
 
 
+SAFE_HEADERS = {
+    "content-security-policy": "frame-ancestors 'none'",
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+
+
+def safe_headers(headers) -> dict:
+    return {name: headers.get(name) for name in SAFE_HEADERS}
+
+
+def test_pages_cannot_be_framed_sniffed_or_leak_a_referrer(known, config_home, tmp_path):
+    with serving(["--db", str(known)], config_home) as (port, _):
+        for path in ("/-/agent-runs", "/index/node_executions.json", "/index/failure-reasons.csv"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", path)
+            response = conn.getresponse()
+            assert response.status == 200, path
+            assert safe_headers(response.headers) == SAFE_HEADERS, path
+            conn.close()
+    other = tmp_path / "other.db"  # a Datasette of the user's own: its pages stay as they were
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    ds = Datasette([str(known), str(other)])
+    ours = asyncio.run(ds.client.get("/-/agent-runs?db=index"))
+    assert safe_headers(ours.headers) == SAFE_HEADERS
+    theirs = asyncio.run(ds.client.get("/other/t.json"))
+    assert theirs.status_code == 200 and theirs.headers.get("x-frame-options") is None
+
+
 def test_a_secret_file_others_can_read_is_refused(known, config_home):
     secret_file = Path(config_home["XDG_CONFIG_HOME"]) / "agent-runs" / "datasette-secret"
     secret_file.parent.mkdir(parents=True)
