@@ -18,6 +18,7 @@ The work lives in small modules, one concern each:
     limits         bounds on what one SQL call may build (length, heap, printf widths)
     gate           the Host check (DNS rebinding) and failing closed without permission hooks
     headers        no framing by other sites, no content sniffing, no referrer
+    posting        a POST to a page of an agent-runs database: 405 (nothing is written there)
     tuning         settings that keep table pages fast (facet suggestions off)
     pages          the database page's order (tasks, runs, sessions, learnings first)
     recent_search  the node table's search, capped to the newest matches
@@ -49,6 +50,7 @@ from . import (
     locate,
     metadata,
     pages,
+    posting,
     quoted_search,
     recent_search,
     routes,
@@ -146,9 +148,11 @@ def database_actions(datasette, actor, database, request):
 def asgi_wrapper(datasette):
     """The Host check and the fail-closed permission check (gate.py), outside the rewrites
     of ?_search= (quoted_search.py, then the node table's capped search: recent_search.py);
-    every response with the headers of headers.py."""
+    every response with the headers of headers.py; a POST to a database page 405 (posting.py)."""
     rewrites = (quoted_search.rewrite, recent_search.rewrite)
-    return lambda app: headers.wrap(gate.wrap(datasette, rewriting(app, datasette, rewrites)))
+    return lambda app: headers.wrap(
+        gate.wrap(datasette, posting.wrap(rewriting(app, datasette, rewrites), datasette))
+    )
 
 
 def rewriting(app, datasette, rewrites):
