@@ -355,3 +355,17 @@ def test_file_size_limit_spools_the_event(db, tmp_path):
 
 def paths_of_spool(db: Path, tmp_path: Path) -> list[Path]:
     return [*db.parent.glob(SPOOL), *(tmp_path / "state").rglob(SPOOL)]
+
+
+def test_help_is_for_a_person_and_keeps_nothing(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    done = subprocess.run(
+        [HOOK, "--help"],
+        input=b"",
+        capture_output=True,
+        timeout=60,
+        env=dict(os.environ, HOME=str(home)),
+    )
+    assert done.returncode == 0 and done.stdout.startswith(b"usage: agent-runs-hook")
+    assert list(home.rglob("*")) == []  # no dead letter, no log, no folder
