@@ -17,11 +17,14 @@ The work lives in small modules, one concern each:
     guard          SQL functions no request may call (fts3_tokenizer, file functions)
     limits         bounds on what one SQL call may build (length, heap, printf widths)
     gate           the Host check (DNS rebinding) and failing closed without permission hooks
+    headers        no framing by other sites, no content sniffing, no referrer
+    posting        a POST to a page of an agent-runs database: 405 (nothing is written there)
     tuning         settings that keep table pages fast (facet suggestions off)
     pages          the database page's order (tasks, runs, sessions, learnings first)
     recent_search  the node table's search, capped to the newest matches
     quoted_search  a search of nothing but quotes: no match rather than an error page
-    templates/     our two pages; pages/ extends Datasette's query and database pages
+    templates/     our two pages; overrides/ extends Datasette's query and database pages
+                   (not pages/: Datasette serves a pages/ template at its own URL)
 """
 
 from __future__ import annotations
@@ -41,11 +44,13 @@ from . import (
     formatting,
     gate,
     guard,
+    headers,
     limits,
     links,
     locate,
     metadata,
     pages,
+    posting,
     quoted_search,
     recent_search,
     routes,
@@ -87,7 +92,7 @@ def register_routes(datasette):
 def prepare_jinja2_environment(env, datasette):
     """Our pages, query/database page overrides (after the user's own) and filters."""
     overrides = [FileSystemLoader(datasette.template_dir)] if datasette.template_dir else []
-    overrides.append(FileSystemLoader(str(PACKAGE_DIR / "templates" / "pages")))
+    overrides.append(FileSystemLoader(str(PACKAGE_DIR / "templates" / "overrides")))
     env.loader = ChoiceLoader(
         [*overrides, env.loader, FileSystemLoader(str(PACKAGE_DIR / "templates"))]
     )
@@ -142,9 +147,12 @@ def database_actions(datasette, actor, database, request):
 @hookimpl
 def asgi_wrapper(datasette):
     """The Host check and the fail-closed permission check (gate.py), outside the rewrites
-    of ?_search= (quoted_search.py, then the node table's capped search: recent_search.py)."""
+    of ?_search= (quoted_search.py, then the node table's capped search: recent_search.py);
+    every response with the headers of headers.py; a POST to a database page 405 (posting.py)."""
     rewrites = (quoted_search.rewrite, recent_search.rewrite)
-    return lambda app: gate.wrap(datasette, rewriting(app, datasette, rewrites))
+    return lambda app: headers.wrap(
+        gate.wrap(datasette, posting.wrap(rewriting(app, datasette, rewrites), datasette))
+    )
 
 
 def rewriting(app, datasette, rewrites):

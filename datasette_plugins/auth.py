@@ -15,8 +15,9 @@ endpoint, canned query and ``?sql=`` answers 403), and a request is signed in by
   (``agent-runs token`` prints one), or
 * Datasette's own signed ``ds_actor`` cookie, which a sign-in link
   ``/-/agent-runs/login?code=<code>`` sets for a browser. A code is good for one use
-  within ``LOGIN_SECONDS`` (``agent-runs serve --auth`` prints one), so what lands in an
-  access log or a browser's history signs nobody in; the cookie expires with the token.
+  within ``LOGIN_SECONDS``, on the server run that printed it (``agent-runs serve
+  --auth`` prints one), so what lands in an access log or a browser's history signs
+  nobody in; the cookie lasts as a token does (``TOKEN_SECONDS``).
 
 Tokens expire (``agent-runs token --expires``); ``agent-runs token --revoke-all``
 revokes every token and cookie issued before it, on running servers too (the time is
@@ -44,6 +45,7 @@ LOGIN_SECONDS = 600  # a sign-in link is good for ten minutes, once
 REVOKED_FILE = "tokens-revoked-before"
 _used_codes: set[str] = set()  # sign-in codes already used by this server
 ENV_AUTH = "AGENT_RUNS_AUTH"
+ENV_SERVER = "AGENT_RUNS_SIGN_IN_SERVER"  # this server run's id, in the codes it accepts
 REQUIRED = "required"
 
 
@@ -60,10 +62,14 @@ def make_token(datasette, actor_id: str, seconds: int = TOKEN_SECONDS) -> str:
     return datasette.sign({"a": {"id": actor_id}, "i": now, "e": now + seconds}, NAMESPACE)
 
 
-def make_login_code(datasette, actor_id: str) -> str:
-    """A sign-in code for ``actor_id``: one use, within LOGIN_SECONDS."""
+def make_login_code(datasette, actor_id: str, server: str | None = None) -> str:
+    """A sign-in code for ``actor_id``: one use, within LOGIN_SECONDS, on the server started
+    with ``$AGENT_RUNS_SIGN_IN_SERVER`` = ``server`` (``agent-runs serve`` makes one per run,
+    so a code used before a restart is refused after it)."""
     now = int(time.time())
     payload = {"a": {"id": actor_id}, "i": now, "e": now + LOGIN_SECONDS, "n": secrets.token_hex(8)}
+    if server:
+        payload["s"] = server
     return datasette.sign(payload, LOGIN_NAMESPACE)
 
 
@@ -82,13 +88,18 @@ def revoked_before() -> float:
 
 
 def revoke_all() -> int:
-    """Revoke every token and cookie issued until now; return the time."""
-    now = int(time.time())  # whole seconds, as tokens carry: one issued from now on is valid
+    """Revoke every token and cookie issued until now; return the time.
+
+    Tokens carry whole seconds: every one issued in this second is revoked too, and this
+    returns only once the second is over, so a token made after it is valid.
+    """
+    now = int(time.time())
     path = revocation_file()
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(f"{now}\n")
+    time.sleep(max(0.0, now + 1 - time.time()))
     return now
 
 
@@ -101,7 +112,7 @@ def _valid(decoded: object) -> dict | None:
         return None
     if not isinstance(issued, int) or not isinstance(expires, int) or expires < time.time():
         return None
-    if issued < revoked_before():
+    if issued <= revoked_before():
         return None
     return {"id": actor["id"], "token": "agent-runs", "i": issued, "e": expires}
 
@@ -119,7 +130,7 @@ def still_valid(actor: object) -> bool:
     if not isinstance(actor, dict) or actor.get("token") != "agent-runs":
         return True  # someone else's actor: not ours to judge
     issued = actor.get("i")
-    return isinstance(issued, int) and issued >= revoked_before()
+    return isinstance(issued, int) and issued > revoked_before()
 
 
 def actor_from_request(datasette, request) -> dict | None:
@@ -149,13 +160,20 @@ async def login(datasette, request) -> Response:
         decoded = None
     actor = _valid(decoded)
     nonce = decoded.get("n") if isinstance(decoded, dict) else None
-    if actor is None or not isinstance(nonce, str) or nonce in _used_codes:
+    server = decoded.get("s") if isinstance(decoded, dict) else None
+    if (
+        actor is None
+        or not isinstance(nonce, str)
+        or nonce in _used_codes
+        or server != os.environ.get(ENV_SERVER)
+    ):
         raise Forbidden(
             "That sign-in link is not valid here, has expired or was used already "
             "(`agent-runs serve --auth` prints a new one)."
         )
     _used_codes.add(nonce)
-    actor = dict(actor, i=int(time.time()))
+    now = int(time.time())
+    actor = dict(actor, i=now, e=now + TOKEN_SECONDS)  # the browser stays signed in as a token
     cookie = {"a": actor, "e": baseconv.base62.encode(actor["e"])}
     response = Response.redirect(links.dashboard(datasette))
     response.set_cookie(

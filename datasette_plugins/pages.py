@@ -1,7 +1,7 @@
 """Datasette's own pages for an agent-runs database: what the database page lists first.
 
 Datasette lists tables by name (``_agent_runs_otlp_exports`` before ``node_executions``)
-and pre-fills the SQL box with the first. ``templates/pages/database.html`` passes its
+and pre-fills the SQL box with the first. ``templates/overrides/database.html`` passes its
 tables through ``reading_order``: the ``tasks`` view (shown as a table, with the node
 count), then runs, sessions and learnings, then the rest in Datasette's order.
 """

@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 import sys
+import uuid
 
 import click
 
@@ -35,7 +36,7 @@ class Cli(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:  # the reader (head, less …) stopped: not an error
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            reader_gone()
             return None
         except sqlite3.Error as exc:  # name the file: "attempt to write a readonly database"
             where = ctx.meta.get(DB_PATH)
@@ -49,6 +50,11 @@ class Cli(click.Group):
             raise click.ClickException(
                 f"unexpected {type(exc).__name__}: {one_line(exc)}"
             ) from None
+
+
+def reader_gone() -> None:
+    """Standard output's reader (head, less …) stopped: what is left to print goes nowhere."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def one_line(exc: BaseException) -> str:
@@ -78,16 +84,19 @@ def database_path(db: str | None, *, must_exist: bool) -> str:
     return path
 
 
-def sync_first(path: str, label: str = "Deriving kept events") -> int:
+def sync_first(path: str, label: str = "Deriving kept events", *, reading: bool = False) -> int:
     """Apply the kept events waiting for derivation (a requested rebuild too); return count.
 
     Every command that reads the tables calls this first. Nothing to do for a missing file.
+    A command that only reads (``reading``) goes on when the file cannot be written now
+    (read-only, locked), saying what is not derived yet.
     """
     if not os.path.exists(path):
         return 0
     from recorder.derive import sync as derive
 
     conn = database.connect(path)
+    waiting = 0
     try:
         waiting = derive.pending(conn)
         if derive.rebuild_requested(conn):
@@ -96,6 +105,15 @@ def sync_first(path: str, label: str = "Deriving kept events") -> int:
             return derive.sync(conn, path)
         with click.progressbar(length=waiting, label=label, file=sys.stderr) as bar:
             return derive.sync(conn, path, progress=bar.update)
+    except sqlite3.Error as exc:
+        if not (reading and database.unwritable(exc)):
+            raise
+        click.echo(
+            f"Warning: {path}: {one_line(exc)}; {waiting:,} kept events are not derived "
+            "yet, so what follows leaves them out",
+            err=True,
+        )
+        return 0
     finally:
         conn.close()
 
@@ -280,10 +298,14 @@ def doctor(
         permissions.tighten(found)
         for path in found:
             click.echo(f"fixed {path}: now readable by its owner only")
-    problems = 0
-    for ok, line in diagnostics.checks(paths.database(db)):
-        click.echo(("ok    " if ok else "FAIL  ") + line)
-        problems += not ok
+    found = list(diagnostics.checks(paths.database(db)))
+    problems = sum(not ok for ok, _ in found)
+    try:
+        for ok, line in found:
+            click.echo(("ok    " if ok else "FAIL  ") + line)
+    except BrokenPipeError:  # read by head: the exit code still says what was found
+        reader_gone()
+        raise click.exceptions.Exit(1 if problems else 0) from None
     if problems:
         raise click.ClickException(f"{problems} problem(s) found")
 
@@ -309,7 +331,7 @@ def capture_coverage(db: str | None, since: str | None, sources: tuple[str, ...]
 def stats(db: str | None) -> None:
     """Counts of sessions, runs and nodes by status."""
     path = database_path(db, must_exist=True)
-    sync_first(path)
+    sync_first(path, reading=True)
     for line in diagnostics.summary(path):
         click.echo(line)
 
@@ -363,7 +385,7 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
             "authentication is configured (--auth)"
         )
     path = database_path(db, must_exist=True)
-    sync_first(path)
+    sync_first(path, reading=True)
     env = dict(os.environ)
     env["AGENT_RUNS_ALLOWED_HOSTS"] = allowed_hosts(host, auth)
     shown = "localhost" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
@@ -373,7 +395,8 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
         env[secret.ENV_SECRET] = secret.instance_secret()
         env["AGENT_RUNS_AUTH"] = "required"
         token = secret.make_token(secret.DEFAULT_ACTOR)
-        code = secret.make_login_link_code(secret.DEFAULT_ACTOR)
+        env["AGENT_RUNS_SIGN_IN_SERVER"] = server = uuid.uuid4().hex  # codes of this run only
+        code = secret.make_login_link_code(secret.DEFAULT_ACTOR, server)
         click.echo(
             f"authentication required: sign in at {base}/-/agent-runs/login"
             f"?code={code} (one use, within 10 minutes)\n"
@@ -448,7 +471,7 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
     path = database_path(db, must_exist=True)
     if otlp is not None:
         alone(otlp, output)
-    sync_first(path)
+    sync_first(path, reading=True)
     filters = {"since": since, "status": status, "agent_type": agent_type, "project": project}
     if otlp:
         from recorder.sinks import otlp as tracing
@@ -468,7 +491,7 @@ def export(db, kind, fmt, output, since, status, agent_type, project, otlp) -> N
         exporting.export(path, out, kind=kind, fmt=fmt, **filters)
         out.flush()
     except BrokenPipeError:  # the reader (head, less …) stopped: not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        reader_gone()
     finally:
         out.detach()
 
@@ -598,13 +621,19 @@ def token(actor: str, expires: str, revoke_all: bool) -> None:
     click.echo(secret.make_token(actor, duration_seconds(expires)))
 
 
+LONGEST_TOKEN_DAYS = 365
+
+
 def duration_seconds(text: str) -> int:
-    """Seconds of a duration like 90m, 12h, 30d; a click error otherwise."""
+    """Seconds of a duration like 90m, 12h, 30d (a year at most); a click error otherwise."""
     units = {"m": 60, "h": 3600, "d": 86400}
     number, unit = text[:-1], text[-1:].lower()
     if unit not in units or not number.isdigit() or int(number) <= 0:
         raise click.BadParameter(f"{text!r}: give a duration like 90m, 12h or 30d")
-    return int(number) * units[unit]
+    seconds = int(number) * units[unit]
+    if seconds > LONGEST_TOKEN_DAYS * 86400:
+        raise click.BadParameter(f"{text!r}: a token lasts at most {LONGEST_TOKEN_DAYS} days")
+    return seconds
 
 
 if __name__ == "__main__":

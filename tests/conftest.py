@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -204,3 +206,25 @@ def hook(db: Path):
         return result
 
     return send
+
+
+def unprivileged(command: list[str]) -> list[str]:
+    """Run as nobody so file permissions apply even when the tests run as root."""
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv is needed to drop root")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+
+
+@pytest.fixture
+def open_tmp():
+    """A temporary directory every user can enter (pytest's own is private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="agent-runs-test-"))
+    path.chmod(0o755)
+    yield path
+    for sub in path.rglob("*"):
+        if sub.is_dir():
+            sub.chmod(0o755)
+    shutil.rmtree(path)

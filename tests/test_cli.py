@@ -91,6 +91,16 @@ def test_output_into_a_closed_pipe_is_not_an_error(tmp_path):
     proc.stdout.close()  # the reader is gone before anything is written (`| head -0`)
     stderr = proc.stderr.read().decode()
     assert proc.wait() == 0 and stderr == ""
+    # doctor's exit code still says what it found (no hooks here): `doctor | head` in a script
+    doctor = subprocess.Popen(
+        [CLI, "doctor", "--db", str(tmp_path / "index.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    doctor.stdout.close()
+    stderr = doctor.stderr.read().decode()
+    assert doctor.wait() == 1 and "Traceback" not in stderr
 
 
 def test_init_stats_and_default_path(tmp_path):

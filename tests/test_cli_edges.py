@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CLI, HOOK, query, run_cli
+from conftest import CLI, HOOK, post, query, run_cli, run_hook, unprivileged
 
 from recorder.hook import paths, spool
 
@@ -220,3 +220,36 @@ def test_export_project_matches_part_of_the_path(demo_db, kind):
     assert 0 < len(rows) == expected
     assert all(part in row["project"] for row in rows)
     assert os.sep in rows[0]["project"]  # a whole path matched by a part of it
+
+
+def test_reading_commands_read_a_read_only_database_with_events_waiting(open_tmp):
+    """What is derived is shown; the kept events it cannot derive now are named, not lost."""
+    memory = open_tmp / "memory"
+    memory.mkdir()
+    db = memory / "index.db"
+    off = {"AGENT_RUNS_DERIVE": "off"}  # no derivation worker: the test says when
+    assert run_hook(db, post("toolu_derived"), env=off).returncode == 0
+    assert run_cli("sync", "--db", str(db)).returncode == 0
+    assert run_hook(db, post("toolu_waiting"), env=off).returncode == 0
+    for file in memory.iterdir():
+        file.chmod(0o444)
+    memory.chmod(0o555)
+    try:
+        for command in (["stats"], ["export", "--format", "ndjson"]):
+            done = subprocess.run(
+                unprivileged([CLI, *command, "--db", str(db)]),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr
+            assert "1 kept events are not derived yet" in done.stderr
+        exported = [json.loads(line)["tool_use_id"] for line in done.stdout.splitlines()]
+        assert exported == ["toolu_derived"]
+    finally:
+        memory.chmod(0o755)
+        for file in memory.iterdir():
+            file.chmod(0o600)
+    assert run_cli("sync", "--db", str(db)).returncode == 0  # writable again: nothing lost
+    ids = query(db, "SELECT tool_use_id FROM node_executions ORDER BY id")
+    assert [row["tool_use_id"] for row in ids] == ["toolu_derived", "toolu_waiting"]

@@ -6,16 +6,14 @@ import errno
 import json
 import os
 import resource
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from conftest import HOOK, event, post, pre, query, run_cli, run_hook, settle
+from conftest import HOOK, event, post, pre, query, run_cli, run_hook, settle, unprivileged
 
 SPOOL = "agent-runs-spool.ndjson"
 DEAD = "agent-runs-dead-letters.ndjson"
@@ -90,6 +88,22 @@ def test_locked_database_spools_and_next_run_ingests(db, hook):
     hook(post("toolu_after"))
     assert tool_use_ids(db) == ["toolu_after", "toolu_before", "toolu_locked"]
     assert not list(db.parent.glob(SPOOL + "*"))
+
+
+def test_a_database_of_a_newer_agent_runs_is_never_written(db, hook):
+    """Older code would write rows the newer schema does not expect: the event waits."""
+    hook(pre("toolu_before"))
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    result = hook(post("toolu_newer"))
+    assert result.returncode == 0 and result.stdout == b"" and b"spooled" in result.stderr
+    assert [p["tool_use_id"] for p in lines(db.parent / SPOOL)] == ["toolu_newer"]
+    refused = run_cli("prune", "--db", str(db), "--older-than", "1d")
+    assert refused.returncode == 1 and "written by a newer agent-runs" in refused.stderr
+    assert query(db, "SELECT tool_use_id FROM node_executions") == [{"tool_use_id": "toolu_before"}]
+    doctor = run_cli("doctor", "--db", str(db))
+    assert doctor.returncode == 1 and "written by a newer agent-runs: upgrade" in doctor.stdout
 
 
 def test_corrupt_database_spools_and_doctor_names_it(db, hook):
@@ -183,28 +197,6 @@ def test_a_recorder_that_cannot_be_imported_keeps_the_event(db, hook, tmp_path):
     assert json.loads(letter["raw"])["tool_use_id"] == "toolu_unimportable"
     assert "1 recorded" in run_cli("replay", "--db", str(db)).stdout  # after the fix
     assert tool_use_ids(db) == ["toolu_unimportable"]
-
-
-def unprivileged(command: list[str]) -> list[str]:
-    """Run as nobody so file permissions apply even when the tests run as root."""
-    if os.geteuid() != 0:
-        return command
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("setpriv is needed to drop root")
-    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-
-
-@pytest.fixture
-def open_tmp():
-    """A temporary directory every user can enter (pytest's own is private to root)."""
-    path = Path(tempfile.mkdtemp(prefix="agent-runs-test-"))
-    path.chmod(0o755)
-    yield path
-    for sub in path.rglob("*"):
-        if sub.is_dir():
-            sub.chmod(0o755)
-    shutil.rmtree(path)
 
 
 def test_read_only_directory_spools_to_the_fallback(open_tmp):
@@ -363,3 +355,17 @@ def test_file_size_limit_spools_the_event(db, tmp_path):
 
 def paths_of_spool(db: Path, tmp_path: Path) -> list[Path]:
     return [*db.parent.glob(SPOOL), *(tmp_path / "state").rglob(SPOOL)]
+
+
+def test_help_is_for_a_person_and_keeps_nothing(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    done = subprocess.run(
+        [HOOK, "--help"],
+        input=b"",
+        capture_output=True,
+        timeout=60,
+        env=dict(os.environ, HOME=str(home)),
+    )
+    assert done.returncode == 0 and done.stdout.startswith(b"usage: agent-runs-hook")
+    assert list(home.rglob("*")) == []  # no dead letter, no log, no folder

@@ -93,7 +93,7 @@ def test_verdicts_are_deterministic_and_explained() -> None:
         assert first == second
         assert first.reason and "\n" not in first.reason and len(first.reason) < 300
         assert (first.failure_kind is not None) == (first.outcome == "failure")
-        assert first.judged_by.startswith("rules-3")
+        assert first.judged_by.startswith("rules-4")
 
 
 def test_missing_model_file_leaves_text_unknown(tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_missing_model_file_leaves_text_unknown(tmp_path: Path) -> None:
 def test_structured_failures_win_over_a_successful_text(response, kind) -> None:
     text = "All done: the endpoint is added and its five tests pass."
     verdict = outcome.classify(text, response=response)
-    assert verdict[:1] + verdict[2:] == ("failure", kind, "rules-3")
+    assert verdict[:1] + verdict[2:] == ("failure", kind, "rules-4")
 
 
 def test_failure_event_and_interrupt_through_the_hook(db, hook) -> None:
@@ -146,7 +146,7 @@ def test_failure_event_and_interrupt_through_the_hook(db, hook) -> None:
         "failure",
         "tool_error",
     )
-    assert failed["outcome_classifier"] == "rules-3"
+    assert failed["outcome_classifier"] == "rules-4"
     assert (interrupted["status"], interrupted["outcome"]) == ("cancelled", "unknown")
     assert interrupted["failure_kind"] is None
 
@@ -164,7 +164,7 @@ def test_a_sample_of_the_corpus_through_the_real_hook(db, hook) -> None:
         expected = outcome.classify(row["text"])
         assert (got["outcome"], got["outcome_reason"], got["failure_kind"]) == expected[:3]
         assert got["status"] == ("failed" if expected.outcome == "failure" else "completed")
-        assert got["outcome_classifier"] in ("rules-3", f"rules-3+{version}")
+        assert got["outcome_classifier"] in ("rules-4", f"rules-4+{version}")
         agreed += got["outcome"] == row["label"]
     # the model's accuracy is measured by the benchmark; here: most land as labelled
     assert agreed >= 10, f"only {agreed} of 16 sampled reports judged as labelled"
@@ -187,4 +187,4 @@ def test_rebuild_brings_the_current_verdicts_to_old_history(db, hook) -> None:
     rebuilt = node(db, "toolu_old")
     columns = ("outcome", "outcome_reason", "failure_kind", "status", "outcome_classifier")
     assert [rebuilt[c] for c in columns] == [current[c] for c in columns]
-    assert rebuilt["outcome_classifier"] == f"rules-3+{outcome_model.model().version}"
+    assert rebuilt["outcome_classifier"] == f"rules-4+{outcome_model.model().version}"

@@ -66,8 +66,8 @@ def test_wheel_metadata_has_the_license_classifiers_and_urls(tmp_path):
     assert "Apache License" in text and "Version 2.0, January 2004" in text
     assert (ROOT / "LICENSE").read_text() == text
     assert {
-        "datasette_plugins/templates/pages/query.html",
-        "datasette_plugins/templates/pages/database.html",
+        "datasette_plugins/templates/overrides/query.html",
+        "datasette_plugins/templates/overrides/database.html",
     } <= names
 
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import event, post, pre, query, run_cli
-from usage_transcripts import HAIKU, SONNET, AgentTranscript, typical
+from conftest import completed_response, event, post, pre, query, run_cli
+from usage_transcripts import HAIKU, PRICE, SONNET, AgentTranscript, typical
 
 from recorder.derive import node_usage, prices, usage
 
@@ -259,6 +259,58 @@ def test_nested_agent_spend_stays_on_its_own_node(db, hook, project):
     run = query(db, "SELECT cost_usd, total_tokens FROM workflow_runs")
     assert sum(r["cost_usd"] for r in run) == pytest.approx(outer.cost + inner.cost, abs=1e-6)
     assert sum(r["total_tokens"] for r in run) == outer.token_count + inner.token_count
+
+
+def test_an_old_claude_codes_placeholder_outputs_are_corrected_or_named(db, hook, project):
+    """Before 2.1.97 a response's lines kept the output count of its stream's start (1): the
+    tool_response gives the last response's own; the others are named lower bounds."""
+    t = AgentTranscript(agent_path(project, "a3"), "a3", SESSION, version="2.1.38")
+    t.tool(
+        SONNET, "toolu_r1", "Read", {"file_path": "/p/a.py"}, input=10, output=300, cache_read=5000
+    )
+    t.result("toolu_r1")
+    t.finish(SONNET, "Changed b.py.", input=12, output=900, cache_read=6000, w5m=100)
+    t.write()
+    launch(hook, project, "toolu_a3")
+    send(hook, "SubagentStart", project, agent_id="a3", agent_type="Explore")
+    send(
+        hook,
+        "SubagentStop",
+        project,
+        agent_id="a3",
+        agent_type="Explore",
+        agent_transcript_path=str(t.path),
+        last_assistant_message="Changed b.py.",
+    )
+    response = completed_response("Changed b.py.", "a3")
+    response["usage"] = {
+        "input_tokens": 12,
+        "output_tokens": 900,
+        "cache_read_input_tokens": 6000,
+        "cache_creation_input_tokens": 100,
+    }
+    hook(
+        dict(
+            post("toolu_a3", "Changed b.py.", "Agent", SESSION, response=response),
+            transcript_path=main_path(project),
+        )
+    )
+    row = node(db, "toolu_a3")
+    assert row["output_tokens"] == 1 + 900  # the first stays the placeholder it was written as
+    assert (row["input_tokens"], row["cache_read_tokens"], row["api_calls"]) == (22, 11000, 2)
+    assert row["cost_note"].startswith("output tokens of 1 of 2 API responses are lower bounds")
+    sonnet = PRICE[SONNET]
+    paid = (
+        22 * sonnet["input"]
+        + 901 * sonnet["output"]
+        + 11000 * sonnet["cache_read"]
+        + 100 * sonnet["w5m"]
+    ) / 1e6
+    assert row["cost_usd"] == pytest.approx(paid, abs=1e-6)
+    before = query(db, "SELECT * FROM node_executions")
+    t.path.unlink()  # the kept read and the kept tool_response are all a rebuild needs
+    assert run_cli("rebuild", "--db", str(db)).returncode == 0
+    assert query(db, "SELECT * FROM node_executions") == before
 
 
 def test_unknown_model_costs_null_with_a_reason(db, hook, project):

@@ -22,8 +22,18 @@ def line_json(line: dict) -> str:
 class AgentTranscript:
     """``<session>/subagents/agent-<id>.jsonl`` with its ``.meta.json``, and its true sums."""
 
-    def __init__(self, path: Path, agent_id: str, session: str, agent_type: str = "Explore"):
+    def __init__(
+        self,
+        path: Path,
+        agent_id: str,
+        session: str,
+        agent_type: str = "Explore",
+        version: str = "2.1.336",
+    ):
         self.path, self.agent_id, self.session = path, agent_id, session
+        # before 2.1.97 every line of a response carried its stream's starting usage
+        self.version = version
+        self.placeholders = tuple(map(int, version.split("."))) < (2, 1, 97)
         self.lines: list[str] = []
         self.sums = {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0}
         self.cost = 0.0
@@ -45,7 +55,7 @@ class AgentTranscript:
             "userType": "external",
             "cwd": "/home/u/proj",
             "sessionId": self.session,
-            "version": "2.1.336",
+            "version": self.version,
             "agentId": self.agent_id,
             "type": kind,
             "message": message,
@@ -67,11 +77,14 @@ class AgentTranscript:
     ) -> None:
         """One API response, one line per content block (all share message.id and requestId).
 
-        The earlier lines carry the output count seen so far, as while streaming.
+        The earlier lines carry the output count seen so far, as while streaming; before
+        2.1.97 every line carries the placeholder 1 (``sums`` keep the true counts).
         """
         message_id, request_id = "msg_" + uuid.uuid4().hex[:24], "req_" + uuid.uuid4().hex[:24]
         for i, block in enumerate(blocks):
             partial = output if i == len(blocks) - 1 else max(1, output // 3)
+            if self.placeholders:
+                partial = 1
             usage = {
                 "input_tokens": input,
                 "cache_creation_input_tokens": w5m + w1h,

@@ -155,7 +155,7 @@ def fill(node: dict, record: dict | None, final: bool = False) -> None:
             node["cost_usd"] = None
             node["cost_note"] = "no readable subagent transcript: cost unknown"
         return
-    found = usage.columns(record, prices.load())
+    found = usage.columns(usage.with_final_output(record, node["result_json"]), prices.load())
     if final:
         found["usage_complete"] = 1
     if found["model"] is None:

@@ -92,7 +92,7 @@ SUCCESS = "success"
 FAILURE = "failure"
 UNKNOWN = "unknown"
 
-RULES_VERSION = "rules-3"
+RULES_VERSION = "rules-4"  # 4: reasons quote only telling phrases
 MIN_WORDS = 3  # fewer words than this is too little to judge
 TOOL_ERROR = "tool_error"
 CANCELLED = "cancelled"

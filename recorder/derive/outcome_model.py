@@ -365,11 +365,20 @@ class Model:
             if phrase in seen or phrase[0] == "~":  # a cue group, not words of the report
                 continue
             seen.add(phrase)
-            if all(word in _FILLER for word in phrase.split()):
+            if not _telling(phrase.split()):
                 continue
             if not any(phrase in c or c in phrase for c in chosen):
                 chosen.append(phrase)
         return chosen
+
+
+def _telling(words: list[str]) -> bool:
+    """Whether a phrase tells a person something: a lone word only when it is a cue or a
+    negation ("fixed", "blocked", "?", "not"), more words when one of them is a word of
+    three letters or more that is not filler (so not "py", "k", "now" or "of the")."""
+    if len(words) == 1:
+        return words[0] in _CUE_GROUPS or words[0] in _NEGATORS
+    return any(len(word) > 2 and word not in _FILLER for word in words)
 
 
 def _gatherer(where: list[int]) -> Callable[[array], tuple]:

@@ -6,7 +6,7 @@ so the record can be kept as an event and the node re-derived without the file:
 
     {"v": 1, "path": ..., "complete": bool, "bytes": int, "meta": {...},
      "responses": [{"model", "input", "output", "cache_read", "cache_write",
-                    "cache_write_1h"}, ...],            # one per API response
+                    "cache_write_1h", ["placeholder"]}, ...],   # one per API response
      "tools": [{"id", "name", "error", "file", "access", "at", "done"}, ...]}
 
 ``columns(record, prices)`` gives the node's columns from a record alone.
@@ -14,7 +14,11 @@ so the record can be kept as an event and the node re-derived without the file:
 An API response that Claude Code wrote as several lines (one per content block)
 shares ``message.id`` and ``requestId``: it is counted once, with the largest
 count each token kind reached on its lines. Claude Code's ``<synthetic>``
-messages (errors it wrote itself) made no API call and are not counted.
+messages (errors it wrote itself) made no API call and are not counted. Before 2.1.97
+Claude Code wrote a response's usage as its stream started, output count included, and
+never updated it: such a response is marked ``placeholder``; the Task's tool_response
+gives the last one's true output (``with_final_output``), and the node's ``cost_note``
+says how many are lower bounds.
 
 A transcript is complete when every tool call in it has its result and the last
 message is the assistant's text (or a final ``stop_reason``); a record read
@@ -34,6 +38,9 @@ from recorder.derive.prices import PriceTable, response_cost
 from recorder.hook.events import FILE_TOOLS
 
 VERSION = 1
+# Claude Code before 2.1.97 wrote every line of a response with the usage of its stream's
+# start, never updated: a placeholder output count of a token or a few.
+FINAL_USAGE_SINCE = (2, 1, 97)
 FINAL_STOPS = frozenset({"end_turn", "stop_sequence", "max_tokens", "refusal"})
 SYNTHETIC = "<synthetic>"
 # Raw-line tokens: inside a JSON string quotes are escaped, so these can only be keys
@@ -99,6 +106,23 @@ def agent_id_of(path: str | None) -> str | None:
     return None
 
 
+_ERAS: dict[str, bool] = {}
+
+
+def placeholder_output(version: object) -> bool:
+    """Whether a line written by Claude Code ``version`` holds a placeholder output count."""
+    if not isinstance(version, str):
+        return False
+    found = _ERAS.get(version)
+    if found is None:
+        try:
+            found = tuple(int(part) for part in version.split(".")[:3]) < FINAL_USAGE_SINCE
+        except ValueError:
+            found = False  # not a version we know: its counts are taken as they are
+        _ERAS[version] = found
+    return found
+
+
 def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
@@ -158,14 +182,17 @@ class _Reading:
         )
         key = message.get("id") or line.get("requestId")
         if isinstance(key, str) and isinstance(message.get("usage"), dict):
-            self.count(key, message, model)
+            self.count(key, message, model, placeholder_output(line.get("version")))
 
-    def count(self, key: str, message: dict, model: object) -> None:
+    def count(self, key: str, message: dict, model: object, placeholder: bool) -> None:
         """One API response, however many lines it was written as."""
         found = _response_usage(message)
         response = self.responses.get(key)
         if response is None:
-            self.responses[key] = dict(found, model=model if isinstance(model, str) else None)
+            response = dict(found, model=model if isinstance(model, str) else None)
+            if placeholder:
+                response["placeholder"] = True  # its output count is the stream's start
+            self.responses[key] = response
         else:
             for kind in TOKEN_KINDS:
                 response[kind] = max(response[kind], found[kind])
@@ -382,6 +409,12 @@ def columns(record: dict, prices: PriceTable) -> dict:
     sums = {kind: sum(r.get(kind, 0) for r in responses) for kind in TOKEN_KINDS}
     models = [r["model"] for r in responses if r.get("model")]
     cost, note = price(responses, prices)
+    placeholders = sum(1 for r in responses if r.get("placeholder"))
+    if placeholders and note is None:
+        note = (
+            f"output tokens of {placeholders} of {len(responses)} API responses are lower "
+            "bounds (Claude Code before 2.1.97 wrote only the start of each one's count)"
+        )
     return {
         "input_tokens": sums["input"],
         "output_tokens": sums["output"],
@@ -395,6 +428,37 @@ def columns(record: dict, prices: PriceTable) -> dict:
         "usage_source": "transcript",
         "usage_complete": 1 if record.get("complete") else 0,
     }
+
+
+def with_final_output(record: dict, tool_response: str | None) -> dict:
+    """The record with its last response's output count from the Task's ``tool_response``
+    (its JSON: ``usage`` is that response's), where the transcript holds a placeholder.
+
+    The response is the one with the same input and cache counts; the other placeholders
+    stay (their counts were never written anywhere).
+    """
+    try:
+        details = json.loads(tool_response) if tool_response else None
+    except ValueError:
+        return record
+    final = details.get("usage") if isinstance(details, dict) else None
+    if not isinstance(final, dict):
+        return record
+    output = _count(final.get("output_tokens"))
+    same = (
+        _count(final.get("input_tokens")),
+        _count(final.get("cache_read_input_tokens")),
+        _count(final.get("cache_creation_input_tokens")),
+    )
+    responses = record.get("responses") or []
+    for i in range(len(responses) - 1, -1, -1):
+        found = responses[i]
+        counts = (found.get("input"), found.get("cache_read"), found.get("cache_write"))
+        if found.get("placeholder") and counts == same and found.get("output", 0) < output:
+            fixed = {k: v for k, v in found.items() if k != "placeholder"}
+            fixed["output"] = output
+            return dict(record, responses=[*responses[:i], fixed, *responses[i + 1 :]])
+    return record
 
 
 def price(responses: list[dict], prices: PriceTable) -> tuple[float | None, str | None]:

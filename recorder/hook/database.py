@@ -10,7 +10,9 @@ from recorder.schema import version
 def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.Connection:
     """Open (creating if needed) the database at ``db``, upgraded to the latest schema.
 
-    ``timeout`` bounds every wait for another writer's lock, in seconds.
+    ``timeout`` bounds every wait for another writer's lock, in seconds. A database a
+    newer agent-runs wrote is refused (sqlite3.OperationalError: the hook spools the
+    event for that newer version), unless ``migrate`` is off (reading only).
     """
     create_private(db)
     conn = sqlite3.connect(db, timeout=timeout, isolation_level=None)
@@ -19,7 +21,13 @@ def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.C
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        if migrate and conn.execute("PRAGMA user_version").fetchone()[0] < version.LATEST:
+        found = conn.execute("PRAGMA user_version").fetchone()[0] if migrate else 0
+        if found > version.LATEST:  # this code would write rows that schema does not expect
+            raise sqlite3.OperationalError(
+                f"written by a newer agent-runs (schema {found}; this one knows up to "
+                f"{version.LATEST}): upgrade agent-runs to write to it"
+            )
+        if migrate and found < version.LATEST:
             from recorder.schema import migrations  # only for a file that is behind
 
             migrations.migrate(conn)

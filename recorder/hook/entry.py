@@ -13,9 +13,19 @@ import time
 
 from recorder.hook import paths
 
+USAGE = """usage: agent-runs-hook [--db PATH] < event.json
+
+Claude Code runs this for each hook event (`agent-runs install-hooks` registers it): it
+reads one event as JSON on stdin, keeps it in the database, prints nothing and exits 0.
+"""
+
 
 def run() -> None:
     """Record one event from stdin, then exit 0 at once whatever happened."""
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):  # a person, not Claude Code
+        sys.stdout.write(USAGE)
+        sys.stdout.flush()
+        os._exit(0)
     raw = b""
     try:
         raw = sys.stdin.buffer.read()

@@ -152,15 +152,12 @@ def database_checks(db: str) -> Iterator[tuple[bool, str]]:
         return
     problem = writability_problem(db)
     yield problem is None, f"database: {db} " + (problem or "is writable, integrity ok")
-    yield (
-        version == migrations.LATEST,
-        f"schema: version {version} of {migrations.LATEST}"
-        + (
-            ""
-            if version == migrations.LATEST
-            else " (upgraded by the next hook or `agent-runs init`)"
-        ),
-    )
+    advice = ""
+    if version < migrations.LATEST:
+        advice = " (upgraded by the next hook or `agent-runs init`)"
+    elif version > migrations.LATEST:
+        advice = " (written by a newer agent-runs: upgrade agent-runs; until then the hook spools)"
+    yield version == migrations.LATEST, f"schema: version {version} of {migrations.LATEST}{advice}"
 
 
 def creation_check(db: str) -> tuple[bool, str]:

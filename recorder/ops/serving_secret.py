@@ -58,11 +58,11 @@ def make_token(actor_id: str, seconds: int | None = None) -> str:
     return auth.make_token(instance, actor_id, seconds or auth.TOKEN_SECONDS)
 
 
-def make_login_link_code(actor_id: str) -> str:
-    """A one-use sign-in code for ``/-/agent-runs/login?code=``."""
+def make_login_link_code(actor_id: str, server: str) -> str:
+    """A one-use sign-in code for ``/-/agent-runs/login?code=`` on the server run ``server``."""
     from datasette_plugins import auth
 
-    return auth.make_login_code(_instance(), actor_id)
+    return auth.make_login_code(_instance(), actor_id, server)
 
 
 def _instance():
