@@ -15,6 +15,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from . import locate
+
 PASSED_THROUGH = ("title", "description", "description_html", "params", "hide_sql", "fragment")
 
 
@@ -92,3 +94,11 @@ def load(directory: Path | None, config: dict) -> dict:
             )
         queries[path.stem] = query
     return queries
+
+
+def names() -> frozenset[str]:
+    """The names of the canned queries (``canned_queries/<name>.sql``)."""
+    directory = locate.data_dir()
+    if directory is None:
+        return frozenset()
+    return frozenset(path.stem for path in (directory / "canned_queries").glob("*.sql"))
