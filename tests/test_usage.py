@@ -82,6 +82,25 @@ def assert_usage(row: dict, t: AgentTranscript) -> None:
     assert row["usage_source"] == "transcript"
 
 
+def test_only_a_response_written_while_streaming_by_an_old_claude_code_is_a_placeholder(project):
+    t = AgentTranscript(agent_path(project, "a4"), "a4", SESSION, version="2.1.38")
+    t.finish(SONNET, "Done.", input=12, output=900, cache_read=6000)
+    ended = json.loads(t.lines[-1])
+    ended["message"].update(
+        stop_reason="end_turn", usage=dict(ended["message"]["usage"], output_tokens=900)
+    )
+    t.lines.append(json.dumps(ended))  # the same response, written again once it ended
+    (response,) = usage.read(str(t.write()))["responses"]
+    assert response["output"] == 900 and "placeholder" not in response
+    t.lines.pop()
+    (response,) = usage.read(str(t.write()))["responses"]
+    assert response["output"] == 1 and response["placeholder"] is True
+    newer = AgentTranscript(agent_path(project, "a5"), "a5", SESSION, version="2.1.97")
+    newer.finish(SONNET, "Done.", input=12, output=900, cache_read=6000)
+    (response,) = usage.read(str(newer.write()))["responses"]
+    assert response["output"] == 900 and "placeholder" not in response
+
+
 def test_reader_counts_each_response_once_across_split_lines(project):
     t = typical(agent_path(project, "a1"), "a1", SESSION)
     record = usage.read(str(t.write()))
