@@ -96,8 +96,9 @@ def load(directory: Path | None, config: dict) -> dict:
     return queries
 
 
+@lru_cache(maxsize=1)
 def names() -> frozenset[str]:
-    """The names of the canned queries (``canned_queries/<name>.sql``)."""
+    """The names of the canned queries (``canned_queries/<name>.sql``), read once."""
     directory = locate.data_dir()
     if directory is None:
         return frozenset()
