@@ -19,6 +19,7 @@ The work lives in small modules, one concern each:
     gate           the Host check (DNS rebinding) and failing closed without permission hooks
     headers        no framing by other sites, no content sniffing, no referrer
     posting        a POST to a page of an agent-runs database: 405 (nothing is written there)
+    parameters     a canned query's days or minutes that is no whole number: 400
     tuning         settings that keep table pages fast (facet suggestions off)
     pages          the database page's order (tasks, runs, sessions, learnings first)
     recent_search  the node table's search, capped to the newest matches
@@ -50,6 +51,7 @@ from . import (
     locate,
     metadata,
     pages,
+    parameters,
     posting,
     quoted_search,
     recent_search,
@@ -148,11 +150,17 @@ def database_actions(datasette, actor, database, request):
 def asgi_wrapper(datasette):
     """The Host check and the fail-closed permission check (gate.py), outside the rewrites
     of ?_search= (quoted_search.py, then the node table's capped search: recent_search.py);
-    every response with the headers of headers.py; a POST to a database page 405 (posting.py)."""
+    every response with the headers of headers.py; a POST to a database page 405
+    (posting.py), a canned query asked with a bad number 400 (parameters.py)."""
     rewrites = (quoted_search.rewrite, recent_search.rewrite)
-    return lambda app: headers.wrap(
-        gate.wrap(datasette, posting.wrap(rewriting(app, datasette, rewrites), datasette))
-    )
+
+    def wrapped(app):
+        inner = parameters.wrap(
+            posting.wrap(rewriting(app, datasette, rewrites), datasette), datasette
+        )
+        return headers.wrap(gate.wrap(datasette, inner))
+
+    return wrapped
 
 
 def rewriting(app, datasette, rewrites):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from . import locate
+
 PASSED_THROUGH = ("title", "description", "description_html", "params", "hide_sql", "fragment")
 
 
@@ -92,3 +94,12 @@ def load(directory: Path | None, config: dict) -> dict:
             )
         queries[path.stem] = query
     return queries
+
+
+@lru_cache(maxsize=1)
+def names() -> frozenset[str]:
+    """The names of the canned queries (``canned_queries/<name>.sql``), read once."""
+    directory = locate.data_dir()
+    if directory is None:
+        return frozenset()
+    return frozenset(path.stem for path in (directory / "canned_queries").glob("*.sql"))

@@ -61,12 +61,13 @@ async def permissions_honoured(datasette) -> bool:
     return known
 
 
-async def respond(send, status: int, message: str) -> None:
+TEXT = b"text/plain; charset=utf-8"
+
+
+async def respond(send, status: int, message: str, content_type: bytes = TEXT, *extra) -> None:
+    """A short answer made here, before Datasette (``extra``: more (name, value) headers)."""
     body = (message + "\n").encode()
-    headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", b"%d" % len(body)),
-    ]
+    headers = [(b"content-type", content_type), (b"content-length", b"%d" % len(body)), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -9,7 +9,7 @@ only (Datasette's own ``/-/`` routes, such as sign out, are left as they are).
 
 from __future__ import annotations
 
-from . import schema
+from . import gate, schema
 
 
 def is_database_post(scope: dict, datasette) -> bool:
@@ -25,14 +25,9 @@ def wrap(app, datasette):
 
     async def wrapped(scope, receive, send):
         if scope.get("type") == "http" and is_database_post(scope, datasette):
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 405,
-                    "headers": [(b"allow", b"GET"), (b"content-type", b"text/plain")],
-                }
+            await gate.respond(
+                send, 405, "agent-runs pages only read", gate.TEXT, (b"allow", b"GET")
             )
-            await send({"type": "http.response.body", "body": b"agent-runs pages only read\n"})
             return
         await app(scope, receive, send)
 

@@ -504,10 +504,9 @@ def alone(otlp: str, output: str | None) -> None:
         )
     ctx = click.get_current_context()
     given = [
-        f"--{name}"
-        for name in ("kind", "format")
-        if ctx.get_parameter_source("fmt" if name == "format" else name)
-        is not click.core.ParameterSource.DEFAULT
+        option
+        for option, param in (("--kind", "kind"), ("--format", "fmt"))
+        if ctx.get_parameter_source(param) is not click.core.ParameterSource.DEFAULT
     ]
     if output is not None:
         given.append("--output")

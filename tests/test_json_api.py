@@ -58,3 +58,26 @@ def test_each_readme_call(ds, path):
         assert "unable to run the tests" in json.dumps(rows)
     if name == "agent-type-leaderboard":
         assert {r["agent_type"] for r in rows} == {"Explore", "Plan", "general-purpose"}
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "1.5", "7abc", "1e9", "99999999"])
+def test_a_number_parameter_that_is_no_whole_number_is_a_400(ds, value):
+    """A program must tell a bad request from "no failures this week"."""
+    for path in (
+        f"/index/failed-tasks-this-week.json?days={value}",
+        f"/index/stuck-tasks.json?minutes={value}",
+    ):
+        response = get(ds, path)
+        assert response.status_code == 400, path
+        assert response.json()["ok"] is False and "whole number" in response.json()["error"]
+    page = get(ds, f"/index/daily-activity?days={value}")
+    assert page.status_code == 400 and "days must be a whole number" in page.text
+
+
+def test_empty_or_whole_number_parameters_are_answered(ds):
+    for path in (
+        "/index/failed-tasks-this-week.json?days=",
+        "/index/failed-tasks-this-week.json?days=7",
+        "/index/stuck-tasks.json?minutes=60",
+    ):
+        assert get(ds, path).status_code == 200, path

@@ -35,10 +35,29 @@ def launch(hook, project: Path, tool_use_id: str, **fields) -> None:
     hook(dict(pre(tool_use_id, "Agent", SESSION, **fields), transcript_path=main_path(project)))
 
 
+def launch_and_start(hook, project: Path, tool_use_id: str, agent_id: str) -> None:
+    """The Agent call, and its subagent's SubagentStart."""
+    launch(hook, project, tool_use_id)
+    send(hook, "SubagentStart", project, agent_id=agent_id, agent_type="Explore")
+
+
 def end_call(hook, project: Path, name: str, tool_use_id: str, **fields) -> None:
     """A PostToolUseFailure or PermissionDenied of the Agent call ``tool_use_id``."""
     fields.setdefault("tool_input", {"description": "Map", "prompt": "Map it"})
     send(hook, name, project, tool_name="Agent", tool_use_id=tool_use_id, **fields)
+
+
+def stop(hook, project: Path, agent_id: str, transcript: Path) -> None:
+    """The subagent's SubagentStop, naming its transcript; its report "Changed b.py."."""
+    send(
+        hook,
+        "SubagentStop",
+        project,
+        agent_id=agent_id,
+        agent_type="Explore",
+        agent_transcript_path=str(transcript),
+        last_assistant_message="Changed b.py.",
+    )
 
 
 def finish(hook, project: Path, tool_use_id: str, launched: str, **fields) -> None:
@@ -61,6 +80,25 @@ def assert_usage(row: dict, t: AgentTranscript) -> None:
     assert row["api_calls"] == t.calls
     assert row["cost_usd"] == pytest.approx(t.cost, abs=1e-6)
     assert row["usage_source"] == "transcript"
+
+
+def test_only_a_response_written_while_streaming_by_an_old_claude_code_is_a_placeholder(project):
+    t = AgentTranscript(agent_path(project, "a4"), "a4", SESSION, version="2.1.38")
+    t.finish(SONNET, "Done.", input=12, output=900, cache_read=6000)
+    ended = json.loads(t.lines[-1])
+    ended["message"].update(
+        stop_reason="end_turn", usage=dict(ended["message"]["usage"], output_tokens=900)
+    )
+    t.lines.append(json.dumps(ended))  # the same response, written again once it ended
+    (response,) = usage.read(str(t.write()))["responses"]
+    assert response["output"] == 900 and "placeholder" not in response
+    t.lines.pop()
+    (response,) = usage.read(str(t.write()))["responses"]
+    assert response["output"] == 1 and response["placeholder"] is True
+    newer = AgentTranscript(agent_path(project, "a5"), "a5", SESSION, version="2.1.97")
+    newer.finish(SONNET, "Done.", input=12, output=900, cache_read=6000)
+    (response,) = usage.read(str(newer.write()))["responses"]
+    assert response["output"] == 900 and "placeholder" not in response
 
 
 def test_reader_counts_each_response_once_across_split_lines(project):
@@ -99,15 +137,7 @@ def test_foreground_agent_gets_its_transcript_usage_and_cost(db, hook, project):
     t = typical(agent_path(project, "a1"), "a1", SESSION)
     t.write()
     launch(hook, project, "toolu_fg")
-    send(
-        hook,
-        "SubagentStop",
-        project,
-        agent_id="a1",
-        agent_type="Explore",
-        agent_transcript_path=str(t.path),
-        last_assistant_message="Changed b.py.",
-    )
+    stop(hook, project, "a1", t.path)
     finish(hook, project, "toolu_fg", "a1")
     row = node(db, "toolu_fg")
     assert_usage(row, t)
@@ -141,8 +171,7 @@ def test_a_call_whose_result_names_no_agent_finds_it_by_its_transcripts_sidecar(
     other.write()
     t = typical(agent_path(project, "a9"), "a9", SESSION)  # its sidecar: toolUseId toolu_a9
     t.write()
-    launch(hook, project, "toolu_a9")
-    send(hook, "SubagentStart", project, agent_id="a9", agent_type="Explore")
+    launch_and_start(hook, project, "toolu_a9", "a9")
     send(
         hook,
         "PostToolUseFailure",
@@ -271,17 +300,8 @@ def test_an_old_claude_codes_placeholder_outputs_are_corrected_or_named(db, hook
     t.result("toolu_r1")
     t.finish(SONNET, "Changed b.py.", input=12, output=900, cache_read=6000, w5m=100)
     t.write()
-    launch(hook, project, "toolu_a3")
-    send(hook, "SubagentStart", project, agent_id="a3", agent_type="Explore")
-    send(
-        hook,
-        "SubagentStop",
-        project,
-        agent_id="a3",
-        agent_type="Explore",
-        agent_transcript_path=str(t.path),
-        last_assistant_message="Changed b.py.",
-    )
+    launch_and_start(hook, project, "toolu_a3", "a3")
+    stop(hook, project, "a3", t.path)
     response = completed_response("Changed b.py.", "a3")
     response["usage"] = {
         "input_tokens": 12,

@@ -182,7 +182,8 @@ class _Reading:
         )
         key = message.get("id") or line.get("requestId")
         if isinstance(key, str) and isinstance(message.get("usage"), dict):
-            self.count(key, message, model, placeholder_output(line.get("version")))
+            streamed = message.get("stop_reason") is None  # written before the response ended
+            self.count(key, message, model, streamed and placeholder_output(line.get("version")))
 
     def count(self, key: str, message: dict, model: object, placeholder: bool) -> None:
         """One API response, however many lines it was written as."""
@@ -196,6 +197,8 @@ class _Reading:
         else:
             for kind in TOKEN_KINDS:
                 response[kind] = max(response[kind], found[kind])
+            if not placeholder:
+                response.pop("placeholder", None)  # a line written with the final count
 
     def call(self, block: dict, at: object) -> None:
         name = block.get("name") if isinstance(block.get("name"), str) else "?"
