@@ -834,6 +834,16 @@ def test_backfill_command_line(db, projects):
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
     missing = run_cli("backfill", "--db", str(db), str(projects / "nope.jsonl"), env=env)
     assert missing.returncode == 1 and "nope.jsonl" in missing.stderr
+    # a subagent transcript whose session transcript is gone: said, not silently dropped
+    orphan = projects / "-home-u-gone" / "sess-gone" / "subagents" / "agent-a1.jsonl"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_text(json.dumps({"type": "user", "message": {"content": "Map it"}}) + "\n")
+    (orphan.parent / "agent-acompact-1.jsonl").write_text("")  # a compaction: no subagent
+    said = run_cli("backfill", "--db", str(db), str(projects), env=env)
+    assert (
+        said.returncode == 0 and "; 1 subagent transcript has no session transcript" in said.stdout
+    )
+    assert len(nodes(db)) == 3
 
 
 def test_2_1_notifications_and_a_call_that_failed_validation(db, projects):

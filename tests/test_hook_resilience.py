@@ -367,5 +367,6 @@ def test_help_is_for_a_person_and_keeps_nothing(tmp_path):
         timeout=60,
         env=dict(os.environ, HOME=str(home)),
     )
-    assert done.returncode == 0 and done.stdout.startswith(b"usage: agent-runs-hook")
+    assert done.returncode == 0 and done.stdout == b""
+    assert done.stderr.startswith(b"usage: agent-runs-hook")
     assert list(home.rglob("*")) == []  # no dead letter, no log, no folder

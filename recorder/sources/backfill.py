@@ -134,6 +134,7 @@ class BackfillReport(Counters):
         self.new_executions = 0
         self.events = 0
         self.dead_letters = 0  # events kept aside: the store could not record them
+        self.unlinked = 0  # subagent transcripts whose session's transcript is not on disk
 
     def __str__(self) -> str:
         files = f"{self.files:,} file{'s' * (self.files != 1)}"
@@ -142,10 +143,18 @@ class BackfillReport(Counters):
         if self.skipped_files:
             files += f" (+{self.skipped_files:,} older than --since)"
         since = f", {self.before_since:,} before --since" if self.before_since else ""
+        one = self.unlinked == 1
+        unlinked = (
+            f"; {self.unlinked:,} subagent transcript{'' if one else 's'} "
+            f"{'has' if one else 'have'} no session transcript to record "
+            f"{'it' if one else 'them'} from"
+            if self.unlinked
+            else ""
+        )
         return (
             f"{files}, {self.lines:,} lines ({self.skipped_lines:,} skipped): "
             f"{self.executions:,} subagent executions{since}, {self.new_executions:,} new; "
-            f"{self.events:,} events recorded"
+            f"{self.events:,} events recorded{unlinked}"
         )
 
     def dead_letters_note(self) -> str | None:
@@ -186,6 +195,7 @@ def backfill(
     """
     report = BackfillReport()
     files = list(files)
+    report.unlinked = sum(1 for path in files if unlinked(path))
     since = parse_since(since)
     load = total_bytes(files)
     if workers is None:
@@ -209,6 +219,18 @@ def backfill(
     if db:
         report.dead_letters = max(0, spool.waiting(db, paths.DEAD_LETTERS) - dead_before)
     return report
+
+
+def unlinked(path: str) -> bool:
+    """Whether ``path`` is a subagent's transcript (``<session>/subagents/agent-<id>.jsonl``,
+    not a compaction's ``agent-acompact-*``) whose session transcript is not on disk:
+    executions are found in session transcripts, so nothing can record it."""
+    folder, name = os.path.split(path)
+    if os.path.basename(folder) != "subagents" or not name.startswith("agent-"):
+        return False
+    if name.startswith("agent-acompact-"):
+        return False
+    return not os.path.exists(os.path.dirname(folder) + ".jsonl")
 
 
 def main_agents(conn: sqlite3.Connection, files: Iterable[str], db: str | None) -> None:
