@@ -161,6 +161,17 @@ def hook(db: str | None) -> None:
     sys.exit(main(["--db", db] if db else []))
 
 
+def kept_database(settings: os.PathLike) -> str | None:
+    """The ``--db`` the registered hooks in ``settings`` name, said aloud (None if none)."""
+    try:
+        found = install.registered_database(install.read_settings(settings))
+    except install.SettingsError:
+        return None  # apply says what is wrong with the file
+    if found:
+        click.echo(f"keeping --db {found} of the registered hooks (--db to change it)", err=True)
+    return found
+
+
 @cli.command("install-hooks")
 @click.option(
     "--scope",
@@ -182,10 +193,16 @@ def hook(db: str | None) -> None:
     help="Database the hook writes to (default: the hook's own default).",
 )
 def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: str | None) -> None:
-    """Register the agent-runs hook in Claude Code's settings.json."""
+    """Register the agent-runs hook in Claude Code's settings.json.
+
+    Without --db, a database an earlier install-hooks --db named stays.
+    """
+    target = install.settings_path(scope)
+    if db is None and not uninstall:
+        db = kept_database(target)
     command = install.hook_command(db=paths.database(db) if db else None)
     result = install.apply(
-        install.settings_path(scope),
+        target,
         uninstall=uninstall,
         dry_run=dry_run,
         files=files,
@@ -283,6 +300,8 @@ def doctor(
 ) -> None:
     """Check hooks, database, schema, spool and file modes; exit 1 when something is wrong.
 
+    The database is --db's, else the one the registered hooks name, else the default.
+
     With --coverage, read the transcripts (SOURCES, else ~/.claude/projects) instead and
     print, per day, the subagent executions they show and how many the hook recorded.
     """
@@ -298,7 +317,7 @@ def doctor(
         permissions.tighten(found)
         for path in found:
             click.echo(f"fixed {path}: now readable by its owner only")
-    found = list(diagnostics.checks(paths.database(db)))
+    found = list(diagnostics.checks(paths.database(db or diagnostics.hook_database())))
     problems = sum(not ok for ok, _ in found)
     try:
         for ok, line in found:

@@ -788,3 +788,65 @@ def test_backups_are_private(tmp_path: Path) -> None:
     result = apply(path, command=CMD)
     assert stat.S_IMODE(result.backup.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # the settings keep their own mode
+
+
+def test_an_entry_of_ours_under_a_matcher_we_no_longer_use_is_replaced() -> None:
+    """An older install's "Task" or "*" group: updated into ours, never run twice."""
+    old = {"type": "command", "command": "/old/venv/bin/agent-runs-hook"}
+    theirs = {"type": "command", "command": "other.sh"}
+    settings = {
+        "hooks": {
+            "PreToolUse": [{"matcher": "Task", "hooks": [old]}],
+            "PostToolUse": [{"matcher": "*", "hooks": [old, theirs]}],
+        }
+    }
+    after = install.merged(settings, "/new/agent-runs-hook")
+    assert after["hooks"]["PreToolUse"] == [
+        {"matcher": "Task|Agent", "hooks": [install._new_entry("/new/agent-runs-hook")]}
+    ]
+    post = after["hooks"]["PostToolUse"]
+    assert post[0] == {"matcher": "*", "hooks": [theirs]}  # the other tool's stays
+    assert [g["matcher"] for g in post] == ["*", "Task|Agent"]
+    assert install.installed_commands(after) == ["/new/agent-runs-hook"]
+    assert install.merged(after, "/new/agent-runs-hook") == after
+
+
+def claude_home(tmp_path: Path) -> dict:
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    return {"HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / ".claude")}
+
+
+def test_installing_again_keeps_the_database_and_doctor_checks_it(tmp_path: Path) -> None:
+    env = claude_home(tmp_path)
+    mine = tmp_path / "mine" / "runs.db"
+    assert run_cli("install-hooks", "--db", str(mine), env=env).returncode == 0
+    again = run_cli("install-hooks", env=env, cwd=env["HOME"])
+    assert again.returncode == 0 and f"keeping --db {mine}" in again.stderr
+    settings = json.loads((Path(env["CLAUDE_CONFIG_DIR"]) / "settings.json").read_text())
+    assert install.registered_database(settings) == str(mine)
+    mine.parent.mkdir()
+    mine.write_bytes(b"not a database" * 100)
+    doctor = run_cli("doctor", env=env, cwd=env["HOME"])
+    assert doctor.returncode == 1 and f"database: {mine} is corrupt" in doctor.stdout
+
+
+def test_doctor_names_hooks_turned_off_and_accepts_a_shell_launcher(tmp_path: Path) -> None:
+    env = claude_home(tmp_path)
+    folder = tmp_path / "venv with space" / "bin"  # pip writes a /bin/sh launcher here
+    folder.mkdir(parents=True)
+    launcher = folder / "agent-runs-hook"
+    launcher.write_text(
+        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m recorder.hook.entry "$@"\n'
+    )
+    launcher.chmod(0o755)
+    command = install.hook_command(str(launcher), db=tmp_path / "index.db")
+    assert run_cli("install-hooks", "--db", str(tmp_path / "index.db"), env=env).returncode == 0
+    path = Path(env["CLAUDE_CONFIG_DIR"]) / "settings.json"
+    settings = install.merged(json.loads(path.read_text()), command)
+    path.write_text(json.dumps(settings))
+    doctor = run_cli("doctor", env=env, cwd=env["HOME"])
+    assert f"ok    hook command: runs: {command}" in doctor.stdout, doctor.stdout
+    path.write_text(json.dumps(dict(settings, disableAllHooks=True)))
+    doctor = run_cli("doctor", env=env, cwd=env["HOME"])
+    assert doctor.returncode == 1 and "sets disableAllHooks" in doctor.stdout

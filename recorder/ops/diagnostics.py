@@ -70,10 +70,14 @@ def hooks_check() -> tuple[bool, str]:
     notes = []
     for path in settings_files():
         try:
-            events = install.installed_events(install.read_settings(path))
+            settings = install.read_settings(path)
+            events = install.installed_events(settings)
         except install.SettingsError as exc:
             notes.append(str(exc))
             continue
+        if settings.get("disableAllHooks") is True:
+            where = install.display_path(path)
+            notes.append(f"{where} sets disableAllHooks: Claude Code runs no hook")
         for event, present in events.items():
             registered[event] = registered.get(event, False) or present
     missing = sorted(e for e, present in registered.items() if not present)
@@ -88,10 +92,10 @@ def hooks_check() -> tuple[bool, str]:
 
 
 def settings_files() -> list[str]:
-    """The user's and the project's settings.json, each once (run from the home folder,
-    they are the same file)."""
+    """The user's settings.json, the project's and its settings.local.json, each once (run
+    from the home folder, the user's and the project's are the same file)."""
     found: dict[str, str] = {}
-    for scope in ("user", "project"):
+    for scope in install.SETTINGS_SCOPES:
         path = install.settings_path(scope)
         found.setdefault(os.path.realpath(path), path)
     return list(found.values())
@@ -104,6 +108,15 @@ def readable_settings() -> Iterator[dict]:
             yield install.read_settings(path)
         except install.SettingsError:
             continue
+
+
+def hook_database() -> str | None:
+    """The database the registered hooks write when their commands name one (``--db``)."""
+    for settings in readable_settings():
+        found = install.registered_database(settings)
+        if found:
+            return found
+    return None
 
 
 def registered_commands() -> list[str]:

@@ -3,7 +3,8 @@
 A console script keeps working only while the interpreter on its ``#!`` line does: move
 or delete the virtualenv and every hook call fails, silently for Claude Code's user.
 The check finds the command's executable, then asks its interpreter to import the hook
-entry point, without sending it an event (so nothing is recorded).
+entry point (or runs a launcher script with ``--help``), without sending it an event (so
+nothing is recorded).
 """
 
 from __future__ import annotations
@@ -54,9 +55,13 @@ def problem(command: str) -> str | None:
         return None  # a binary launcher (Windows .exe): existing is what we can check
     if not shutil.which(shebang[0]) and not os.path.isfile(shebang[0]):
         return f"{path} runs {shebang[0]}, which does not exist"
+    # A python script is asked to import the hook; a launcher (pip writes a /bin/sh one
+    # when the path has a space or is long) is run with --help, which records nothing.
+    python = any(os.path.basename(word).startswith("python") for word in shebang)
+    check = [*shebang, "-c", "import recorder.hook.entry"] if python else [path, "--help"]
     try:
         done = subprocess.run(
-            [*shebang, "-c", "import recorder.hook.entry"],
+            check,
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,

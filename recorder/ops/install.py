@@ -14,7 +14,8 @@ Settings format::
 Our entries always live in matcher groups of their own, appended after the
 user's groups, so user hooks are never edited, even on the same event and
 matcher; an entry of ours that already exists (also an older path of
-``agent-runs-hook``) is updated in place instead of duplicated.
+``agent-runs-hook``) is updated in place instead of duplicated, and one under a
+matcher we no longer register on that event (``Task``, ``*``) is removed.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from recorder.hook import paths
+
 __all__ = [
     "FILE_MATCHER",
     "FILE_REGISTRATIONS",
@@ -55,6 +58,7 @@ __all__ = [
     "installed_events",
     "is_our_command",
     "merged",
+    "registered_database",
     "registrations",
     "removed",
     "settings_path",
@@ -289,10 +293,37 @@ def _new_entry(command: str) -> dict[str, Any]:
     return {"type": "command", "command": command, "timeout": HOOK_TIMEOUT}
 
 
+def _drop_stale(hooks: dict) -> int:
+    """Remove our entries from groups whose matcher is none we register on that event (an
+    older install's ``Task`` or ``*``): they would run the hook twice, an old path too.
+    Groups left empty go. Returns how many entries were removed."""
+    wanted: dict[str, set] = {}
+    for event, matcher in registrations(files=True):  # file hooks stay, --files or not
+        wanted.setdefault(event, set()).add(_norm_matcher(matcher))
+    dropped = 0
+    for event, matchers in wanted.items():
+        groups = hooks.get(event)
+        if not isinstance(groups, list):
+            continue
+        kept_groups = []
+        for group in groups:
+            entries = group.get("hooks", [])
+            if _norm_matcher(group.get("matcher")) not in matchers:
+                kept = [e for e in entries if not is_our_command(e.get("command"))]
+                dropped += len(entries) - len(kept)
+                if not kept and entries:
+                    continue
+                group["hooks"] = kept
+            kept_groups.append(group)
+        groups[:] = kept_groups
+    return dropped
+
+
 def _merge(settings: dict, command: str, files: bool) -> tuple[dict, int, int, int]:
     result = copy.deepcopy(_check(settings))
     hooks = result.setdefault("hooks", {})
-    added = updated = dropped = 0
+    added = updated = 0
+    dropped = _drop_stale(hooks)
     for event, matcher in registrations(files=files):
         groups = hooks.setdefault(event, [])
         want = _norm_matcher(matcher)
@@ -406,6 +437,13 @@ def installed_commands(settings: dict) -> list[str]:
                 if is_our_command(command) and command not in commands:
                     commands.append(command)
     return commands
+
+
+def registered_database(settings: dict) -> str | None:
+    """The ``--db`` that every registered agent-runs hook command names, when they all name
+    the same one (None: no hook, the default database, or several)."""
+    found = {paths.db_argument(_word_splits(c)[0]) for c in installed_commands(settings)}
+    return found.pop() if len(found) == 1 and None not in found else None
 
 
 ELF_HOOK_MARKERS = ("post_tool_learning", "emergent-learning")
