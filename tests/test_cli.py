@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 
-from conftest import CLI, HOOK, query, run_cli
+from conftest import CLI, HOOK, post, query, run_cli, run_hook
 
 
 def test_install_hooks_registers_every_event_with_the_absolute_hook(tmp_path):
@@ -122,6 +123,23 @@ def test_demo_refuses_to_overwrite_a_file_that_is_not_its_own_without_force(tmp_
     assert target.read_text() == "keep me"
     assert run_cli("demo", "--db", str(target), "--days", "2", "--force").returncode == 0
     assert query(target, "SELECT count(*) AS n FROM sessions")[0]["n"] > 0
+
+
+def test_demo_force_over_a_database_with_a_wal_gives_a_sound_demo(tmp_path):
+    """The hook leaves its WAL uncheckpointed: the old pages must not land on the demo."""
+    target = tmp_path / "memory" / "index.db"
+    for i in range(3):
+        result = run_hook(target, post(f"toolu_old{i}"), env={"AGENT_RUNS_DERIVE": "off"})
+        assert result.returncode == 0
+    assert (target.parent / "index.db-wal").stat().st_size > 0
+    assert run_cli("demo", "--db", str(target), "--days", "2", "--force").returncode == 0
+    conn = sqlite3.connect(target)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        old = conn.execute("SELECT count(*) FROM kept_events WHERE source = 'hook'").fetchone()
+    finally:
+        conn.close()
+    assert old[0] == 0 and query(target, "SELECT count(*) AS n FROM sessions")[0]["n"] > 0
 
 
 def test_serve_refuses_a_public_address(tmp_path):

@@ -14,6 +14,7 @@ from conftest import event, file_touch, post, pre, query, run_cli, run_hook, tas
 from datasette.app import Datasette
 
 from recorder.derive import apply as ingest
+from recorder.derive import node_usage
 from recorder.hook import database, keep
 from recorder.ops.prune import delete_statements, prune
 from recorder.schema import rollups
@@ -182,6 +183,24 @@ def test_old_runs_go_with_their_nodes_sessions_child_rows_and_search_entries(his
             ds.client.get(f"/index/node_executions.json?_search={word}&_shape=array")
         )
         assert response.status_code == 200 and len(response.json()) == expected
+
+
+def test_a_session_that_stays_costs_what_its_remaining_nodes_cost(history):
+    conn = database.connect(str(history))
+    with conn:  # what each node spent (its transcript's, as derivation would set it)
+        conn.execute("UPDATE node_executions SET cost_usd = 0.25 + id / 100.0")
+        for (session,) in conn.execute("SELECT id FROM sessions").fetchall():
+            node_usage.refresh_session(conn, session)
+    conn.close()
+    before = query(history, "SELECT cost_usd FROM sessions WHERE id = 's-mixed'")[0]["cost_usd"]
+    assert run_cli("prune", "--db", str(history), "--older-than", "90d").returncode == 0
+    (mixed,) = query(history, "SELECT * FROM sessions WHERE id = 's-mixed'")
+    (left,) = query(
+        history, "SELECT sum(cost_usd) AS usd FROM node_executions WHERE session_id = 's-mixed'"
+    )
+    assert 0 < left["usd"] < before  # dingo's run went, emu's stays
+    assert mixed["subagent_cost_usd"] == pytest.approx(left["usd"])
+    assert mixed["cost_usd"] == pytest.approx(left["usd"])
 
 
 def test_keep_failures_keeps_failed_runs_with_their_nodes_and_session(history):

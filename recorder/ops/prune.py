@@ -4,7 +4,8 @@ What "older than" means: a run is older than the cutoff when its last activity i
 the latest of its own updated, completed, started and created times and of its nodes'
 updated, completed and started times (so a run is kept while any of its subagents is
 still being heard from). Runs are deleted whole, with their nodes and every row that
-belongs to them (``sql/prune_delete.sql`` lists the tables). A session goes when its
+belongs to them (``sql/prune_delete.sql`` lists the tables); a session that stays has its
+cost summed again without them. A session goes when its
 own last activity (last event, end, start) is older than the cutoff and none of its
 runs or nodes is left. Kept events go with what derives from them (a block holding any
 of them is taken apart first: ``compaction.loosen``). ``keep_failures`` keeps every run
@@ -212,12 +213,15 @@ class Pruning:
             conn.execute(sql("prune_batch_nodes"))
             if sessions:
                 conn.execute(sql("prune_find_sessions"), self.params)
+            touched = [row[0] for row in conn.execute(sql("prune_touched_sessions"))]
             for table, statement in statements:
                 if table == "kept_events" and not self.report.dry_run:
                     compaction.loosen(conn, blocks_of(conn, statement))
                 cursor = conn.execute(statement)
                 count = cursor.fetchone()[0] if self.report.dry_run else cursor.rowcount
                 self.report.add(table, count)
+            if not self.report.dry_run:  # the sessions that stay spent less now
+                conn.executemany(sql("refresh_session_cost"), [{"session_id": s} for s in touched])
 
         if self.report.dry_run:
             work(self.conn)

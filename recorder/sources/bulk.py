@@ -51,7 +51,8 @@ def write_database(
     ``progress`` is called with the number of events recorded after each.
     ``workers`` processes redact and stamp the batches ahead (0: this process does).
     Payloads the recorder cannot handle go to the dead letters beside ``path``.
-    ``path`` is replaced only when the whole build succeeded.
+    ``path`` is replaced only when the whole build succeeded; the old file's WAL and its
+    index go first, or SQLite would replay the old file's pages onto the new one.
     """
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, mode=0o700, exist_ok=True)
@@ -63,6 +64,9 @@ def write_database(
             counts = load(conn, stamped(batches, workers), path, progress)
         finally:
             conn.close()
+        for stale in (path + "-wal", path + "-shm"):
+            if os.path.exists(stale):
+                os.remove(stale)
         os.replace(temporary, path)
     finally:
         for leftover in (temporary, temporary + "-wal", temporary + "-shm", temporary + "-journal"):
