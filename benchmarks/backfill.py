@@ -4,8 +4,9 @@ A corpus of Claude Code transcripts (at least 200 MB: sessions with prompts,
 thinking, text, Read/Bash/Grep/Edit/Glob/TodoWrite calls and their results,
 file-history snapshots, and a realistic share of Task/Agent executions --
 foreground, failed, interrupted and background ones with task notifications --
-each with its own subagent transcript) is generated once under
-benchmarks/.work/ and reused. In the same run, the baseline reads every line of
+each with its own subagent transcript; the subagents' prompts and reports
+drawn from the outcome corpus's train split, so they are as varied as real ones) is
+generated once under benchmarks/.work/ and reused. In the same run, the baseline reads every line of
 every file and json.loads it (in one process); backfill then records the corpus
 into a fresh database, with its worker processes as the command would use them
 (one per CPU; --workers to choose). The bar is a ratio of backfill time to
@@ -35,7 +36,12 @@ from recorder.sources import backfill, read_ahead
 
 BAR = 3.0
 WORK = Path(__file__).resolve().parent / ".work"
-CORPUS_VERSION = 3
+CORPUS_VERSION = 4
+# The subagents' reports and prompts are drawn from the outcome corpus's train split (the
+# test split stays held out): written one by one, varied the way real reports are, where
+# slices of one repeated paragraph would give judging and full-text indexing far fewer
+# distinct words than real ones.
+OUTCOMES = Path(__file__).resolve().parent.parent / "tests" / "outcomes" / "corpus.jsonl"
 MODELS = ["claude-opus-4-5-20251101", "claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001"]
 
 CODE = '''def reserve_stock(session, sku: str, quantity: int) -> Reservation:
@@ -99,6 +105,24 @@ def text(rng: random.Random, source: str, size: int) -> str:
         out.append(piece)
         size -= len(piece)
     return "".join(out)
+
+
+def written(rng: random.Random, size: int) -> str:
+    """At least ``size`` characters of reports from the outcome corpus's train split, whole
+    reports joined by blank lines (a long report is several of them)."""
+    out: list[str] = []
+    while sum(map(len, out)) < size:
+        out.append(rng.choice(REPORTS))
+    return "\n\n".join(out)
+
+
+def train_reports() -> list[str]:
+    """The texts of the outcome corpus's train split."""
+    rows = (json.loads(line) for line in OUTCOMES.read_text(encoding="utf-8").splitlines())
+    return [row["text"] for row in rows if row["split"] == "train"]
+
+
+REPORTS = train_reports()
 
 
 def numbered(code: str) -> str:
@@ -344,11 +368,11 @@ def tool_step(w: Writer, rng: random.Random) -> None:
 
 
 def agent_transcript(
-    path: Path, session: str, cwd: str, agent: str, at: float, rng, final: str
+    path: Path, session: str, cwd: str, agent: str, at: float, rng, prompt: str, final: str
 ) -> float:
     """A subagent's own transcript; returns the time of its last line."""
     w = Writer(path, session, cwd, at, agent, model=rng.choice(MODELS))
-    w.user(rng, text(rng, PROSE, 400))
+    w.user(rng, prompt)
     for _ in range(rng.randint(6, 30)):
         tool_step(w, rng)
     w.assistant(rng, {"type": "text", "text": final})
@@ -364,18 +388,18 @@ def task_calls(w: Writer, rng: random.Random, session_dir: Path, stats: dict, la
         agent = f"{rng.getrandbits(64):016x}"[:8]
         background = rng.random() < 0.1
         tool_input = {
-            "description": text(rng, PROSE, 30).strip() or "Look around",
-            "prompt": text(rng, PROSE, rng.randint(200, 1500)),
+            "description": " ".join(rng.choice(REPORTS).split()[:5]) or "Look around",
+            "prompt": written(rng, 1)[: rng.randint(200, 1500)],
             "subagent_type": rng.choice(AGENT_TYPES),
         }
         if background:
             tool_input["run_in_background"] = True
         name = rng.choice(["Task", "Agent"])
         w.assistant(rng, {"type": "tool_use", "id": tool_use_id, "name": name, "input": tool_input})
-        calls.append((tool_use_id, agent, background, w.at))
+        calls.append((tool_use_id, agent, background, w.at, tool_input["prompt"]))
         stats["executions"] += 1
-    for tool_use_id, agent, background, started in calls:
-        final = text(rng, PROSE, rng.randint(600, 6000))
+    for tool_use_id, agent, background, started, prompt in calls:
+        final = written(rng, rng.randint(600, 6000))
         roll = rng.random()
         if roll < 0.04 and not background:
             w.result(
@@ -397,7 +421,7 @@ def task_calls(w: Writer, rng: random.Random, session_dir: Path, stats: dict, la
             )
             continue
         path = session_dir / "subagents" / f"agent-{agent}.jsonl"
-        ended = agent_transcript(path, w.session, w.cwd, agent, started, rng, final)
+        ended = agent_transcript(path, w.session, w.cwd, agent, started, rng, prompt, final)
         if background:
             ack = {
                 "isAsync": True,
@@ -470,7 +494,7 @@ def session(root: Path, rng: random.Random, stats: dict, at: float, size: int) -
             w.write(dict(queued, sessionId=session_id, content=later[0]))
             w.user(rng, later.pop(0))
         else:
-            w.user(rng, rng.choice(PROMPTS) + "\n" + text(rng, PROSE, rng.randint(0, 800)))
+            w.user(rng, rng.choice(PROMPTS) + "\n" + written(rng, 1)[: rng.randint(0, 800)])
         for _ in range(rng.randint(3, 25)):
             tool_step(w, rng)
             if rng.random() < 0.05:
