@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from recorder.derive.outcome import FAILURE_KINDS, Verdict, classify
+from recorder.derive import outcome_model
+from recorder.derive.outcome import FAILURE_KINDS, Verdict, classify, judge_text
 from recorder.derive.outcome_model import words
 
 # The labelled reports the old text rules were tested with are now part of the corpus
@@ -317,3 +318,25 @@ def test_learning_markers_are_not_the_verdict() -> None:
     advice = "\n[LEARNED:db] Never run two migrations at once\n[LEARNING:api] Sandbox: 10 rps"
     assert classify(report + advice) == classify(report)
     assert classify("Done." + advice)[:3] == ("unknown", "too short to judge", None)
+
+
+def test_a_broken_model_still_tells_too_short_from_unjudged(monkeypatch) -> None:
+    """Without the text model a report of a word or two is still "too short"; a longer
+    one says the model is missing, never a verdict."""
+
+    def missing() -> None:
+        raise OSError("outcome_model.json is gone")
+
+    monkeypatch.setattr(outcome_model, "model", missing)
+    assert judge_text("Done.")[:3] == ("unknown", "too short to judge", None)
+    longer = judge_text("I could not finish the migration: the database was locked.")
+    assert longer[:3] == ("unknown", "text model unavailable: OSError", None)
+
+
+def test_a_long_report_counts_its_words_whole() -> None:
+    """The model reads a long report's opening and closing only; whether it is too short
+    to judge is told by all of it (here its only words are in the middle)."""
+    rule = "=" * 120 + "\n"
+    text = rule * 30 + "I could not finish the migration; the schema is still broken.\n" + rule * 60
+    assert len(text) > outcome_model.KEEP_HEAD + outcome_model.KEEP_TAIL
+    assert judge_text(text).reason != "too short to judge"

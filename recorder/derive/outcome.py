@@ -382,15 +382,18 @@ def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
         if ahead is not None:
             return ahead
     text = learnings.without_markers(text)
-    if len(outcome_model.words(text)) < MIN_WORDS:
-        return Verdict(UNKNOWN, "too short to judge", None, RULES_VERSION)
+    too_short = Verdict(UNKNOWN, "too short to judge", None, RULES_VERSION)
     try:
         m = model or outcome_model.model()
     except (OSError, ValueError, KeyError) as exc:  # a broken install must not stop recording
+        if _too_short(text):
+            return too_short
         reason = f"text model unavailable: {type(exc).__name__}"
         return Verdict(UNKNOWN, reason, None, RULES_VERSION)
-    judge = f"{RULES_VERSION}+{m.version}"
     features = outcome_model.Features(text, m.bits)
+    if features.words < MIN_WORDS and _too_short(text):  # the words counted are the same
+        return too_short  # unless the text is long: then all of it is counted
+    judge = f"{RULES_VERSION}+{m.version}"
     p = m.probability(features)
     if m.unknown_below < p < m.threshold:
         return Verdict(UNKNOWN, f"too vague to judge (p(failure)={p:.2f})", None, judge)
@@ -407,12 +410,20 @@ def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
     return Verdict(FAILURE, reason, kind, judge)
 
 
+def _too_short(text: str) -> bool:
+    return len(outcome_model.words(text)) < MIN_WORDS
+
+
 def sentence_saying(text: str, phrases: list[str]) -> str | None:
     """The report's sentence holding the strongest deciding phrase (closing ones first),
     shortened: what a person reads to see why the report counts as a failure."""
     sentences = [s for s in _SENTENCE.split(text[-6000:]) if s.strip()]
+    spoken: dict[int, str] = {}  # each sentence's words, read once, when first looked at
     for phrase in phrases:
-        for sentence in reversed(sentences):
-            if f" {phrase} " in f" {' '.join(outcome_model.words(sentence))} ":
-                return _short(sentence)
+        for i in reversed(range(len(sentences))):
+            said = spoken.get(i)
+            if said is None:
+                said = spoken[i] = f" {' '.join(outcome_model.words(sentences[i]))} "
+            if f" {phrase} " in said:
+                return _short(sentences[i])
     return None

@@ -41,12 +41,13 @@ MODEL_PATH = Path(__file__).with_name("outcome_model.json")
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|[0-9]+|[!?]")
 _NUMBER = re.compile(r"\d+")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 
 
 def words(text: str) -> list[str]:
-    """Lower-case word tokens (numbers collapse to one token)."""
-    return _WORD.findall(_NUMBER.sub("0", text.lower().translate(_APOSTROPHES)))
+    """Lower-case word tokens (numbers collapse to one token; typographic apostrophes
+    are plain ones)."""
+    plain = text.lower().replace("\u2019", "'").replace("\u2018", "'")  # translate is slower
+    return _WORD.findall(_NUMBER.sub("0", plain))
 
 
 def _ngrams(tokens: list[str], tag: str, out: Counter[str]) -> None:
@@ -179,16 +180,17 @@ def _last_paragraph(text: str) -> str:
     return paras[-1] if paras else ""
 
 
-def counted_features(text: str) -> dict[str, Counter[str]]:
+def counted_features(text: str, every: list[str] | None = None) -> dict[str, Counter[str]]:
     """Feature family (the name's prefix, ``w`` of ``w:done``) -> feature name -> count.
 
     A report longer than ``KEEP_HEAD + KEEP_TAIL`` characters is read from its
-    opening and its closing only, so judging costs the same for any size.
+    opening and its closing only, so judging costs the same for any size. ``every``:
+    the words of the text so read, when the caller has them.
     """
-    if len(text) > KEEP_HEAD + KEEP_TAIL:
-        text = f"{text[:KEEP_HEAD]}\n{text[-KEEP_TAIL:]}"
+    text = kept(text)
     family: dict[str, Counter[str]] = {tag: Counter() for tag in "wnszphtlc"}
-    every = words(text)
+    if every is None:
+        every = words(text)
     _ngrams(every, "w:", family["w"])
     _cues(every, "w:~", family["w"])
     _negated(every, family["n"])
@@ -205,6 +207,13 @@ def counted_features(text: str) -> dict[str, Counter[str]]:
     _cues(last, "l:~", family["l"])
     family["c"].update(_char_grams(tail))
     return {tag: counts for tag, counts in family.items() if counts}
+
+
+def kept(text: str) -> str:
+    """What of ``text`` the features are made from: all of it, or its opening and closing."""
+    if len(text) > KEEP_HEAD + KEEP_TAIL:
+        return f"{text[:KEEP_HEAD]}\n{text[-KEEP_TAIL:]}"
+    return text
 
 
 # word -> its character 3- to 5-grams: words recur from report to report, so each is
@@ -238,12 +247,14 @@ class Features:
     (hashed with CRC-32 into ``2**bits``) and the family's Euclidean length, by which its
     values are divided so no family drowns another."""
 
-    __slots__ = ("families",)
+    __slots__ = ("families", "words")
 
     def __init__(self, text: str, bits: int) -> None:
         mask = (1 << bits) - 1
+        every = words(kept(text))
+        self.words = len(every)  # of the text read (a long one's opening and closing)
         self.families: dict[str, tuple[list[str], list[float], list[int], float]] = {}
-        for tag, counts in counted_features(text).items():
+        for tag, counts in counted_features(text, every).items():
             names = list(counts)
             values = list(map(math.log1p, counts.values()))
             where = list(map(mask.__and__, map(zlib.crc32, map(str.encode, names))))
