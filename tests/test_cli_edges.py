@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.request
@@ -253,3 +254,47 @@ def test_reading_commands_read_a_read_only_database_with_events_waiting(open_tmp
     assert run_cli("sync", "--db", str(db)).returncode == 0  # writable again: nothing lost
     ids = query(db, "SELECT tool_use_id FROM node_executions ORDER BY id")
     assert [row["tool_use_id"] for row in ids] == ["toolu_derived", "toolu_waiting"]
+
+
+def derivation_lines(db: Path, env: dict) -> list[str]:
+    done = run_cli("doctor", "--db", str(db), env=env)
+    return [line for line in done.stdout.splitlines() if "derivation:" in line]
+
+
+def test_doctor_says_whether_derivation_keeps_up(tmp_path):
+    """Events kept but not derived are fine while a worker derives them or for a few
+    seconds after they arrive; waiting longer with no worker is a problem doctor names,
+    as are a rebuild nobody runs and indexes a stopped load left deferred."""
+    from recorder.hook import deriver
+
+    db = tmp_path / "index.db"
+    env = dict(settings_env(tmp_path), AGENT_RUNS_DERIVE="off")  # the hook starts no worker
+    assert run_cli("init", "--db", str(db), env=env).returncode == 0
+    assert run_hook(db, post("toolu_doc1"), env=env).returncode == 0
+    (line,) = derivation_lines(db, env)
+    assert line.startswith("ok    derivation: 1 kept events just received")
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE kept_events SET received_at = '2026-01-02T03:04:05.000Z'")
+    (line,) = derivation_lines(db, env)
+    assert line.startswith("FAIL  derivation: 1 kept events waiting since 2026-01-02T03:04:05")
+    assert "AGENT_RUNS_DERIVE=off" in line and "agent-runs sync" in line
+
+    held = deriver.try_lock(str(db))  # as a running worker holds it
+    try:
+        (line,) = derivation_lines(db, env)
+        assert line == "ok    derivation: 1 kept events waiting; a worker is deriving them"
+    finally:
+        held.close()
+
+    assert run_cli("sync", "--db", str(db), env=env).returncode == 0
+    (line,) = derivation_lines(db, env)
+    assert line == "ok    derivation: every kept event is derived (1 kept)"
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE derivation_state SET value = 1 WHERE name = 'rebuild_requested'")
+        conn.execute("INSERT INTO deferred_triggers (name, sql) VALUES ('x', 'SELECT 1')")
+    rebuild, deferred, derived = derivation_lines(db, env)
+    assert rebuild.startswith("FAIL  derivation: a rebuild is asked for")
+    assert deferred.startswith("FAIL  derivation: a load that stopped left")
+    assert derived.startswith("ok    derivation: every kept event is derived")

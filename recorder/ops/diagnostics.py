@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 
-from recorder.derive import prices
-from recorder.hook import database, paths, spool
+from recorder.derive import deferral, prices
+from recorder.hook import clock, database, deriver, paths, spool
 from recorder.ops import hook_command, install, permissions
 from recorder.redaction import configured as redaction
 from recorder.schema import migrations
@@ -36,7 +37,77 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
     yield redaction.status()
     yield permissions.check(db)
     if os.path.exists(db):
+        yield from derivation_check(db)
         yield prices_check(db)
+
+
+# Events waiting longer than this with no worker running are stuck (a worker starts and
+# derives a burst within a second or two).
+STUCK_SECONDS = 30
+
+
+def derivation_check(db: str) -> Iterator[tuple[bool, str]]:
+    """Whether the tables keep up with the kept events: events waiting and a worker
+    deriving them, a rebuild asked for, indexes a load left deferred (nothing when the
+    schema is not current: the schema line says so)."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+        try:
+            if migrations.schema_version(conn) != migrations.LATEST:
+                return
+            waiting, oldest, kept, rebuild, deferred = conn.execute(
+                sql("doctor_derivation")
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        yield False, f"derivation: its state cannot be read ({exc})"
+        return
+    deriving = _holds(deriver.lock_path(db))
+    run_sync = " (run `agent-runs sync`)"
+    if rebuild:
+        what = "a worker is rebuilding" if deriving else "no worker runs it" + run_sync
+        yield deriving, f"derivation: a rebuild is asked for (derivation was fixed); {what}"
+    if deferred:
+        if not _holds(deferral.lock_path(db)):
+            yield (
+                False,
+                (
+                    "derivation: a load that stopped left the full-text index and the rollups "
+                    "deferred" + run_sync
+                ),
+            )
+        else:
+            yield True, "derivation: a load is running (it builds its indexes when it ends)"
+    age = time.time() - (clock.epoch(oldest) or time.time())
+    if not waiting:
+        yield True, f"derivation: every kept event is derived ({kept:,} kept)"
+    elif deriving:
+        yield True, f"derivation: {waiting:,} kept events waiting; a worker is deriving them"
+    elif age <= STUCK_SECONDS:
+        yield True, f"derivation: {waiting:,} kept events just received, waiting for a worker"
+    else:
+        off = "" if deriver.enabled() else f"; {deriver.SWITCH_ENV}=off: the hook starts none"
+        yield (
+            False,
+            (
+                f"derivation: {waiting:,} kept events waiting since {oldest} and no worker "
+                f"derives them{off}" + run_sync
+            ),
+        )
+
+
+def _holds(lock: str) -> bool:
+    """Whether a process holds the lock file ``lock`` (False when it cannot be looked at:
+    the database line names an unwritable folder)."""
+    try:
+        free = deriver.hold(lock)
+    except (OSError, sqlite3.Error):
+        return False
+    if free is None:
+        return True
+    free.close()
+    return False
 
 
 def prices_check(db: str) -> tuple[bool, str]:
