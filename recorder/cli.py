@@ -95,9 +95,9 @@ def sync_first(path: str, label: str = "Deriving kept events", *, reading: bool 
         return 0
     from recorder.derive import sync as derive
 
-    conn = database.connect(path)
-    waiting = 0
+    conn = None
     try:
+        conn = database.connect(path)
         waiting = derive.pending(conn)
         if derive.rebuild_requested(conn):
             waiting = derive.kept(conn)
@@ -105,17 +105,36 @@ def sync_first(path: str, label: str = "Deriving kept events", *, reading: bool 
             return derive.sync(conn, path)
         with click.progressbar(length=waiting, label=label, file=sys.stderr) as bar:
             return derive.sync(conn, path, progress=bar.update)
-    except sqlite3.Error as exc:
-        if not (reading and database.unwritable(exc)):
+    except (OSError, sqlite3.Error) as exc:
+        if not (reading and database.read_only_now(exc)):
             raise
-        click.echo(
-            f"Warning: {path}: {one_line(exc)}; {waiting:,} kept events are not derived "
-            "yet, so what follows leaves them out",
-            err=True,
-        )
+        waiting = not_derived(path)
+        if waiting != 0:  # all is derived: a read-only file is read as it is, silently
+            count = "some" if waiting is None else f"{waiting:,}"
+            click.echo(
+                f"Warning: {path}: {one_line(exc)}; {count} kept events are not derived "
+                "yet, so what follows leaves them out",
+                err=True,
+            )
         return 0
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
+
+
+def not_derived(path: str) -> int | None:
+    """How many kept events of ``path`` wait for derivation, read without writing (None
+    when that cannot be read)."""
+    from recorder.derive import sync as derive
+
+    try:
+        conn = database.reader(path)
+        try:
+            return derive.pending(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
 
 
 def db_option(default: str | None = None):
@@ -425,9 +444,11 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     # Datasette takes this process over, so signals (Ctrl+C, a service manager's TERM) reach it.
+    # A file SQLite can only read as immutable (a read-only folder or mount) is served so.
+    served = ["-i", path] if database.needs_immutable(path) else [path]
     os.execve(
         sys.executable,
-        [sys.executable, "-m", "datasette", "serve", path, "-h", host, "-p", str(port)],
+        [sys.executable, "-m", "datasette", "serve", *served, "-h", host, "-p", str(port)],
         env,
     )
 

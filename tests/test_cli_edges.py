@@ -256,6 +256,58 @@ def test_reading_commands_read_a_read_only_database_with_events_waiting(open_tmp
     assert [row["tool_use_id"] for row in ids] == ["toolu_derived", "toolu_waiting"]
 
 
+def test_reading_commands_read_a_closed_database_in_a_read_only_folder(open_tmp):
+    """SQLite reads a WAL database through its -shm index file, made by the first reader.
+    A closed file (a backup, a read-only mount, another user's) in a folder nobody may
+    write has none and none can be made: stats, export and serve read it as immutable."""
+    memory = open_tmp / "memory"
+    memory.mkdir()
+    db = memory / "index.db"
+    off = {"AGENT_RUNS_DERIVE": "off"}
+    assert run_hook(db, post("toolu_closed"), env=off).returncode == 0
+    assert run_cli("sync", "--db", str(db)).returncode == 0
+    assert sorted(f.name for f in memory.iterdir()) == ["index.db"]  # no -wal, no -shm
+    db.chmod(0o444)
+    memory.chmod(0o555)
+    port = free_port()
+    server = subprocess.Popen(
+        unprivileged([CLI, "serve", "--db", str(db), "-p", str(port)]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for command in (["stats"], ["export", "--format", "ndjson"]):
+            done = subprocess.run(
+                unprivileged([CLI, *command, "--db", str(db)]),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert done.returncode == 0 and done.stderr == "", done.stderr
+        assert json.loads(done.stdout)["tool_use_id"] == "toolu_closed"
+        url = f"http://127.0.0.1:{port}/index/node_executions.json?_shape=array"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as page:
+                    served = json.loads(page.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise AssertionError(
+                        server.stderr.read() if server.poll() else "no answer"
+                    ) from None
+                time.sleep(0.2)
+        assert [row["tool_use_id"] for row in served] == ["toolu_closed"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        memory.chmod(0o755)
+        db.chmod(0o600)
+    assert sorted(f.name for f in memory.iterdir()) == ["index.db"]  # nothing written there
+
+
 def derivation_lines(db: Path, env: dict) -> list[str]:
     done = run_cli("doctor", "--db", str(db), env=env)
     return [line for line in done.stdout.splitlines() if "derivation:" in line]

@@ -37,6 +37,42 @@ def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.C
     return conn
 
 
+def reader(db: str) -> sqlite3.Connection:
+    """``db`` opened to read only.
+
+    A WAL database is read through its ``-shm`` index file, which the first reader
+    creates. In a folder or on a mount this user cannot write, with no ``-shm`` there
+    (no connection is open: a copy, a backup, another user's closed file), SQLite cannot
+    make one; the file is then opened as immutable, which needs none and is safe while
+    nobody writes it (whoever does creates the index file first).
+    """
+    conn = sqlite3.connect(uri(db, mode="ro"), uri=True, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()  # opens the index
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        if not needs_immutable(db):
+            raise
+    return sqlite3.connect(uri(db, mode="ro", immutable="1"), uri=True, isolation_level=None)
+
+
+def needs_immutable(db: str) -> bool:
+    """Whether ``db`` can be read only as immutable: it has no ``-shm`` index file and none
+    can be created beside it (a read-only folder or mount)."""
+    folder = os.path.dirname(os.path.abspath(db))
+    return not os.path.exists(db + "-shm") and not os.access(folder, os.W_OK)
+
+
+def uri(db: str, **parameters: str) -> str:
+    """A ``file:`` URI of ``db`` with query ``parameters`` (any path: ``?`` and ``#`` are
+    escaped, a Windows drive letter kept)."""
+    from pathlib import Path  # not at the top: the hook imports this module, never this
+
+    query = "&".join(f"{name}={value}" for name, value in parameters.items())
+    return Path(os.path.abspath(db)).as_uri() + (f"?{query}" if query else "")
+
+
 # SQLite primary result codes that say the database cannot be written now (the event
 # waits in the spool); any other error (an integer overflow, a constraint) is the event's.
 _UNWRITABLE = frozenset((3, 5, 6, 7, 8, 10, 11, 13, 14, 15, 26))  # PERM BUSY LOCKED NOMEM
@@ -53,6 +89,12 @@ def unwritable(exc: BaseException) -> bool:
     if code is None:  # no code (Python < 3.11 or a Python-side error): judge by its class
         return isinstance(exc, sqlite3.OperationalError)
     return code & 0xFF in _UNWRITABLE
+
+
+def read_only_now(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be written now (read-only, locked) while
+    it can still be read: not a damaged file, not one that is no database."""
+    return isinstance(exc, (OSError, sqlite3.OperationalError)) and unwritable(exc)
 
 
 def create_private(db: str) -> None:

@@ -283,7 +283,7 @@ def writability_problem(db: str) -> str | None:
 
 def summary(db: str) -> Iterator[str]:
     """Lines of counts for ``agent-runs stats``."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = database.reader(db)
     try:
         yield f"sessions: {conn.execute(sql('counts')).fetchone()[0]}"
         for label, query in (("runs", "summary_runs"), ("nodes", "summary_nodes")):

@@ -176,14 +176,30 @@ def json_object(columns: Sequence[str], row: Iterable[object]) -> str:
 def open_database(db: str | os.PathLike) -> sqlite3.Connection:
     """The database at ``db``, upgraded to the latest schema; ExportError if absent."""
     from recorder.hook import database
+    from recorder.schema import version
 
     path = os.fspath(db)
     if not os.path.isfile(path):
         raise ExportError(f"no database at {path}")
     try:
         return database.connect(path)
+    except (OSError, sqlite3.Error) as exc:
+        if not database.read_only_now(exc):
+            raise ExportError(f"cannot open database {path}: {exc}") from None
+        problem = exc  # read-only: read it as it is, if its schema is this code's
+    try:
+        conn = database.reader(path)
+        found = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.Error as exc:
         raise ExportError(f"cannot open database {path}: {exc}") from None
+    if found != version.LATEST:
+        conn.close()
+        raise ExportError(
+            f"cannot open database {path}: {problem}, and its schema ({found}) is not this "
+            f"agent-runs' ({version.LATEST}) to read it as it is"
+        )
+    conn.row_factory = sqlite3.Row
+    return conn
 
 
 def rows(
