@@ -44,7 +44,7 @@ counted AS (
 ),
 totals AS (
     SELECT
-        coalesce(agent_type, '(unknown)') AS agent_type,
+        coalesce(agent_type, '(none)') AS agent_type,
         sum(tasks) AS tasks,
         CASE WHEN sum(CASE WHEN outcome IS NOT NULL THEN tasks ELSE 0 END) > 0
              THEN sum(CASE WHEN outcome = 'success' THEN tasks ELSE 0 END) END AS successes,
@@ -61,7 +61,7 @@ totals AS (
         CASE WHEN sum(tokened) > 0 THEN sum(token_count) END AS token_count,
         CASE WHEN sum(api_called) > 0 THEN sum(api_calls) END AS api_calls
     FROM counted
-    GROUP BY coalesce(agent_type, '(unknown)')
+    GROUP BY coalesce(agent_type, '(none)')
 )
 SELECT
     agent_type,

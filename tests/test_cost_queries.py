@@ -83,3 +83,13 @@ def test_expensive_failures_and_token_hogs_rank_by_cost(cost):
     # the $1.50 task used 100,000 tokens, fewer than the $0.10 one's: cost ranks first
     assert ids(hogs) == [ok["id"], dear_fail["id"], cheap_fail["id"]]
     assert [h["cost_usd"] for h in hogs] == [3.0, 1.5, 0.1]
+
+
+def test_a_task_naming_no_agent_type_has_one_label_everywhere(cost):
+    """A Task call that names no subagent_type is "(none)" in the leaderboard, on the
+    dashboard and in cost by agent type alike (not "(unknown)" in one of them)."""
+    cost.spend("n1", HAIKU, input=1_000_000, start=ago(days=1), agent=None)
+    (row,) = run(cost.path, "cost-by-agent-type")
+    assert row["agent_type"] == "(none)" and row["cost_usd"] == pytest.approx(1.0)
+    (lead,) = run(cost.path, "agent-type-leaderboard")
+    assert lead["agent_type"] == "(none)"
