@@ -424,8 +424,7 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
         )
     path = database_path(db, must_exist=True)
     sync_first(path, reading=True)
-    env = dict(os.environ)
-    env["AGENT_RUNS_ALLOWED_HOSTS"] = allowed_hosts(host, auth)
+    env = {"AGENT_RUNS_ALLOWED_HOSTS": allowed_hosts(host, auth)}
     shown = "localhost" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     click.echo(f"agent-runs dashboard: {base}/-/agent-runs  (database {path}; Ctrl+C stops)")
@@ -443,14 +442,12 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
         )
     sys.stdout.flush()
     sys.stderr.flush()
-    # Datasette takes this process over, so signals (Ctrl+C, a service manager's TERM) reach it.
+    os.environ.update(env)  # read by our Datasette plugin
     # A file SQLite can only read as immutable (a read-only folder or mount) is served so.
     served = ["-i", path] if database.needs_immutable(path) else [path]
-    os.execve(
-        sys.executable,
-        [sys.executable, "-m", "datasette", "serve", *served, "-h", host, "-p", str(port)],
-        env,
-    )
+    from datasette.cli import cli as datasette  # in this process: signals reach its server
+
+    datasette.main(["serve", *served, "-h", host, "-p", str(port)], prog_name="datasette")
 
 
 def allowed_hosts(host: str, auth: bool) -> str:
