@@ -4,7 +4,7 @@
 -- that succeeded). Tasks whose model has no price are counted in unpriced_tasks and left
 -- out of the cost. Empty :project means all.
 SELECT
-    coalesce(n.agent_type, '(unknown)') AS agent_type,
+    coalesce(n.agent_type, '(none)') AS agent_type,
     count(*) AS tasks,
     sum(n.outcome = 'success') AS successful_tasks,
     round(sum(n.cost_usd), 4) AS cost_usd,
@@ -22,6 +22,6 @@ FROM node_executions AS n
 WHERE n.duplicate_of IS NULL AND n.started_at >= strftime(
         '%Y-%m-%dT%H:%M:%fZ', 'now', '-' || coalesce(nullif(trim(:days), ''), 30) || ' days')
   AND (ifnull(:project, '') = '' OR instr(n.project, :project) > 0)
-GROUP BY coalesce(n.agent_type, '(unknown)')
+GROUP BY coalesce(n.agent_type, '(none)')
 ORDER BY sum(n.cost_usd) DESC NULLS LAST, count(*) DESC, agent_type
 LIMIT 1000
