@@ -223,6 +223,19 @@ def test_export_project_matches_part_of_the_path(demo_db, kind):
     assert os.sep in rows[0]["project"]  # a whole path matched by a part of it
 
 
+def stats_and_export_unprivileged(db: Path) -> list[subprocess.CompletedProcess]:
+    """``stats`` then ``export --format ndjson`` of ``db``, run as nobody."""
+    return [
+        subprocess.run(
+            unprivileged([CLI, *command, "--db", str(db)]),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        for command in (["stats"], ["export", "--format", "ndjson"])
+    ]
+
+
 def test_reading_commands_read_a_read_only_database_with_events_waiting(open_tmp):
     """What is derived is shown; the kept events it cannot derive now are named, not lost."""
     memory = open_tmp / "memory"
@@ -236,13 +249,7 @@ def test_reading_commands_read_a_read_only_database_with_events_waiting(open_tmp
         file.chmod(0o444)
     memory.chmod(0o555)
     try:
-        for command in (["stats"], ["export", "--format", "ndjson"]):
-            done = subprocess.run(
-                unprivileged([CLI, *command, "--db", str(db)]),
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
+        for done in stats_and_export_unprivileged(db):
             assert done.returncode == 0, done.stderr
             assert "1 kept events are not derived yet" in done.stderr
         exported = [json.loads(line)["tool_use_id"] for line in done.stdout.splitlines()]
@@ -277,13 +284,7 @@ def test_reading_commands_read_a_closed_database_in_a_read_only_folder(open_tmp)
         text=True,
     )
     try:
-        for command in (["stats"], ["export", "--format", "ndjson"]):
-            done = subprocess.run(
-                unprivileged([CLI, *command, "--db", str(db)]),
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
+        for done in stats_and_export_unprivileged(db):
             assert done.returncode == 0 and done.stderr == "", done.stderr
         assert json.loads(done.stdout)["tool_use_id"] == "toolu_closed"
         url = f"http://127.0.0.1:{port}/index/node_executions.json?_shape=array"
