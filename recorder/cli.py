@@ -424,15 +424,17 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
         )
     path = database_path(db, must_exist=True)
     sync_first(path, reading=True)
-    env = {"AGENT_RUNS_ALLOWED_HOSTS": allowed_hosts(host, auth)}
+    # Datasette runs in this process: our plugin reads these from its environment.
+    os.environ["AGENT_RUNS_ALLOWED_HOSTS"] = allowed_hosts(host, auth)
     shown = "localhost" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     click.echo(f"agent-runs dashboard: {base}/-/agent-runs  (database {path}; Ctrl+C stops)")
     if auth:
-        env[secret.ENV_SECRET] = secret.instance_secret()
-        env["AGENT_RUNS_AUTH"] = "required"
+        os.environ[secret.ENV_SECRET] = secret.instance_secret()
+        os.environ["AGENT_RUNS_AUTH"] = "required"
         token = secret.make_token(secret.DEFAULT_ACTOR)
-        env["AGENT_RUNS_SIGN_IN_SERVER"] = server = uuid.uuid4().hex  # codes of this run only
+        server = uuid.uuid4().hex  # sign-in codes of this run only
+        os.environ["AGENT_RUNS_SIGN_IN_SERVER"] = server
         code = secret.make_login_link_code(secret.DEFAULT_ACTOR, server)
         click.echo(
             f"authentication required: sign in at {base}/-/agent-runs/login"
@@ -442,7 +444,6 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
         )
     sys.stdout.flush()
     sys.stderr.flush()
-    os.environ.update(env)  # read by our Datasette plugin
     # A file SQLite can only read as immutable (a read-only folder or mount) is served so.
     served = ["-i", path] if database.needs_immutable(path) else [path]
     from datasette.cli import cli as datasette  # in this process: signals reach its server

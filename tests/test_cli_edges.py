@@ -287,6 +287,13 @@ def test_reading_commands_read_a_closed_database_in_a_read_only_folder(open_tmp)
         for done in stats_and_export_unprivileged(db):
             assert done.returncode == 0 and done.stderr == "", done.stderr
         assert json.loads(done.stdout)["tool_use_id"] == "toolu_closed"
+        doctor = subprocess.run(
+            unprivileged([CLI, "doctor", "--db", str(db)]),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert "ok    derivation: every kept event is derived (1 kept)" in doctor.stdout
         url = f"http://127.0.0.1:{port}/index/node_executions.json?_shape=array"
         deadline = time.monotonic() + 30
         while True:

@@ -51,7 +51,7 @@ def derivation_check(db: str) -> Iterator[tuple[bool, str]]:
     deriving them, a rebuild asked for, indexes a load left deferred (nothing when the
     schema is not current: the schema line says so)."""
     try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+        conn = database.reader(db)
         try:
             if migrations.schema_version(conn) != migrations.LATEST:
                 return
