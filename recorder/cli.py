@@ -239,6 +239,13 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
     elf = install.elf_hook_commands(install.read_settings(result.path))
     if elf and not uninstall:
         click.echo(install.ELF_DUPLICATES_NOTE.format(commands=", ".join(elf)))
+    twice = None if uninstall or dry_run else diagnostics.registered_twice()
+    if twice:
+        click.echo(
+            f"warning: the hook is now registered twice ({twice}): Claude Code will run it "
+            "twice for every event; keep one",
+            err=True,
+        )
 
 
 @cli.command()

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CLI, HOOK, post, query, run_cli, run_hook, unprivileged
+from conftest import CLI, HOOK, event, post, query, run_cli, run_hook, unprivileged
 
 from recorder.hook import paths, spool
 
@@ -358,3 +358,30 @@ def test_doctor_says_whether_derivation_keeps_up(tmp_path):
     assert rebuild.startswith("FAIL  derivation: a rebuild is asked for")
     assert deferred.startswith("FAIL  derivation: a load that stopped left")
     assert derived.startswith("ok    derivation: every kept event is derived")
+
+
+def test_doctor_names_events_the_hook_kept_twice(tmp_path):
+    """A hook registered twice (say the plugin loaded with --plugin-dir beside install-hooks)
+    runs twice for each event: the tables count each once, and doctor says what happened."""
+    db = tmp_path / "index.db"
+    env = dict(settings_env(tmp_path), AGENT_RUNS_DERIVE="off")
+    assert run_cli("init", "--db", str(db), env=env).returncode == 0
+
+    def kept_twice_line() -> str:
+        done = run_cli("doctor", "--db", str(db), env=env)
+        (line,) = [line for line in done.stdout.splitlines() if "kept twice:" in line]
+        return line
+
+    assert kept_twice_line() == "ok    kept twice: none of the latest 0 hook events"
+    start = {"tool_name": "Task", "tool_use_id": "toolu_t1", "tool_input": {"prompt": "p"}}
+    for payload in (post("toolu_t0"), event("PreToolUse", **start), post("toolu_t1")):
+        assert run_hook(db, payload, env=env).returncode == 0
+    assert kept_twice_line() == "ok    kept twice: none of the latest 3 hook events"
+
+    for payload in (event("PreToolUse", **start), post("toolu_t1")):  # the second registration
+        assert run_hook(db, payload, env=env).returncode == 0
+    line = kept_twice_line()
+    assert line.startswith("FAIL  kept twice: 2 of the latest 5 hook events arrived twice"), line
+    assert "--plugin-dir" in line
+    nodes = query(db, "SELECT tool_use_id FROM node_executions ORDER BY 1")
+    assert [node["tool_use_id"] for node in nodes] == ["toolu_t0", "toolu_t1"]

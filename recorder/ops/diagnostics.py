@@ -7,8 +7,9 @@ import sqlite3
 import time
 from collections.abc import Iterator
 
-from recorder.derive import deferral, prices
+from recorder.derive import compaction, deferral, prices
 from recorder.hook import clock, database, deriver, paths, spool
+from recorder.hook.events import META
 from recorder.ops import hook_command, install, permissions
 from recorder.redaction import configured as redaction
 from recorder.schema import migrations
@@ -38,6 +39,7 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
     yield permissions.check(db)
     if os.path.exists(db):
         yield from derivation_check(db)
+        yield from kept_twice_check(db)
         yield prices_check(db)
 
 
@@ -110,6 +112,54 @@ def _holds(lock: str) -> bool:
     return False
 
 
+# The latest hook events the kept-twice line looks at.
+TWICE_WINDOW = 2000
+
+
+def kept_twice_check(db: str) -> Iterator[tuple[bool, str]]:
+    """Whether the hook ran twice for one event (registered twice: the plugin and settings,
+    or ``--plugin-dir`` beside them): among the latest hook events, those whose payload
+    repeats one kept within two seconds for the same session and subject."""
+    try:
+        conn = database.reader(db)
+        try:
+            if migrations.schema_version(conn) != migrations.LATEST:
+                return
+            window = {"window": TWICE_WINDOW}
+            pairs = conn.execute(sql("doctor_kept_twice"), window).fetchall()
+            (looked,) = conn.execute(sql("doctor_hook_events"), window).fetchone()
+            reader = compaction.Reader(conn)
+            twice = {
+                pair[3]  # the later of the two
+                for pair in pairs
+                if _content(reader, *pair[:3]) == _content(reader, *pair[3:])
+            }
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        yield False, f"kept twice: the kept events cannot be read ({exc})"
+        return
+    if not twice:
+        yield True, f"kept twice: none of the latest {looked:,} hook events"
+        return
+    why = registered_twice()
+    yield (
+        False,
+        (
+            f"kept twice: {len(twice):,} of the latest {looked:,} hook events arrived twice (the "
+            "tables count each once): the hook is registered twice"
+            + (f", {why}" if why else " (the agent-runs plugin loaded with --plugin-dir?)")
+        ),
+    )
+
+
+def _content(reader: compaction.Reader, kept_id: int, event: bytes, block: int | None) -> dict:
+    """A kept event's payload without our receipt stamp (what Claude Code sent)."""
+    payload = reader.payload(kept_id, event, block)
+    payload.pop(META, None)
+    return payload
+
+
 def prices_check(db: str) -> tuple[bool, str]:
     """The price table in use, and the models seen that it cannot price (their cost is NULL)."""
     table = prices.load()
@@ -136,24 +186,25 @@ def prices_check(db: str) -> tuple[bool, str]:
 
 
 def hooks_check() -> tuple[bool, str]:
-    """Whether every agent-runs hook event is registered in user or project settings."""
-    registered: dict[str, bool] = {}
-    notes = []
-    for path in settings_files():
-        try:
-            settings = install.read_settings(path)
-            events = install.installed_events(settings)
-        except install.SettingsError as exc:
-            notes.append(str(exc))
-            continue
-        if settings.get("disableAllHooks") is True:
-            where = install.display_path(path)
-            notes.append(f"{where} sets disableAllHooks: Claude Code runs no hook")
-        for event, present in events.items():
-            registered[event] = registered.get(event, False) or present
-    missing = sorted(e for e, present in registered.items() if not present)
+    """Whether every agent-runs hook event is registered once, by settings or the plugin."""
+    readable, notes = settings_read()
     if notes:
         return False, "hooks: " + "; ".join(notes)
+    twice = install.registered_twice(readable)  # the notes above: none unreadable
+    if twice:
+        return False, (
+            f"hooks: registered twice ({twice}), so Claude Code runs the hook twice for every "
+            "event; keep one (`agent-runs install-hooks --uninstall --scope user|project|"
+            "local` takes ours out of that settings file)"
+        )
+    registered: dict[str, bool] = {}
+    for _, settings in readable:
+        for event, present in install.installed_events(settings).items():
+            registered[event] = registered.get(event, False) or present
+    plugin = install.enabled_plugin([settings for _, settings in readable])
+    if plugin and not any(registered.values()):
+        return True, f"hooks: registered by the agent-runs plugin ({plugin})"
+    missing = sorted(e for e, present in registered.items() if not present)
     if missing:
         return (
             False,
@@ -172,13 +223,34 @@ def settings_files() -> list[str]:
     return list(found.values())
 
 
-def readable_settings() -> Iterator[dict]:
-    """User and project settings that can be read (hooks_check names the broken ones)."""
+def settings_read() -> tuple[list[tuple[str, dict]], list[str]]:
+    """(path, settings) of the user, project and local settings that can be read, in that
+    order, and a line for each that cannot (or that turns every hook off)."""
+    readable: list[tuple[str, dict]] = []
+    notes: list[str] = []
     for path in settings_files():
         try:
-            yield install.read_settings(path)
-        except install.SettingsError:
+            settings = install.read_settings(path)
+            install.installed_events(settings)  # refuses a malformed hooks section
+        except install.SettingsError as exc:
+            notes.append(str(exc))
             continue
+        if settings.get("disableAllHooks") is True:
+            where = install.display_path(path)
+            notes.append(f"{where} sets disableAllHooks: Claude Code runs no hook")
+        readable.append((path, settings))
+    return readable, notes
+
+
+def registered_twice() -> str | None:
+    """Why the readable settings make Claude Code run the hook twice (None: they do not)."""
+    return install.registered_twice(settings_read()[0])
+
+
+def readable_settings() -> Iterator[dict]:
+    """User and project settings that can be read (hooks_check names the broken ones)."""
+    for _, settings in settings_read()[0]:
+        yield settings
 
 
 def hook_database() -> str | None:

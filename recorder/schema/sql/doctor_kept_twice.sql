@@ -1,0 +1,11 @@
+-- Pairs among the latest :window events the hook kept, for one session and subject and
+-- received within two seconds of each other: the candidates for one event kept twice
+-- (a hook registered twice runs twice for it). doctor compares their payloads.
+WITH latest AS (
+    SELECT id, session_id, subject, julianday(received_at) AS day, event, block_id
+    FROM kept_events WHERE source = 'hook' ORDER BY id DESC LIMIT :window
+)
+SELECT a.id, a.event, a.block_id, b.id, b.event, b.block_id
+FROM latest AS a JOIN latest AS b
+    ON b.session_id IS a.session_id AND b.subject IS a.subject AND b.id > a.id
+    AND abs(b.day - a.day) * 86400 < 2;
