@@ -313,7 +313,11 @@ def rebuild(db: str | None) -> None:
 
 @cli.command()
 @db_option()
-@click.option("--fix", is_flag=True, help="Make recorded data readable by its owner only.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Make recorded data readable by its owner only, and writable by them again.",
+)
 @click.option(
     "--coverage",
     is_flag=True,
@@ -339,6 +343,8 @@ def doctor(
     if fix:
         from recorder.ops import permissions
 
+        for path in database.unstick_companions(paths.database(db)):
+            click.echo(f"fixed {path}: writable by its owner again")
         found = permissions.exposed(paths.database(db))
         permissions.tighten(found)
         for path in found:

@@ -111,6 +111,33 @@ def create_private(db: str) -> None:
         pass  # there already (or not creatable: sqlite3 says why)
 
 
+def stuck_companions(db: str) -> list[str]:
+    """The ``-wal`` and ``-shm`` files of a writable ``db`` that its owner cannot write.
+
+    SQLite gives them the database's mode, so ones made while the database was read-only
+    stay read-only after it is writable again, and every write then fails ("attempt to
+    write a readonly database").
+    """
+    if not os.access(db, os.W_OK):
+        return []
+    found = []
+    for path in (db + "-wal", db + "-shm"):
+        try:
+            if not os.stat(path).st_mode & 0o200:
+                found.append(path)
+        except OSError:
+            continue
+    return found
+
+
+def unstick_companions(db: str) -> list[str]:
+    """Make :func:`stuck_companions` the owner's to write again (0600); the paths changed."""
+    found = stuck_companions(db)
+    for path in found:
+        os.chmod(path, 0o600)
+    return found
+
+
 def write(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], object]) -> object:
     """Run ``work`` in one immediate (write-locked) transaction."""
     conn.execute("BEGIN IMMEDIATE")
