@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,32 @@ def test_a_call_that_never_ran_is_given_no_subagent(db, hook, project):
     assert row["agent_id"] is None and row["agent_transcript_path"] is None
     assert row["usage_source"] != "transcript" and row["api_calls"] is None
     assert query(db, "SELECT count(*) AS n FROM file_touches")[0]["n"] == 0
+    # it spent nothing, which is known: cost 0, so its run has no unpriced subagent
+    assert (row["cost_usd"], row["cost_note"]) == (0.0, "no subagent ran: nothing spent")
+    run = query(
+        db, "SELECT cost_usd, unpriced_nodes FROM workflow_runs WHERE id = ?", (row["run_id"],)
+    )
+    assert run == [{"cost_usd": 0.0, "unpriced_nodes": 0}]
+
+
+def test_an_older_database_with_a_call_that_never_ran_is_rebuilt_to_cost_nothing(db, hook, project):
+    """Before m039 a denied call had no cost (unknown, so unpriced): the migration asks
+    for a rebuild, which gives it cost 0 like a call recorded now."""
+    launch(hook, project, "toolu_old")
+    end_call(hook, project, "PermissionDenied", "toolu_old", reason="denied by rule")
+    assert node(db, "toolu_old")["cost_usd"] == 0.0
+    with sqlite3.connect(db) as conn:  # as the version before wrote it
+        conn.execute("UPDATE node_executions SET cost_usd = NULL, cost_note = NULL")
+        conn.execute("UPDATE workflow_runs SET unpriced_nodes = 1")
+        conn.execute("DELETE FROM _agent_runs_migrations WHERE name = 'm039_nothing_spent'")
+        conn.execute("PRAGMA user_version = 37")
+    upgrade = run_cli("sync", "--db", str(db))
+    assert upgrade.returncode == 0, upgrade.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 38
+    row = node(db, "toolu_old")
+    assert (row["cost_usd"], row["cost_note"]) == (0.0, "no subagent ran: nothing spent")
+    assert query(db, "SELECT unpriced_nodes FROM workflow_runs") == [{"unpriced_nodes": 0}]
 
 
 def test_a_call_whose_agent_is_not_on_disk_stays_without_one(db, hook, project):

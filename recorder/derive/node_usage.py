@@ -79,7 +79,8 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     """
     path = transcript_path(conn, node)
     if path is None and not node["agent_id"]:
-        return  # no subagent known, none found: the node stays as it was
+        nothing_ran(node)
+        return
     final = event["event"] == "SessionEnd"
     if final:
         node["usage_complete"] = 1
@@ -104,6 +105,18 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     )
     if not kept or not same_record(payload, kept[0]):  # else read again, unchanged
         keep.append(conn, [payload], TRANSCRIPT)
+
+
+NOTHING_SPENT = "no subagent ran: nothing spent"
+
+
+def nothing_ran(node: dict) -> None:
+    """A call denied or cancelled before it started a subagent spent nothing: its cost is
+    0, not unknown (a call that failed with no subagent found may have run one: unknown)."""
+    unknown = node["token_count"] is None and node["cost_usd"] is None
+    if unknown and node["error_type"] in NEVER_RAN:
+        node["cost_usd"] = 0.0
+        node["cost_note"] = NOTHING_SPENT
 
 
 def keepable(envelope: dict, record: dict, at: str) -> dict:
