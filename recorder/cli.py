@@ -280,7 +280,16 @@ def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
     sync_first(path)
     click.echo(f"{path}: {report}")
     if report.still_failing:
-        click.echo(f"{report.still_failing} event(s) still failing: see the dead letters", err=True)
+        junk = report.not_events
+        never = (
+            f"; {junk} of them hold no JSON event (Claude Code never sends such input) and "
+            "never will: `agent-runs replay --discard-dead-letters` sets them aside"
+            if junk
+            else ""
+        )
+        click.echo(
+            f"{report.still_failing} event(s) still failing: see the dead letters{never}", err=True
+        )
         if strict:
             raise SystemExit(1)
 

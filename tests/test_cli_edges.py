@@ -204,6 +204,33 @@ def test_replay_discards_dead_letters_keeping_a_copy(tmp_path):
     assert kept.exists() and len(kept.read_text().splitlines()) == 3
 
 
+def test_doctor_and_replay_name_dead_letters_that_are_no_event(tmp_path):
+    """Input that was never a JSON object (a broken pipe, junk) is kept as a dead letter,
+    but no replay will ever make it an event: doctor and replay say so, and what to do."""
+    db = tmp_path / "index.db"
+    env = {"AGENT_RUNS_DERIVE": "off"}
+    assert run_hook(db, b"{not json", env=env).returncode == 0
+    spool.dead_letter(str(db), "TypeError: a bug since fixed", post("toolu_letter"))
+    doctor = run_cli("doctor", "--db", str(db))
+    (line,) = [line for line in doctor.stdout.splitlines() if "dead letters:" in line]
+    assert line.startswith("FAIL  dead letters: 2 waiting, 1 of them holding no JSON event")
+    assert "--discard-dead-letters` sets them aside; `agent-runs replay` retries the rest" in line
+    replayed = run_cli("replay", "--db", str(db))
+    assert "1 recorded" in replayed.stdout
+    assert "1 event(s) still failing: see the dead letters; 1 of them hold no JSON event" in (
+        replayed.stderr
+    )
+    assert [n["tool_use_id"] for n in query(db, "SELECT tool_use_id FROM node_executions")] == [
+        "toolu_letter"
+    ]
+    doctor = run_cli("doctor", "--db", str(db))
+    (line,) = [line for line in doctor.stdout.splitlines() if "dead letters:" in line]
+    assert line.startswith(
+        "FAIL  dead letters: 1 waiting, 1 of them holding no JSON event, which never replays "
+        "(`agent-runs replay --discard-dead-letters` sets them aside) ["
+    )
+
+
 @pytest.mark.parametrize("kind", ["nodes", "runs", "sessions"])
 def test_export_project_matches_part_of_the_path(demo_db, kind):
     table = {"nodes": "node_executions", "runs": "workflow_runs", "sessions": "sessions"}[kind]

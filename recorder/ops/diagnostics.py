@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 from recorder.derive import compaction, deferral, prices
-from recorder.hook import clock, database, deriver, paths, spool
+from recorder.hook import clock, database, deriver, paths, replay, spool
 from recorder.hook.events import META
 from recorder.ops import hook_command, install, permissions
 from recorder.redaction import configured as redaction
@@ -34,6 +34,13 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
         count = sum(spool.count_lines(f) for f in files)
         where = ", ".join(files) if files else "none"
         advice = advice if count else ""
+        junk = sum(map(replay.not_events, files)) if name == paths.DEAD_LETTERS else 0
+        if junk:
+            rest = "; `agent-runs replay` retries the rest" if junk < count else ""
+            advice = (
+                f", {junk} of them holding no JSON event, which never replays (`agent-runs "
+                f"replay --discard-dead-letters` sets them aside{rest})"
+            )
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
     yield redaction.status()
     yield permissions.check(db)
