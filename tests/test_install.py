@@ -923,3 +923,21 @@ def test_doctor_and_install_hooks_name_a_hook_registered_twice(tmp_path: Path) -
         == 0
     )
     assert doctor_hooks_line(env, project) == "ok    hooks: installed for every event"
+
+
+def test_doctor_on_a_database_the_hooks_do_not_write_says_so(tmp_path: Path) -> None:
+    """A --db with a typo does not exist: fine when the hooks will create it, a problem when
+    they write another one."""
+    env = claude_home(tmp_path)
+    home = Path(env["HOME"])
+    mine = tmp_path / "runs" / "index.db"
+    assert run_cli("install-hooks", "--db", str(mine), env=env, cwd=home).returncode == 0
+    typo = tmp_path / "runz" / "index.db"
+    doctor = run_cli("doctor", "--db", str(typo), env=env, cwd=home)
+    assert doctor.returncode == 1
+    assert (
+        f"FAIL  database: {typo} does not exist, and the registered hooks write {mine}, so "
+        "nothing will create it" in doctor.stdout
+    )
+    doctor = run_cli("doctor", "--db", str(mine), env=env, cwd=home)
+    assert f"ok    database: {mine} does not exist yet (it will be created" in doctor.stdout

@@ -269,6 +269,15 @@ def hook_database() -> str | None:
     return None
 
 
+def hooks_database() -> str | None:
+    """The database the registered hooks (settings' or the plugin's) write; None when no
+    hook is registered."""
+    readable = [settings for _, settings in settings_read()[0]]
+    if not registered_commands() and not install.enabled_plugin(readable):
+        return None
+    return paths.database(hook_database())
+
+
 def registered_commands() -> list[str]:
     """The agent-runs hook commands in user and project settings (readable ones)."""
     commands: list[str] = []
@@ -329,6 +338,12 @@ def creation_check(db: str) -> tuple[bool, str]:
     while not os.path.isdir(existing):
         existing = os.path.dirname(existing)
     if os.access(existing, os.W_OK):
+        written = hooks_database()
+        if written is not None and os.path.abspath(written) != os.path.abspath(db):
+            return False, (
+                f"database: {db} does not exist, and the registered hooks write {written}, "
+                "so nothing will create it (another --db meant?)"
+            )
         return True, f"database: {db} does not exist yet (it will be created on the first event)"
     if existing == directory:
         return False, f"database: directory {directory} is read-only; {db} cannot be created"
