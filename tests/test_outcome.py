@@ -54,6 +54,15 @@ def test_reasons_quote_phrases_a_person_can_read() -> None:
     assert phrases and not {"py", "js", "k", "now", "ci", "the", "summary"} & set(phrases)
 
 
+def test_a_number_in_a_quoted_phrase_reads_as_a_number_not_zero() -> None:
+    """The model reads every number as one token; a reason shows it as "#", never as a 0
+    the report did not say ("found 3 call sites" quoted as "found 0" misleads)."""
+    report = "Checked 14 endpoints; 0 errors. Found 3 call sites and 12 more in tests."
+    verdict = classify(report)
+    quoted = verdict.reason.split("): ", 1)[1]
+    assert "#" in quoted and not any(w == "0" for w in quoted.replace("'", " ").split())
+
+
 def test_failure_reason_quotes_the_sentence_that_decided() -> None:
     """A person reads the report's own sentence, the one holding the strongest phrase."""
     opening = "Reviewed the ingestion job and its three schedules; the cron entries are fine."

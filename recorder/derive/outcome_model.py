@@ -314,6 +314,7 @@ def unpack(blob: str) -> array:
 
 
 _PHRASE_FAMILIES = ("w", "h", "t", "l", "p")  # word n-grams a person reads
+_NUMBER_SHOWN = {"0": "#"}  # every number is the token "0" (``words``): "found 3" reads "found #"
 _PHRASE = operator.itemgetter(slice(2, None))  # "w:not done" -> "not done"
 
 
@@ -380,7 +381,7 @@ class Model:
                 continue
             if not any(phrase in c or c in phrase for c in chosen):
                 chosen.append(phrase)
-        return chosen
+        return [" ".join(_NUMBER_SHOWN.get(w, w) for w in p.split()) for p in chosen]
 
 
 def _telling(words: list[str]) -> bool:
