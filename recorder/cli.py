@@ -227,7 +227,7 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
         files=files,
         command=command,
     )
-    if result.diff:
+    if result.diff and dry_run:  # what a real run did is the line below (and the backup)
         click.echo(result.diff, nl=False)
     verb = "would change" if dry_run else "updated"
     if not result.changed:

@@ -239,8 +239,8 @@ def settings_read() -> tuple[list[tuple[str, dict]], list[str]]:
         try:
             settings = install.read_settings(path)
             install.installed_events(settings)  # refuses a malformed hooks section
-        except install.SettingsError as exc:
-            notes.append(str(exc))
+        except install.SettingsError as exc:  # said as install-hooks says it, which writes
+            notes.append(str(exc).replace("; left untouched", ""))
             continue
         if settings.get("disableAllHooks") is True:
             where = install.display_path(path)
