@@ -114,7 +114,13 @@ def test_corrupt_database_spools_and_doctor_names_it(db, hook):
     assert b"spooled" in result.stderr
     assert [p["tool_use_id"] for p in lines(db.parent / SPOOL)] == ["toolu_corrupt"]
     assert database_problem(db, env={"HOME": str(db.parent)}).endswith(
-        "is corrupt (file is not a database)"
+        "is not a SQLite database (file is not a database)"
+    )
+    doctor = run_cli("doctor", "--db", str(db), env={"HOME": str(db.parent)})
+    said = [line.split(":")[0] for line in doctor.stdout.splitlines()]
+    assert "FAIL  database" in said  # said once: no derivation, kept-twice or prices line
+    assert not {"ok    derivation", "FAIL  derivation", "FAIL  kept twice", "FAIL  prices"} & set(
+        said
     )
 
 

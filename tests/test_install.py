@@ -828,7 +828,7 @@ def test_installing_again_keeps_the_database_and_doctor_checks_it(tmp_path: Path
     mine.parent.mkdir()
     mine.write_bytes(b"not a database" * 100)
     doctor = run_cli("doctor", env=env, cwd=env["HOME"])
-    assert doctor.returncode == 1 and f"database: {mine} is corrupt" in doctor.stdout
+    assert doctor.returncode == 1 and f"database: {mine} is not a SQLite database" in doctor.stdout
 
 
 def test_doctor_names_hooks_turned_off_and_accepts_a_shell_launcher(tmp_path: Path) -> None:

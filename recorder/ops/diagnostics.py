@@ -21,7 +21,8 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
     yield hooks_check()
     yield from hook_command.checks(registered_commands())
     yield from elf_hook_check()
-    yield from database_checks(db)
+    database = list(database_checks(db))
+    yield from database
     for name, label, advice in (
         (paths.SPOOL, "spooled events", " (run `agent-runs replay`)"),
         (
@@ -44,7 +45,7 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
     yield redaction.status()
     yield permissions.check(db)
-    if os.path.exists(db):
+    if os.path.exists(db) and all(ok for ok, line in database if line.startswith("database:")):
         yield from derivation_check(db)
         yield from kept_twice_check(db)
         yield prices_check(db)
@@ -313,11 +314,7 @@ def database_checks(db: str) -> Iterator[tuple[bool, str]]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        damaged = not isinstance(exc, sqlite3.OperationalError)  # NOTADB or CORRUPT
-        yield (
-            False,
-            f"database: {db} " + (f"is corrupt ({exc})" if damaged else unreadable(db, exc)),
-        )
+        yield False, f"database: {db} " + damage(db, exc)
         return
     if check != "ok":
         yield False, f"database: {db} is corrupt (integrity check: {check})"
@@ -330,6 +327,18 @@ def database_checks(db: str) -> Iterator[tuple[bool, str]]:
     elif version > migrations.LATEST:
         advice = " (written by a newer agent-runs: upgrade agent-runs; until then the hook spools)"
     yield version == migrations.LATEST, f"schema: version {version} of {migrations.LATEST}{advice}"
+
+
+NOT_A_DATABASE = 26  # SQLITE_NOTADB
+
+
+def damage(db: str, exc: sqlite3.DatabaseError) -> str:
+    """What is wrong with a database SQLite refused to open or read."""
+    if getattr(exc, "sqlite_errorcode", None) == NOT_A_DATABASE:
+        return f"is not a SQLite database ({exc})"
+    if not isinstance(exc, sqlite3.OperationalError):
+        return f"is corrupt ({exc})"
+    return unreadable(db, exc)
 
 
 def creation_check(db: str) -> tuple[bool, str]:
