@@ -246,7 +246,8 @@ def test_a_call_whose_agent_is_not_on_disk_stays_without_one(db, hook, project):
     )
     row = node(db, "toolu_gone")
     assert row["status"] == "failed" and row["agent_id"] is None
-    assert row["cost_usd"] is None and row["cost_note"] is None and row["usage_source"] is None
+    assert row["cost_usd"] is None and row["usage_source"] is None
+    assert row["cost_note"] == "no subagent found for this call: cost unknown"  # never silent
 
 
 def test_path_is_found_beside_the_session_transcript_without_subagent_stop(db, hook, project):

@@ -108,15 +108,19 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
 
 
 NOTHING_SPENT = "no subagent ran: nothing spent"
+NONE_FOUND = "no subagent found for this call: cost unknown"
 
 
 def nothing_ran(node: dict) -> None:
     """A call denied or cancelled before it started a subagent spent nothing: its cost is
-    0, not unknown (a call that failed with no subagent found may have run one: unknown)."""
-    unknown = node["token_count"] is None and node["cost_usd"] is None
-    if unknown and node["error_type"] in NEVER_RAN:
-        node["cost_usd"] = 0.0
-        node["cost_note"] = NOTHING_SPENT
+    0, not unknown. Any other call with no subagent known or found (it failed, or its
+    session ended while it ran) may have run one: its cost is unknown, and says why."""
+    if node["token_count"] is not None or node["cost_usd"] is not None:
+        return
+    if node["error_type"] in NEVER_RAN:
+        node["cost_usd"], node["cost_note"] = 0.0, NOTHING_SPENT
+    elif node["cost_note"] is None:
+        node["cost_note"] = NONE_FOUND
 
 
 def keepable(envelope: dict, record: dict, at: str) -> dict:
