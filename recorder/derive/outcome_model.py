@@ -314,7 +314,6 @@ def unpack(blob: str) -> array:
 
 
 _PHRASE_FAMILIES = ("w", "h", "t", "l", "p")  # word n-grams a person reads
-_NUMBER_SHOWN = {"0": "#"}  # every number is the token "0" (``words``): "found 3" reads "found #"
 _PHRASE = operator.itemgetter(slice(2, None))  # "w:not done" -> "not done"
 
 
@@ -381,7 +380,13 @@ class Model:
                 continue
             if not any(phrase in c or c in phrase for c in chosen):
                 chosen.append(phrase)
-        return [" ".join(_NUMBER_SHOWN.get(w, w) for w in p.split()) for p in chosen]
+        return chosen
+
+
+def shown(phrase: str) -> str:
+    """A phrase as a reason quotes it: every number is the token "0" (``words``), which
+    would misquote "found 3" as "found 0"; it reads "found #"."""
+    return " ".join("#" if word == "0" else word for word in phrase.split())
 
 
 def _telling(words: list[str]) -> bool:
