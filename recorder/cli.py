@@ -194,10 +194,10 @@ def kept_database(settings: os.PathLike) -> str | None:
 @cli.command("install-hooks")
 @click.option(
     "--scope",
-    type=click.Choice(["user", "project"]),
+    type=click.Choice(list(install.SETTINGS_SCOPES)),
     default="user",
     show_default=True,
-    help="~/.claude/settings.json or ./.claude/settings.json",
+    help="~/.claude/settings.json, ./.claude/settings.json or ./.claude/settings.local.json",
 )
 @click.option("--uninstall", is_flag=True, help="Remove exactly what install-hooks added.")
 @click.option("--dry-run", is_flag=True, help="Show the change without writing it.")
@@ -349,16 +349,20 @@ def doctor(
         return
     if since or sources:
         raise click.UsageError("--since and SOURCES go with --coverage")
+    checked = paths.database(db or diagnostics.hook_database())
     if fix:
         from recorder.ops import permissions
 
-        for path in database.unstick_companions(paths.database(db)):
-            click.echo(f"fixed {path}: writable by its owner again")
-        found = permissions.exposed(paths.database(db))
-        permissions.tighten(found)
+        try:
+            for path in database.unstick_companions(checked):
+                click.echo(f"fixed {path}: writable by its owner again")
+            found = permissions.exposed(checked)
+            permissions.tighten(found)
+        except OSError as exc:
+            raise click.ClickException(f"cannot fix {exc.filename}: {exc.strerror}") from None
         for path in found:
             click.echo(f"fixed {path}: now readable by its owner only")
-    found = list(diagnostics.checks(paths.database(db or diagnostics.hook_database())))
+    found = list(diagnostics.checks(checked))
     problems = sum(not ok for ok, _ in found)
     try:
         for ok, line in found:

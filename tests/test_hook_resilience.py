@@ -292,6 +292,29 @@ def test_a_read_only_spell_of_the_database_does_not_outlive_it(open_tmp):
     assert stat.S_IMODE(shm.stat().st_mode) == 0o600
 
 
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and links")
+def test_only_our_own_index_files_are_made_writable(tmp_path):
+    """A -wal that is a link (to a read-only file of ours) or a -shm of another user is
+    never changed, whoever planted it beside the database."""
+    from recorder.hook import database
+
+    db = tmp_path / "index.db"
+    db.write_bytes(b"")
+    target = tmp_path / "elsewhere"
+    target.write_bytes(b"")
+    target.chmod(0o400)
+    Path(f"{db}-wal").symlink_to(target)
+    shm = Path(f"{db}-shm")
+    shm.write_bytes(b"")
+    shm.chmod(0o400)
+    if os.getuid() == 0:
+        os.chown(shm, 65534, 65534)  # another user's
+        assert database.unstick_companions(str(db)) == []
+    else:
+        assert database.unstick_companions(str(db)) == [str(shm)]  # ours: made writable
+    assert stat.S_IMODE(target.stat().st_mode) == 0o400  # the link's target untouched
+
+
 def test_spooled_events_are_ingested_once_across_many_runs(db, hook):
     db.parent.mkdir(parents=True)
     spooled = [post(f"toolu_s{i}") for i in range(5)]

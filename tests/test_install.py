@@ -916,13 +916,13 @@ def test_doctor_and_install_hooks_name_a_hook_registered_twice(tmp_path: Path) -
     assert "in ~/.claude/settings.json; `" in line and "other.db" in line
 
     # taking ours out of the project's settings leaves one registration again
-    assert (
-        run_cli(
-            "install-hooks", "--uninstall", "--scope", "project", env=env, cwd=project
-        ).returncode
-        == 0
-    )
+    undo = run_cli("install-hooks", "--uninstall", "--scope", "project", env=env, cwd=project)
+    assert undo.returncode == 0
     assert doctor_hooks_line(env, project) == "ok    hooks: installed for every event"
+    # the advice's third scope exists: the project's own, git-ignored settings
+    local = run_cli("install-hooks", "--scope", "local", "--db", "x.db", env=env, cwd=project)
+    assert local.returncode == 0 and "settings.local.json: updated" in local.stdout
+    assert doctor_hooks_line(env, project).startswith("FAIL  hooks: registered twice (as 2")
 
 
 def test_doctor_on_a_database_the_hooks_do_not_write_says_so(tmp_path: Path) -> None:
@@ -941,3 +941,13 @@ def test_doctor_on_a_database_the_hooks_do_not_write_says_so(tmp_path: Path) -> 
     )
     doctor = run_cli("doctor", "--db", str(mine), env=env, cwd=home)
     assert f"ok    database: {mine} does not exist yet (it will be created" in doctor.stdout
+    # a project whose own settings register the hook on the default database
+    project = tmp_path / "project"
+    (project / ".claude").mkdir(parents=True)
+    write(project / ".claude" / "settings.json", {"hooks": {"SessionStart": [
+        {"hooks": [{"type": "command", "command": "agent-runs-hook"}]}]}})  # fmt: skip
+    default = home / ".claude" / "emergent-learning" / "memory" / "index.db"
+    doctor = run_cli("doctor", "--db", str(default), env=env, cwd=project)
+    assert f"ok    database: {default} does not exist yet" in doctor.stdout, doctor.stdout
+    doctor = run_cli("doctor", "--db", str(typo), env=env, cwd=project)
+    assert f"the registered hooks write {default}, {mine}, so nothing" in doctor.stdout

@@ -11,6 +11,7 @@ from conftest import completed_response, event, post, pre, query, run_cli
 from usage_transcripts import HAIKU, PRICE, SONNET, AgentTranscript, typical
 
 from recorder.derive import node_usage, prices, usage
+from recorder.hook import database
 
 SESSION = "sess-u1"
 
@@ -233,6 +234,17 @@ def test_an_older_database_with_a_call_that_never_ran_is_rebuilt_to_cost_nothing
     assert (row["cost_usd"], row["cost_note"]) == (0.0, "no subagent ran: nothing spent")
     assert query(db, "SELECT unpriced_nodes FROM workflow_runs") == [{"unpriced_nodes": 0}]
 
+    def rebuild_asked_by_m039() -> int:
+        with sqlite3.connect(db) as conn:  # m039 once more, on what this version recorded
+            conn.execute("DELETE FROM _agent_runs_migrations WHERE name = 'm039_nothing_spent'")
+            conn.execute("PRAGMA user_version = 37")
+        database.connect(str(db)).close()  # migrates, derives nothing
+        asked = "SELECT value FROM derivation_state WHERE name = 'rebuild_requested'"
+        with sqlite3.connect(db) as conn:
+            return conn.execute(asked).fetchone()[0]
+
+    assert rebuild_asked_by_m039() == 0  # nothing to mend: no rebuild
+
 
 def test_a_call_whose_agent_is_not_on_disk_stays_without_one(db, hook, project):
     launch(hook, project, "toolu_gone")
@@ -248,6 +260,16 @@ def test_a_call_whose_agent_is_not_on_disk_stays_without_one(db, hook, project):
     assert row["status"] == "failed" and row["agent_id"] is None
     assert row["cost_usd"] is None and row["usage_source"] is None
     assert row["cost_note"] == "no subagent found for this call: cost unknown"  # never silent
+
+
+def test_a_call_whose_agent_wrote_no_response_says_its_cost_is_unknown(db, hook, project):
+    """Its sidecar names the call, but the transcript holds no API response yet."""
+    AgentTranscript(agent_path(project, "e1"), "e1", SESSION).write()  # the prompt only
+    launch(hook, project, "toolu_e1")
+    end_call(hook, project, "PostToolUseFailure", "toolu_e1", error="boom", is_interrupt=False)
+    row = node(db, "toolu_e1")
+    assert (row["status"], row["cost_usd"]) == ("failed", None)
+    assert row["cost_note"] == "no readable subagent transcript: cost unknown"
 
 
 def test_path_is_found_beside_the_session_transcript_without_subagent_stop(db, hook, project):

@@ -92,6 +92,8 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     if record is None or not record["responses"]:
         if not kept and node["agent_id"]:  # a call with no agent changes by a kept read only
             fill(node, None, final)
+        elif not kept:
+            nothing_ran(node, UNREAD)
         return
     payload = keepable(
         {
@@ -109,18 +111,19 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
 
 NOTHING_SPENT = "no subagent ran: nothing spent"
 NONE_FOUND = "no subagent found for this call: cost unknown"
+UNREAD = "no readable subagent transcript: cost unknown"
 
 
-def nothing_ran(node: dict) -> None:
+def nothing_ran(node: dict, why: str = NONE_FOUND) -> None:
     """A call denied or cancelled before it started a subagent spent nothing: its cost is
-    0, not unknown. Any other call with no subagent known or found (it failed, or its
-    session ended while it ran) may have run one: its cost is unknown, and says why."""
+    0, not unknown. Any other call with no subagent known (it failed, or its session
+    ended while it ran) may have run one: its cost is unknown, and says ``why``."""
     if node["token_count"] is not None or node["cost_usd"] is not None:
         return
     if node["error_type"] in NEVER_RAN:
         node["cost_usd"], node["cost_note"] = 0.0, NOTHING_SPENT
     elif node["cost_note"] is None:
-        node["cost_note"] = NONE_FOUND
+        node["cost_note"] = why
 
 
 def keepable(envelope: dict, record: dict, at: str) -> dict:
@@ -170,7 +173,7 @@ def fill(node: dict, record: dict | None, final: bool = False) -> None:
         node["usage_complete"] = 1 if final else 0
         if node["usage_source"] != TRANSCRIPT:
             node["cost_usd"] = None
-            node["cost_note"] = "no readable subagent transcript: cost unknown"
+            node["cost_note"] = UNREAD
         return
     found = usage.columns(usage.with_final_output(record, node["result_json"]), prices.load())
     if final:

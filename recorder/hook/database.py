@@ -2,6 +2,7 @@
 
 import os
 import sqlite3
+import stat  # os imports it anyway: nothing more on the hook path
 from collections.abc import Callable
 
 from recorder.schema import version
@@ -116,17 +117,21 @@ def stuck_companions(db: str) -> list[str]:
 
     SQLite gives them the database's mode, so ones made while the database was read-only
     stay read-only after it is writable again, and every write then fails ("attempt to
-    write a readonly database").
+    write a readonly database"). Only regular files of this user count (never a link, nor
+    another user's file).
     """
     if not os.access(db, os.W_OK):
         return []
+    uid = os.getuid() if hasattr(os, "getuid") else None  # Windows: no owners to compare
     found = []
     for path in (db + "-wal", db + "-shm"):
         try:
-            if not os.stat(path).st_mode & 0o200:
-                found.append(path)
+            info = os.lstat(path)
         except OSError:
             continue
+        mine = uid is None or info.st_uid == uid
+        if stat.S_ISREG(info.st_mode) and mine and not info.st_mode & stat.S_IWUSR:
+            found.append(path)
     return found
 
 

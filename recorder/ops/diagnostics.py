@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 from recorder.derive import compaction, deferral, prices
 from recorder.hook import clock, database, deriver, paths, replay, spool
@@ -21,8 +21,7 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
     yield hooks_check()
     yield from hook_command.checks(registered_commands())
     yield from elf_hook_check()
-    database = list(database_checks(db))
-    yield from database
+    damaged = yield from database_checks(db)
     for name, label, advice in (
         (paths.SPOOL, "spooled events", " (run `agent-runs replay`)"),
         (
@@ -45,7 +44,7 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
     yield redaction.status()
     yield permissions.check(db)
-    if os.path.exists(db) and all(ok for ok, line in database if line.startswith("database:")):
+    if os.path.exists(db) and not damaged:  # else the database line said all there is
         yield from derivation_check(db)
         yield from kept_twice_check(db)
         yield prices_check(db)
@@ -120,14 +119,15 @@ def _holds(lock: str) -> bool:
     return False
 
 
-# The latest hook events the kept-twice line looks at.
+# How many of the latest kept events the kept-twice line looks at (the hook's among them).
 TWICE_WINDOW = 2000
 
 
 def kept_twice_check(db: str) -> Iterator[tuple[bool, str]]:
     """Whether the hook ran twice for one event (registered twice: the plugin and settings,
-    or ``--plugin-dir`` beside them): among the latest hook events, those whose payload
-    repeats one kept within two seconds for the same session and subject."""
+    or ``--plugin-dir`` beside them): among the hook's events in the latest kept ones,
+    those whose payload repeats one kept within two seconds for the same session and
+    subject."""
     try:
         conn = database.reader(db)
         try:
@@ -148,15 +148,15 @@ def kept_twice_check(db: str) -> Iterator[tuple[bool, str]]:
         yield False, f"kept twice: the kept events cannot be read ({exc})"
         return
     if not twice:
-        yield True, f"kept twice: none of the latest {looked:,} hook events"
+        yield True, f"kept twice: none of the {looked:,} hook events among the latest kept"
         return
-    why = registered_twice()
+    reason = registered_twice()
+    why = f", {reason}" if reason else " (a --plugin-dir plugin?)"
     yield (
         False,
         (
-            f"kept twice: {len(twice):,} of the latest {looked:,} hook events arrived twice (the "
-            "tables count each once): the hook is registered twice"
-            + (f", {why}" if why else " (the agent-runs plugin loaded with --plugin-dir?)")
+            f"kept twice: {len(twice):,} of the {looked:,} hook events among the latest kept "
+            f"arrived twice (the tables count each once): the hook is registered twice{why}"
         ),
     )
 
@@ -270,13 +270,19 @@ def hook_database() -> str | None:
     return None
 
 
-def hooks_database() -> str | None:
-    """The database the registered hooks (settings' or the plugin's) write; None when no
+def hooks_databases() -> list[str]:
+    """The databases the registered hooks (settings' or the plugin's) write; none when no
     hook is registered."""
     readable = [settings for _, settings in settings_read()[0]]
-    if not registered_commands() and not install.enabled_plugin(readable):
-        return None
-    return paths.database(hook_database())
+    found = {db for settings in readable for db in install.command_databases(settings)}
+    if install.enabled_plugin(readable):
+        found.add(None)  # the plugin's hook writes the default database
+    return sorted(paths.database(db) for db in found)
+
+
+def _same_file(path: str) -> str:
+    """``path`` as the file it names (links followed; Windows' case ignored)."""
+    return os.path.normcase(os.path.realpath(path))
 
 
 def registered_commands() -> list[str]:
@@ -296,16 +302,17 @@ def elf_hook_check() -> Iterator[tuple[bool, str]]:
         yield True, "elf: " + install.ELF_DUPLICATES_NOTE.format(commands=", ".join(commands))
 
 
-def database_checks(db: str) -> Iterator[tuple[bool, str]]:
+def database_checks(db: str) -> Generator[tuple[bool, str], None, bool]:
     """One line naming the database's problem (missing directory, corrupt, read-only,
-    locked, disk full) or saying it is fine, then one for its schema."""
+    locked, disk full) or saying it is fine, then one for its schema. Returns whether the
+    file is damaged (no database, or a corrupt one): nothing more can be read of it."""
     if not os.path.exists(db):
         yield creation_check(db)
-        return
+        return False
     read_only = next((p for p in (db, os.path.dirname(db)) if not os.access(p, os.W_OK)), None)
     if read_only:
         yield False, f"database: {db} is read-only ({read_only} is not writable)"
-        return
+        return False
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
         try:
@@ -315,10 +322,10 @@ def database_checks(db: str) -> Iterator[tuple[bool, str]]:
             conn.close()
     except sqlite3.DatabaseError as exc:
         yield False, f"database: {db} " + damage(db, exc)
-        return
+        return not isinstance(exc, sqlite3.OperationalError)  # locked, say, is no damage
     if check != "ok":
         yield False, f"database: {db} is corrupt (integrity check: {check})"
-        return
+        return True
     problem = writability_problem(db)
     yield problem is None, f"database: {db} " + (problem or "is writable, integrity ok")
     advice = ""
@@ -327,6 +334,7 @@ def database_checks(db: str) -> Iterator[tuple[bool, str]]:
     elif version > migrations.LATEST:
         advice = " (written by a newer agent-runs: upgrade agent-runs; until then the hook spools)"
     yield version == migrations.LATEST, f"schema: version {version} of {migrations.LATEST}{advice}"
+    return False
 
 
 NOT_A_DATABASE = 26  # SQLITE_NOTADB
@@ -347,11 +355,11 @@ def creation_check(db: str) -> tuple[bool, str]:
     while not os.path.isdir(existing):
         existing = os.path.dirname(existing)
     if os.access(existing, os.W_OK):
-        written = hooks_database()
-        if written is not None and os.path.abspath(written) != os.path.abspath(db):
+        written = hooks_databases()
+        if written and _same_file(db) not in {_same_file(w) for w in written}:
             return False, (
-                f"database: {db} does not exist, and the registered hooks write {written}, "
-                "so nothing will create it (another --db meant?)"
+                f"database: {db} does not exist, and the registered hooks write "
+                f"{', '.join(written)}, so nothing will create it (another --db meant?)"
             )
         return True, f"database: {db} does not exist yet (it will be created on the first event)"
     if existing == directory:

@@ -51,6 +51,7 @@ __all__ = [
     "InstallResult",
     "SettingsError",
     "apply",
+    "command_databases",
     "commands_by_registration",
     "diff",
     "display_path",
@@ -495,8 +496,13 @@ def registered_twice(settings_by_path: list[tuple[Path | str, dict]]) -> str | N
 def registered_database(settings: dict) -> str | None:
     """The ``--db`` that every registered agent-runs hook command names, when they all name
     the same one (None: no hook, the default database, or several)."""
-    found = {paths.db_argument(_word_splits(c)[0]) for c in installed_commands(settings)}
+    found = command_databases(settings)
     return found.pop() if len(found) == 1 and None not in found else None
+
+
+def command_databases(settings: dict) -> set[str | None]:
+    """The ``--db`` each registered agent-runs hook command names (None: the default)."""
+    return {paths.db_argument(_word_splits(c)[0]) for c in installed_commands(settings)}
 
 
 ELF_HOOK_MARKERS = ("post_tool_learning", "emergent-learning")
