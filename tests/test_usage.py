@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -259,7 +260,7 @@ def test_a_call_whose_agent_is_not_on_disk_stays_without_one(db, hook, project):
     row = node(db, "toolu_gone")
     assert row["status"] == "failed" and row["agent_id"] is None
     assert row["cost_usd"] is None and row["usage_source"] is None
-    assert row["cost_note"] == "no subagent found for this call: cost unknown"  # never silent
+    assert row["cost_note"] == "no usage of a subagent found for this call: cost unknown"
 
 
 def test_a_call_whose_agent_wrote_no_response_says_its_cost_is_unknown(db, hook, project):
@@ -269,7 +270,11 @@ def test_a_call_whose_agent_wrote_no_response_says_its_cost_is_unknown(db, hook,
     end_call(hook, project, "PostToolUseFailure", "toolu_e1", error="boom", is_interrupt=False)
     row = node(db, "toolu_e1")
     assert (row["status"], row["cost_usd"]) == ("failed", None)
-    assert row["cost_note"] == "no readable subagent transcript: cost unknown"
+    assert row["cost_note"] == "no usage of a subagent found for this call: cost unknown"
+    before = query(db, "SELECT * FROM node_executions")
+    shutil.rmtree(project / SESSION)  # a rebuild reads no file: the same rows without it
+    assert run_cli("rebuild", "--db", str(db)).returncode == 0
+    assert query(db, "SELECT * FROM node_executions") == before
 
 
 def test_path_is_found_beside_the_session_transcript_without_subagent_stop(db, hook, project):

@@ -92,8 +92,8 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     if record is None or not record["responses"]:
         if not kept and node["agent_id"]:  # a call with no agent changes by a kept read only
             fill(node, None, final)
-        elif not kept:
-            nothing_ran(node, UNREAD)
+        elif not kept:  # the same as when no file was found: a rebuild reads no file
+            nothing_ran(node)
         return
     payload = keepable(
         {
@@ -110,20 +110,21 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
 
 
 NOTHING_SPENT = "no subagent ran: nothing spent"
-NONE_FOUND = "no subagent found for this call: cost unknown"
+NONE_FOUND = "no usage of a subagent found for this call: cost unknown"
 UNREAD = "no readable subagent transcript: cost unknown"
 
 
-def nothing_ran(node: dict, why: str = NONE_FOUND) -> None:
+def nothing_ran(node: dict) -> None:
     """A call denied or cancelled before it started a subagent spent nothing: its cost is
-    0, not unknown. Any other call with no subagent known (it failed, or its session
-    ended while it ran) may have run one: its cost is unknown, and says ``why``."""
+    0, not unknown. Any other call with no subagent known and no usage kept (it failed,
+    or its session ended while it ran) may have run one: its cost is unknown, and says
+    so, the same whether a file was found empty or not at all (a rebuild reads none)."""
     if node["token_count"] is not None or node["cost_usd"] is not None:
         return
     if node["error_type"] in NEVER_RAN:
         node["cost_usd"], node["cost_note"] = 0.0, NOTHING_SPENT
     elif node["cost_note"] is None:
-        node["cost_note"] = why
+        node["cost_note"] = NONE_FOUND
 
 
 def keepable(envelope: dict, record: dict, at: str) -> dict:
