@@ -10,6 +10,8 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from datasette.utils.asgi import BadRequest
+
 from . import formatting, links, peers
 from .sqlfiles import PanelError, rows
 
@@ -49,9 +51,13 @@ class Filters:
 
     @classmethod
     def from_args(cls, args) -> Filters:
+        """The filters of a request; an unknown range is a bad request (400), as a bad
+        parameter of a canned query is."""
         wanted = args.get("range") or DEFAULT_RANGE
+        if wanted not in RANGES:
+            raise BadRequest(f"range must be one of {', '.join(RANGES)}, not {wanted!r}")
         return cls(
-            range=wanted if wanted in RANGES else DEFAULT_RANGE,
+            range=wanted,
             project=args.get("project") or None,
             agent_type=args.get("agent_type") or None,
         )

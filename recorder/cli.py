@@ -194,10 +194,10 @@ def kept_database(settings: os.PathLike) -> str | None:
 @cli.command("install-hooks")
 @click.option(
     "--scope",
-    type=click.Choice(["user", "project"]),
+    type=click.Choice(list(install.SETTINGS_SCOPES)),
     default="user",
     show_default=True,
-    help="~/.claude/settings.json or ./.claude/settings.json",
+    help="~/.claude/settings.json, ./.claude/settings.json or ./.claude/settings.local.json",
 )
 @click.option("--uninstall", is_flag=True, help="Remove exactly what install-hooks added.")
 @click.option("--dry-run", is_flag=True, help="Show the change without writing it.")
@@ -227,7 +227,7 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
         files=files,
         command=command,
     )
-    if result.diff:
+    if result.diff and dry_run:  # what a real run did is the line below (and the backup)
         click.echo(result.diff, nl=False)
     verb = "would change" if dry_run else "updated"
     if not result.changed:
@@ -239,6 +239,13 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
     elf = install.elf_hook_commands(install.read_settings(result.path))
     if elf and not uninstall:
         click.echo(install.ELF_DUPLICATES_NOTE.format(commands=", ".join(elf)))
+    twice = None if uninstall or dry_run else diagnostics.registered_twice()
+    if twice:
+        click.echo(
+            f"warning: the hook is now registered twice ({twice}): Claude Code will run it "
+            "twice for every event; keep one",
+            err=True,
+        )
 
 
 @cli.command()
@@ -273,7 +280,16 @@ def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
     sync_first(path)
     click.echo(f"{path}: {report}")
     if report.still_failing:
-        click.echo(f"{report.still_failing} event(s) still failing: see the dead letters", err=True)
+        junk = report.not_events
+        never = (
+            f"; {junk} of them hold no JSON event (Claude Code never sends such input) and "
+            "never will: `agent-runs replay --discard-dead-letters` sets them aside"
+            if junk
+            else ""
+        )
+        click.echo(
+            f"{report.still_failing} event(s) still failing: see the dead letters{never}", err=True
+        )
         if strict:
             raise SystemExit(1)
 
@@ -306,7 +322,11 @@ def rebuild(db: str | None) -> None:
 
 @cli.command()
 @db_option()
-@click.option("--fix", is_flag=True, help="Make recorded data readable by its owner only.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Make recorded data readable by its owner only, and writable by them again.",
+)
 @click.option(
     "--coverage",
     is_flag=True,
@@ -329,14 +349,20 @@ def doctor(
         return
     if since or sources:
         raise click.UsageError("--since and SOURCES go with --coverage")
+    checked = paths.database(db or diagnostics.hook_database())
     if fix:
         from recorder.ops import permissions
 
-        found = permissions.exposed(paths.database(db))
-        permissions.tighten(found)
+        try:
+            for path in database.unstick_companions(checked):
+                click.echo(f"fixed {path}: writable by its owner again")
+            found = permissions.exposed(checked)
+            permissions.tighten(found)
+        except OSError as exc:
+            raise click.ClickException(f"cannot fix {exc.filename}: {exc.strerror}") from None
         for path in found:
             click.echo(f"fixed {path}: now readable by its owner only")
-    found = list(diagnostics.checks(paths.database(db or diagnostics.hook_database())))
+    found = list(diagnostics.checks(checked))
     problems = sum(not ok for ok, _ in found)
     try:
         for ok, line in found:

@@ -33,7 +33,10 @@ def test_install_hooks_registers_every_event_with_the_absolute_hook(tmp_path):
     dry = run_cli("install-hooks", "--dry-run", env=env)
     assert dry.returncode == 0 and "+" in dry.stdout and "agent-runs-hook" in dry.stdout
     assert "agent-runs-hook" not in settings.read_text()
-    assert run_cli("install-hooks", env=env).returncode == 0
+    done = run_cli("install-hooks", env=env)
+    assert done.returncode == 0
+    (said,) = [line for line in done.stdout.splitlines() if "updated" in line]
+    assert said.endswith("updated (+11 -0 hooks)") and "+++" not in done.stdout  # no diff
     data = json.loads(settings.read_text())
     assert data["permissions"] == {"allow": ["Bash(ls)"]}
     commands = {
@@ -80,6 +83,7 @@ def test_doctor_from_the_home_folder_names_a_broken_settings_file_once(tmp_path)
     doctor = run_cli("doctor", "--db", str(tmp_path / "x.db"), env=env, cwd=home)
     hooks = [line for line in doctor.stdout.splitlines() if "hooks:" in line and "JSON" in line]
     assert len(hooks) == 1 and hooks[0].count("not valid JSON") == 1, doctor.stdout
+    assert "left untouched" not in hooks[0]  # doctor only reads it
 
 
 def test_output_into_a_closed_pipe_is_not_an_error(tmp_path):

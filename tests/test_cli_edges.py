@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CLI, HOOK, post, query, run_cli, run_hook, unprivileged
+from conftest import CLI, HOOK, event, post, query, run_cli, run_hook, unprivileged
 
 from recorder.hook import paths, spool
 
@@ -204,6 +204,33 @@ def test_replay_discards_dead_letters_keeping_a_copy(tmp_path):
     assert kept.exists() and len(kept.read_text().splitlines()) == 3
 
 
+def test_doctor_and_replay_name_dead_letters_that_are_no_event(tmp_path):
+    """Input that was never a JSON object (a broken pipe, junk) is kept as a dead letter,
+    but no replay will ever make it an event: doctor and replay say so, and what to do."""
+    db = tmp_path / "index.db"
+    env = {"AGENT_RUNS_DERIVE": "off"}
+    assert run_hook(db, b"{not json", env=env).returncode == 0
+    spool.dead_letter(str(db), "TypeError: a bug since fixed", post("toolu_letter"))
+    doctor = run_cli("doctor", "--db", str(db))
+    (line,) = [line for line in doctor.stdout.splitlines() if "dead letters:" in line]
+    assert line.startswith("FAIL  dead letters: 2 waiting, 1 of them holding no JSON event")
+    assert "--discard-dead-letters` sets them aside; `agent-runs replay` retries the rest" in line
+    replayed = run_cli("replay", "--db", str(db))
+    assert "1 recorded" in replayed.stdout
+    assert "1 event(s) still failing: see the dead letters; 1 of them hold no JSON event" in (
+        replayed.stderr
+    )
+    assert [n["tool_use_id"] for n in query(db, "SELECT tool_use_id FROM node_executions")] == [
+        "toolu_letter"
+    ]
+    doctor = run_cli("doctor", "--db", str(db))
+    (line,) = [line for line in doctor.stdout.splitlines() if "dead letters:" in line]
+    assert line.startswith(
+        "FAIL  dead letters: 1 waiting, 1 of them holding no JSON event, which never replays "
+        "(`agent-runs replay --discard-dead-letters` sets them aside) ["
+    )
+
+
 @pytest.mark.parametrize("kind", ["nodes", "runs", "sessions"])
 def test_export_project_matches_part_of_the_path(demo_db, kind):
     table = {"nodes": "node_executions", "runs": "workflow_runs", "sessions": "sessions"}[kind]
@@ -358,3 +385,33 @@ def test_doctor_says_whether_derivation_keeps_up(tmp_path):
     assert rebuild.startswith("FAIL  derivation: a rebuild is asked for")
     assert deferred.startswith("FAIL  derivation: a load that stopped left")
     assert derived.startswith("ok    derivation: every kept event is derived")
+
+
+def test_doctor_names_events_the_hook_kept_twice(tmp_path):
+    """A hook registered twice (say the plugin loaded with --plugin-dir beside install-hooks)
+    runs twice for each event: the tables count each once, and doctor says what happened."""
+    db = tmp_path / "index.db"
+    env = dict(settings_env(tmp_path), AGENT_RUNS_DERIVE="off")
+    assert run_cli("init", "--db", str(db), env=env).returncode == 0
+
+    def kept_twice_line() -> str:
+        done = run_cli("doctor", "--db", str(db), env=env)
+        (line,) = [line for line in done.stdout.splitlines() if "kept twice:" in line]
+        return line
+
+    assert kept_twice_line() == "ok    kept twice: none of the 0 hook events among the latest kept"
+    start = {"tool_name": "Task", "tool_use_id": "toolu_t1", "tool_input": {"prompt": "p"}}
+    for payload in (post("toolu_t0"), event("PreToolUse", **{**start, "tool_use_id": "toolu_t0"})):
+        assert run_hook(db, payload, env=env).returncode == 0
+    assert kept_twice_line() == "ok    kept twice: none of the 2 hook events among the latest kept"
+
+    for payload in (event("PreToolUse", **start), post("toolu_t1")):
+        for _ in range(2):  # the second registration runs right after (with) the first
+            assert run_hook(db, payload, env=env).returncode == 0
+    line = kept_twice_line()
+    assert line.startswith(
+        "FAIL  kept twice: 2 of the 6 hook events among the latest kept arrived twice"
+    ), line
+    assert "--plugin-dir" in line
+    nodes = query(db, "SELECT tool_use_id FROM node_executions ORDER BY 1")
+    assert [node["tool_use_id"] for node in nodes] == ["toolu_t0", "toolu_t1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import sqlite3
@@ -135,6 +136,15 @@ def test_filters_apply_to_every_panel(ds, query, expected):
     if "project=" in query:
         assert [run["id"] for run in data["recent_runs"]] == [4]
         assert data["recent_failures"] == []
+
+
+@pytest.mark.parametrize("path", ["/-/agent-runs.json", "/-/agent-runs"])
+def test_an_unknown_range_is_a_bad_request(ds, path):
+    """As a canned query refuses a bad parameter: a typo is not quietly read as 30 days."""
+    response = get(ds, path + "?range=bogus")
+    assert response.status_code == 400
+    said = html.unescape(response.text)
+    assert "range must be one of 24h, 7d, 30d, 90d, all, not 'bogus'" in said
 
 
 def test_filters_are_kept_in_the_page(ds):

@@ -7,6 +7,7 @@ import json
 import os
 import resource
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -113,7 +114,13 @@ def test_corrupt_database_spools_and_doctor_names_it(db, hook):
     assert b"spooled" in result.stderr
     assert [p["tool_use_id"] for p in lines(db.parent / SPOOL)] == ["toolu_corrupt"]
     assert database_problem(db, env={"HOME": str(db.parent)}).endswith(
-        "is corrupt (file is not a database)"
+        "is not a SQLite database (file is not a database)"
+    )
+    doctor = run_cli("doctor", "--db", str(db), env={"HOME": str(db.parent)})
+    said = [line.split(":")[0] for line in doctor.stdout.splitlines()]
+    assert "FAIL  database" in said  # said once: no derivation, kept-twice or prices line
+    assert not {"ok    derivation", "FAIL  derivation", "FAIL  kept twice", "FAIL  prices"} & set(
+        said
     )
 
 
@@ -234,6 +241,78 @@ def test_read_only_directory_spools_to_the_fallback(open_tmp):
     )
     assert "1 recorded" in replay.stdout, replay.stderr
     assert query(db, "SELECT status FROM node_executions")[0]["status"] == "completed"
+
+
+def test_a_read_only_spell_of_the_database_does_not_outlive_it(open_tmp):
+    """SQLite gives the -shm index file the database's mode, so one made while the database
+    was read-only stayed read-only after it was writable again, and every write failed.
+    doctor names it, and the next hook run makes it writable, records, and replays the
+    event spooled meanwhile; ``doctor --fix`` does it too."""
+    memory = open_tmp / "memory"
+    memory.mkdir()
+    memory.chmod(0o777)
+    db = memory / "index.db"
+    env = dict(os.environ, HOME=str(memory), XDG_STATE_HOME=str(memory), AGENT_RUNS_DERIVE="off")
+
+    def as_user(*command: str, stdin: dict | None = None) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            unprivileged(list(command)),
+            input=json.dumps(stdin).encode() if stdin else b"",
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
+        assert b"Traceback" not in done.stderr, done.stderr
+        return done
+
+    def doctor(*options: str) -> str:
+        done = as_user(sys.executable, "-m", "recorder.cli", "doctor", "--db", str(db), *options)
+        return done.stdout.decode()
+
+    assert as_user(HOOK, "--db", str(db), stdin=pre("toolu_before")).returncode == 0
+    as_user(sys.executable, "-m", "recorder.cli", "sync", "--db", str(db))  # closes: no -shm
+    assert not Path(f"{db}-shm").exists()
+    db.chmod(0o400)  # a backup tool, a chmod by mistake...
+    assert as_user(HOOK, "--db", str(db), stdin=post("toolu_before")).returncode == 0
+    assert [p["tool_use_id"] for p in lines(memory / SPOOL)] == ["toolu_before"]
+    shm = Path(f"{db}-shm")
+    assert stat.S_IMODE(shm.stat().st_mode) == 0o400
+    db.chmod(0o600)  # ...undone
+    stuck = f"FAIL  permissions: {shm} read-only though the database is writable"
+    assert stuck in doctor()
+
+    assert as_user(HOOK, "--db", str(db), stdin=post("toolu_after")).returncode == 0
+    assert stat.S_IMODE(shm.stat().st_mode) == 0o600
+    assert not (memory / SPOOL).exists() or not lines(memory / SPOOL)
+    assert tool_use_ids(db) == ["toolu_after", "toolu_before"]
+    assert stuck not in doctor()
+
+    shm.chmod(0o400)
+    assert f"fixed {shm}: writable by its owner again" in doctor("--fix")
+    assert stat.S_IMODE(shm.stat().st_mode) == 0o600
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and links")
+def test_only_our_own_index_files_are_made_writable(tmp_path):
+    """A -wal that is a link (to a read-only file of ours) or a -shm of another user is
+    never changed, whoever planted it beside the database."""
+    from recorder.hook import database
+
+    db = tmp_path / "index.db"
+    db.write_bytes(b"")
+    target = tmp_path / "elsewhere"
+    target.write_bytes(b"")
+    target.chmod(0o400)
+    Path(f"{db}-wal").symlink_to(target)
+    shm = Path(f"{db}-shm")
+    shm.write_bytes(b"")
+    shm.chmod(0o400)
+    if os.getuid() == 0:
+        os.chown(shm, 65534, 65534)  # another user's
+        assert database.unstick_companions(str(db)) == []
+    else:
+        assert database.unstick_companions(str(db)) == [str(shm)]  # ours: made writable
+    assert stat.S_IMODE(target.stat().st_mode) == 0o400  # the link's target untouched
 
 
 def test_spooled_events_are_ingested_once_across_many_runs(db, hook):

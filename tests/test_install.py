@@ -828,7 +828,7 @@ def test_installing_again_keeps_the_database_and_doctor_checks_it(tmp_path: Path
     mine.parent.mkdir()
     mine.write_bytes(b"not a database" * 100)
     doctor = run_cli("doctor", env=env, cwd=env["HOME"])
-    assert doctor.returncode == 1 and f"database: {mine} is corrupt" in doctor.stdout
+    assert doctor.returncode == 1 and f"database: {mine} is not a SQLite database" in doctor.stdout
 
 
 def test_doctor_names_hooks_turned_off_and_accepts_a_shell_launcher(tmp_path: Path) -> None:
@@ -850,3 +850,104 @@ def test_doctor_names_hooks_turned_off_and_accepts_a_shell_launcher(tmp_path: Pa
     path.write_text(json.dumps(dict(settings, disableAllHooks=True)))
     doctor = run_cli("doctor", env=env, cwd=env["HOME"])
     assert doctor.returncode == 1 and "sets disableAllHooks" in doctor.stdout
+
+
+def doctor_hooks_line(env: dict, cwd: Path) -> str:
+    doctor = run_cli("doctor", env=env, cwd=cwd)
+    (line,) = [line for line in doctor.stdout.splitlines() if "  hooks: " in line]
+    return line
+
+
+def test_doctor_and_install_hooks_name_a_hook_registered_twice(tmp_path: Path) -> None:
+    """Claude Code (2.1.337, tried) runs one command named in two settings files once, but
+    runs the plugin's hooks beside the settings' hooks, and two different commands on one
+    event each: doctor says which, install-hooks warns, and the plugin alone is enough."""
+    env = claude_home(tmp_path)
+    home, project = Path(env["HOME"]), tmp_path / "project"
+    user = Path(env["CLAUDE_CONFIG_DIR"]) / "settings.json"
+    (project / ".claude").mkdir(parents=True)
+    write(user, {"enabledPlugins": {"agent-runs@tools": True}})
+    assert (
+        doctor_hooks_line(env, home)
+        == "ok    hooks: registered by the agent-runs plugin (agent-runs@tools)"
+    )
+
+    done = run_cli("install-hooks", env=env, cwd=home)  # a user who also follows the README
+    assert done.returncode == 0
+    assert (
+        "warning: the hook is now registered twice (by the agent-runs plugin (agent-runs@tools)"
+        in done.stderr
+    )
+    line = doctor_hooks_line(env, home)
+    assert line.startswith(
+        "FAIL  hooks: registered twice (by the agent-runs plugin (agent-runs@tools) and in "
+        "~/.claude/settings.json)"
+    )
+    assert "--uninstall" in line
+
+    # the project's local settings turn the plugin off (a later scope overrides)
+    write(
+        project / ".claude" / "settings.local.json", {"enabledPlugins": {"agent-runs@tools": False}}
+    )
+    assert doctor_hooks_line(env, project) == "ok    hooks: installed for every event"
+
+    # the same command in the project's settings too: Claude Code runs it once
+    assert run_cli("install-hooks", "--scope", "project", env=env, cwd=project).returncode == 0
+    assert doctor_hooks_line(env, project) == "ok    hooks: installed for every event"
+
+    # a different command (another --db) in the project's settings: both run
+    other = run_cli(
+        "install-hooks",
+        "--scope",
+        "project",
+        "--db",
+        str(tmp_path / "other.db"),
+        env=env,
+        cwd=project,
+    )
+    assert (
+        other.returncode == 0
+        and "registered twice (as 2 different commands for SessionStart" in other.stderr
+    )
+    line = doctor_hooks_line(env, project)
+    assert line.startswith(
+        "FAIL  hooks: registered twice (as 2 different commands for SessionStart (`"
+    )
+    assert "in ~/.claude/settings.json; `" in line and "other.db" in line
+
+    # taking ours out of the project's settings leaves one registration again
+    undo = run_cli("install-hooks", "--uninstall", "--scope", "project", env=env, cwd=project)
+    assert undo.returncode == 0
+    assert doctor_hooks_line(env, project) == "ok    hooks: installed for every event"
+    # the advice's third scope exists: the project's own, git-ignored settings
+    local = run_cli("install-hooks", "--scope", "local", "--db", "x.db", env=env, cwd=project)
+    assert local.returncode == 0 and "settings.local.json: updated" in local.stdout
+    assert doctor_hooks_line(env, project).startswith("FAIL  hooks: registered twice (as 2")
+
+
+def test_doctor_on_a_database_the_hooks_do_not_write_says_so(tmp_path: Path) -> None:
+    """A --db with a typo does not exist: fine when the hooks will create it, a problem when
+    they write another one."""
+    env = claude_home(tmp_path)
+    home = Path(env["HOME"])
+    mine = tmp_path / "runs" / "index.db"
+    assert run_cli("install-hooks", "--db", str(mine), env=env, cwd=home).returncode == 0
+    typo = tmp_path / "runz" / "index.db"
+    doctor = run_cli("doctor", "--db", str(typo), env=env, cwd=home)
+    assert doctor.returncode == 1
+    assert (
+        f"FAIL  database: {typo} does not exist, and the registered hooks write {mine}, so "
+        "nothing will create it" in doctor.stdout
+    )
+    doctor = run_cli("doctor", "--db", str(mine), env=env, cwd=home)
+    assert f"ok    database: {mine} does not exist yet (it will be created" in doctor.stdout
+    # a project whose own settings register the hook on the default database
+    project = tmp_path / "project"
+    (project / ".claude").mkdir(parents=True)
+    write(project / ".claude" / "settings.json", {"hooks": {"SessionStart": [
+        {"hooks": [{"type": "command", "command": "agent-runs-hook"}]}]}})  # fmt: skip
+    default = home / ".claude" / "emergent-learning" / "memory" / "index.db"
+    doctor = run_cli("doctor", "--db", str(default), env=env, cwd=project)
+    assert f"ok    database: {default} does not exist yet" in doctor.stdout, doctor.stdout
+    doctor = run_cli("doctor", "--db", str(typo), env=env, cwd=project)
+    assert f"the registered hooks write {default}, {mine}, so nothing" in doctor.stdout

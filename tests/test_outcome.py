@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from recorder.derive import outcome_model
-from recorder.derive.outcome import FAILURE_KINDS, Verdict, classify, judge_text
+from recorder.derive.outcome import (
+    FAILURE_KINDS,
+    Verdict,
+    classify,
+    judge_text,
+    sentence_saying,
+)
 from recorder.derive.outcome_model import words
 
 # The labelled reports the old text rules were tested with are now part of the corpus
@@ -52,6 +61,36 @@ def test_reasons_quote_phrases_a_person_can_read() -> None:
     quoted = reason.split("): ", 1)[1].split(" \u2014 ")[0]
     phrases = [p.strip("'") for p in quoted.split("', '")]
     assert phrases and not {"py", "js", "k", "now", "ci", "the", "summary"} & set(phrases)
+
+
+def corpus_rows(split: str) -> list[dict]:
+    with (Path(__file__).parent / "outcomes" / "corpus.jsonl").open(encoding="utf-8") as f:
+        return [row for row in map(json.loads, f) if row.get("split") == split]
+
+
+def test_a_number_in_a_quoted_phrase_reads_as_a_number_not_zero() -> None:
+    """The model reads every number as one token; a reason shows it as "#", never as a 0
+    the report did not say ("found 3 call sites" quoted as "found 0" misleads)."""
+    report = "Checked 14 endpoints; 0 errors. Found 3 call sites and 12 more in tests."
+    verdict = classify(report)
+    quoted = verdict.reason.split("): ", 1)[1]
+    assert "#" in quoted and not any(w == "0" for w in quoted.replace("'", " ").split())
+    # a failure's reason quotes the sentence that holds its strongest phrase, also when
+    # that phrase has a number in it
+    checked = 0
+    for text in (row["text"] for row in corpus_rows("train") if len(row["text"]) < 400):
+        verdict = judge_text(text)
+        if verdict.outcome != "failure":
+            continue
+        first = verdict.reason.split("): ", 1)[1].split("', '")[0].strip("'")
+        if "#" not in first.split(" \u2014 ")[0]:
+            continue
+        expected = sentence_saying(text, [first.split(" \u2014 ")[0].replace("#", "0")])
+        if expected is None:
+            continue  # the phrase runs across two sentences: the next phrase's is quoted
+        assert f"\u201c{expected}\u201d" in verdict.reason, verdict.reason
+        checked += 1
+    assert checked >= 5
 
 
 def test_failure_reason_quotes_the_sentence_that_decided() -> None:

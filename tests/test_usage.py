@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from conftest import completed_response, event, post, pre, query, run_cli
 from usage_transcripts import HAIKU, PRICE, SONNET, AgentTranscript, typical
 
 from recorder.derive import node_usage, prices, usage
+from recorder.hook import database
 
 SESSION = "sess-u1"
 
@@ -205,6 +208,43 @@ def test_a_call_that_never_ran_is_given_no_subagent(db, hook, project):
     assert row["agent_id"] is None and row["agent_transcript_path"] is None
     assert row["usage_source"] != "transcript" and row["api_calls"] is None
     assert query(db, "SELECT count(*) AS n FROM file_touches")[0]["n"] == 0
+    # it spent nothing, which is known: cost 0, so its run has no unpriced subagent
+    assert (row["cost_usd"], row["cost_note"]) == (0.0, "no subagent ran: nothing spent")
+    run = query(
+        db, "SELECT cost_usd, unpriced_nodes FROM workflow_runs WHERE id = ?", (row["run_id"],)
+    )
+    assert run == [{"cost_usd": 0.0, "unpriced_nodes": 0}]
+
+
+def test_an_older_database_with_a_call_that_never_ran_is_rebuilt_to_cost_nothing(db, hook, project):
+    """Before m039 a denied call had no cost (unknown, so unpriced): the migration asks
+    for a rebuild, which gives it cost 0 like a call recorded now."""
+    launch(hook, project, "toolu_old")
+    end_call(hook, project, "PermissionDenied", "toolu_old", reason="denied by rule")
+    assert node(db, "toolu_old")["cost_usd"] == 0.0
+    with sqlite3.connect(db) as conn:  # as the version before wrote it
+        conn.execute("UPDATE node_executions SET cost_usd = NULL, cost_note = NULL")
+        conn.execute("UPDATE workflow_runs SET unpriced_nodes = 1")
+        conn.execute("DELETE FROM _agent_runs_migrations WHERE name = 'm039_nothing_spent'")
+        conn.execute("PRAGMA user_version = 37")
+    upgrade = run_cli("sync", "--db", str(db))
+    assert upgrade.returncode == 0, upgrade.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 38
+    row = node(db, "toolu_old")
+    assert (row["cost_usd"], row["cost_note"]) == (0.0, "no subagent ran: nothing spent")
+    assert query(db, "SELECT unpriced_nodes FROM workflow_runs") == [{"unpriced_nodes": 0}]
+
+    def rebuild_asked_by_m039() -> int:
+        with sqlite3.connect(db) as conn:  # m039 once more, on what this version recorded
+            conn.execute("DELETE FROM _agent_runs_migrations WHERE name = 'm039_nothing_spent'")
+            conn.execute("PRAGMA user_version = 37")
+        database.connect(str(db)).close()  # migrates, derives nothing
+        asked = "SELECT value FROM derivation_state WHERE name = 'rebuild_requested'"
+        with sqlite3.connect(db) as conn:
+            return conn.execute(asked).fetchone()[0]
+
+    assert rebuild_asked_by_m039() == 0  # nothing to mend: no rebuild
 
 
 def test_a_call_whose_agent_is_not_on_disk_stays_without_one(db, hook, project):
@@ -219,7 +259,22 @@ def test_a_call_whose_agent_is_not_on_disk_stays_without_one(db, hook, project):
     )
     row = node(db, "toolu_gone")
     assert row["status"] == "failed" and row["agent_id"] is None
-    assert row["cost_usd"] is None and row["cost_note"] is None and row["usage_source"] is None
+    assert row["cost_usd"] is None and row["usage_source"] is None
+    assert row["cost_note"] == "no usage of a subagent found for this call: cost unknown"
+
+
+def test_a_call_whose_agent_wrote_no_response_says_its_cost_is_unknown(db, hook, project):
+    """Its sidecar names the call, but the transcript holds no API response yet."""
+    AgentTranscript(agent_path(project, "e1"), "e1", SESSION).write()  # the prompt only
+    launch(hook, project, "toolu_e1")
+    end_call(hook, project, "PostToolUseFailure", "toolu_e1", error="boom", is_interrupt=False)
+    row = node(db, "toolu_e1")
+    assert (row["status"], row["cost_usd"]) == ("failed", None)
+    assert row["cost_note"] == "no usage of a subagent found for this call: cost unknown"
+    before = query(db, "SELECT * FROM node_executions")
+    shutil.rmtree(project / SESSION)  # a rebuild reads no file: the same rows without it
+    assert run_cli("rebuild", "--db", str(db)).returncode == 0
+    assert query(db, "SELECT * FROM node_executions") == before
 
 
 def test_path_is_found_beside_the_session_transcript_without_subagent_stop(db, hook, project):

@@ -1,6 +1,6 @@
--- Totals over the selected time range: tasks, failures, tokens, cost (USD; finished tasks
--- without a cost, their model unpriced or their transcript unread, count as unpriced) and
--- duration percentiles.
+-- Totals over the selected time range: tasks, failures, tokens, cost (USD; tasks that ended
+-- in any way (not running) without a cost, their model unpriced or their transcript unread,
+-- count as unpriced) and duration percentiles.
 -- Failure rate = failures / finished: finished = completed or failed, a failure = failed,
 -- or completed with outcome failure (cancelled, abandoned and running left out).
 -- Percentiles are over finished tasks with a duration: the median is the middle value

@@ -79,7 +79,8 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     """
     path = transcript_path(conn, node)
     if path is None and not node["agent_id"]:
-        return  # no subagent known, none found: the node stays as it was
+        nothing_ran(node)
+        return
     final = event["event"] == "SessionEnd"
     if final:
         node["usage_complete"] = 1
@@ -91,6 +92,8 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     if record is None or not record["responses"]:
         if not kept and node["agent_id"]:  # a call with no agent changes by a kept read only
             fill(node, None, final)
+        elif not kept:  # the same as when no file was found: a rebuild reads no file
+            nothing_ran(node)
         return
     payload = keepable(
         {
@@ -104,6 +107,24 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     )
     if not kept or not same_record(payload, kept[0]):  # else read again, unchanged
         keep.append(conn, [payload], TRANSCRIPT)
+
+
+NOTHING_SPENT = "no subagent ran: nothing spent"
+NONE_FOUND = "no usage of a subagent found for this call: cost unknown"
+UNREAD = "no readable subagent transcript: cost unknown"
+
+
+def nothing_ran(node: dict) -> None:
+    """A call denied or cancelled before it started a subagent spent nothing: its cost is
+    0, not unknown. Any other call with no subagent known and no usage kept (it failed,
+    or its session ended while it ran) may have run one: its cost is unknown, and says
+    so, the same whether a file was found empty or not at all (a rebuild reads none)."""
+    if node["token_count"] is not None or node["cost_usd"] is not None:
+        return
+    if node["error_type"] in NEVER_RAN:
+        node["cost_usd"], node["cost_note"] = 0.0, NOTHING_SPENT
+    elif node["cost_note"] is None:
+        node["cost_note"] = NONE_FOUND
 
 
 def keepable(envelope: dict, record: dict, at: str) -> dict:
@@ -153,7 +174,7 @@ def fill(node: dict, record: dict | None, final: bool = False) -> None:
         node["usage_complete"] = 1 if final else 0
         if node["usage_source"] != TRANSCRIPT:
             node["cost_usd"] = None
-            node["cost_note"] = "no readable subagent transcript: cost unknown"
+            node["cost_note"] = UNREAD
         return
     found = usage.columns(usage.with_final_output(record, node["result_json"]), prices.load())
     if final:

@@ -399,7 +399,7 @@ def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
         return Verdict(UNKNOWN, f"too vague to judge (p(failure)={p:.2f})", None, judge)
     failed = p >= m.threshold
     phrases = m.phrases(features, failed)
-    said = ", ".join(f"'{phrase}'" for phrase in phrases)
+    said = ", ".join(f"'{outcome_model.shown(phrase)}'" for phrase in phrases)
     if not failed:
         return Verdict(SUCCESS, f"reads as done (p(failure)={p:.2f}): {said}", None, judge)
     kind = m.kind(features)

@@ -383,6 +383,12 @@ class Model:
         return chosen
 
 
+def shown(phrase: str) -> str:
+    """A phrase as a reason quotes it: every number is the token "0" (``words``), which
+    would misquote "found 3" as "found 0"; it reads "found #"."""
+    return " ".join("#" if word == "0" else word for word in phrase.split())
+
+
 def _telling(words: list[str]) -> bool:
     """Whether a phrase tells a person something: a lone word only when it is a cue or a
     negation ("fixed", "blocked", "?", "not"), more words when one of them is a word of

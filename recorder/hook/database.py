@@ -2,6 +2,7 @@
 
 import os
 import sqlite3
+import stat  # os imports it anyway: nothing more on the hook path
 from collections.abc import Callable
 
 from recorder.schema import version
@@ -109,6 +110,37 @@ def create_private(db: str) -> None:
         os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError:
         pass  # there already (or not creatable: sqlite3 says why)
+
+
+def stuck_companions(db: str) -> list[str]:
+    """The ``-wal`` and ``-shm`` files of a writable ``db`` that its owner cannot write.
+
+    SQLite gives them the database's mode, so ones made while the database was read-only
+    stay read-only after it is writable again, and every write then fails ("attempt to
+    write a readonly database"). Only regular files of this user count (never a link, nor
+    another user's file).
+    """
+    if not os.access(db, os.W_OK):
+        return []
+    uid = os.getuid() if hasattr(os, "getuid") else None  # Windows: no owners to compare
+    found = []
+    for path in (db + "-wal", db + "-shm"):
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        mine = uid is None or info.st_uid == uid
+        if stat.S_ISREG(info.st_mode) and mine and not info.st_mode & stat.S_IWUSR:
+            found.append(path)
+    return found
+
+
+def unstick_companions(db: str) -> list[str]:
+    """Make :func:`stuck_companions` the owner's to write again (0600); the paths changed."""
+    found = stuck_companions(db)
+    for path in found:
+        os.chmod(path, 0o600)
+    return found
 
 
 def write(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], object]) -> object:

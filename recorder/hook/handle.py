@@ -123,20 +123,33 @@ def redacted_or_raw(text: str) -> str:
 
 
 def record(db: str, payload: dict) -> None:
-    """Keep waiting spooled events, then this (stamped) one."""
-    conn = database.connect(db, timeout=budget())
-    # Checkpointing the WAL is the derivation worker's job (its commits run it), not a
-    # cost the session waits for.
-    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    """Keep waiting spooled events, then this (stamped) one; once more after making the
+    database's index files writable when a read-only spell of the database left them
+    read-only."""
     try:
+        keep_with_spooled(db, payload)
+    except sqlite3.OperationalError:
+        if not database.unstick_companions(db):
+            raise
+        keep_with_spooled(db, payload)
+
+
+def keep_with_spooled(db: str, payload: dict) -> None:
+    conn = database.connect(db, timeout=budget())
+    try:
+        # Checkpointing the WAL is the derivation worker's job (its commits run it), not a
+        # cost the session waits for.
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
         if paths.pending(db, paths.SPOOL):
             from recorder.hook import replay  # only when the spool holds events: off the path
 
             replay.replay(conn, db, limit=REPLAY_BATCH, dead_letters=False)
         database.write(conn, lambda c: keep.append(c, [payload], "hook"))
-    finally:
-        if not leave_open:
-            conn.close()
+    except BaseException:
+        conn.close()  # a retry must not share this connection's read-only index
+        raise
+    if not leave_open:
+        conn.close()
 
 
 def keep_dead_letter(db: str, error: str, payload: dict | None = None, raw: str | None = None):

@@ -31,6 +31,7 @@ class ReplayReport:
         self.skipped = 0
         self.still_failing = 0
         self.left_for_later = 0
+        self.not_events = 0  # of those still failing: no JSON object, so never an event
 
     def __str__(self) -> str:
         return (
@@ -95,16 +96,11 @@ def replay_one(
     rederive: Rederive | None = None,
 ) -> None:
     """Replay one kept line; a dead letter that fails again stays where it was."""
-    payload = record
-    if name == paths.DEAD_LETTERS and record is not None:
-        payload = record.get("payload")
-        if payload is None and isinstance(record.get("raw"), str):
-            try:
-                payload = json.loads(record["raw"].lstrip("\ufeff"))
-            except (ValueError, RecursionError):
-                payload = None
+    payload = letter_payload(record) if name == paths.DEAD_LETTERS else record
     try:
-        if not isinstance(payload, dict):
+        if payload is None:
+            if name == paths.DEAD_LETTERS:
+                report.not_events += 1
             raise RejectedEvent("not a JSON object")
         kept_id = mapping(payload.get(META)).get("kept_id")
         if kept_id is not None and conn.execute(sql("kept_event"), (kept_id,)).fetchone():
@@ -132,3 +128,25 @@ def replay_one(
                 spool.dead_letter(db, error, payload, raw)
             except (ValueError, RecursionError):  # nested too deep to write as JSON
                 spool.dead_letter(db, error, raw=line)
+
+
+def letter_payload(record: dict | None) -> dict | None:
+    """The event a dead letter holds (its payload, else its raw input parsed), or None when
+    it holds no JSON object: input that can never replay as an event."""
+    if record is None:
+        return None
+    payload = record.get("payload")
+    if payload is None and isinstance(record.get("raw"), str):
+        try:
+            payload = json.loads(record["raw"].lstrip("\ufeff"))
+        except (ValueError, RecursionError):
+            payload = None
+    return payload if isinstance(payload, dict) else None
+
+
+def not_events(path: str) -> int:
+    """How many dead letters in the file ``path`` hold no JSON object (they never replay)."""
+    try:
+        return sum(letter_payload(record) is None for record, _ in spool.read_records(path))
+    except OSError:
+        return 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
-from recorder.derive import deferral, prices
-from recorder.hook import clock, database, deriver, paths, spool
+from recorder.derive import compaction, deferral, prices
+from recorder.hook import clock, database, deriver, paths, replay, spool
+from recorder.hook.events import META
 from recorder.ops import hook_command, install, permissions
 from recorder.redaction import configured as redaction
 from recorder.schema import migrations
@@ -20,7 +21,7 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
     yield hooks_check()
     yield from hook_command.checks(registered_commands())
     yield from elf_hook_check()
-    yield from database_checks(db)
+    damaged = yield from database_checks(db)
     for name, label, advice in (
         (paths.SPOOL, "spooled events", " (run `agent-runs replay`)"),
         (
@@ -33,11 +34,19 @@ def checks(db: str) -> Iterator[tuple[bool, str]]:
         count = sum(spool.count_lines(f) for f in files)
         where = ", ".join(files) if files else "none"
         advice = advice if count else ""
+        junk = sum(map(replay.not_events, files)) if name == paths.DEAD_LETTERS else 0
+        if junk:
+            rest = "; `agent-runs replay` retries the rest" if junk < count else ""
+            advice = (
+                f", {junk} of them holding no JSON event, which never replays (`agent-runs "
+                f"replay --discard-dead-letters` sets them aside{rest})"
+            )
         yield count == 0, f"{label}: {count} waiting{advice} [{where}]"
     yield redaction.status()
     yield permissions.check(db)
-    if os.path.exists(db):
+    if os.path.exists(db) and not damaged:  # else the database line said all there is
         yield from derivation_check(db)
+        yield from kept_twice_check(db)
         yield prices_check(db)
 
 
@@ -110,6 +119,55 @@ def _holds(lock: str) -> bool:
     return False
 
 
+# How many of the latest kept events the kept-twice line looks at (the hook's among them).
+TWICE_WINDOW = 2000
+
+
+def kept_twice_check(db: str) -> Iterator[tuple[bool, str]]:
+    """Whether the hook ran twice for one event (registered twice: the plugin and settings,
+    or ``--plugin-dir`` beside them): among the hook's events in the latest kept ones,
+    those whose payload repeats one kept within two seconds for the same session and
+    subject."""
+    try:
+        conn = database.reader(db)
+        try:
+            if migrations.schema_version(conn) != migrations.LATEST:
+                return
+            window = {"window": TWICE_WINDOW}
+            pairs = conn.execute(sql("doctor_kept_twice"), window).fetchall()
+            (looked,) = conn.execute(sql("doctor_hook_events"), window).fetchone()
+            reader = compaction.Reader(conn)
+            twice = {
+                pair[3]  # the later of the two
+                for pair in pairs
+                if _content(reader, *pair[:3]) == _content(reader, *pair[3:])
+            }
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        yield False, f"kept twice: the kept events cannot be read ({exc})"
+        return
+    if not twice:
+        yield True, f"kept twice: none of the {looked:,} hook events among the latest kept"
+        return
+    reason = registered_twice()
+    why = f", {reason}" if reason else " (a --plugin-dir plugin?)"
+    yield (
+        False,
+        (
+            f"kept twice: {len(twice):,} of the {looked:,} hook events among the latest kept "
+            f"arrived twice (the tables count each once): the hook is registered twice{why}"
+        ),
+    )
+
+
+def _content(reader: compaction.Reader, kept_id: int, event: bytes, block: int | None) -> dict:
+    """A kept event's payload without our receipt stamp (what Claude Code sent)."""
+    payload = reader.payload(kept_id, event, block)
+    payload.pop(META, None)
+    return payload
+
+
 def prices_check(db: str) -> tuple[bool, str]:
     """The price table in use, and the models seen that it cannot price (their cost is NULL)."""
     table = prices.load()
@@ -136,24 +194,25 @@ def prices_check(db: str) -> tuple[bool, str]:
 
 
 def hooks_check() -> tuple[bool, str]:
-    """Whether every agent-runs hook event is registered in user or project settings."""
-    registered: dict[str, bool] = {}
-    notes = []
-    for path in settings_files():
-        try:
-            settings = install.read_settings(path)
-            events = install.installed_events(settings)
-        except install.SettingsError as exc:
-            notes.append(str(exc))
-            continue
-        if settings.get("disableAllHooks") is True:
-            where = install.display_path(path)
-            notes.append(f"{where} sets disableAllHooks: Claude Code runs no hook")
-        for event, present in events.items():
-            registered[event] = registered.get(event, False) or present
-    missing = sorted(e for e, present in registered.items() if not present)
+    """Whether every agent-runs hook event is registered once, by settings or the plugin."""
+    readable, notes = settings_read()
     if notes:
         return False, "hooks: " + "; ".join(notes)
+    twice = install.registered_twice(readable)  # the notes above: none unreadable
+    if twice:
+        return False, (
+            f"hooks: registered twice ({twice}), so Claude Code runs the hook twice for every "
+            "event; keep one (`agent-runs install-hooks --uninstall --scope user|project|"
+            "local` takes ours out of that settings file)"
+        )
+    registered: dict[str, bool] = {}
+    for _, settings in readable:
+        for event, present in install.installed_events(settings).items():
+            registered[event] = registered.get(event, False) or present
+    plugin = install.enabled_plugin([settings for _, settings in readable])
+    if plugin and not any(registered.values()):
+        return True, f"hooks: registered by the agent-runs plugin ({plugin})"
+    missing = sorted(e for e, present in registered.items() if not present)
     if missing:
         return (
             False,
@@ -172,13 +231,34 @@ def settings_files() -> list[str]:
     return list(found.values())
 
 
-def readable_settings() -> Iterator[dict]:
-    """User and project settings that can be read (hooks_check names the broken ones)."""
+def settings_read() -> tuple[list[tuple[str, dict]], list[str]]:
+    """(path, settings) of the user, project and local settings that can be read, in that
+    order, and a line for each that cannot (or that turns every hook off)."""
+    readable: list[tuple[str, dict]] = []
+    notes: list[str] = []
     for path in settings_files():
         try:
-            yield install.read_settings(path)
-        except install.SettingsError:
+            settings = install.read_settings(path)
+            install.installed_events(settings)  # refuses a malformed hooks section
+        except install.SettingsError as exc:  # said as install-hooks says it, which writes
+            notes.append(str(exc).replace("; left untouched", ""))
             continue
+        if settings.get("disableAllHooks") is True:
+            where = install.display_path(path)
+            notes.append(f"{where} sets disableAllHooks: Claude Code runs no hook")
+        readable.append((path, settings))
+    return readable, notes
+
+
+def registered_twice() -> str | None:
+    """Why the readable settings make Claude Code run the hook twice (None: they do not)."""
+    return install.registered_twice(settings_read()[0])
+
+
+def readable_settings() -> Iterator[dict]:
+    """User and project settings that can be read (hooks_check names the broken ones)."""
+    for _, settings in settings_read()[0]:
+        yield settings
 
 
 def hook_database() -> str | None:
@@ -188,6 +268,21 @@ def hook_database() -> str | None:
         if found:
             return found
     return None
+
+
+def hooks_databases() -> list[str]:
+    """The databases the registered hooks (settings' or the plugin's) write; none when no
+    hook is registered."""
+    readable = [settings for _, settings in settings_read()[0]]
+    found = {db for settings in readable for db in install.command_databases(settings)}
+    if install.enabled_plugin(readable):
+        found.add(None)  # the plugin's hook writes the default database
+    return sorted(paths.database(db) for db in found)
+
+
+def _same_file(path: str) -> str:
+    """``path`` as the file it names (links followed; Windows' case ignored)."""
+    return os.path.normcase(os.path.realpath(path))
 
 
 def registered_commands() -> list[str]:
@@ -207,16 +302,17 @@ def elf_hook_check() -> Iterator[tuple[bool, str]]:
         yield True, "elf: " + install.ELF_DUPLICATES_NOTE.format(commands=", ".join(commands))
 
 
-def database_checks(db: str) -> Iterator[tuple[bool, str]]:
+def database_checks(db: str) -> Generator[tuple[bool, str], None, bool]:
     """One line naming the database's problem (missing directory, corrupt, read-only,
-    locked, disk full) or saying it is fine, then one for its schema."""
+    locked, disk full) or saying it is fine, then one for its schema. Returns whether the
+    file is damaged (no database, or a corrupt one): nothing more can be read of it."""
     if not os.path.exists(db):
         yield creation_check(db)
-        return
+        return False
     read_only = next((p for p in (db, os.path.dirname(db)) if not os.access(p, os.W_OK)), None)
     if read_only:
         yield False, f"database: {db} is read-only ({read_only} is not writable)"
-        return
+        return False
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
         try:
@@ -225,15 +321,11 @@ def database_checks(db: str) -> Iterator[tuple[bool, str]]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        damaged = not isinstance(exc, sqlite3.OperationalError)  # NOTADB or CORRUPT
-        yield (
-            False,
-            f"database: {db} " + (f"is corrupt ({exc})" if damaged else unreadable(db, exc)),
-        )
-        return
+        yield False, f"database: {db} " + damage(db, exc)
+        return not isinstance(exc, sqlite3.OperationalError)  # locked, say, is no damage
     if check != "ok":
         yield False, f"database: {db} is corrupt (integrity check: {check})"
-        return
+        return True
     problem = writability_problem(db)
     yield problem is None, f"database: {db} " + (problem or "is writable, integrity ok")
     advice = ""
@@ -242,6 +334,19 @@ def database_checks(db: str) -> Iterator[tuple[bool, str]]:
     elif version > migrations.LATEST:
         advice = " (written by a newer agent-runs: upgrade agent-runs; until then the hook spools)"
     yield version == migrations.LATEST, f"schema: version {version} of {migrations.LATEST}{advice}"
+    return False
+
+
+NOT_A_DATABASE = 26  # SQLITE_NOTADB
+
+
+def damage(db: str, exc: sqlite3.DatabaseError) -> str:
+    """What is wrong with a database SQLite refused to open or read."""
+    if getattr(exc, "sqlite_errorcode", None) == NOT_A_DATABASE:
+        return f"is not a SQLite database ({exc})"
+    if not isinstance(exc, sqlite3.OperationalError):
+        return f"is corrupt ({exc})"
+    return unreadable(db, exc)
 
 
 def creation_check(db: str) -> tuple[bool, str]:
@@ -250,6 +355,12 @@ def creation_check(db: str) -> tuple[bool, str]:
     while not os.path.isdir(existing):
         existing = os.path.dirname(existing)
     if os.access(existing, os.W_OK):
+        written = hooks_databases()
+        if written and _same_file(db) not in {_same_file(w) for w in written}:
+            return False, (
+                f"database: {db} does not exist, and the registered hooks write "
+                f"{', '.join(written)}, so nothing will create it (another --db meant?)"
+            )
         return True, f"database: {db} does not exist yet (it will be created on the first event)"
     if existing == directory:
         return False, f"database: directory {directory} is read-only; {db} cannot be created"

@@ -44,21 +44,26 @@ __all__ = [
     "FILE_REGISTRATIONS",
     "HOOK_EXECUTABLE",
     "HOOK_TIMEOUT",
+    "PLUGIN_NAME",
     "REGISTRATIONS",
     "SETTINGS_SCOPES",
     "TASK_MATCHER",
     "InstallResult",
     "SettingsError",
     "apply",
+    "command_databases",
+    "commands_by_registration",
     "diff",
     "display_path",
     "dumps",
+    "enabled_plugin",
     "hook_command",
     "installed_commands",
     "installed_events",
     "is_our_command",
     "merged",
     "registered_database",
+    "registered_twice",
     "registrations",
     "removed",
     "settings_path",
@@ -428,22 +433,76 @@ def installed_events(settings: dict, *, files: bool = False) -> dict[str, bool]:
 
 def installed_commands(settings: dict) -> list[str]:
     """Return the distinct agent-runs-hook commands registered (for ``doctor``)."""
-    hooks = _check(settings).get("hooks") or {}
     commands: list[str] = []
-    for groups in hooks.values():
+    for found in commands_by_registration(settings).values():
+        commands.extend(command for command in found if command not in commands)
+    return commands
+
+
+def commands_by_registration(settings: dict) -> dict[tuple[str, object], list[str]]:
+    """(event, matcher) -> the distinct agent-runs hook commands registered there."""
+    hooks = _check(settings).get("hooks") or {}
+    found: dict[tuple[str, object], list[str]] = {}
+    for event, groups in hooks.items():
         for group in groups:
+            key = (event, _norm_matcher(group.get("matcher")))
             for entry in group.get("hooks", []):
                 command = entry.get("command")
-                if is_our_command(command) and command not in commands:
-                    commands.append(command)
-    return commands
+                if is_our_command(command) and command not in found.setdefault(key, []):
+                    found[key].append(command)
+    return {key: commands for key, commands in found.items() if commands}
+
+
+PLUGIN_NAME = "agent-runs"  # the name in hooks/.claude-plugin/plugin.json
+
+
+def enabled_plugin(settings_by_precedence: list[dict]) -> str | None:
+    """The ``enabledPlugins`` key (``agent-runs@<marketplace>``) that turns the agent-runs
+    plugin on, reading user, project and local settings in that order as Claude Code does
+    (a later one overrides; only ``true`` turns a plugin on)."""
+    state: dict[str, bool] = {}
+    for settings in settings_by_precedence:
+        enabled = settings.get("enabledPlugins")
+        if isinstance(enabled, dict):
+            for key, on in enabled.items():
+                if isinstance(key, str) and key.split("@", 1)[0] == PLUGIN_NAME:
+                    state[key] = on is True
+    return next((key for key, on in state.items() if on), None)
+
+
+def registered_twice(settings_by_path: list[tuple[Path | str, dict]]) -> str | None:
+    """Why Claude Code would run the hook twice for one event, or None.
+
+    ``settings_by_path``: user, project and local settings in that order. Claude Code runs
+    a command that several settings files name once, but a plugin's hooks run beside the
+    settings' hooks, and different commands registered for one event each run.
+    """
+    plugin = enabled_plugin([settings for _, settings in settings_by_path])
+    files: dict[tuple[str, object], dict[str, list[str]]] = {}  # registration -> command -> files
+    for path, settings in settings_by_path:
+        for key, commands in commands_by_registration(settings).items():
+            for command in commands:
+                files.setdefault(key, {}).setdefault(command, []).append(display_path(path))
+    if plugin and files:
+        named = dict.fromkeys(f for found in files.values() for f in sum(found.values(), []))
+        return f"by the agent-runs plugin ({plugin}) and in {', '.join(named)}"
+    for (event, _), found in files.items():
+        if len(found) > 1:
+            named = "; ".join(f"`{c}` in {', '.join(where)}" for c, where in found.items())
+            return f"as {len(found)} different commands for {event} ({named})"
+    return None
 
 
 def registered_database(settings: dict) -> str | None:
     """The ``--db`` that every registered agent-runs hook command names, when they all name
     the same one (None: no hook, the default database, or several)."""
-    found = {paths.db_argument(_word_splits(c)[0]) for c in installed_commands(settings)}
+    found = command_databases(settings)
     return found.pop() if len(found) == 1 and None not in found else None
+
+
+def command_databases(settings: dict) -> set[str | None]:
+    """The ``--db`` each registered agent-runs hook command names (None: the default)."""
+    return {paths.db_argument(_word_splits(c)[0]) for c in installed_commands(settings)}
 
 
 ELF_HOOK_MARKERS = ("post_tool_learning", "emergent-learning")

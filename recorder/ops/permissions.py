@@ -12,7 +12,7 @@ import glob
 import os
 import stat
 
-from recorder.hook import paths
+from recorder.hook import database, paths
 from recorder.ops import install
 from recorder.ops import serving_secret as secret
 
@@ -49,6 +49,12 @@ def tighten(found: list[str]) -> None:
 
 def check(db: str) -> tuple[bool, str]:
     """(ok, one line) for ``agent-runs doctor``."""
+    stuck = database.stuck_companions(db)
+    if stuck:
+        return False, (
+            f"permissions: {', '.join(stuck)} read-only though the database is writable (made "
+            "while it was read-only), so every write fails (run `agent-runs doctor --fix`)"
+        )
     found = exposed(db)
     if not found:
         return True, "permissions: recorded data is readable by its owner only"

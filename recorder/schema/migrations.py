@@ -1218,6 +1218,16 @@ def m038_session_cost_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX idx_node_exec_session ON node_executions(session_id, cost_usd)")
 
 
+@migration
+def m039_nothing_spent(conn: sqlite3.Connection) -> None:
+    """A call denied or cancelled before it started a subagent spent nothing: derivation
+    now gives it cost 0 rather than unknown, so it is not counted as unpriced; any other
+    finished call with no subagent found gets the reason its cost is unknown. A database
+    holding such a node asks for a rebuild."""
+    if conn.execute(sql("nothing_spent_nodes")).fetchone()[0]:
+        conn.execute(sql("derive_request_rebuild"))
+
+
 def drop_rollup_triggers(conn: sqlite3.Connection) -> None:
     """Drop the rollups' triggers and views (for ``rollups.create`` to make them again)."""
     for name in rollups.TRIGGERS:

@@ -331,6 +331,8 @@ class Generator:
                 duration_ms=int(seconds * 1000),
                 **common,
             )
+            spent = int(self.spending.uniform(0.05, 1.0) * median_tokens)  # it ran, then failed
+            self.transcript_read(session, end + 0.1, tool_use_id, transcript, model, spent)
             return end
         text = self.result(fate < 0.14, area)
         tokens = int(self.lognormal(median_tokens, 0.6))
