@@ -216,35 +216,50 @@ def test_a_call_that_never_ran_is_given_no_subagent(db, hook, project):
     assert run == [{"cost_usd": 0.0, "unpriced_nodes": 0}]
 
 
-def test_an_older_database_with_a_call_that_never_ran_is_rebuilt_to_cost_nothing(db, hook, project):
-    """Before m039 a denied call had no cost (unknown, so unpriced): the migration asks
-    for a rebuild, which gives it cost 0 like a call recorded now."""
+def test_an_older_database_with_calls_that_never_ran_is_mended_as_a_rebuild_would(
+    db, hook, project
+):
+    """Before m039 a denied call had no cost (unknown, so unpriced) and a call with no
+    subagent found no reason: the migration mends them in place, their run's and
+    session's sums too, to the very rows a rebuild gives, and asks for no rebuild."""
     launch(hook, project, "toolu_old")
     end_call(hook, project, "PermissionDenied", "toolu_old", reason="denied by rule")
+    launch(hook, project, "toolu_lost")
+    end_call(hook, project, "PostToolUseFailure", "toolu_lost", error="boom", is_interrupt=False)
     assert node(db, "toolu_old")["cost_usd"] == 0.0
-    with sqlite3.connect(db) as conn:  # as the version before wrote it
-        conn.execute("UPDATE node_executions SET cost_usd = NULL, cost_note = NULL")
-        conn.execute("UPDATE workflow_runs SET unpriced_nodes = 1")
-        conn.execute("DELETE FROM _agent_runs_migrations WHERE name = 'm039_nothing_spent'")
-        conn.execute("PRAGMA user_version = 37")
-    upgrade = run_cli("sync", "--db", str(db))
-    assert upgrade.returncode == 0, upgrade.stderr
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 38
-    row = node(db, "toolu_old")
-    assert (row["cost_usd"], row["cost_note"]) == (0.0, "no subagent ran: nothing spent")
-    assert query(db, "SELECT unpriced_nodes FROM workflow_runs") == [{"unpriced_nodes": 0}]
+    everything = "SELECT * FROM node_executions ORDER BY id"
+    runs, sessions = "SELECT * FROM workflow_runs ORDER BY id", "SELECT * FROM sessions"
+    rollup = "SELECT * FROM rollup_tasks_daily ORDER BY 1, 2, 3, 4, 5, 6"
+    now = [query(db, q) for q in (everything, runs, sessions, rollup)]
 
-    def rebuild_asked_by_m039() -> int:
-        with sqlite3.connect(db) as conn:  # m039 once more, on what this version recorded
+    def as_before_m039() -> None:
+        with sqlite3.connect(db) as conn:
             conn.execute("DELETE FROM _agent_runs_migrations WHERE name = 'm039_nothing_spent'")
             conn.execute("PRAGMA user_version = 37")
-        database.connect(str(db)).close()  # migrates, derives nothing
-        asked = "SELECT value FROM derivation_state WHERE name = 'rebuild_requested'"
-        with sqlite3.connect(db) as conn:
-            return conn.execute(asked).fetchone()[0]
 
-    assert rebuild_asked_by_m039() == 0  # nothing to mend: no rebuild
+    as_before_m039()
+    with sqlite3.connect(db) as conn:  # as the version before wrote them
+        conn.execute("UPDATE node_executions SET cost_usd = NULL, cost_note = NULL")
+        conn.execute("UPDATE workflow_runs SET unpriced_nodes = 2, cost_usd = NULL")
+        conn.execute("UPDATE sessions SET cost_usd = NULL, subagent_cost_usd = NULL")
+    upgrade = run_cli("sync", "--db", str(db))
+    assert upgrade.returncode == 0, upgrade.stderr
+    asked = "SELECT value FROM derivation_state WHERE name = 'rebuild_requested'"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 38
+        assert conn.execute(asked).fetchone()[0] == 0
+    assert [query(db, q) for q in (everything, runs, sessions, rollup)] == now
+    row = node(db, "toolu_old")
+    assert (row["cost_usd"], row["cost_note"]) == (0.0, "no subagent ran: nothing spent")
+    lost = node(db, "toolu_lost")
+    assert lost["cost_note"] == "no usage of a subagent found for this call: cost unknown"
+    assert query(db, "SELECT sum(unpriced_nodes) AS n FROM workflow_runs") == [{"n": 1}]
+    assert run_cli("rebuild", "--db", str(db)).returncode == 0
+    assert [query(db, q) for q in (everything, runs, sessions, rollup)] == now
+
+    as_before_m039()  # on what this version recorded, m039 changes nothing
+    database.connect(str(db)).close()
+    assert [query(db, q) for q in (everything, runs, sessions, rollup)] == now
 
 
 def test_a_call_whose_agent_is_not_on_disk_stays_without_one(db, hook, project):

@@ -1222,10 +1222,26 @@ def m038_session_cost_index(conn: sqlite3.Connection) -> None:
 def m039_nothing_spent(conn: sqlite3.Connection) -> None:
     """A call denied or cancelled before it started a subagent spent nothing: derivation
     now gives it cost 0 rather than unknown, so it is not counted as unpriced; any other
-    finished call with no subagent found gets the reason its cost is unknown. A database
-    holding such a node asks for a rebuild."""
-    if conn.execute(sql("nothing_spent_nodes")).fetchone()[0]:
-        conn.execute(sql("derive_request_rebuild"))
+    finished call with no usage of a subagent found says its cost is unknown. The nodes
+    derived before are mended in place (their runs' and sessions' sums follow; the
+    rollups' triggers fold the change), rather than by a rebuild, during which the
+    dashboard of a large database would show it half derived for hours."""
+    nodes = conn.execute(sql("nothing_spent_nodes")).fetchall()
+    for node_id, _, _, error_type in nodes:
+        conn.execute(
+            sql("nothing_spent_mend"),
+            {
+                "id": node_id,
+                "never_ran": error_type in ("permission_denied", "not_started"),
+                "nothing_spent": "no subagent ran: nothing spent",
+                "none_found": "no usage of a subagent found for this call: cost unknown",
+            },
+        )
+    for run_id in {run_id for _, run_id, _, _ in nodes if run_id is not None}:
+        (at,) = conn.execute(sql("run_updated_at"), {"run_id": run_id}).fetchone()
+        conn.execute(sql("refresh_run"), {"run_id": run_id, "received_at": at})
+    for session_id in {session_id for _, _, session_id, _ in nodes if session_id}:
+        conn.execute(sql("refresh_session_cost"), {"session_id": session_id})
 
 
 def drop_rollup_triggers(conn: sqlite3.Connection) -> None:
