@@ -404,8 +404,9 @@ def test_full_disk_spools_and_doctor_names_it(tiny_filesystem, tmp_path):
     assert row == {"status": "completed", "n": 200_000}
 
 
-def test_file_size_limit_spools_the_event(db, tmp_path):
+def test_file_size_limit_spools_the_event(db, tmp_path, monkeypatch):
     """A full disk as the hook sees it, without mounting: writes past a size limit fail."""
+    monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # no worker takes the spool before replay
     assert run_hook(db, pre("toolu_limit")).returncode == 0
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the next write starts a fresh WAL

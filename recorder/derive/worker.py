@@ -4,6 +4,9 @@ Run as ``python -c ... recorder.derive.worker.main()`` with the database path as
 argument (see ``recorder.hook.deriver.start``). It stays a moment after the last event
 (``LINGER_SECONDS``), so a burst of hook runs is derived by one worker; before it lets
 go, it compacts the kept events of quiet sessions (``recorder.derive.compaction``).
+It opens the database as every writer does, so it runs the migrations an older database
+needs (the hook leaves them to it and spools its events meanwhile), and each sync keeps
+the spooled events first.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import time
 
 from recorder.derive import compaction
 from recorder.derive import sync as derive
-from recorder.hook import database, deriver, spool
+from recorder.hook import database, deriver, paths, spool
 from recorder.plugins import calls as plugin_calls
 
 LINGER_SECONDS = 1.0
@@ -42,7 +45,8 @@ def work(db: str) -> None:
             derive_while_busy(conn, db)
             compaction.compact(conn, seconds=COMPACT_SECONDS)
             lock.close()
-            lock = deriver.try_lock(db) if derive.pending(conn) else None
+            waiting = derive.pending(conn) or paths.pending(db, paths.SPOOL)
+            lock = deriver.try_lock(db) if waiting else None
     finally:
         if lock is not None:
             lock.close()

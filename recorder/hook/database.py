@@ -8,12 +8,22 @@ from collections.abc import Callable
 from recorder.schema import version
 
 
-def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.Connection:
+class Behind(sqlite3.OperationalError):
+    """The database's schema is older than this code's, and the caller leaves upgrading it
+    to another process (the hook: a large database's migration could outlast Claude Code's
+    hook timeout, so the derivation worker runs it)."""
+
+
+def connect(
+    db: str, timeout: float = 5.0, *, migrate: bool = True, upgrade_existing: bool = True
+) -> sqlite3.Connection:
     """Open (creating if needed) the database at ``db``, upgraded to the latest schema.
 
     ``timeout`` bounds every wait for another writer's lock, in seconds. A database a
     newer agent-runs wrote is refused (sqlite3.OperationalError: the hook spools the
-    event for that newer version), unless ``migrate`` is off (reading only).
+    event for that newer version), unless ``migrate`` is off (reading only). Without
+    ``upgrade_existing``, only a new, empty database is migrated here; an older one
+    raises :class:`Behind`.
     """
     create_private(db)
     conn = sqlite3.connect(db, timeout=timeout, isolation_level=None)
@@ -29,6 +39,11 @@ def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.C
                 f"{version.LATEST}): upgrade agent-runs to write to it"
             )
         if migrate and found < version.LATEST:
+            if not upgrade_existing and conn.execute("SELECT 1 FROM sqlite_schema").fetchone():
+                raise Behind(
+                    f"schema {found} is older than this agent-runs' {version.LATEST}: "
+                    "the derivation worker upgrades it"
+                )
             from recorder.schema import migrations  # only for a file that is behind
 
             migrations.migrate(conn)
