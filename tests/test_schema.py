@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import HOOK, is_elf_time, post, query, run_cli, run_hook, settle
+from conftest import CLI, HOOK, is_elf_time, post, query, run_cli, run_hook, settle
 
 from recorder.hook import database, paths
 from recorder.schema import migrations, version
@@ -338,3 +338,49 @@ def plan_of(db: Path, name: str) -> str:
     sql = (Path(__file__).parents[1] / "canned_queries" / f"{name}.sql").read_text()
     params = {"days": "", "project": "", "agent_type": ""}
     return " ".join(r["detail"] for r in query(db, "EXPLAIN QUERY PLAN " + sql, params))
+
+
+# A derivation worker running an upgrade's migrations: its lock, and the database's.
+MIGRATING_WORKER = """
+import sqlite3, sys
+from recorder.hook import deriver
+lock = deriver.try_lock(sys.argv[1])
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("migrating", flush=True)
+sys.stdin.readline()
+conn.execute("COMMIT")
+lock.close()
+"""
+
+
+def test_init_waits_for_the_worker_that_is_upgrading_the_database(db):
+    """After an upgrade the worker the first hook starts runs the migrations, minutes on a
+    large file; `agent-runs init` meanwhile says so and waits, rather than failing as
+    locked."""
+    assert run_hook(db, post("toolu_1"), env={"AGENT_RUNS_DERIVE": "off"}).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {migrations.LATEST - 1}")
+    conn.close()
+    worker = subprocess.Popen(
+        [sys.executable, "-c", MIGRATING_WORKER, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stdout.readline() == "migrating\n"
+        init = subprocess.Popen(
+            [CLI, "init", "--db", str(db)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        said = init.stderr.readline()  # after the usual wait for a lock
+        assert "the derivation worker is writing it" in said and "waiting for it" in said
+        worker.communicate("done\n", timeout=60)
+        out, err = init.communicate(timeout=60)
+    finally:
+        worker.kill()
+    assert init.returncode == 0, err
+    assert out.strip() == f"{db}: schema version {migrations.LATEST}"

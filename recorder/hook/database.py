@@ -107,6 +107,11 @@ def unwritable(exc: BaseException) -> bool:
     return code & 0xFF in _UNWRITABLE
 
 
+def busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says another connection holds the lock (SQLITE_BUSY or SQLITE_LOCKED)."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF in (5, 6)
+
+
 def read_only_now(exc: BaseException) -> bool:
     """Whether ``exc`` says the database cannot be written now (read-only, locked) while
     it can still be read: not a damaged file, not one that is no database."""
