@@ -77,9 +77,9 @@ def sync(
 
 
 def keep_spooled(conn: sqlite3.Connection, db: str) -> None:
-    """Keep the events the hook spooled (``hook.replay``): when the database could not be
-    written, or its schema was older than the hook's and waited for this process to
-    upgrade it). Never into a schema other than this code's: a newer one is not ours to
+    """Keep the events the hook spooled (``hook.replay``), because the database could not
+    be written then, or because its schema was older and waited for this process to
+    upgrade it. Never into a schema other than this code's: a newer one is not ours to
     write, and an older one is migrated first by whoever connects to write."""
     if paths.pending(db, paths.SPOOL) and migrations.schema_version(conn) == version.LATEST:
         replay.replay(conn, db, dead_letters=False)
