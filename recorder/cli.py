@@ -173,14 +173,17 @@ def init(db: str | None) -> None:
     except sqlite3.OperationalError as exc:
         from recorder.hook import deriver
 
-        if not (database.busy(exc) and deriver.running(path)):
+        if not database.busy(exc):
             raise
-        click.echo(
-            f"{path}: the derivation worker is writing it (after an upgrade of agent-runs, "
-            "it runs the migrations); waiting for it",
-            err=True,
-        )
-        conn = database.connect(path, timeout=WORKER_WAIT_SECONDS)
+        if not deriver.running(path):
+            conn = database.connect(path)  # once more: a worker may have just finished
+        else:
+            click.echo(
+                f"{path}: the derivation worker is writing it (after an upgrade of "
+                "agent-runs, it runs the migrations); waiting for it",
+                err=True,
+            )
+            conn = database.connect(path, timeout=WORKER_WAIT_SECONDS)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     conn.close()
     click.echo(f"{path}: schema version {version}")

@@ -246,13 +246,28 @@ def test_the_worker_upgrades_an_elf_database_and_keeps_the_hooks_event(tmp_path)
     db = tmp_path / "memory" / "index.db"
     db.parent.mkdir()
     elf_database(db)
+    # no worker yet: the hook spools, and the file stays as ELF left it
+    quiet = run_hook(db, post("toolu_early"), env={"AGENT_RUNS_DERIVE": "off"})
+    assert quiet.returncode == 0 and quiet.stdout == b"", quiet.stderr
+    assert spooled(db) == ["toolu_early"]
+    assert raw_version(db) == 0
+    # the next hook run starts the worker
     result = run_hook(db, post("toolu_elf"))
     assert result.returncode == 0 and result.stdout == b"", result.stderr
-    assert derived_by_the_worker(db, "toolu_elf")
+    assert derived_by_the_worker(db, "toolu_elf") and derived_by_the_worker(db, "toolu_early")
     settle(db)
-    assert query(db, "PRAGMA user_version")[0]["user_version"] == migrations.LATEST
-    assert query(db, "SELECT count(*) AS n FROM node_executions")[0]["n"] == 3
+    assert raw_version(db) == migrations.LATEST
+    assert query(db, "SELECT count(*) AS n FROM node_executions")[0]["n"] == 4
     assert spooled(db) == []
+
+
+def raw_version(db: Path) -> int:
+    """The file's schema version, read without migrating or deriving."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize(
@@ -302,8 +317,8 @@ def test_the_hook_migrates_only_a_new_file_and_spools_for_an_older_one(db):
     assert spooled(db) == ["toolu_v3"]
     assert query(db, "PRAGMA user_version")[0]["user_version"] == migrations.LATEST - 1
     assert len(query(db, "SELECT id FROM kept_events")) == 2
-    synced = run_cli("sync", "--db", str(db))  # what the worker does, run by hand
-    assert synced.returncode == 0, synced.stderr
+    replayed = run_cli("replay", "--db", str(db))  # what the worker does, run by hand
+    assert replayed.returncode == 0 and "1 recorded" in replayed.stdout, replayed.stderr
     assert query(db, "PRAGMA user_version")[0]["user_version"] == migrations.LATEST
     assert len(query(db, "SELECT id FROM kept_events")) == 3
     assert spooled(db) == []

@@ -19,8 +19,7 @@ from collections.abc import Callable
 
 from recorder.derive import deferral, judging, outcome
 from recorder.derive.apply import apply_pending
-from recorder.hook import database, paths, replay
-from recorder.schema import migrations, version
+from recorder.hook import database
 from recorder.schema.queries import split_statements, sql
 
 BATCH = 500
@@ -59,12 +58,9 @@ def sync(
 
     ``progress`` is called with the number of events applied after each batch.
     Returns how many events were applied. Triggers a large load that died left deferred
-    are restored first (``deferral.recover``); with ``db``, the events its spool holds
-    are kept first (``keep_spooled``).
+    are restored first (``deferral.recover``).
     """
     deferral.recover(conn, db)
-    if db is not None and until is None:
-        keep_spooled(conn, db)
     if rebuild_requested(conn):
         database.write(conn, clear_if_requested)
     total = 0
@@ -74,15 +70,6 @@ def sync(
         if progress and done:
             progress(done)
     return total
-
-
-def keep_spooled(conn: sqlite3.Connection, db: str) -> None:
-    """Keep the events the hook spooled (``hook.replay``), because the database could not
-    be written then, or because its schema was older and waited for this process to
-    upgrade it. Never into a schema other than this code's: a newer one is not ours to
-    write, and an older one is migrated first by whoever connects to write."""
-    if paths.pending(db, paths.SPOOL) and migrations.schema_version(conn) == version.LATEST:
-        replay.replay(conn, db, dead_letters=False)
 
 
 def rebuild(

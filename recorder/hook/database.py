@@ -39,7 +39,7 @@ def connect(
                 f"{version.LATEST}): upgrade agent-runs to write to it"
             )
         if migrate and found < version.LATEST:
-            if not upgrade_existing and conn.execute("SELECT 1 FROM sqlite_schema").fetchone():
+            if not upgrade_existing and conn.execute("SELECT 1 FROM sqlite_master").fetchone():
                 raise Behind(
                     f"schema {found} is older than this agent-runs' {version.LATEST}: "
                     "the derivation worker upgrades it"
@@ -64,7 +64,7 @@ def reader(db: str) -> sqlite3.Connection:
     """
     conn = sqlite3.connect(uri(db, mode="ro"), uri=True, isolation_level=None)
     try:
-        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()  # opens the index
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the index
         return conn
     except sqlite3.OperationalError:
         conn.close()
@@ -109,7 +109,12 @@ def unwritable(exc: BaseException) -> bool:
 
 def busy(exc: BaseException) -> bool:
     """Whether ``exc`` says another connection holds the lock (SQLITE_BUSY or SQLITE_LOCKED)."""
-    return getattr(exc, "sqlite_errorcode", 0) & 0xFF in (5, 6)
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # Python < 3.11: SQLite's message
+        return isinstance(exc, sqlite3.OperationalError) and str(exc).startswith(
+            ("database is locked", "database table is locked")
+        )
+    return code & 0xFF in (5, 6)
 
 
 def read_only_now(exc: BaseException) -> bool:
