@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 
+import pytest
 from conftest import query, run_cli
 from workload import hook_env, run_hook, run_pool, tool_use_id
 
@@ -120,6 +121,7 @@ APPENDER = """
 import sys
 from recorder.hook import spool
 db, worker, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+spool.RENAMES_OPEN_FILES = sys.argv[4] == "posix"
 for n in range(count):
     spool.spool(db, {"id": f"{worker}-{n}"})
 """
@@ -127,6 +129,7 @@ CLAIMER = """
 import os, sys, time
 from recorder.hook import paths, spool
 db, stop = sys.argv[1], sys.argv[2]
+spool.RENAMES_OPEN_FILES = sys.argv[3] == "posix"
 while True:
     finished = os.path.exists(stop)
     for path in spool.claim(db, paths.SPOOL):
@@ -139,20 +142,27 @@ while True:
 """
 
 
-def test_spool_appends_racing_with_claims_lose_nothing(db, tmp_path):
-    """Hooks spooling while replays claim the spool: every line is read once, none lost."""
+@pytest.mark.parametrize("order", ["posix", "windows"])
+def test_spool_appends_racing_with_claims_lose_nothing(db, tmp_path, order):
+    """Hooks spooling while replays claim the spool: every line is read once, none lost,
+    with claims made as on POSIX (lock, then rename) and as on Windows (rename, then lock;
+    a release empties the file first)."""
     db.parent.mkdir(parents=True)
     stop = tmp_path / "stop"
     python = [sys.executable, "-c"]
     env = dict(os.environ, **fallbacks_in(tmp_path))
     claimers = [
         subprocess.Popen(
-            [*python, CLAIMER, str(db), str(stop)], stdout=subprocess.PIPE, text=True, env=env
+            [*python, CLAIMER, str(db), str(stop), order],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         for _ in range(2)
     ]
     appenders = [
-        subprocess.Popen([*python, APPENDER, str(db), str(w), "300"], env=env) for w in range(6)
+        subprocess.Popen([*python, APPENDER, str(db), str(w), "300", order], env=env)
+        for w in range(6)
     ]
     assert [a.wait(timeout=300) for a in appenders] == [0] * len(appenders)
     stop.touch()
