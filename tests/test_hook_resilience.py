@@ -72,7 +72,8 @@ def test_fifty_megabyte_payload_is_recorded(db, hook):
     assert row["n"] == len(text)
 
 
-def test_locked_database_spools_and_next_run_ingests(db, hook):
+def test_locked_database_spools_and_next_run_ingests(db, hook, monkeypatch):
+    monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # the next hook run, not a worker, replays
     hook(pre("toolu_before"))
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
