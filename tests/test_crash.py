@@ -176,14 +176,14 @@ def test_a_live_replay_keeps_its_claim(db, hook, monkeypatch):
 
 
 def open_here(path: str) -> bool:
-    """Whether this process holds the file at ``path`` open (any descriptor, Linux)."""
+    """Whether this process holds the file at ``path`` open (any descriptor)."""
     try:
         target = os.stat(path)
     except FileNotFoundError:
         return False
-    for fd in os.listdir("/proc/self/fd"):
+    for fd in range(3, 1024):
         try:
-            held = os.stat(f"/proc/self/fd/{fd}")
+            held = os.fstat(fd)
         except OSError:
             continue
         if (held.st_dev, held.st_ino) == (target.st_dev, target.st_ino):
@@ -195,6 +195,8 @@ def open_here(path: str) -> bool:
 def as_on_windows(monkeypatch):
     """Windows' rules for this process: no rename or removal of a file held open (Python's
     ``os.open`` shares no delete access there), and the spool's Windows claim order."""
+    if os.name == "nt":
+        return  # the real rules
     rename, remove = os.rename, os.remove
 
     def refusing(real):
@@ -243,4 +245,27 @@ def test_the_spool_is_claimed_and_replayed_under_windows_rules(db, as_on_windows
         assert replay.replay(conn, str(db)).recorded == 1
     finally:
         conn.close()
+    assert not list(db.parent.glob("agent-runs-spool*"))
+
+
+def test_a_release_under_windows_rules_leaves_nothing_to_read_again(db, as_on_windows, monkeypatch):
+    """Windows removes no open file, so a release lets go of its claim before it removes the
+    file: a claim made in that moment must find the file empty, not replay it again."""
+    db.parent.mkdir(parents=True)
+    for n in range(3):
+        spool.spool(str(db), post(f"toolu_once_{n}"))
+    (claimed,) = spool.claim(str(db), paths.SPOOL)
+    assert len(list(spool.read_records(claimed))) == 3
+    let_go, read_again = spool.let_go, []
+
+    def then_another_claim(path: str) -> None:
+        let_go(path)
+        monkeypatch.setattr(spool, "let_go", let_go)
+        for other in spool.claim(str(db), paths.SPOOL):
+            read_again.extend(spool.read_records(other))
+            spool.release(other, paths.SPOOL, [])
+
+    monkeypatch.setattr(spool, "let_go", then_another_claim)
+    spool.release(claimed, paths.SPOOL, [])
+    assert read_again == []
     assert not list(db.parent.glob("agent-runs-spool*"))

@@ -45,7 +45,7 @@ def lockers() -> list:
             import fcntl
         except ImportError:  # Windows (or a Python without fcntl)
             fcntl = None
-        try:  # Windows: a lock on the file's first byte
+        try:  # Windows: a lock on one byte past the file's end (LOCK_OFFSET)
             import msvcrt
         except ImportError:
             msvcrt = None
@@ -175,8 +175,9 @@ def log(db: str, message: str) -> None:
 def claim(db: str, name: str) -> list[str]:
     """Take the waiting files of ``name`` for replay; return the claimed paths.
 
-    A waiting file is renamed to a name of this process's own while its lock is held;
-    a claimed file whose lock is free (its replay died or gave up) is taken over the same way.
+    A waiting file is renamed to a name of this process's own and its lock taken (on POSIX
+    the lock first, on Windows the rename first: see the module's docstring); a claimed
+    file whose lock is free (its replay died or gave up) is taken over the same way.
     """
     claimed = []
     for path in paths.pending(db, name):
