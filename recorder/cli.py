@@ -19,6 +19,9 @@ DB_PATH = "agent_runs.database"  # ctx.meta key: the database the command works 
 DB_HELP = (
     "SQLite database (default: $AGENT_RUNS_DB, else ~/.claude/emergent-learning/memory/index.db)."
 )
+# How long `init` waits for a derivation worker that holds the database: after an upgrade
+# of agent-runs it runs the migrations, minutes on a large file.
+WORKER_WAIT_SECONDS = 600.0
 
 
 class Cli(click.Group):
@@ -165,7 +168,22 @@ def cli() -> None:
 def init(db: str | None) -> None:
     """Create the database, or upgrade it (an ELF index.db included) in place."""
     path = database_path(db, must_exist=False)
-    conn = database.connect(path)
+    try:
+        conn = database.connect(path)
+    except sqlite3.OperationalError as exc:
+        from recorder.hook import deriver
+
+        if not database.busy(exc):
+            raise
+        if not deriver.running(path):
+            conn = database.connect(path)  # once more: a worker may have just finished
+        else:
+            click.echo(
+                f"{path}: the derivation worker is writing it (after an upgrade of "
+                "agent-runs, it runs the migrations); waiting for it",
+                err=True,
+            )
+            conn = database.connect(path, timeout=WORKER_WAIT_SECONDS)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     conn.close()
     click.echo(f"{path}: schema version {version}")

@@ -9,6 +9,7 @@ from a fixed seed, so every run kills at the same offsets.
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -16,9 +17,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import CLI, HOOK, post, query
 from test_hook_resilience import tool_use_ids
 from workload import pair_payloads
+
+from recorder.hook import database, paths, replay, spool
 
 ITERATIONS = 30
 WORKLOAD = str(Path(__file__).with_name("workload.py"))
@@ -120,7 +124,8 @@ def spool_file(db) -> Path:
     return db.parent / "agent-runs-spool.ndjson"
 
 
-def test_claims_of_a_killed_replay_are_taken_over_by_the_next_hook(db, hook):
+def test_claims_of_a_killed_replay_are_taken_over_by_the_next_hook(db, hook, monkeypatch):
+    monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # no worker claims the spool meanwhile
     rng = random.Random(3)
     hook(post("toolu_seed"))
     events = [post(f"toolu_spooled_{n:03d}", session=f"sess-{n % 7}") for n in range(300)]
@@ -142,7 +147,8 @@ def test_claims_of_a_killed_replay_are_taken_over_by_the_next_hook(db, hook):
     assert not list(db.parent.glob("agent-runs-spool*"))
 
 
-def test_a_live_replay_keeps_its_claim(db, hook):
+def test_a_live_replay_keeps_its_claim(db, hook, monkeypatch):
+    monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # no worker claims the spool first
     hook(post("toolu_seed"))
     spool_file(db).write_text(json.dumps(post("toolu_held")) + "\n")
     holder = subprocess.Popen(
@@ -167,3 +173,99 @@ def test_a_live_replay_keeps_its_claim(db, hook):
         holder.stdout.close()
     hook(post("toolu_after"))
     assert tool_use_ids(db) == ["toolu_after", "toolu_held", "toolu_meanwhile", "toolu_seed"]
+
+
+def open_here(path: str) -> bool:
+    """Whether this process holds the file at ``path`` open (any descriptor)."""
+    try:
+        target = os.stat(path)
+    except FileNotFoundError:
+        return False
+    for fd in range(3, 1024):
+        try:
+            held = os.fstat(fd)
+        except OSError:
+            continue
+        if (held.st_dev, held.st_ino) == (target.st_dev, target.st_ino):
+            return True
+    return False
+
+
+@pytest.fixture
+def as_on_windows(monkeypatch):
+    """Windows' rules for this process: no rename or removal of a file held open (Python's
+    ``os.open`` shares no delete access there), and the spool's Windows claim order."""
+    if os.name == "nt":
+        return  # the real rules
+    rename, remove = os.rename, os.remove
+
+    def refusing(real):
+        def call(path, *rest):
+            if open_here(path):
+                raise PermissionError(13, "in use by another handle (as on Windows)", path)
+            return real(path, *rest)
+
+        return call
+
+    monkeypatch.setattr(os, "rename", refusing(rename))
+    monkeypatch.setattr(os, "remove", refusing(remove))
+    monkeypatch.setattr(spool, "RENAMES_OPEN_FILES", False)
+
+
+def test_the_spool_is_claimed_and_replayed_under_windows_rules(db, as_on_windows):
+    """A claim on Windows cannot rename a file it holds open: it renames, then locks. A file a
+    writer holds open is left for the next claim, a live claim is never taken over, and a
+    release empties the file before it lets go, so nothing is read twice."""
+    db.parent.mkdir(parents=True)
+    for n in range(3):
+        spool.spool(str(db), post(f"toolu_win_{n}"))
+    queue = str(spool_file(db))
+    writer = os.open(queue, os.O_RDWR | os.O_APPEND)  # a hook appending at this moment
+    try:
+        assert spool.claim(str(db), paths.SPOOL) == []
+    finally:
+        os.close(writer)
+    (claimed,) = spool.claim(str(db), paths.SPOOL)
+    assert spool.claim(str(db), paths.SPOOL) == []  # held by its live owner
+    ids = [record["tool_use_id"] for record, _ in spool.read_records(claimed)]
+    assert ids == ["toolu_win_0", "toolu_win_1", "toolu_win_2"]
+    spool.release(claimed, paths.SPOOL, ["{}"])  # one line not ingested goes back
+    assert [p.name for p in db.parent.glob("agent-runs-spool*")] == [spool_file(db).name]
+    assert spool_file(db).read_text() == "{}\n"
+
+    conn = database.connect(str(db))
+    try:
+        report = replay.replay(conn, str(db))
+    finally:
+        conn.close()
+    assert (report.recorded, report.still_failing) == (0, 1)  # "{}" is no event
+    spool.spool(str(db), post("toolu_win_3"))
+    conn = database.connect(str(db))
+    try:
+        assert replay.replay(conn, str(db)).recorded == 1
+    finally:
+        conn.close()
+    assert not list(db.parent.glob("agent-runs-spool*"))
+
+
+def test_a_release_under_windows_rules_leaves_nothing_to_read_again(db, as_on_windows, monkeypatch):
+    """Windows removes no open file, so a release lets go of its claim before it removes the
+    file: a claim made in that moment must find the file empty, not replay it again."""
+    db.parent.mkdir(parents=True)
+    for n in range(3):
+        spool.spool(str(db), post(f"toolu_once_{n}"))
+    (claimed,) = spool.claim(str(db), paths.SPOOL)
+    assert len(list(spool.read_records(claimed))) == 3
+    let_go, read_again = spool.let_go, []
+
+    def then_another_claim(path: str) -> None:
+        let_go(path)
+        monkeypatch.setattr(spool, "let_go", let_go)
+        for other in spool.claim(str(db), paths.SPOOL):
+            read_again.extend(spool.read_records(other))
+            spool.release(other, paths.SPOOL, [])
+
+    monkeypatch.setattr(spool, "let_go", then_another_claim)
+    spool.release(claimed, paths.SPOOL, [])
+    assert read_again == []
+    assert not list(db.parent.glob("agent-runs-spool*"))

@@ -72,7 +72,8 @@ def test_fifty_megabyte_payload_is_recorded(db, hook):
     assert row["n"] == len(text)
 
 
-def test_locked_database_spools_and_next_run_ingests(db, hook):
+def test_locked_database_spools_and_next_run_ingests(db, hook, monkeypatch):
+    monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # the next hook run, not a worker, replays
     hook(pre("toolu_before"))
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
@@ -404,8 +405,9 @@ def test_full_disk_spools_and_doctor_names_it(tiny_filesystem, tmp_path):
     assert row == {"status": "completed", "n": 200_000}
 
 
-def test_file_size_limit_spools_the_event(db, tmp_path):
+def test_file_size_limit_spools_the_event(db, tmp_path, monkeypatch):
     """A full disk as the hook sees it, without mounting: writes past a size limit fail."""
+    monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # no worker takes the spool before replay
     assert run_hook(db, pre("toolu_limit")).returncode == 0
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the next write starts a fresh WAL

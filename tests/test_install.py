@@ -925,6 +925,42 @@ def test_doctor_and_install_hooks_name_a_hook_registered_twice(tmp_path: Path) -
     assert doctor_hooks_line(env, project).startswith("FAIL  hooks: registered twice (as 2")
 
 
+def registration(command: str, matcher: str | None, event: str = "PostToolUse") -> dict:
+    group: dict = {"hooks": [{"type": "command", "command": command}]}
+    if matcher is not None:
+        group["matcher"] = matcher
+    return {"hooks": {event: [group]}}
+
+
+@pytest.mark.parametrize(
+    ("user", "project", "twice"),
+    [
+        ("Task|Agent", "Task", True),  # both match a Task call
+        ("Agent", "Task|Agent", True),
+        (None, "Agent", True),  # no matcher: every tool
+        ("*", "Task", True),
+        ("Ta.*", "Agent", True),  # a pattern, taken to match anything
+        ("Task", "Agent", False),  # never the same call
+        ("Task", "Bash|Read", False),
+    ],
+)
+def test_two_commands_whose_matchers_overlap_are_registered_twice(user, project, twice) -> None:
+    """Different commands run once each for a call both matchers match, however the
+    matchers are written."""
+    mine = "agent-runs-hook --db /a.db"
+    other = "agent-runs-hook --db /b.db"
+    found = install.registered_twice(
+        [("user.json", registration(mine, user)), ("project.json", registration(other, project))]
+    )
+    assert (found is not None) == twice
+    if twice:
+        assert found.startswith("as 2 different commands for PostToolUse (`")
+        assert "/a.db` in user.json" in found and "/b.db` in project.json" in found
+    # the same command under both: Claude Code runs one command string once
+    same = [("user.json", registration(mine, user)), ("project.json", registration(mine, project))]
+    assert install.registered_twice(same) is None
+
+
 def test_doctor_on_a_database_the_hooks_do_not_write_says_so(tmp_path: Path) -> None:
     """A --db with a typo does not exist: fine when the hooks will create it, a problem when
     they write another one."""

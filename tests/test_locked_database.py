@@ -67,7 +67,8 @@ def hooks_at_once(db, payloads: list[dict]) -> list[subprocess.CompletedProcess]
 
 
 @pytest.mark.parametrize("drain", ["next hook", "agent-runs replay"])
-def test_hooks_spool_under_a_held_lock_and_all_is_ingested_once(db, hook, drain):
+def test_hooks_spool_under_a_held_lock_and_all_is_ingested_once(db, hook, drain, monkeypatch):
+    monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # no worker takes the spool before `drain`
     hook(pre("toolu_before"))
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, str(db)],

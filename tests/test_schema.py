@@ -7,12 +7,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from conftest import HOOK, is_elf_time, post, query, run_cli
+from conftest import CLI, HOOK, is_elf_time, post, query, run_cli, run_hook, settle
 
-from recorder.hook import database
+from recorder.hook import database, paths
 from recorder.schema import migrations, version
 
 # ELF's own DDL for the tables agent-runs shares with it (templates/init_db.sql).
@@ -210,12 +211,63 @@ def test_elf_style_inserts_keep_working_after_the_upgrade(tmp_path):
     )
 
 
-def test_hook_writes_into_an_elf_database(tmp_path, hook):
+def spooled(db: Path) -> list[str]:
+    """The tool_use_ids of the events waiting in the spool beside ``db``."""
+    found = []
+    for path in db.parent.glob(paths.SPOOL + "*"):
+        found += [json.loads(line)["tool_use_id"] for line in path.read_text().splitlines()]
+    return found
+
+
+def derived_by_the_worker(db: Path, tool_use_id: str, seconds: float = 30) -> bool:
+    """Whether the node shows up in node_executions within ``seconds``, with no command run
+    (read only: before the upgrade ELF's table has no tool_use_id column)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        conn = sqlite3.connect(db)
+        try:
+            if conn.execute(NODE_OF_CALL, (tool_use_id,)).fetchone():
+                return True
+        except sqlite3.OperationalError:
+            pass  # not upgraded yet
+        finally:
+            conn.close()
+        time.sleep(0.05)
+    return False
+
+
+NODE_OF_CALL = "SELECT 1 FROM node_executions WHERE tool_use_id = ?"
+
+
+def test_the_worker_upgrades_an_elf_database_and_keeps_the_hooks_event(tmp_path):
+    """The hook leaves an upgrade to its derivation worker, where no hook timeout can cut
+    a large database's migration short (and lose the event with it): the event waits in
+    the spool, and the worker migrates, keeps and derives it, with no command run."""
     db = tmp_path / "memory" / "index.db"
     db.parent.mkdir()
     elf_database(db)
-    hook(post("toolu_elf"))
-    assert query(db, "SELECT count(*) AS n FROM node_executions")[0]["n"] == 3
+    # no worker yet: the hook spools, and the file stays as ELF left it
+    quiet = run_hook(db, post("toolu_early"), env={"AGENT_RUNS_DERIVE": "off"})
+    assert quiet.returncode == 0 and quiet.stdout == b"", quiet.stderr
+    assert spooled(db) == ["toolu_early"]
+    assert raw_version(db) == 0
+    # the next hook run starts the worker
+    result = run_hook(db, post("toolu_elf"))
+    assert result.returncode == 0 and result.stdout == b"", result.stderr
+    assert derived_by_the_worker(db, "toolu_elf") and derived_by_the_worker(db, "toolu_early")
+    settle(db)
+    assert raw_version(db) == migrations.LATEST
+    assert query(db, "SELECT count(*) AS n FROM node_executions")[0]["n"] == 4
+    assert spooled(db) == []
+
+
+def raw_version(db: Path) -> int:
+    """The file's schema version, read without migrating or deriving."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize(
@@ -253,16 +305,24 @@ def imported_by_hook(db, payload: dict) -> set[str]:
     return {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import")}
 
 
-def test_the_hook_migrates_only_a_file_that_is_behind(db):
+def test_the_hook_migrates_only_a_new_file_and_spools_for_an_older_one(db):
     assert "recorder.schema.migrations" in imported_by_hook(db, post("toolu_v1"))  # a new file
     assert query(db, "PRAGMA user_version")[0]["user_version"] == migrations.LATEST
     assert "recorder.schema.migrations" not in imported_by_hook(db, post("toolu_v2"))
     conn = sqlite3.connect(db)
     conn.execute(f"PRAGMA user_version = {migrations.LATEST - 1}")  # as an older agent-runs left it
     conn.close()
-    assert "recorder.schema.migrations" in imported_by_hook(db, post("toolu_v3"))
+    # Left to the worker (none here): the event waits in the spool, the schema as it was.
+    assert "recorder.schema.migrations" not in imported_by_hook(db, post("toolu_v3"))
+    assert spooled(db) == ["toolu_v3"]
+    assert query(db, "PRAGMA user_version")[0]["user_version"] == migrations.LATEST - 1
+    assert len(query(db, "SELECT id FROM kept_events")) == 2
+    replayed = run_cli("replay", "--db", str(db))  # what the worker does, run by hand
+    assert replayed.returncode == 0 and "1 recorded" in replayed.stdout, replayed.stderr
     assert query(db, "PRAGMA user_version")[0]["user_version"] == migrations.LATEST
     assert len(query(db, "SELECT id FROM kept_events")) == 3
+    assert spooled(db) == []
+    assert query(db, NODE_OF_CALL, ("toolu_v3",)) == [{"1": 1}]
 
 
 def test_an_older_database_drops_the_index_a_wider_one_covers(tmp_path):
@@ -293,3 +353,49 @@ def plan_of(db: Path, name: str) -> str:
     sql = (Path(__file__).parents[1] / "canned_queries" / f"{name}.sql").read_text()
     params = {"days": "", "project": "", "agent_type": ""}
     return " ".join(r["detail"] for r in query(db, "EXPLAIN QUERY PLAN " + sql, params))
+
+
+# A derivation worker running an upgrade's migrations: its lock, and the database's.
+MIGRATING_WORKER = """
+import sqlite3, sys
+from recorder.hook import deriver
+lock = deriver.try_lock(sys.argv[1])
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("migrating", flush=True)
+sys.stdin.readline()
+conn.execute("COMMIT")
+lock.close()
+"""
+
+
+def test_init_waits_for_the_worker_that_is_upgrading_the_database(db):
+    """After an upgrade the worker the first hook starts runs the migrations, minutes on a
+    large file; `agent-runs init` meanwhile says so and waits, rather than failing as
+    locked."""
+    assert run_hook(db, post("toolu_1"), env={"AGENT_RUNS_DERIVE": "off"}).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {migrations.LATEST - 1}")
+    conn.close()
+    worker = subprocess.Popen(
+        [sys.executable, "-c", MIGRATING_WORKER, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stdout.readline() == "migrating\n"
+        init = subprocess.Popen(
+            [CLI, "init", "--db", str(db)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        said = init.stderr.readline()  # after the usual wait for a lock
+        assert "the derivation worker is writing it" in said and "waiting for it" in said
+        worker.communicate("done\n", timeout=60)
+        out, err = init.communicate(timeout=60)
+    finally:
+        worker.kill()
+    assert init.returncode == 0, err
+    assert out.strip() == f"{db}: schema version {migrations.LATEST}"

@@ -4,19 +4,25 @@ Run as ``python -c ... recorder.derive.worker.main()`` with the database path as
 argument (see ``recorder.hook.deriver.start``). It stays a moment after the last event
 (``LINGER_SECONDS``), so a burst of hook runs is derived by one worker; before it lets
 go, it compacts the kept events of quiet sessions (``recorder.derive.compaction``).
+It opens the database as every writer does, so it runs the migrations an older database
+needs (the hook leaves them to it and spools its events meanwhile), then keeps what the
+spool holds (``keep_spooled``).
 """
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import time
 
 from recorder.derive import compaction
 from recorder.derive import sync as derive
-from recorder.hook import database, deriver, spool
+from recorder.hook import database, deriver, paths, replay, spool
 from recorder.plugins import calls as plugin_calls
+from recorder.schema import migrations, version
 
 LINGER_SECONDS = 1.0
+SPOOL_BATCH = 2000  # spooled events kept per transaction (about half a second)
 POLL_SECONDS = 0.02
 COMPACT_SECONDS = 0.5  # then derive again: a new event waits at most this long
 
@@ -38,6 +44,7 @@ def work(db: str) -> None:
         return
     conn = database.connect(db)
     try:
+        keep_spooled(conn, db)
         while lock is not None:
             derive_while_busy(conn, db)
             compaction.compact(conn, seconds=COMPACT_SECONDS)
@@ -47,6 +54,22 @@ def work(db: str) -> None:
         if lock is not None:
             lock.close()
         conn.close()
+
+
+def keep_spooled(conn: sqlite3.Connection, db: str) -> None:
+    """Keep the events the hook spooled (``hook.replay``), a batch per transaction so hooks
+    are not kept waiting: those of a database whose schema was older than the hook's (it
+    leaves the migration to this process), or that could not be written then. A failure is
+    logged and leaves them to the next hook run (which replays the spool before its event)."""
+    try:
+        while paths.pending(db, paths.SPOOL):
+            if migrations.schema_version(conn) != version.LATEST:
+                return  # a newer agent-runs' file: not ours to write
+            done = replay.replay(conn, db, limit=SPOOL_BATCH, dead_letters=False)
+            if not done.left_for_later:
+                return
+    except (sqlite3.Error, OSError) as exc:
+        spool.log(db, f"derivation worker left the spool for later: {type(exc).__name__}: {exc}")
 
 
 def derive_while_busy(conn, db: str) -> None:

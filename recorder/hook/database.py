@@ -8,12 +8,22 @@ from collections.abc import Callable
 from recorder.schema import version
 
 
-def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.Connection:
+class Behind(sqlite3.OperationalError):
+    """The database's schema is older than this code's, and the caller leaves upgrading it
+    to another process (the hook: a large database's migration could outlast Claude Code's
+    hook timeout, so the derivation worker runs it)."""
+
+
+def connect(
+    db: str, timeout: float = 5.0, *, migrate: bool = True, upgrade_existing: bool = True
+) -> sqlite3.Connection:
     """Open (creating if needed) the database at ``db``, upgraded to the latest schema.
 
     ``timeout`` bounds every wait for another writer's lock, in seconds. A database a
     newer agent-runs wrote is refused (sqlite3.OperationalError: the hook spools the
-    event for that newer version), unless ``migrate`` is off (reading only).
+    event for that newer version), unless ``migrate`` is off (reading only). Without
+    ``upgrade_existing``, only a new, empty database is migrated here; an older one
+    raises :class:`Behind`.
     """
     create_private(db)
     conn = sqlite3.connect(db, timeout=timeout, isolation_level=None)
@@ -29,6 +39,11 @@ def connect(db: str, timeout: float = 5.0, *, migrate: bool = True) -> sqlite3.C
                 f"{version.LATEST}): upgrade agent-runs to write to it"
             )
         if migrate and found < version.LATEST:
+            if not upgrade_existing and conn.execute("SELECT 1 FROM sqlite_master").fetchone():
+                raise Behind(
+                    f"schema {found} is older than this agent-runs' {version.LATEST}: "
+                    "the derivation worker upgrades it"
+                )
             from recorder.schema import migrations  # only for a file that is behind
 
             migrations.migrate(conn)
@@ -49,7 +64,7 @@ def reader(db: str) -> sqlite3.Connection:
     """
     conn = sqlite3.connect(uri(db, mode="ro"), uri=True, isolation_level=None)
     try:
-        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()  # opens the index
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the index
         return conn
     except sqlite3.OperationalError:
         conn.close()
@@ -90,6 +105,16 @@ def unwritable(exc: BaseException) -> bool:
     if code is None:  # no code (Python < 3.11 or a Python-side error): judge by its class
         return isinstance(exc, sqlite3.OperationalError)
     return code & 0xFF in _UNWRITABLE
+
+
+def busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says another connection holds the lock (SQLITE_BUSY or SQLITE_LOCKED)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # Python < 3.11: SQLite's message
+        return isinstance(exc, sqlite3.OperationalError) and str(exc).startswith(
+            ("database is locked", "database table is locked")
+        )
+    return code & 0xFF in (5, 6)
 
 
 def read_only_now(exc: BaseException) -> bool:

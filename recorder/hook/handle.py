@@ -6,8 +6,10 @@ and returns; the tables are derived off its path.
 
 Promises (see DESIGN.md): exit code 0 and nothing on stdout whatever happens;
 problems go to stderr and the log beside the database; an event that cannot be
-written within the time budget is spooled and ingested by the next run; an
-event the normaliser rejects is kept as a dead letter. Standard library only.
+written within the time budget, or that finds the database's schema older than this
+code's, is spooled and ingested by the next run or the derivation worker (which runs the
+migrations); an event the normaliser rejects is kept as a dead letter. Standard library
+only.
 """
 
 import json
@@ -101,6 +103,10 @@ def handle(db: str, raw: bytes) -> None:
         from recorder.hook import spool  # spool, dead letters, log: only when needed
 
         where = spool.spool(db, payload)
+        if isinstance(exc, database.Behind):  # the worker upgrades it, then keeps the spool
+            report(db, f"{exc}; event spooled to {where}")
+            start_worker(db)
+            return
         why = f"{type(exc).__name__}: {exc}" + (
             "; the disk is full" if database.disk_full(db) else ""
         )
@@ -108,10 +114,16 @@ def handle(db: str, raw: bytes) -> None:
     except Exception as exc:
         keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
     else:
-        try:
-            deriver.ensure(db)
-        except Exception as exc:  # the event is kept: the next hook run or sync derives it
-            report(db, f"could not start the derivation worker: {type(exc).__name__}: {exc}")
+        start_worker(db)
+
+
+def start_worker(db: str) -> None:
+    """Make sure a derivation worker runs for ``db`` (a failure is logged: the event is
+    kept, and the next hook run or sync derives it)."""
+    try:
+        deriver.ensure(db)
+    except Exception as exc:
+        report(db, f"could not start the derivation worker: {type(exc).__name__}: {exc}")
 
 
 def redacted_or_raw(text: str) -> str:
@@ -135,7 +147,9 @@ def record(db: str, payload: dict) -> None:
 
 
 def keep_with_spooled(db: str, payload: dict) -> None:
-    conn = database.connect(db, timeout=budget())
+    # A database of an older schema is upgraded by the worker, off Claude Code's timeout:
+    # a hook stopped in a long migration would lose its event (the migration rolls back).
+    conn = database.connect(db, timeout=budget(), upgrade_existing=False)
     try:
         # Checkpointing the WAL is the derivation worker's job (its commits run it), not a
         # cost the session waits for.

@@ -7,12 +7,16 @@ and taken for replay by an atomic rename so two processes never ingest the
 same file. When the database's directory is not writable the files go to a
 per-database fallback directory (see ``paths.fallback_dir``).
 
-Appends and claims meet on a lock of the file (flock on POSIX, msvcrt.locking of its
-first byte on Windows; without either, only the rename check below): a writer
-appends only while it holds the lock and the file is still the queue, so no
-line lands in a file already claimed; a replay holds the lock of the files it
-claimed until it is done with them. A claim whose lock is free was left by a
-replay that died or failed, and the next replay takes it over at once.
+Appends and claims meet on a lock of the file (flock on POSIX, msvcrt.locking of one
+byte far past its end on Windows, where a lock on data would stop readers; without
+either, only the rename check below): a writer appends only while it holds the lock and
+the file is still the queue, so no line lands in a file already claimed; a replay holds
+the lock of the files it claimed until it is done with them. A claim whose lock is free
+was left by a replay that died or failed, and the next replay takes it over at once.
+
+Windows renames or removes no file that any process holds open, so there a claim renames
+the file first (which fails while a writer or another replay has it open) and then
+locks it, and a release empties the file before it lets go and removes it.
 """
 
 import json
@@ -24,6 +28,8 @@ from collections.abc import Iterator
 from recorder.hook import clock, paths
 
 LOG_LIMIT = 1_000_000
+RENAMES_OPEN_FILES = os.name != "nt"
+LOCK_OFFSET = 1 << 40  # the byte msvcrt locks: past the end of any spool file
 CLAIM_SUFFIX = ".claimed"
 # How long an append waits for other writers of the same file before trying the next place.
 APPEND_PATIENCE_SECONDS = 2.0
@@ -39,7 +45,7 @@ def lockers() -> list:
             import fcntl
         except ImportError:  # Windows (or a Python without fcntl)
             fcntl = None
-        try:  # Windows: a lock on the file's first byte
+        try:  # Windows: a lock on one byte past the file's end (LOCK_OFFSET)
             import msvcrt
         except ImportError:
             msvcrt = None
@@ -105,7 +111,7 @@ def lock(fd: int, path: str) -> bool:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         elif msvcrt is not None:
-            os.lseek(fd, 0, os.SEEK_SET)
+            os.lseek(fd, LOCK_OFFSET, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
     except OSError:  # BlockingIOError (flock) or PermissionError (msvcrt): held elsewhere
         return False
@@ -169,21 +175,27 @@ def log(db: str, message: str) -> None:
 def claim(db: str, name: str) -> list[str]:
     """Take the waiting files of ``name`` for replay; return the claimed paths.
 
-    A waiting file is renamed to a name of this process's own while its lock is held;
-    a claimed file whose lock is free (its replay died or gave up) is taken over the same way.
+    A waiting file is renamed to a name of this process's own and its lock taken (on POSIX
+    the lock first, on Windows the rename first: see the module's docstring); a claimed
+    file whose lock is free (its replay died or gave up) is taken over the same way.
     """
     claimed = []
     for path in paths.pending(db, name):
         target = os.path.join(
             os.path.dirname(path), f"{name}.{os.getpid()}.{time.monotonic_ns()}{CLAIM_SUFFIX}"
         )
+        fd = -1
         try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            if lock(fd, path):
+            if RENAMES_OPEN_FILES:
+                fd = os.open(path, os.O_RDONLY)
+                locked = lock(fd, path)
+                if locked:
+                    os.rename(path, target)
+            else:  # the rename fails while anyone has the file open
                 os.rename(path, target)
+                fd = os.open(target, os.O_RDWR)
+                locked = lock(fd, target)
+            if locked:
                 held[target], fd = fd, -1
                 claimed.append(target)
         except OSError:
@@ -222,5 +234,13 @@ def release(path: str, name: str, leftovers: list[str]) -> None:
         append_to_queue(
             queue, "".join(line + "\n" for line in leftovers).encode("utf-8", "surrogatepass")
         )
-    os.remove(path)
+    if RENAMES_OPEN_FILES:
+        os.remove(path)
+        let_go(path)
+        return
+    os.ftruncate(held[path], 0)  # a replay that takes it over once let go finds nothing
     let_go(path)
+    try:  # noqa: SIM105 (contextlib would be one more import on the hook path)
+        os.remove(path)
+    except OSError:  # open elsewhere a moment (a count of the lines): empty, it is harmless
+        pass

@@ -330,7 +330,7 @@ def database_checks(db: str) -> Generator[tuple[bool, str], None, bool]:
     yield problem is None, f"database: {db} " + (problem or "is writable, integrity ok")
     advice = ""
     if version < migrations.LATEST:
-        advice = " (upgraded by the next hook or `agent-runs init`)"
+        advice = " (upgraded by the worker the next hook starts, or by `agent-runs init`)"
     elif version > migrations.LATEST:
         advice = " (written by a newer agent-runs: upgrade agent-runs; until then the hook spools)"
     yield version == migrations.LATEST, f"schema: version {version} of {migrations.LATEST}{advice}"

@@ -478,19 +478,38 @@ def registered_twice(settings_by_path: list[tuple[Path | str, dict]]) -> str | N
     settings' hooks, and different commands registered for one event each run.
     """
     plugin = enabled_plugin([settings for _, settings in settings_by_path])
-    files: dict[tuple[str, object], dict[str, list[str]]] = {}  # registration -> command -> files
+    # event -> (matcher, command) -> the files registering it
+    files: dict[str, dict[tuple[object, str], list[str]]] = {}
     for path, settings in settings_by_path:
-        for key, commands in commands_by_registration(settings).items():
+        for (event, matcher), commands in commands_by_registration(settings).items():
             for command in commands:
-                files.setdefault(key, {}).setdefault(command, []).append(display_path(path))
+                where = files.setdefault(event, {}).setdefault((matcher, command), [])
+                where.append(display_path(path))
     if plugin and files:
         named = dict.fromkeys(f for found in files.values() for f in sum(found.values(), []))
         return f"by the agent-runs plugin ({plugin}) and in {', '.join(named)}"
-    for (event, _), found in files.items():
-        if len(found) > 1:
-            named = "; ".join(f"`{c}` in {', '.join(where)}" for c, where in found.items())
-            return f"as {len(found)} different commands for {event} ({named})"
+    for event, found in files.items():
+        for (matcher, command), where in found.items():
+            others = {
+                other: places
+                for (other_matcher, other), places in found.items()
+                if other != command and _overlap(matcher, other_matcher)
+            }
+            if others:
+                named = "; ".join(
+                    f"`{c}` in {', '.join(places)}"
+                    for c, places in {command: where, **others}.items()
+                )
+                return f"as {len(others) + 1} different commands for {event} ({named})"
     return None
+
+
+def _overlap(one: object, other: object) -> bool:
+    """Whether two matchers (as ``_norm_matcher`` leaves them) can match the same tool: a
+    pattern that is not a list of names is taken to match anything."""
+    if isinstance(one, frozenset) and isinstance(other, frozenset):
+        return not one.isdisjoint(other)
+    return True
 
 
 def registered_database(settings: dict) -> str | None:

@@ -7,7 +7,7 @@ INSERT INTO node_executions (
     duration_ms, token_count, input_tokens, output_tokens, cache_read_tokens,
     cache_creation_tokens, tool_use_count, agent_transcript_path, output_file,
     api_calls, cost_usd, cost_note, context_tokens, usage_source, usage_complete,
-    failure_kind, lines_added, lines_removed, tool_stats_json,
+    lines_added, lines_removed, tool_stats_json,
     started_at, completed_at, created_at, updated_at)
 VALUES (
     (SELECT id FROM derived_rows WHERE tbl = 'node_executions' AND key = :tool_use_id),
@@ -17,5 +17,5 @@ VALUES (
     :duration_ms, :token_count, :input_tokens, :output_tokens, :cache_read_tokens,
     :cache_creation_tokens, :tool_use_count, :agent_transcript_path, :output_file,
     :api_calls, :cost_usd, :cost_note, :context_tokens, :usage_source, :usage_complete,
-    :failure_kind, :lines_added, :lines_removed, :tool_stats_json,
+    :lines_added, :lines_removed, :tool_stats_json,
     :started_at, :completed_at, :created_at, :updated_at);
