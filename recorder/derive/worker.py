@@ -19,7 +19,6 @@ from recorder.derive import compaction
 from recorder.derive import sync as derive
 from recorder.hook import database, deriver, paths, replay, spool
 from recorder.plugins import calls as plugin_calls
-from recorder.schema import migrations, version
 
 LINGER_SECONDS = 1.0
 SPOOL_BATCH = 2000  # spooled events kept per transaction (about half a second)
@@ -61,10 +60,8 @@ def keep_spooled(conn: sqlite3.Connection, db: str) -> None:
     are not kept waiting: those of a database whose schema was older than the hook's (it
     leaves the migration to this process), or that could not be written then. A failure is
     logged and leaves them to the next hook run (which replays the spool before its event)."""
-    try:
+    try:  # ``conn`` is at this code's schema: database.connect migrated it or refused it
         while paths.pending(db, paths.SPOOL):
-            if migrations.schema_version(conn) != version.LATEST:
-                return  # a newer agent-runs' file: not ours to write
             done = replay.replay(conn, db, limit=SPOOL_BATCH, dead_letters=False)
             if not done.left_for_later:
                 return
