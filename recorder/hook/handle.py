@@ -24,8 +24,9 @@ from recorder.redaction import configured as redaction
 
 BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
 DEFAULT_BUDGET_SECONDS = 2.0
-# Spooled events one hook run ingests before its own; `agent-runs replay` takes the rest.
-REPLAY_BATCH = 500
+# Spooled events one hook run keeps before its own (about 0.6 ms each, inside Claude Code's
+# wait); the derivation worker the hook starts keeps the rest, off that path.
+REPLAY_BATCH = 100
 
 
 # Set by the console entry (hook_entry.run): the process ends right after recording, so
