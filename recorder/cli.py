@@ -434,17 +434,25 @@ def stats(db: str | None) -> None:
 def demo(db: str, days: int, seed: int, force: bool) -> None:
     """Write a realistic demo database through the real recording path.
 
-    An agent-runs database already at that path is reused (``--force`` writes a fresh one).
+    A demo database already at that path is reused (``--force`` writes a fresh one); a
+    database holding recorded events is never replaced.
     """
     from recorder.sources import demo as demos
 
     path = os.path.abspath(db)
-    if os.path.exists(path) and not force:
+    if os.path.exists(path):
         why = dbfile.problem(path, must_exist=True) or dbfile.not_agent_runs(path)
-        if why:
+        if why and not force:
             raise click.ClickException(f"{why}; use --force to replace it")
-        click.echo(f"{path}: reusing the demo database there (--force writes a fresh one)")
-        return
+        recorded, demo_written = (None, False) if why else dbfile.demo_contents(path)
+        if recorded:
+            raise click.ClickException(
+                f"{path} holds {recorded}: it is no demo database, and the demo never "
+                "replaces one (give it another --db)"
+            )
+        if demo_written and not force:
+            click.echo(f"{path}: reusing the demo database there (--force writes a fresh one)")
+            return
     with click.progressbar(length=days, label="Recording demo days") as bar:
         counts = demos.write_demo(path, days=days, seed=seed, progress=bar.update)
     click.echo(f"{path}: {counts}")

@@ -6,7 +6,9 @@ import json
 import os
 import sqlite3
 import subprocess
+import sys
 
+import pytest
 from conftest import CLI, HOOK, post, query, run_cli, run_hook
 
 
@@ -130,20 +132,45 @@ def test_demo_refuses_to_overwrite_a_file_that_is_not_its_own_without_force(tmp_
 
 
 def test_demo_force_over_a_database_with_a_wal_gives_a_sound_demo(tmp_path):
-    """The hook leaves its WAL uncheckpointed: the old pages must not land on the demo."""
+    """A writer that died leaves its WAL uncheckpointed: its pages must not land on the demo."""
     target = tmp_path / "memory" / "index.db"
-    for i in range(3):
-        result = run_hook(target, post(f"toolu_old{i}"), env={"AGENT_RUNS_DERIVE": "off"})
-        assert result.returncode == 0
+    assert run_cli("demo", "--db", str(target), "--days", "1").returncode == 0
+    died = (
+        "import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+        "c.execute('PRAGMA wal_autocheckpoint = 0'); "
+        "c.execute(\"INSERT INTO sessions (id) VALUES ('sess-old')\"); c.commit(); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", died, str(target)], check=True)
     assert (target.parent / "index.db-wal").stat().st_size > 0
     assert run_cli("demo", "--db", str(target), "--days", "2", "--force").returncode == 0
     conn = sqlite3.connect(target)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        old = conn.execute("SELECT count(*) FROM kept_events WHERE source = 'hook'").fetchone()
+        old = conn.execute("SELECT count(*) FROM sessions WHERE id = 'sess-old'").fetchone()
     finally:
         conn.close()
     assert old[0] == 0 and query(target, "SELECT count(*) AS n FROM sessions")[0]["n"] > 0
+
+
+@pytest.mark.parametrize("force", [(), ("--force",)], ids=["reuse", "force"])
+def test_demo_never_replaces_a_database_holding_recorded_events(tmp_path, force):
+    target = tmp_path / "memory" / "index.db"
+    for i in range(3):
+        result = run_hook(target, post(f"toolu_real{i}"), env={"AGENT_RUNS_DERIVE": "off"})
+        assert result.returncode == 0
+    result = run_cli("demo", "--db", str(target), "--days", "1", *force)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "holds 3 recorded events" in result.stderr and "another --db" in result.stderr
+    kept = query(target, "SELECT source, count(*) AS n FROM kept_events GROUP BY source")
+    assert kept == [{"source": "hook", "n": 3}]
+
+
+def test_demo_writes_into_an_empty_database(tmp_path):
+    target = tmp_path / "index.db"
+    assert run_cli("init", "--db", str(target)).returncode == 0
+    result = run_cli("demo", "--db", str(target), "--days", "1")
+    assert result.returncode == 0 and "reusing" not in result.stdout
+    assert query(target, "SELECT count(*) AS n FROM node_executions")[0]["n"] > 0
 
 
 def test_serve_refuses_a_public_address(tmp_path):
