@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recorder.redaction.engine import MARKER, load_patterns, redact, redact_text
+from recorder.redaction.engine import MARKER, load_patterns, read_patterns, redact, redact_text
 
 # -- realistic fake secrets ---------------------------------------------------
 ANTHROPIC = (
@@ -559,6 +559,16 @@ def test_load_patterns(tmp_path):
     )
     assert redact({"k": [text]}, patterns) == {"k": [redact_text(text, patterns)]}
     assert load_patterns(str(path)) == patterns  # str paths work too
+
+
+def test_read_patterns_keeps_the_good_lines_and_names_each_bad_one(tmp_path):
+    path = tmp_path / "patterns.txt"
+    path.write_text("emp-(?P<secret>\\d{6})\nfoo(bar\n\nx*\nTKT-\\d+\n", encoding="utf-8")
+    patterns, problems = read_patterns(path)
+    assert [p.pattern for p in patterns] == [r"emp-(?P<secret>\d{6})", r"TKT-\d+"]
+    assert [p.split(": ")[1] for p in problems] == ["line 2", "line 4"]
+    assert "invalid pattern `foo(bar`" in problems[0] and "empty string" in problems[1]
+    assert redact_text("emp-123456 TKT-9", patterns) == "emp-[REDACTED:custom] [REDACTED:custom]"
 
 
 def test_load_patterns_rejects_a_bad_line_naming_it(tmp_path):

@@ -274,6 +274,7 @@ def test_a_broken_pattern_file_loses_nothing_and_is_reported(tmp_path, db, env):
         send(db, payload, env)
     (node,) = query(db, "SELECT result_text FROM node_executions")
     assert "[REDACTED:anthropic-key]" in node["result_text"]  # built-in patterns still apply
+    assert CUSTOM not in node["result_text"] and "[REDACTED:custom]" in node["result_text"]
     log = (db.parent / "agent-runs.log").read_text()
     assert "line 2: invalid pattern `broken(`" in log
     transcripts = tmp_path / "transcripts"
@@ -285,7 +286,8 @@ def test_a_broken_pattern_file_loses_nothing_and_is_reported(tmp_path, db, env):
         assert "line 2: invalid pattern" in refused.stderr
     doctor = run_cli("doctor", "--db", str(db), env=env)
     (line,) = [x for x in doctor.stdout.splitlines() if "redaction" in x]
-    assert line.startswith("FAIL") and "line 2" in line and "built-in patterns still apply" in line
+    assert line.startswith("FAIL") and "line 2" in line
+    assert "built-in patterns and 1 good user pattern(s) still apply" in line
 
 
 def test_doctor_reports_the_pattern_file(tmp_path, db, env):

@@ -592,29 +592,41 @@ def redact(value: object, extra: "Sequence[re.Pattern[str]]" = ()) -> object:
 
 
 def load_patterns(path: "str | os.PathLike[str]") -> list[re.Pattern[str]]:
-    """Read user redaction patterns: one regex per line.
+    """Read user redaction patterns: one regex per line (see :func:`read_patterns`).
 
-    Blank lines and lines starting with ``#`` are ignored; surrounding
-    whitespace is stripped.  A line that does not compile, or that matches the
-    empty string, raises ``ValueError`` naming the file and line number.
+    A line that does not compile, or that matches the empty string, raises
+    ``ValueError`` naming the file and line number.
+    """
+    patterns, problems = read_patterns(path)
+    if problems:
+        raise ValueError(problems[0])
+    return patterns
+
+
+def read_patterns(path: "str | os.PathLike[str]") -> tuple[list[re.Pattern[str]], list[str]]:
+    """(the patterns of the good lines, one message per bad line) of a pattern file.
+
+    Blank lines and lines starting with ``#`` are ignored; surrounding whitespace is
+    stripped. A bad line (it does not compile, or matches the empty string) is named with
+    its file and line number, and leaves the other lines' patterns in use.
     """
     import os  # only here: the rest of this module needs nothing but re
 
     patterns: list[re.Pattern[str]] = []
+    problems: list[str] = []
     with open(path, encoding="utf-8") as fh:
         for lineno, raw in enumerate(fh, start=1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
+            where = f"{os.fspath(path)}: line {lineno}:"
             try:
                 pattern = re.compile(line)
             except re.error as exc:
-                raise ValueError(
-                    f"{os.fspath(path)}: line {lineno}: invalid pattern `{line}`: {exc}"
-                ) from None
+                problems.append(f"{where} invalid pattern `{line}`: {exc}")
+                continue
             if pattern.fullmatch("") is not None:
-                raise ValueError(
-                    f"{os.fspath(path)}: line {lineno}: pattern `{line}` matches the empty string"
-                )
+                problems.append(f"{where} pattern `{line}` matches the empty string")
+                continue
             patterns.append(pattern)
-    return patterns
+    return patterns, problems
