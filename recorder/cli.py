@@ -315,9 +315,21 @@ def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
 @cli.command()
 @db_option()
 def sync(db: str | None) -> None:
-    """Derive the tables from the kept events waiting now (the hook's worker does it too)."""
+    """Keep the events spooled while the database could not be written, then derive the
+    tables from the kept events waiting now (the hook's worker does both too)."""
     path = database_path(db, must_exist=True)
-    click.echo(f"{path}: {sync_first(path)} events derived")
+    spooled = ""
+    if paths.pending(path, paths.SPOOL):
+        from recorder.hook.replay import replay as replay_kept
+
+        require_redaction_patterns()
+        conn = database.connect(path)
+        try:
+            report = replay_kept(conn, path, dead_letters=False)
+        finally:
+            conn.close()
+        spooled = f" ({report.recorded} spooled events kept first)"
+    click.echo(f"{path}: {sync_first(path)} events derived{spooled}")
 
 
 @cli.command()
