@@ -473,7 +473,7 @@ def demo(db: str, days: int, seed: int, force: bool) -> None:
 @cli.command()
 @db_option()
 @click.option("-h", "--host", default="127.0.0.1", show_default=True)
-@click.option("-p", "--port", default=8001, show_default=True, type=int)
+@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--auth",
     is_flag=True,
@@ -487,6 +487,9 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
             "authentication is configured (--auth)"
         )
     path = database_path(db, must_exist=True)
+    taken = port_taken(host, port)
+    if taken:
+        raise click.ClickException(taken)
     sync_first(path, reading=True)
     # Datasette runs in this process: our plugin reads these from its environment.
     os.environ["AGENT_RUNS_ALLOWED_HOSTS"] = allowed_hosts(host, auth)
@@ -521,6 +524,24 @@ def allowed_hosts(host: str, auth: bool) -> str:
     if auth and host in ("0.0.0.0", "::"):
         return "*"
     return ",".join(("localhost", "127.0.0.1", "::1", host.strip("[]")))
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why the server cannot listen on ``host``:``port`` (another server has it, or the
+    address is not this machine's), or None when it can (checked by binding it a moment)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            if os.name != "nt":  # as the server binds: a port in TIME_WAIT is free
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        return f"cannot listen on {host}:{port}: {exc.strerror or exc} (try another --port)"
+    return None
 
 
 def is_loopback(host: str) -> bool:

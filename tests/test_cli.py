@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -171,6 +172,19 @@ def test_demo_writes_into_an_empty_database(tmp_path):
     result = run_cli("demo", "--db", str(target), "--days", "1")
     assert result.returncode == 0 and "reusing" not in result.stdout
     assert query(target, "SELECT count(*) AS n FROM node_executions")[0]["n"] > 0
+
+
+def test_serve_on_a_port_another_server_holds_is_one_line_and_no_address(tmp_path):
+    db = tmp_path / "index.db"
+    assert run_cli("init", "--db", str(db)).returncode == 0
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = run_cli("serve", "--db", str(db), "--port", str(port))
+    assert result.returncode == 1 and "dashboard" not in result.stdout
+    (line,) = result.stderr.strip().splitlines()
+    assert f"cannot listen on 127.0.0.1:{port}" in line and "another --port" in line
 
 
 def test_serve_refuses_a_public_address(tmp_path):
