@@ -249,9 +249,11 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
         click.echo(result.diff, nl=False)
     verb = "would change" if dry_run else "updated"
     if not result.changed:
-        click.echo(f"{result.path}: already up to date")
+        state = "no agent-runs hook to remove" if uninstall else "already up to date"
+        click.echo(f"{result.path}: {state}")
     else:
-        click.echo(f"{result.path}: {verb} (+{result.added} -{result.removed} hooks)")
+        rewritten = f", {result.updated} rewritten" if result.updated else ""
+        click.echo(f"{result.path}: {verb} (+{result.added} -{result.removed} hooks{rewritten})")
         if result.backup:
             click.echo(f"backup: {result.backup}")
     elf = install.elf_hook_commands(install.read_settings(result.path))

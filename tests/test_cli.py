@@ -62,8 +62,12 @@ def test_install_hooks_registers_every_event_with_the_absolute_hook(tmp_path):
     assert "already up to date" in again.stdout
     doctor = run_cli("doctor", "--db", str(tmp_path / "x.db"), env=env)
     assert "hooks: installed for every event" in doctor.stdout
+    moved = run_cli("install-hooks", "--db", str(tmp_path / "moved.db"), env=env)
+    assert moved.returncode == 0 and "(+0 -0 hooks, 11 rewritten)" in moved.stdout
     assert run_cli("install-hooks", "--uninstall", env=env).returncode == 0
     assert "agent-runs-hook" not in settings.read_text()
+    nothing = run_cli("install-hooks", "--uninstall", env=env)
+    assert nothing.returncode == 0 and "no agent-runs hook to remove" in nothing.stdout
 
 
 def test_broken_settings_is_one_clear_line(tmp_path):
