@@ -8,12 +8,16 @@ import os
 import sqlite3
 import sys
 import uuid
+from typing import TYPE_CHECKING
 
 import click
 
 from recorder.hook import database, paths
 from recorder.ops import dbfile, diagnostics, install
 from recorder.ops import serving_secret as secret
+
+if TYPE_CHECKING:
+    from recorder.hook.replay import ReplayReport
 
 DB_PATH = "agent_runs.database"  # ctx.meta key: the database the command works on
 DB_HELP = (
@@ -279,7 +283,6 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
 def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
     """Ingest spooled events and retry dead letters; what still fails stays kept."""
     from recorder.derive.apply import apply_payload
-    from recorder.hook.replay import replay as replay_kept
 
     path = paths.database(db)
     waiting = paths.pending(path, paths.SPOOL) + paths.pending(path, paths.DEAD_LETTERS)
@@ -291,12 +294,7 @@ def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
         where = f", kept in {kept}" if kept else ""
         click.echo(f"{path}: {count} dead letter(s) discarded{where}")
         return
-    require_redaction_patterns()
-    conn = database.connect(path)
-    try:
-        report = replay_kept(conn, path, rederive=apply_payload)
-    finally:
-        conn.close()
+    report = replayed(path, rederive=apply_payload)
     sync_first(path)
     click.echo(f"{path}: {report}")
     if report.still_failing:
@@ -322,16 +320,21 @@ def sync(db: str | None) -> None:
     path = database_path(db, must_exist=True)
     spooled = ""
     if paths.pending(path, paths.SPOOL):
-        from recorder.hook.replay import replay as replay_kept
-
-        require_redaction_patterns()
-        conn = database.connect(path)
-        try:
-            report = replay_kept(conn, path, dead_letters=False)
-        finally:
-            conn.close()
+        report = replayed(path, dead_letters=False)
         spooled = f" ({report.recorded} spooled events kept first)"
     click.echo(f"{path}: {sync_first(path)} events derived{spooled}")
+
+
+def replayed(path: str, **options) -> ReplayReport:
+    """``hook.replay.replay`` into ``path`` (with the user's redaction patterns in order)."""
+    from recorder.hook.replay import replay
+
+    require_redaction_patterns()
+    conn = database.connect(path)
+    try:
+        return replay(conn, path, **options)
+    finally:
+        conn.close()
 
 
 @cli.command()
