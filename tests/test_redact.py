@@ -730,3 +730,39 @@ def test_a_text_seen_again_is_redacted_from_memory_which_stays_bounded():
     assert len(engine._REDACTED) <= engine.REMEMBERED
     long = f"{GITHUB_CLASSIC} " * (engine.REMEMBERED_CHARS // 10)
     assert GITHUB_CLASSIC not in redact_text(long) and (long,) not in engine._REDACTED
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "gpg --batch --passphrase Qm9Xk2Lp7Vn4Rz8T -d backup.gpg",
+            "gpg --batch --passphrase [REDACTED:password] -d backup.gpg",
+        ),
+        ("mysql --password hunter2 -h db", "mysql --password [REDACTED:password] -h db"),
+        (
+            "sent the header Bearer AbCdEfGhIjKlMnOpQrStUvWxYzAbCd",
+            "sent the header Bearer [REDACTED:bearer-token]",
+        ),
+        # words after "Bearer" are no token
+        ("Bearer authentication is used here", "Bearer authentication is used here"),
+        ("handled by Bearer AuthenticationHandler", "handled by Bearer AuthenticationHandler"),
+    ],
+)
+def test_flag_passphrases_and_letter_only_bearer_tokens(text, expected):
+    assert redact_text(text) == expected
+
+
+def test_an_authorization_header_in_a_dict_is_a_secret_whatever_its_shape():
+    found = redact(
+        {
+            "headers": {"Authorization": "Bearer ZyXwVuTsRqPoNmLkJiHgFeDcBa"},
+            "raw": {"Authorization": "Zq8Xv2Lm9Nk4Pr7Tw3Ys6Bd", "Proxy-Authorization": "abc"},
+            "authorization_url": "https://login.example.com/authorize",
+        }
+    )
+    assert found == {
+        "headers": {"Authorization": "Bearer [REDACTED:bearer-token]"},
+        "raw": {"Authorization": "[REDACTED:secret]", "Proxy-Authorization": "[REDACTED:secret]"},
+        "authorization_url": "https://login.example.com/authorize",
+    }
