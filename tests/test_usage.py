@@ -477,6 +477,25 @@ def test_main_agent_spend_is_read_at_session_end(db, hook, project):
     assert session["main_api_calls"] == 1
 
 
+def test_the_main_agents_compactions_count_in_its_spend(db, hook, project):
+    """Claude Code writes each compaction of the main agent's context, a request of its
+    own, to <session>/subagents/agent-acompact-*.jsonl: no subagent, the main agent's."""
+    main = AgentTranscript(project / f"{SESSION}.jsonl", "main", SESSION)
+    main.lines.clear()
+    main.finish(SONNET, "hello", input=1000, output=1000)
+    main.lines = [line.replace('"isSidechain":true', '"isSidechain":false') for line in main.lines]
+    main.write()
+    compaction = AgentTranscript(agent_path(project, "acompact-5f1c2"), "acompact-5f1c2", SESSION)
+    compaction.lines.clear()
+    compaction.finish(SONNET, "summary of the conversation", input=2000, output=500)
+    compaction.write()
+    send(hook, "SessionEnd", project, reason="exit")
+    session = query(db, "SELECT * FROM sessions")[0]
+    assert session["main_api_calls"] == 2
+    assert session["main_cost_usd"] == pytest.approx(0.018 + (2000 * 3 + 500 * 15) / 1e6)
+    assert query(db, "SELECT count(*) AS n FROM node_executions")[0]["n"] == 0
+
+
 def test_price_table_is_dated_and_a_broken_user_file_is_reported(db, hook, project, tmp_path):
     table = prices.load()
     assert table.date and "genai-prices" in table.source

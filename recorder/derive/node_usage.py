@@ -257,12 +257,19 @@ def _is_file(path: str | None) -> bool:
 def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None, at: str) -> None:
     """Read the session transcript's non-sidechain lines: keep the main agent's record.
 
-    Kept (received ``at``) when it differs from the last one kept; deriving it sets the
-    session's main-agent columns (``apply_main``), so a rebuild needs no file.
+    The requests that compacted the main agent's context are its own spend too; Claude
+    Code writes each in ``<session>/subagents/agent-acompact-*.jsonl``, and their
+    responses join the record. Kept (received ``at``) when it differs from the last one
+    kept; deriving it sets the session's main-agent columns (``apply_main``), so a
+    rebuild needs no file.
     """
     record = usage.read(path, sidechain_only=False) if path else None
     if record is None:
         return
+    for compaction in compactions(path):
+        found = usage.read(compaction)
+        if found is not None:
+            record["responses"] = record["responses"] + found["responses"]
     payload = keepable(
         {"hook_event_name": TRANSCRIPT_USAGE, "session_id": session_id, META: {"main": True}},
         record,
@@ -271,6 +278,17 @@ def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None, at: 
     last = conn.execute(sql("kept_main_agent_record"), {"session_id": session_id}).fetchone()
     if last is None or not same_record(payload, Reader(conn).payload(*last)[META]):
         keep.append(conn, [payload], TRANSCRIPT)
+
+
+def compactions(session_transcript: str) -> list[str]:
+    """The transcripts of the main agent's context compactions, beside its subagents'."""
+    folder = os.path.join(os.path.splitext(session_transcript)[0], "subagents")
+    try:
+        names = sorted(os.listdir(folder))
+    except (OSError, ValueError):
+        return []
+    prefix = "agent-acompact-"
+    return [os.path.join(folder, n) for n in names if n.startswith(prefix) and n.endswith(".jsonl")]
 
 
 def apply_main(conn: sqlite3.Connection, session_id: str, record: dict) -> None:
