@@ -13,6 +13,7 @@ from usage_transcripts import HAIKU, PRICE, SONNET, AgentTranscript, typical
 
 from recorder.derive import node_usage, prices, usage
 from recorder.hook import database
+from recorder.schema import version
 
 SESSION = "sess-u1"
 
@@ -246,7 +247,7 @@ def test_an_older_database_with_calls_that_never_ran_is_mended_as_a_rebuild_woul
     assert upgrade.returncode == 0, upgrade.stderr
     asked = "SELECT value FROM derivation_state WHERE name = 'rebuild_requested'"
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 38
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version.LATEST
         assert conn.execute(asked).fetchone()[0] == 0
     assert [query(db, q) for q in (everything, runs, sessions, rollup)] == now
     row = node(db, "toolu_old")
@@ -254,6 +255,7 @@ def test_an_older_database_with_calls_that_never_ran_is_mended_as_a_rebuild_woul
     lost = node(db, "toolu_lost")
     assert lost["cost_note"] == "no usage of a subagent found for this call: cost unknown"
     assert query(db, "SELECT sum(unpriced_nodes) AS n FROM workflow_runs") == [{"n": 1}]
+    assert query(db, "SELECT unpriced_nodes FROM sessions") == [{"unpriced_nodes": 1}]
     assert run_cli("rebuild", "--db", str(db)).returncode == 0
     assert [query(db, q) for q in (everything, runs, sessions, rollup)] == now
 

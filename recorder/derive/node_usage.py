@@ -298,6 +298,19 @@ def apply_main(conn: sqlite3.Connection, session_id: str, record: dict) -> None:
     refresh_session(conn, session_id)
 
 
+def spend_changed(stored: dict | None, node: dict) -> bool:
+    """Whether saving ``node`` (``stored`` as it was, None if new) changes its session's
+    spend: its cost, or whether it counts as unpriced (finished, cost unknown)."""
+    return stored is None or (stored["cost_usd"], unpriced(stored)) != (
+        node["cost_usd"],
+        unpriced(node),
+    )
+
+
+def unpriced(node: dict) -> bool:
+    return node["cost_usd"] is None and node["status"] not in ("running", "pending")
+
+
 def refresh_session(conn: sqlite3.Connection, session_id: str | None) -> None:
     """The session's cost: its subagents' plus its main agent's."""
     if session_id:
