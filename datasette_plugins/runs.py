@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from recorder.derive import parallelism
+
 from . import formatting, links
 from .dashboard import STATUS_ORDER
 from .sqlfiles import rows
@@ -107,18 +109,6 @@ def nice_step(span_s: float, max_ticks: int = 8) -> int:
     return TICK_STEPS_S[-1]
 
 
-def peak_concurrency(spans: list[tuple[datetime, datetime]]) -> int:
-    events = sorted(
-        [(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans],
-        key=lambda pair: (pair[0], pair[1]),
-    )
-    level = peak = 0
-    for _, delta in events:
-        level += delta
-        peak = max(peak, level)
-    return peak
-
-
 def timeline(run: dict, nodes: list[dict], now: datetime) -> dict:
     """SVG geometry: one bar per node on a shared time axis, plus axis ticks."""
     spans = {node["id"]: node_span(node, run, now) for node in nodes}
@@ -190,7 +180,7 @@ def timeline(run: dict, nodes: list[dict], now: datetime) -> dict:
         "plot_right": WIDTH - RIGHT_PAD,
         "start": formatting.iso(t0),
         "span_ms": span_s * 1000,
-        "peak": peak_concurrency([(s, e) for s, e, _ in known]),
+        "peak": parallelism.peak([{"start": s, "end": e} for s, e, _ in known]),
     }
 
 

@@ -8,12 +8,16 @@ import os
 import sqlite3
 import sys
 import uuid
+from typing import TYPE_CHECKING
 
 import click
 
 from recorder.hook import database, paths
 from recorder.ops import dbfile, diagnostics, install
 from recorder.ops import serving_secret as secret
+
+if TYPE_CHECKING:
+    from recorder.hook.replay import ReplayReport
 
 DB_PATH = "agent_runs.database"  # ctx.meta key: the database the command works on
 DB_HELP = (
@@ -249,9 +253,11 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
         click.echo(result.diff, nl=False)
     verb = "would change" if dry_run else "updated"
     if not result.changed:
-        click.echo(f"{result.path}: already up to date")
+        state = "no agent-runs hook to remove" if uninstall else "already up to date"
+        click.echo(f"{result.path}: {state}")
     else:
-        click.echo(f"{result.path}: {verb} (+{result.added} -{result.removed} hooks)")
+        rewritten = f", {result.updated} rewritten" if result.updated else ""
+        click.echo(f"{result.path}: {verb} (+{result.added} -{result.removed} hooks{rewritten})")
         if result.backup:
             click.echo(f"backup: {result.backup}")
     elf = install.elf_hook_commands(install.read_settings(result.path))
@@ -277,7 +283,6 @@ def install_hooks(scope: str, uninstall: bool, dry_run: bool, files: bool, db: s
 def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
     """Ingest spooled events and retry dead letters; what still fails stays kept."""
     from recorder.derive.apply import apply_payload
-    from recorder.hook.replay import replay as replay_kept
 
     path = paths.database(db)
     waiting = paths.pending(path, paths.SPOOL) + paths.pending(path, paths.DEAD_LETTERS)
@@ -289,12 +294,7 @@ def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
         where = f", kept in {kept}" if kept else ""
         click.echo(f"{path}: {count} dead letter(s) discarded{where}")
         return
-    require_redaction_patterns()
-    conn = database.connect(path)
-    try:
-        report = replay_kept(conn, path, rederive=apply_payload)
-    finally:
-        conn.close()
+    report = replayed(path, rederive=apply_payload)
     sync_first(path)
     click.echo(f"{path}: {report}")
     if report.still_failing:
@@ -315,9 +315,26 @@ def replay(db: str | None, strict: bool, discard_dead_letters: bool) -> None:
 @cli.command()
 @db_option()
 def sync(db: str | None) -> None:
-    """Derive the tables from the kept events waiting now (the hook's worker does it too)."""
+    """Keep the events spooled while the database could not be written, then derive the
+    tables from the kept events waiting now (the hook's worker does both too)."""
     path = database_path(db, must_exist=True)
-    click.echo(f"{path}: {sync_first(path)} events derived")
+    spooled = ""
+    if paths.pending(path, paths.SPOOL):
+        report = replayed(path, dead_letters=False)
+        spooled = f" ({report.recorded} spooled events kept first)"
+    click.echo(f"{path}: {sync_first(path)} events derived{spooled}")
+
+
+def replayed(path: str, **options) -> ReplayReport:
+    """``hook.replay.replay`` into ``path`` (with the user's redaction patterns in order)."""
+    from recorder.hook.replay import replay
+
+    require_redaction_patterns()
+    conn = database.connect(path)
+    try:
+        return replay(conn, path, **options)
+    finally:
+        conn.close()
 
 
 @cli.command()
@@ -434,17 +451,25 @@ def stats(db: str | None) -> None:
 def demo(db: str, days: int, seed: int, force: bool) -> None:
     """Write a realistic demo database through the real recording path.
 
-    An agent-runs database already at that path is reused (``--force`` writes a fresh one).
+    A demo database already at that path is reused (``--force`` writes a fresh one); a
+    database holding recorded events is never replaced.
     """
     from recorder.sources import demo as demos
 
     path = os.path.abspath(db)
-    if os.path.exists(path) and not force:
+    if os.path.exists(path):
         why = dbfile.problem(path, must_exist=True) or dbfile.not_agent_runs(path)
-        if why:
+        if why and not force:
             raise click.ClickException(f"{why}; use --force to replace it")
-        click.echo(f"{path}: reusing the demo database there (--force writes a fresh one)")
-        return
+        recorded, demo_written = (None, False) if why else dbfile.demo_contents(path)
+        if recorded:
+            raise click.ClickException(
+                f"{path} holds {recorded}: it is no demo database, and the demo never "
+                "replaces one (give it another --db)"
+            )
+        if demo_written and not force:
+            click.echo(f"{path}: reusing the demo database there (--force writes a fresh one)")
+            return
     with click.progressbar(length=days, label="Recording demo days") as bar:
         counts = demos.write_demo(path, days=days, seed=seed, progress=bar.update)
     click.echo(f"{path}: {counts}")
@@ -453,7 +478,7 @@ def demo(db: str, days: int, seed: int, force: bool) -> None:
 @cli.command()
 @db_option()
 @click.option("-h", "--host", default="127.0.0.1", show_default=True)
-@click.option("-p", "--port", default=8001, show_default=True, type=int)
+@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--auth",
     is_flag=True,
@@ -467,6 +492,9 @@ def serve(db: str | None, host: str, port: int, auth: bool) -> None:
             "authentication is configured (--auth)"
         )
     path = database_path(db, must_exist=True)
+    taken = port_taken(host, port)
+    if taken:
+        raise click.ClickException(taken)
     sync_first(path, reading=True)
     # Datasette runs in this process: our plugin reads these from its environment.
     os.environ["AGENT_RUNS_ALLOWED_HOSTS"] = allowed_hosts(host, auth)
@@ -501,6 +529,24 @@ def allowed_hosts(host: str, auth: bool) -> str:
     if auth and host in ("0.0.0.0", "::"):
         return "*"
     return ",".join(("localhost", "127.0.0.1", "::1", host.strip("[]")))
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why the server cannot listen on ``host``:``port`` (another server has it, or the
+    address is not this machine's), or None when it can (checked by binding it a moment)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            if os.name != "nt":  # as the server binds: a port in TIME_WAIT is free
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        return f"cannot listen on {host}:{port}: {exc.strerror or exc} (try another --port)"
+    return None
 
 
 def is_loopback(host: str) -> bool:

@@ -90,7 +90,13 @@ def watched_page(browser, server: str) -> Iterator[object]:
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+
+    def on_failed(request):
+        # a fetch the browser drops because the test navigated away is no failure
+        if request.failure != "net::ERR_ABORTED":
+            problems.append(f"failed: {request.url} ({request.failure})")
+
+    page.on("requestfailed", on_failed)
     page.on("request", on_request)
     page.problems = problems
     try:

@@ -92,6 +92,27 @@ def test_dashboard_filters_and_chart_links(page, server):
     assert page.problems == []
 
 
+def test_every_chart_mark_takes_a_click_at_its_centre(page, server):
+    """Nothing drawn over the bars (the axis line) takes their clicks, however thin."""
+    page.goto(server + "/-/agent-runs")
+    page.wait_for_selector("#chart-tokens svg rect.ar-mark")
+    covered = page.evaluate(
+        """() => [...document.querySelectorAll('.ar-chart')].flatMap(chart => {
+            chart.scrollIntoView({block: 'center'});
+            return [...chart.querySelectorAll('svg rect.ar-mark')].flatMap(mark => {
+                const box = mark.getBoundingClientRect();
+                const hit = document.elementFromPoint(
+                    box.x + box.width / 2, box.y + box.height / 2);
+                const ok = box.width === 0 || (hit && hit.classList.contains('ar-mark'));
+                return ok ? [] : [[chart.id, box.height, hit && hit.outerHTML.slice(0, 60)]];
+            });
+        })"""
+    )
+    assert page.locator(".ar-chart svg rect.ar-mark").count() > 100
+    assert covered == []
+    assert page.problems == []
+
+
 def test_live_mode_redraws_when_the_recorder_writes(page, server, demo_db):
     page.goto(server + "/-/agent-runs?range=24h")
     page.wait_for_selector("#chart-activity svg")

@@ -415,3 +415,17 @@ def test_doctor_names_events_the_hook_kept_twice(tmp_path):
     assert "--plugin-dir" in line
     nodes = query(db, "SELECT tool_use_id FROM node_executions ORDER BY 1")
     assert [node["tool_use_id"] for node in nodes] == ["toolu_t0", "toolu_t1"]
+
+
+def test_a_bad_since_reads_the_same_in_every_command(tmp_path):
+    db = tmp_path / "index.db"
+    assert run_cli("init", "--db", str(db)).returncode == 0
+    said = {
+        command: one_error_line(run_cli(command, "--db", str(db), "--since", "last tuesday"))
+        for command in ("export", "backfill")
+    }
+    said["doctor --coverage"] = one_error_line(
+        run_cli("doctor", "--coverage", "--db", str(db), "--since", "last tuesday")
+    )
+    assert len(set(said.values())) == 1, said
+    assert "'last tuesday' is neither a duration (like 7d, 24h, 90m)" in said["export"]

@@ -18,11 +18,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CLI, HOOK, post, query
+from conftest import CLI, HOOK, post, query, run_cli
 from test_hook_resilience import tool_use_ids
 from workload import pair_payloads
 
 from recorder.hook import database, paths, replay, spool
+from recorder.hook.handle import REPLAY_BATCH
 
 ITERATIONS = 30
 WORKLOAD = str(Path(__file__).with_name("workload.py"))
@@ -141,7 +142,10 @@ def test_claims_of_a_killed_replay_are_taken_over_by_the_next_hook(db, hook, mon
         time.sleep(rng.uniform(0, 0.2))
         kill(replay)
         assert integrity(db) == "ok"
-    hook(post("toolu_next"))
+    hook(post("toolu_next"))  # takes the claims over, keeps a batch, puts the rest back
+    assert not list(db.parent.glob("*.claimed"))
+    assert len(tool_use_ids(db)) == 2 + REPLAY_BATCH
+    assert run_cli("replay", "--db", str(db)).returncode == 0  # what a worker would do
     expected = sorted(["toolu_seed", "toolu_next", *(e["tool_use_id"] for e in events)])
     assert tool_use_ids(db) == expected
     assert not list(db.parent.glob("agent-runs-spool*"))

@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import HOOK, event, post, pre, query, run_cli, run_hook, settle, unprivileged
 
+from recorder.hook import database, replay, spool
+from recorder.hook.handle import REPLAY_BATCH
+
 SPOOL = "agent-runs-spool.ndjson"
 DEAD = "agent-runs-dead-letters.ndjson"
 
@@ -324,6 +327,45 @@ def test_spooled_events_are_ingested_once_across_many_runs(db, hook):
     hook(event("SessionStart", source="startup"))
     assert tool_use_ids(db) == [f"toolu_s{i}" for i in range(5)]
     assert query(db, "SELECT count(*) AS n FROM workflow_runs")[0]["n"] == 5
+
+
+def large_spool(db: Path, count: int) -> list[bytes]:
+    """A spool a long outage left: ``count`` events, then a line no re-encoding keeps."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    found = [json.dumps(post(f"toolu_s{i:04}")).encode() + b"\n" for i in range(count)]
+    found.append(b'{"not utf-8": "\xff\xfe"}\n')
+    (db.parent / SPOOL).write_bytes(b"".join(found))
+    return found
+
+
+def test_a_hook_keeps_a_batch_of_a_large_spool_and_puts_the_rest_back_as_it_was(
+    db, hook, monkeypatch
+):
+    """Before its own event the hook keeps REPLAY_BATCH spooled ones; the rest goes back to
+    the spool byte for byte, for the derivation worker (off Claude Code's wait)."""
+    monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # no worker: what the hook left stays
+    hook(pre("toolu_first"))
+    spooled = large_spool(db, REPLAY_BATCH + 300)
+    result = hook(post("toolu_own"))
+    assert result.returncode == 0 and result.stdout == b""
+    assert (db.parent / SPOOL).read_bytes() == b"".join(spooled[REPLAY_BATCH:])
+    assert query(db, "SELECT count(*) AS n FROM kept_events")[0]["n"] == 1 + REPLAY_BATCH + 1
+
+
+def test_a_replay_that_stops_after_its_batch_parses_no_more(db, hook, monkeypatch):
+    hook(pre("toolu_first"))
+    spooled = large_spool(db, 1000)
+    parsed = []
+    loads = spool.json.loads
+    monkeypatch.setattr(spool.json, "loads", lambda text: parsed.append(1) or loads(text))
+    conn = database.connect(str(db))
+    try:
+        report = replay.replay(conn, str(db), limit=100, dead_letters=False)
+    finally:
+        conn.close()
+    assert (report.recorded, report.left_for_later) == (100, 901)
+    assert len(parsed) == 101  # the batch and the line that ended it
+    assert (db.parent / SPOOL).read_bytes() == b"".join(spooled[100:])
 
 
 def test_missing_directory_that_cannot_be_created_spools_to_the_fallback(open_tmp):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 
@@ -125,6 +126,19 @@ def test_sync_applies_what_is_pending_and_commands_that_read_sync_first(db):
     run_hook(db, pre("toolu_late"), env=OFF)
     assert "nodes" in run_cli("stats", "--db", str(db)).stdout.lower()
     assert raw(db, "SELECT count(*) FROM node_executions") == [(4,)]
+
+
+def test_sync_keeps_what_was_spooled_while_the_database_could_not_be_written(db):
+    run_hook(db, pre("toolu_before"), env=OFF)
+    spool = db.parent / "agent-runs-spool.ndjson"
+    spool.write_text("".join(json.dumps(p) + "\n" for p in (pre("toolu_s"), post("toolu_s"))))
+    result = run_cli("sync", "--db", str(db))
+    assert result.returncode == 0 and "2 spooled events kept first" in result.stdout
+    assert raw(db, "SELECT tool_use_id, status FROM node_executions ORDER BY id") == [
+        ("toolu_before", "running"),
+        ("toolu_s", "completed"),
+    ]
+    assert not spool.exists()
 
 
 def test_rebuild_gives_identical_rows_and_keeps_rows_no_event_explains(db):

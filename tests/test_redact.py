@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recorder.redaction.engine import MARKER, load_patterns, redact, redact_text
+from recorder.redaction.engine import MARKER, load_patterns, read_patterns, redact, redact_text
 
 # -- realistic fake secrets ---------------------------------------------------
 ANTHROPIC = (
@@ -561,6 +561,16 @@ def test_load_patterns(tmp_path):
     assert load_patterns(str(path)) == patterns  # str paths work too
 
 
+def test_read_patterns_keeps_the_good_lines_and_names_each_bad_one(tmp_path):
+    path = tmp_path / "patterns.txt"
+    path.write_text("emp-(?P<secret>\\d{6})\nfoo(bar\n\nx*\nTKT-\\d+\n", encoding="utf-8")
+    patterns, problems = read_patterns(path)
+    assert [p.pattern for p in patterns] == [r"emp-(?P<secret>\d{6})", r"TKT-\d+"]
+    assert [p.split(": ")[1] for p in problems] == ["line 2", "line 4"]
+    assert "invalid pattern `foo(bar`" in problems[0] and "empty string" in problems[1]
+    assert redact_text("emp-123456 TKT-9", patterns) == "emp-[REDACTED:custom] [REDACTED:custom]"
+
+
 def test_load_patterns_rejects_a_bad_line_naming_it(tmp_path):
     path = tmp_path / "patterns.txt"
     path.write_text("# ok\nfoo\n\nbar(unclosed\n", encoding="utf-8")
@@ -720,3 +730,39 @@ def test_a_text_seen_again_is_redacted_from_memory_which_stays_bounded():
     assert len(engine._REDACTED) <= engine.REMEMBERED
     long = f"{GITHUB_CLASSIC} " * (engine.REMEMBERED_CHARS // 10)
     assert GITHUB_CLASSIC not in redact_text(long) and (long,) not in engine._REDACTED
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "gpg --batch --passphrase Qm9Xk2Lp7Vn4Rz8T -d backup.gpg",
+            "gpg --batch --passphrase [REDACTED:password] -d backup.gpg",
+        ),
+        ("mysql --password hunter2 -h db", "mysql --password [REDACTED:password] -h db"),
+        (
+            "sent the header Bearer AbCdEfGhIjKlMnOpQrStUvWxYzAbCd",
+            "sent the header Bearer [REDACTED:bearer-token]",
+        ),
+        # words after "Bearer" are no token
+        ("Bearer authentication is used here", "Bearer authentication is used here"),
+        ("handled by Bearer AuthenticationHandler", "handled by Bearer AuthenticationHandler"),
+    ],
+)
+def test_flag_passphrases_and_letter_only_bearer_tokens(text, expected):
+    assert redact_text(text) == expected
+
+
+def test_an_authorization_header_in_a_dict_is_a_secret_whatever_its_shape():
+    found = redact(
+        {
+            "headers": {"Authorization": "Bearer ZyXwVuTsRqPoNmLkJiHgFeDcBa"},
+            "raw": {"Authorization": "Zq8Xv2Lm9Nk4Pr7Tw3Ys6Bd", "Proxy-Authorization": "abc"},
+            "authorization_url": "https://login.example.com/authorize",
+        }
+    )
+    assert found == {
+        "headers": {"Authorization": "Bearer [REDACTED:bearer-token]"},
+        "raw": {"Authorization": "[REDACTED:secret]", "Proxy-Authorization": "[REDACTED:secret]"},
+        "authorization_url": "https://login.example.com/authorize",
+    }

@@ -274,6 +274,7 @@ def test_a_broken_pattern_file_loses_nothing_and_is_reported(tmp_path, db, env):
         send(db, payload, env)
     (node,) = query(db, "SELECT result_text FROM node_executions")
     assert "[REDACTED:anthropic-key]" in node["result_text"]  # built-in patterns still apply
+    assert CUSTOM not in node["result_text"] and "[REDACTED:custom]" in node["result_text"]
     log = (db.parent / "agent-runs.log").read_text()
     assert "line 2: invalid pattern `broken(`" in log
     transcripts = tmp_path / "transcripts"
@@ -285,7 +286,8 @@ def test_a_broken_pattern_file_loses_nothing_and_is_reported(tmp_path, db, env):
         assert "line 2: invalid pattern" in refused.stderr
     doctor = run_cli("doctor", "--db", str(db), env=env)
     (line,) = [x for x in doctor.stdout.splitlines() if "redaction" in x]
-    assert line.startswith("FAIL") and "line 2" in line and "built-in patterns still apply" in line
+    assert line.startswith("FAIL") and "line 2" in line
+    assert "built-in patterns and 1 good user pattern(s) still apply" in line
 
 
 def test_doctor_reports_the_pattern_file(tmp_path, db, env):
@@ -306,3 +308,48 @@ def test_the_pattern_file_is_found_in_the_config_directory(tmp_path, db, env):
     (session,) = query(db, "SELECT current_prompt FROM sessions")
     assert "[REDACTED:custom]" in session["current_prompt"]
     assert CUSTOM not in session["current_prompt"]
+
+
+@pytest.mark.parametrize(
+    "cwd", ["/home/dev/shop\u0000", "/home/dev/shop\ud800"], ids=["nul", "surrogate"]
+)
+def test_a_path_no_file_can_have_costs_no_secret(db, env, cwd):
+    """A cwd with a NUL or a lone surrogate once failed the event before redaction, and its
+    dead letter held every secret in clear. It is kept now (redacted), and no file holds
+    a secret, whatever derivation then makes of it."""
+    payload = event("PreToolUse", tool_name="Task", tool_use_id="toolu_odd", cwd=cwd)
+    payload["tool_input"] = tool_input("odd", subagent_type="Explore")  # looked up in cwd
+    send(db, json.dumps(payload), env)
+    assert run_cli("sync", "--db", str(db), env=env).returncode == 0
+    assert query(db, "SELECT count(*) AS n FROM kept_events")[0]["n"] == 1
+    assert leaks(db.parent) == []
+
+
+def test_a_payload_that_fails_before_redaction_is_a_redacted_dead_letter(db, env, monkeypatch):
+    from recorder.hook import agent_definitions, handle
+    from recorder.redaction import configured
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(configured, "_loaded", None)  # the user's patterns, read again
+
+    def broken(payload: dict) -> None:
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr(agent_definitions, "note", broken)
+    payload = event("PreToolUse", tool_name="Task", tool_use_id="toolu_bug")
+    payload["tool_input"] = tool_input("bug")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    handle.handle(str(db), json.dumps(payload).encode())
+    (letter,) = [json.loads(line) for line in (db.parent / "agent-runs-dead-letters.ndjson").open()]
+    assert letter["error"] == "RuntimeError: a bug of ours"
+    assert letter["payload"]["tool_use_id"] == "toolu_bug"
+    assert leaks(db.parent) == []
+
+
+def test_input_that_is_no_json_has_its_escaped_secrets_redacted(db, env):
+    escaped = json.dumps(ALL, ensure_ascii=False).replace("s", "\\u0073").replace("/", "\\/")
+    send(db, '{"session_id": "s", "prompt": ' + escaped + ", oops", env)
+    (letter,) = [json.loads(line) for line in (db.parent / "agent-runs-dead-letters.ndjson").open()]
+    assert letter["raw"].startswith('{"session_id": "s"')
+    assert leaks(db.parent) == []

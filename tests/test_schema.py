@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -246,6 +247,7 @@ def test_the_worker_upgrades_an_elf_database_and_keeps_the_hooks_event(tmp_path)
     db = tmp_path / "memory" / "index.db"
     db.parent.mkdir()
     elf_database(db)
+    db.chmod(0o644)  # as ELF left it: others may read it
     # no worker yet: the hook spools, and the file stays as ELF left it
     quiet = run_hook(db, post("toolu_early"), env={"AGENT_RUNS_DERIVE": "off"})
     assert quiet.returncode == 0 and quiet.stdout == b"", quiet.stderr
@@ -259,6 +261,8 @@ def test_the_worker_upgrades_an_elf_database_and_keeps_the_hooks_event(tmp_path)
     assert raw_version(db) == migrations.LATEST
     assert query(db, "SELECT count(*) AS n FROM node_executions")[0]["n"] == 4
     assert spooled(db) == []
+    if os.name != "nt":  # it holds prompts now: the owner's only
+        assert stat.S_IMODE(db.stat().st_mode) == 0o600
 
 
 def raw_version(db: Path) -> int:

@@ -13,6 +13,7 @@ from usage_transcripts import HAIKU, PRICE, SONNET, AgentTranscript, typical
 
 from recorder.derive import node_usage, prices, usage
 from recorder.hook import database
+from recorder.schema import version
 
 SESSION = "sess-u1"
 
@@ -246,7 +247,7 @@ def test_an_older_database_with_calls_that_never_ran_is_mended_as_a_rebuild_woul
     assert upgrade.returncode == 0, upgrade.stderr
     asked = "SELECT value FROM derivation_state WHERE name = 'rebuild_requested'"
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 38
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version.LATEST
         assert conn.execute(asked).fetchone()[0] == 0
     assert [query(db, q) for q in (everything, runs, sessions, rollup)] == now
     row = node(db, "toolu_old")
@@ -254,6 +255,7 @@ def test_an_older_database_with_calls_that_never_ran_is_mended_as_a_rebuild_woul
     lost = node(db, "toolu_lost")
     assert lost["cost_note"] == "no usage of a subagent found for this call: cost unknown"
     assert query(db, "SELECT sum(unpriced_nodes) AS n FROM workflow_runs") == [{"n": 1}]
+    assert query(db, "SELECT unpriced_nodes FROM sessions") == [{"unpriced_nodes": 1}]
     assert run_cli("rebuild", "--db", str(db)).returncode == 0
     assert [query(db, q) for q in (everything, runs, sessions, rollup)] == now
 
@@ -475,6 +477,25 @@ def test_main_agent_spend_is_read_at_session_end(db, hook, project):
     assert session["subagent_cost_usd"] == pytest.approx(sub.cost, abs=1e-6)
     assert session["cost_usd"] == pytest.approx(0.018 + sub.cost, abs=1e-6)
     assert session["main_api_calls"] == 1
+
+
+def test_the_main_agents_compactions_count_in_its_spend(db, hook, project):
+    """Claude Code writes each compaction of the main agent's context, a request of its
+    own, to <session>/subagents/agent-acompact-*.jsonl: no subagent, the main agent's."""
+    main = AgentTranscript(project / f"{SESSION}.jsonl", "main", SESSION)
+    main.lines.clear()
+    main.finish(SONNET, "hello", input=1000, output=1000)
+    main.lines = [line.replace('"isSidechain":true', '"isSidechain":false') for line in main.lines]
+    main.write()
+    compaction = AgentTranscript(agent_path(project, "acompact-5f1c2"), "acompact-5f1c2", SESSION)
+    compaction.lines.clear()
+    compaction.finish(SONNET, "summary of the conversation", input=2000, output=500)
+    compaction.write()
+    send(hook, "SessionEnd", project, reason="exit")
+    session = query(db, "SELECT * FROM sessions")[0]
+    assert session["main_api_calls"] == 2
+    assert session["main_cost_usd"] == pytest.approx(0.018 + (2000 * 3 + 500 * 15) / 1e6)
+    assert query(db, "SELECT count(*) AS n FROM node_executions")[0]["n"] == 0
 
 
 def test_price_table_is_dated_and_a_broken_user_file_is_reported(db, hook, project, tmp_path):

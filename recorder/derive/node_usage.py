@@ -257,12 +257,19 @@ def _is_file(path: str | None) -> bool:
 def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None, at: str) -> None:
     """Read the session transcript's non-sidechain lines: keep the main agent's record.
 
-    Kept (received ``at``) when it differs from the last one kept; deriving it sets the
-    session's main-agent columns (``apply_main``), so a rebuild needs no file.
+    The requests that compacted the main agent's context are its own spend too; Claude
+    Code writes each in ``<session>/subagents/agent-acompact-*.jsonl``, and their
+    responses join the record. Kept (received ``at``) when it differs from the last one
+    kept; deriving it sets the session's main-agent columns (``apply_main``), so a
+    rebuild needs no file.
     """
     record = usage.read(path, sidechain_only=False) if path else None
     if record is None:
         return
+    for compaction in compactions(path):
+        found = usage.read(compaction)
+        if found is not None:
+            record["responses"] = record["responses"] + found["responses"]
     payload = keepable(
         {"hook_event_name": TRANSCRIPT_USAGE, "session_id": session_id, META: {"main": True}},
         record,
@@ -273,11 +280,35 @@ def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None, at: 
         keep.append(conn, [payload], TRANSCRIPT)
 
 
+def compactions(session_transcript: str) -> list[str]:
+    """The transcripts of the main agent's context compactions, beside its subagents'."""
+    folder = os.path.join(os.path.splitext(session_transcript)[0], "subagents")
+    try:
+        names = sorted(os.listdir(folder))
+    except (OSError, ValueError):
+        return []
+    prefix = "agent-acompact-"
+    return [os.path.join(folder, n) for n in names if n.startswith(prefix) and n.endswith(".jsonl")]
+
+
 def apply_main(conn: sqlite3.Connection, session_id: str, record: dict) -> None:
     """The main agent's own spend from a kept record of the session transcript."""
     found = usage.columns(record, prices.load())
     conn.execute(sql("set_main_agent_usage"), dict(found, session_id=session_id))
     refresh_session(conn, session_id)
+
+
+def spend_changed(stored: dict | None, node: dict) -> bool:
+    """Whether saving ``node`` (``stored`` as it was, None if new) changes its session's
+    spend: its cost, or whether it counts as unpriced (finished, cost unknown)."""
+    return stored is None or (stored["cost_usd"], unpriced(stored)) != (
+        node["cost_usd"],
+        unpriced(node),
+    )
+
+
+def unpriced(node: dict) -> bool:
+    return node["cost_usd"] is None and node["status"] not in ("running", "pending")
 
 
 def refresh_session(conn: sqlite3.Connection, session_id: str | None) -> None:

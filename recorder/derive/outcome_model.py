@@ -216,16 +216,16 @@ def kept(text: str) -> str:
     return text
 
 
-# word -> its character 3- to 5-grams: words recur from report to report, so each is
-# cut once per process (at most CACHED_WORDS kept).
-_GRAMS: dict[str, list[str]] = {}
+# word -> the CRC-32s of its character 3- to 5-grams: words recur from report to report,
+# so each is cut and hashed once per process (at most CACHED_WORDS kept).
+_GRAMS: dict[str, list[int]] = {}
 CACHED_WORDS = 50_000
 
 
-def _char_grams(tokens: list[str]) -> list[str]:
-    """The ``c:`` features of ``tokens``: each word's character 3-, 4- and 5-grams, padded
-    with a space each side."""
-    found: list[str] = []
+def _char_grams(tokens: list[str]) -> list[int]:
+    """The ``c:`` features of ``tokens``, hashed: each word's character 3-, 4- and 5-grams,
+    padded with a space each side (the feature ``c: wo`` of "word"), as their CRC-32s."""
+    found: list[int] = []
     for token in tokens:
         grams = _GRAMS.get(token)
         if grams is None:
@@ -233,13 +233,16 @@ def _char_grams(tokens: list[str]) -> list[str]:
                 _GRAMS.clear()
             padded = f" {token} "
             grams = _GRAMS[token] = [
-                f"c:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)
+                zlib.crc32(f"c:{padded[i : i + n]}".encode())
+                for n in (3, 4, 5)
+                for i in range(len(padded) - n + 1)
             ]
         found += grams
     return found
 
 
 Terms = list[tuple[list[int], list[float], float]]
+_HASHED = frozenset("c")  # families counted by their features' hashes, not their names
 
 
 class Features:
@@ -257,7 +260,8 @@ class Features:
         for tag, counts in counted_features(text, every).items():
             names = list(counts)
             values = list(map(math.log1p, counts.values()))
-            where = list(map(mask.__and__, map(zlib.crc32, map(str.encode, names))))
+            hashes = names if tag in _HASHED else map(zlib.crc32, map(str.encode, names))
+            where = list(map(mask.__and__, hashes))
             length = math.sqrt(sum(map(operator.mul, values, values)))
             self.families[tag] = (names, values, where, length)
 

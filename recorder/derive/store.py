@@ -672,7 +672,7 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict, read_usage: boo
     if node["agent_id"] and (stored is None or stored["agent_id"] != node["agent_id"]):
         file_touches.link(conn, node)
     refresh_run(conn, node["run_id"], node["updated_at"], parallelism.span_changed(stored, node))
-    if stored is None or stored["cost_usd"] != node["cost_usd"]:
+    if node_usage.spend_changed(stored, node):
         node_usage.refresh_session(conn, node["session_id"])
 
 

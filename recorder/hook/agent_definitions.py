@@ -108,7 +108,7 @@ def find(directory: str, name: str) -> tuple[str, bytes] | None:
         return exact, content
     try:
         names = sorted(os.listdir(directory))
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL or a lone surrogate in the path
         return None
     for entry in names:
         if entry.endswith(".md"):
@@ -125,7 +125,7 @@ def load(path: str) -> bytes | None:
             return None
         with open(path, "rb") as f:
             return f.read()
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 

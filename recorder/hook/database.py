@@ -46,7 +46,8 @@ def connect(
                 )
             from recorder.schema import migrations  # only for a file that is behind
 
-            migrations.migrate(conn)
+            if migrations.migrate(conn):
+                make_private(db)  # an ELF or older file may be wider: it holds prompts now
     except BaseException:
         conn.close()
         raise
@@ -135,6 +136,19 @@ def create_private(db: str) -> None:
         os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError:
         pass  # there already (or not creatable: sqlite3 says why)
+
+
+def make_private(db: str) -> None:
+    """Make ``db`` and its -wal and -shm files the owner's only (0600) where they are wider
+    (a file ELF or an older agent-runs made); another user's file is left as it is."""
+    if os.name == "nt":  # no POSIX modes: the profile's ACL protects the file
+        return
+    for path in (db, db + "-wal", db + "-shm"):
+        try:
+            if not os.path.islink(path) and os.stat(path).st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except OSError:  # gone, or not ours to change
+            pass
 
 
 def stuck_companions(db: str) -> list[str]:

@@ -24,8 +24,9 @@ from recorder.redaction import configured as redaction
 
 BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
 DEFAULT_BUDGET_SECONDS = 2.0
-# Spooled events one hook run ingests before its own; `agent-runs replay` takes the rest.
-REPLAY_BATCH = 500
+# Spooled events one hook run keeps before its own (about 0.6 ms each, inside Claude Code's
+# wait); the derivation worker the hook starts keeps the rest, off that path.
+REPLAY_BATCH = 100
 
 
 # Set by the console entry (hook_entry.run): the process ends right after recording, so
@@ -92,7 +93,8 @@ def handle(db: str, raw: bytes) -> None:
         if normalise(payload, received_at) is None:
             return
     except Exception as exc:  # RejectedEvent, or a bug of ours: keep the event either way
-        keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=payload)
+        # it may have failed before it was stamped (redacted): redact it now
+        keep_dead_letter(db, f"{type(exc).__name__}: {exc}", payload=redacted_payload(payload))
         return
     try:
         record(db, payload)
@@ -127,11 +129,39 @@ def start_worker(db: str) -> None:
 
 
 def redacted_or_raw(text: str) -> str:
-    """The text with secrets redacted; as it is if redaction itself fails (nothing lost)."""
+    """Input that is no JSON object, with secrets redacted; as it is if redaction itself
+    fails (nothing lost). A secret spelled with JSON escapes (``\\u0073k-ant-...``) is
+    found in the text with its escapes read, which is then kept instead."""
     try:
-        return redaction.redact_text(text)
+        clean = redaction.redact_text(text)
+        if "\\" not in text:
+            return clean
+        import re  # json has imported it: only compiling the pattern costs, on this path
+
+        read = re.sub(_ESCAPE, _unescaped, text)
+        found = redaction.redact_text(read)
+        return clean if found == read else found
     except Exception:
         return text
+
+
+_ESCAPE = r'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))'
+_ESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _unescaped(m) -> str:
+    if m.group(1):
+        return chr(int(m.group(1), 16))
+    return _ESCAPED.get(m.group(2), m.group(2))
+
+
+def redacted_payload(payload: object) -> object:
+    """A payload that could not be kept, redacted for its dead letter; as it is if
+    redaction itself fails (nothing lost)."""
+    try:
+        return redaction.redact(payload)
+    except Exception:
+        return payload
 
 
 def record(db: str, payload: dict) -> None:

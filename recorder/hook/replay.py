@@ -63,16 +63,19 @@ def replay(
     if not claimed:
         return report
     leftovers: dict[str, list[str]] = {}
+    unread: dict[str, bytes] = {}
 
     def work(conn: sqlite3.Connection) -> None:
         for path, name in claimed:
             rest = leftovers[path] = []
-            for record, line in spool.read_records(path):
-                if limit is not None and report.recorded + report.skipped >= limit:
-                    rest.append(line)
-                    report.left_for_later += 1
-                    continue
-                replay_one(conn, db, name, record, line, report, rest, rederive)
+            with spool.Records(path) as records:
+                for record, line in records:
+                    if limit is not None and report.recorded + report.skipped >= limit:
+                        # the rest goes back as it is: a large spool is copied, not parsed
+                        unread[path] = records.unread()
+                        report.left_for_later += spool.lines_in(unread[path])
+                        break
+                    replay_one(conn, db, name, record, line, report, rest, rederive)
 
     try:
         database.write(conn, work)
@@ -81,7 +84,7 @@ def replay(
             spool.let_go(path)  # not ingested: the next replay takes the files over
         raise
     for path, name in claimed:
-        spool.release(path, name, leftovers.get(path, []))
+        spool.release(path, name, leftovers.get(path, []), unread.get(path, b""))
     return report
 
 

@@ -19,6 +19,8 @@ the file first (which fails while a writer or another replay has it open) and th
 locks it, and a release empties the file before it lets go and removes it.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import sys
@@ -215,8 +217,28 @@ def let_go(path: str) -> None:
 
 def read_records(path: str) -> Iterator[tuple[dict | None, str]]:
     """Each line of a spool file as (record or None if it is not a JSON object, line)."""
-    with open(path, "rb") as f:
-        for raw in f:
+    with Records(path) as records:
+        yield from records
+
+
+class Records:
+    """The lines of a spool file, read one at a time as (record or None, line); what is
+    not read yet can be taken whole and unparsed (``unread``), so a replay that stops
+    after a batch costs a copy of the rest, not a parse of it."""
+
+    def __init__(self, path: str) -> None:
+        self.file = open(path, "rb")  # noqa: SIM115 (closed by __exit__)
+        self.last = b""
+
+    def __enter__(self) -> Records:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.file.close()
+
+    def __iter__(self) -> Iterator[tuple[dict | None, str]]:
+        for raw in self.file:
+            self.last = raw
             line = raw.decode("utf-8", "replace").strip()
             if not line:
                 continue
@@ -226,14 +248,25 @@ def read_records(path: str) -> Iterator[tuple[dict | None, str]]:
                 record = None
             yield (record if isinstance(record, dict) else None), line
 
+    def unread(self) -> bytes:
+        """The line read last and every line after it, byte for byte as in the file."""
+        rest, self.last = self.last + self.file.read(), b""
+        return rest
 
-def release(path: str, name: str, leftovers: list[str]) -> None:
-    """Finish a claimed file: lines not ingested go back to its queue, then the file goes."""
-    if leftovers:
-        queue = os.path.join(os.path.dirname(path), name)
-        append_to_queue(
-            queue, "".join(line + "\n" for line in leftovers).encode("utf-8", "surrogatepass")
-        )
+
+def lines_in(data: bytes) -> int:
+    """How many lines ``data`` holds (a last one without its newline counts)."""
+    return data.count(b"\n") + (not data.endswith(b"\n"))
+
+
+def release(path: str, name: str, leftovers: list[str], unread: bytes = b"") -> None:
+    """Finish a claimed file: lines not ingested (``leftovers``, then the ``unread`` rest
+    of the file) go back to its queue, then the file goes."""
+    data = "".join(line + "\n" for line in leftovers).encode("utf-8", "surrogatepass")
+    if unread:
+        data += unread if unread.endswith(b"\n") else unread + b"\n"
+    if data:
+        append_to_queue(os.path.join(os.path.dirname(path), name), data)
     if RENAMES_OPEN_FILES:
         os.remove(path)
         let_go(path)

@@ -49,3 +49,25 @@ def not_agent_runs(path: str) -> str | None:
     if not {"node_executions", "workflow_runs", "sessions"} <= names:
         return f"{path} is not an agent-runs database"
     return None
+
+
+def demo_contents(path: str) -> tuple[str | None, bool]:
+    """(what the agent-runs database ``path`` holds that no demo wrote: events the hook,
+    backfill or replay recorded, or ELF's rows, else None; whether a demo wrote to it)."""
+    import sqlite3
+
+    from recorder.schema.queries import sql
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            events, demo_events, nodes = conn.execute(sql("demo_recorded")).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:  # no kept_events table: ELF's file, or an agent-runs before them
+        return "rows recorded before kept events", False
+    if events:
+        return f"{events:,} recorded event{'s' * (events != 1)}", bool(demo_events)
+    if nodes and not demo_events:
+        return f"{nodes:,} recorded node{'s' * (nodes != 1)}", False
+    return None, bool(demo_events)

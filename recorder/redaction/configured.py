@@ -2,10 +2,11 @@
 
 The file is ``$AGENT_RUNS_REDACT_FILE``, else ``$XDG_CONFIG_HOME/agent-runs/redact-patterns.txt``
 (``~/.config/agent-runs/redact-patterns.txt``): one regular expression per line, ``#``
-comments and blank lines ignored (see ``redact.load_patterns``). It is read once per
+comments and blank lines ignored (see ``engine.read_patterns``). It is read once per
 process; when it is absent that costs one ``stat``. A broken file never stops recording:
-the built-in patterns still apply and ``problem()`` says what is wrong (the hook logs it,
-the CLI refuses to replay or backfill until it is fixed, ``agent-runs doctor`` reports it).
+the built-in patterns and the file's good lines still apply, and ``problem()`` says what
+is wrong (the hook logs it, the CLI refuses to replay or backfill until it is fixed,
+``agent-runs doctor`` reports it).
 Standard library only: the hook imports this.
 """
 
@@ -41,16 +42,18 @@ def _load() -> tuple[tuple, str | None]:
             _loaded = ((), f"redaction patterns: {path}: {exc.strerror or exc}")
             return _loaded
         try:
-            _loaded = (tuple(engine.load_patterns(path)), None)
+            patterns, problems = engine.read_patterns(path)
         except (OSError, UnicodeDecodeError) as exc:
             _loaded = ((), f"redaction patterns: {path}: cannot be read: {exc}")
-        except ValueError as exc:
-            _loaded = ((), f"redaction patterns: {exc}")
+        else:
+            trouble = f"redaction patterns: {'; '.join(problems)}" if problems else None
+            _loaded = (tuple(patterns), trouble)
     return _loaded
 
 
 def user_patterns() -> tuple:
-    """The user's compiled patterns; none when the file is absent or broken."""
+    """The user's compiled patterns: those of the file's good lines (none when it is absent
+    or cannot be read)."""
     return _load()[0]
 
 
@@ -63,7 +66,8 @@ def status() -> tuple[bool, str]:
     """(ok, one line) about the pattern file, for ``agent-runs doctor``."""
     patterns, trouble = _load()
     if trouble:
-        return False, trouble + " (built-in patterns still apply)"
+        also = f" and {len(patterns)} good user pattern(s)" if patterns else ""
+        return False, f"{trouble} (built-in patterns{also} still apply)"
     path = pattern_file()
     if not patterns and not os.path.exists(path):
         return True, f"redaction: built-in patterns; no user patterns ({path} absent)"

@@ -81,7 +81,10 @@ _URL_NAMES = (
 )
 _URL_VALUE = r"[^\s&#\"'\\<>]+"
 _AUTH_VALUE = r"[A-Za-z0-9._~+/=-]"
-_FLAG_KW = r"(?:passw(?:or)?d|pass(?![a-z])|secret|token(?!s)|api-?key|credential|private-key)"
+_FLAG_KW = (
+    r"(?:passw(?:or)?d|passphrase|pass(?![a-z])|secret|token(?!s)|api-?key|credential"
+    r"|private-key)"
+)
 
 # Top-level alternatives: (anchor-first pattern).  Groups:
 #  * tag groups (empty, at the end): the whole match is the token, widened
@@ -121,8 +124,10 @@ _ITEMS: list[str] = [
     r"z(?i:(?<=authoriz)ation)(?:\\*[\"'])?[ \t]*[:=][ \t]*(?:\\*[\"'])?"
     r"(?:(?i:bearer|basic|token|digest|apikey)[ \t]+" + rf"(?P<auth_scheme>{_AUTH_VALUE}{{6,}})"
     r"|(?=[A-Za-z._~+/=-]{0,64}[0-9])" + rf"(?P<auth_raw>{_AUTH_VALUE}{{16,}}))",
-    # bare "Bearer <token>" / "Basic <base64>"
-    r"B(?<![A-Za-z0-9_\]-]B)(?:earer[ \t]+(?=[A-Za-z._~+/=-]{0,64}[0-9])"
+    # bare "Bearer <token>" / "Basic <base64>": a token with a digit, or a long one of
+    # both cases (a random token of letters only; a word after "Bearer" is neither)
+    r"B(?<![A-Za-z0-9_\]-]B)(?:earer[ \t]+(?:(?=[A-Za-z._~+/=-]{0,64}[0-9])"
+    r"|(?=[a-z._~+/=-]{0,64}[A-Z])(?=[A-Z._~+/=-]{0,64}[a-z])(?=[A-Za-z._~+/=-]{24}))"
     + rf"(?P<bearer>{_AUTH_VALUE}{{16,}})"
     + r"|asic[ \t]+(?=[A-Za-z]{0,64}[0-9+/=])(?P<basic>[A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=]))",
     # JWT
@@ -493,8 +498,17 @@ def _secret_key(key: object) -> bool:
     return hit
 
 
+_AUTH_HEADERS = frozenset(("authorization", "proxy-authorization"))
+
+
 def _redact_keyed(key: str, value: str, extra: "Sequence[re.Pattern[str]]") -> str:
-    """A string stored under a secret-naming key (``{"password": "..."}``)."""
+    """A string stored under a secret-naming key (``{"password": "..."}``). An
+    authorization header whose credentials the text rules find keeps its scheme
+    (``Bearer [REDACTED:bearer-token]``); any other value goes whole."""
+    if key.lower() in _AUTH_HEADERS:
+        found = redact_text(value, extra)
+        if found != value and found.split(" ", 1)[0] == value.split(" ", 1)[0]:
+            return found
     plain = value.strip()
     kind = _kind_for_name(key, plain)
     if (
@@ -592,29 +606,41 @@ def redact(value: object, extra: "Sequence[re.Pattern[str]]" = ()) -> object:
 
 
 def load_patterns(path: "str | os.PathLike[str]") -> list[re.Pattern[str]]:
-    """Read user redaction patterns: one regex per line.
+    """Read user redaction patterns: one regex per line (see :func:`read_patterns`).
 
-    Blank lines and lines starting with ``#`` are ignored; surrounding
-    whitespace is stripped.  A line that does not compile, or that matches the
-    empty string, raises ``ValueError`` naming the file and line number.
+    A line that does not compile, or that matches the empty string, raises
+    ``ValueError`` naming the file and line number.
+    """
+    patterns, problems = read_patterns(path)
+    if problems:
+        raise ValueError(problems[0])
+    return patterns
+
+
+def read_patterns(path: "str | os.PathLike[str]") -> tuple[list[re.Pattern[str]], list[str]]:
+    """(the patterns of the good lines, one message per bad line) of a pattern file.
+
+    Blank lines and lines starting with ``#`` are ignored; surrounding whitespace is
+    stripped. A bad line (it does not compile, or matches the empty string) is named with
+    its file and line number, and leaves the other lines' patterns in use.
     """
     import os  # only here: the rest of this module needs nothing but re
 
     patterns: list[re.Pattern[str]] = []
+    problems: list[str] = []
     with open(path, encoding="utf-8") as fh:
         for lineno, raw in enumerate(fh, start=1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
+            where = f"{os.fspath(path)}: line {lineno}:"
             try:
                 pattern = re.compile(line)
             except re.error as exc:
-                raise ValueError(
-                    f"{os.fspath(path)}: line {lineno}: invalid pattern `{line}`: {exc}"
-                ) from None
+                problems.append(f"{where} invalid pattern `{line}`: {exc}")
+                continue
             if pattern.fullmatch("") is not None:
-                raise ValueError(
-                    f"{os.fspath(path)}: line {lineno}: pattern `{line}` matches the empty string"
-                )
+                problems.append(f"{where} pattern `{line}` matches the empty string")
+                continue
             patterns.append(pattern)
-    return patterns
+    return patterns, problems

@@ -205,10 +205,11 @@ AFTER: list[tuple[str, tuple[str, ...], str]] = [
         r"(?P<s>(?:\\+(?![nrt\"'\\])[^\s\"'\\]+)+)",
     ),
     # an unquoted password with spaces: the words after its first, to the end of the line
+    # (not a command line's next flags: ``--password hunter2 -d file``)
     (
         "password",
         ("D:password]",),
-        r"(?<=\[REDACTED:password\])(?P<s>(?:[ \t][\w!@#%^&*+=~.,-]+){1,8})"
+        r"(?<=\[REDACTED:password\])(?P<s>(?:[ \t](?!-)[\w!@#%^&*+=~.,-]+){1,8})"
         r"(?=[ \t]*(?:$|\r|\n|\\+[rn\"']|[\"']))",
     ),
     (
@@ -274,7 +275,7 @@ _SHAPES = {
     "names": r"(?i)(?:^|[_.-])(?:signing|encryption|encrypt|app|master|access|account|client"
     r"|shared|session|hmac|jwt|cookie|license|admin|service|root|server|webhook|deploy|ssh"
     r"|sign|enc|cipher|aes|dd|secret|private)[_.-]?key$"
-    r"|^(?:_?auth|cookie|set-cookie|dsn|sentry_dsn)$",
+    r"|^(?:_?auth|cookie|set-cookie|dsn|sentry_dsn|(?:proxy-)?authorization)$",
 }
 _compiled_shapes: dict[str, re.Pattern[str]] = {}
 _COOKIE_ATTRIBUTES = frozenset(("path", "domain", "expires", "max-age", "samesite"))
@@ -457,7 +458,18 @@ def after(text: str, redact_text) -> str:
 
 # What every key ``names`` matches ends with, or is (ASCII keys; \n: ``$`` before one).
 _NAME_END = "key"
-_WHOLE_NAMES = frozenset(("auth", "_auth", "cookie", "set-cookie", "dsn", "sentry_dsn"))
+_WHOLE_NAMES = frozenset(
+    (
+        "auth",
+        "_auth",
+        "cookie",
+        "set-cookie",
+        "dsn",
+        "sentry_dsn",
+        "authorization",
+        "proxy-authorization",
+    )
+)
 
 
 def secret_name(key: str) -> bool:

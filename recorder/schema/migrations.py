@@ -1244,6 +1244,17 @@ def m039_nothing_spent(conn: sqlite3.Connection) -> None:
         conn.execute(sql("refresh_session_cost"), {"session_id": session_id})
 
 
+@migration
+def m040_session_unpriced_nodes(conn: sqlite3.Connection) -> None:
+    """sessions.unpriced_nodes: the session's finished nodes whose cost is unknown, as runs
+    have it, so a session total that leaves some out says so."""
+    add_columns(conn, "sessions", {"unpriced_nodes": "INTEGER"})
+    sessions = conn.execute("SELECT DISTINCT session_id FROM node_executions").fetchall()
+    for (session_id,) in sessions:
+        if session_id:
+            conn.execute(sql("refresh_session_cost"), {"session_id": session_id})
+
+
 def drop_rollup_triggers(conn: sqlite3.Connection) -> None:
     """Drop the rollups' triggers and views (for ``rollups.create`` to make them again)."""
     for name in rollups.TRIGGERS:

@@ -5,4 +5,4 @@ user_version`` that a database needs none, without importing them. Add one here 
 every new migration (tests/test_schema.py checks that the two agree).
 """
 
-LATEST = 38
+LATEST = 39

@@ -22,14 +22,14 @@ import contextlib
 import csv
 import json
 import os
-import re
 import sqlite3
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import TextIO
 
+from recorder import timespan
 from recorder.schema.queries import sql
 
 KINDS = ("nodes", "runs", "sessions")
@@ -42,9 +42,6 @@ RUN_STATUSES = ("running", "completed", "failed", "cancelled", "pending")
 # status of the nodes they contain.
 STATUSES = {"nodes": NODE_STATUSES, "runs": RUN_STATUSES, "sessions": NODE_STATUSES}
 
-DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
 
 class ExportError(ValueError):
     """A one-line reason why an export cannot be done (bad filter, no database, ...)."""
@@ -53,52 +50,14 @@ class ExportError(ValueError):
 # --- filters ---------------------------------------------------------------------------
 
 
-def iso_z(moment: datetime) -> str:
-    """``moment`` as the database writes times: UTC, milliseconds, a Z."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def parse_since(
     value: str | datetime | None, now: datetime | None = None, option: str = "--since"
 ) -> str | None:
-    """The cutoff for ``since`` as ISO 8601 UTC with a Z, or None for "all".
-
-    Accepts a duration back from ``now`` ("90m", "24h", "7d", "2w", "30s") or an
-    ISO 8601 date or time ("2026-11-01", "2026-11-01T09:00:00Z", with an offset or
-    without; a time without an offset is taken as UTC). Raises ExportError, whose
-    message names ``option``.
-    """
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return iso_z(value)
-    text = str(value).strip()
-    if not text:
-        return None
-    match = DURATION.match(text)
-    if match and match.group(2) == "M":  # months or minutes? a typo either way
-        raise ExportError(
-            f"{option} {text!r}: M is no unit (m is minutes; for months give days, like 180d)"
-        )
-    if match:
-        now = now or datetime.now(timezone.utc)
-        seconds = int(match.group(1)) * UNIT_SECONDS[match.group(2).lower()]
-        try:
-            return iso_z(now - timedelta(seconds=seconds))
-        except OverflowError:
-            raise ExportError(f"{option} {text!r} reaches back before year 1") from None
-    iso = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
+    """``timespan.parse_since``, its ValueError an ExportError."""
     try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        raise ExportError(
-            f"{option} {text!r} is neither a duration (like 7d, 24h, 90m) "
-            "nor an ISO 8601 time (like 2026-11-01T09:00:00Z)"
-        ) from None
-    return iso_z(moment)
+        return timespan.parse_since(value, now, option)
+    except ValueError as exc:
+        raise ExportError(str(exc)) from None
 
 
 def _values(value: str | Iterable[str] | None, *, split: bool) -> list[str]:

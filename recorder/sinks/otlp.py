@@ -61,7 +61,8 @@ from urllib.parse import urlsplit, urlunsplit
 from recorder import __version__
 from recorder.hook import database
 from recorder.schema.queries import sql
-from recorder.sinks.export import ExportError, cleaned, iso_z, open_database, query_parameters
+from recorder.sinks.export import ExportError, cleaned, open_database, query_parameters
+from recorder.timespan import iso_z
 
 INSTALL_HINT = "pip install 'agent-runs[otel]'"
 SERVICE_NAME = "agent-runs"

@@ -54,10 +54,10 @@ from recorder.sources.transcripts import (
     STOP,
     Counters,
     Unit,
-    parse_since,
     read_file,
     stamped,
 )
+from recorder.timespan import parse_since
 
 __all__ = [
     "BackfillReport",

@@ -36,7 +36,7 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from recorder.hook.events import META, SUBAGENT_TOOLS
 from recorder.hook.keep import stamp
@@ -74,8 +74,6 @@ NOT_PROMPTS = (
 
 _ERROR_OPEN, _ERROR_CLOSE = "<tool_use_error>", "</tool_use_error>"
 _TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-_RELATIVE = re.compile(r"\s*(\d+)\s*([mhdw])\s*", re.I)
-_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 # Raw-line tests (bytes).
 _TASK, _AGENT, _TOOL_USE = b'"Task"', b'"Agent"', b'"tool_use"'
@@ -99,31 +97,6 @@ def iso_utc(value: object) -> str | None:
         moment = moment.replace(tzinfo=timezone.utc)
     moment = moment.astimezone(timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_since(value: object, now: datetime | None = None) -> str | None:
-    """``--since``: an ISO date or time, a datetime, or a span back from now (30m, 12h, 7d, 2w).
-
-    Returns the UTC ISO time, or None for no limit; ValueError for anything else.
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return iso_utc(moment.isoformat())
-    if isinstance(value, str):
-        relative = _RELATIVE.fullmatch(value)
-        if relative:
-            seconds = int(relative.group(1)) * _UNITS[relative.group(2).lower()]
-            moment = (now or datetime.now(timezone.utc)) - timedelta(seconds=seconds)
-            return iso_utc(moment.isoformat())
-        stamped = iso_utc(value.strip())
-        if stamped is not None:
-            return stamped
-    raise ValueError(
-        f"--since {value!r}: expected an ISO date or time (2026-01-31, 2026-01-31T09:00Z) "
-        "or a span like 30m, 12h, 7d, 2w"
-    )
 
 
 class Counters:
