@@ -1,5 +1,7 @@
 -- Claude Code sessions that started within the last :days days (default 7, rolling, UTC),
--- newest first: project, start and end, runs, tasks, failures, tokens and subagent time.
+-- newest first: project, start and end, runs, tasks, failures, tokens and subagent time,
+-- and what the session spent: in all, by the main agent, by its subagents (and their
+-- share), with the tasks whose cost is unknown (left out of the sums).
 -- ended_at is empty while a session is open; last_event_at is its latest hook event.
 -- Empty :project means all. Uses idx_sessions_started, then idx_node_exec_session.
 WITH recent AS (
@@ -26,7 +28,12 @@ SELECT
     count(CASE WHEN n.status IN ('running', 'pending') THEN 1 END) AS running,
     sum(n.token_count) AS tokens,
     sum(n.duration_ms) AS duration_ms,
-    group_concat(DISTINCT n.agent_type) AS agent_types
+    group_concat(DISTINCT n.agent_type) AS agent_types,
+    round(recent.cost_usd, 4) AS cost_usd,
+    round(recent.main_cost_usd, 4) AS main_cost_usd,
+    round(recent.subagent_cost_usd, 4) AS subagent_cost_usd,
+    round(100.0 * recent.subagent_cost_usd / nullif(recent.cost_usd, 0), 1) AS subagent_cost_pct,
+    recent.unpriced_nodes AS unpriced_tasks
 FROM recent
 LEFT JOIN node_executions AS n ON n.session_id = recent.id
 GROUP BY recent.id

@@ -774,6 +774,18 @@ def test_session_summary(rec):
     assert set(a["agent_types"].split(",")) == {"Explore", "Plan"}
     assert ids(run(rec.path, "session-summary", project="billing"), "session_id") == ["s-b"]
     assert ids(run(rec.path, "session-summary", days=11), "session_id")[-1] == "s-old"
+    # no transcripts here: the four finished tasks of s-a have no known cost
+    assert (a["cost_usd"], a["subagent_cost_pct"], a["unpriced_tasks"]) == (None, None, 4)
+    conn = sqlite3.connect(rec.path)
+    with conn:  # as derivation leaves a session whose transcripts were read
+        conn.execute(
+            "UPDATE sessions SET main_cost_usd = 0.75, subagent_cost_usd = 0.25, "
+            "cost_usd = 1.0, unpriced_nodes = 0 WHERE id = 's-a'"
+        )
+    conn.close()
+    a = run(rec.path, "session-summary")[2]
+    assert (a["cost_usd"], a["main_cost_usd"], a["subagent_cost_usd"]) == (1.0, 0.75, 0.25)
+    assert (a["subagent_cost_pct"], a["unpriced_tasks"]) == (25.0, 0)
 
 
 def test_project_summary(rec):
