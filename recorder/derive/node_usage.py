@@ -282,13 +282,16 @@ def main_agent(conn: sqlite3.Connection, session_id: str, path: str | None, at: 
 
 def compactions(session_transcript: str) -> list[str]:
     """The transcripts of the main agent's context compactions, beside its subagents'."""
-    folder = os.path.join(os.path.splitext(session_transcript)[0], "subagents")
+    folder = usage.subagents_folder(session_transcript)
     try:
         names = sorted(os.listdir(folder))
     except (OSError, ValueError):
         return []
-    prefix = "agent-acompact-"
-    return [os.path.join(folder, n) for n in names if n.startswith(prefix) and n.endswith(".jsonl")]
+    return [
+        os.path.join(folder, name)
+        for name in names
+        if name.startswith(usage.COMPACTION_PREFIX) and name.endswith(".jsonl")
+    ]
 
 
 def apply_main(conn: sqlite3.Connection, session_id: str, record: dict) -> None:

@@ -63,6 +63,17 @@ _USAGE_FIELDS = (
 )
 
 
+# A subagents folder's transcript of a compaction of the main agent's context, not of a
+# subagent: ``agent-acompact-<id>.jsonl``.
+COMPACTION_PREFIX = "agent-acompact-"
+
+
+def subagents_folder(session_transcript: str) -> str:
+    """``<session transcript without .jsonl>/subagents``: where Claude Code writes the
+    session's subagent (and compaction) transcripts."""
+    return os.path.join(os.path.splitext(session_transcript)[0], "subagents")
+
+
 def agent_transcript(
     agent_id: str | None, session_id: str | None, transcript_path: str | None
 ) -> str | None:

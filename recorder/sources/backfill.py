@@ -228,7 +228,7 @@ def unlinked(path: str) -> bool:
     folder, name = os.path.split(path)
     if os.path.basename(folder) != "subagents" or not name.startswith("agent-"):
         return False
-    if name.startswith("agent-acompact-"):
+    if name.startswith(usage.COMPACTION_PREFIX):
         return False
     return not os.path.exists(os.path.dirname(folder) + ".jsonl")
 

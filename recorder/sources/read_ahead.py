@@ -58,7 +58,7 @@ def default_workers(size: int) -> int:
 def jobs(files: list[str]) -> Iterator[Job]:
     """Each file's job, after the usage reads of a session's own transcript."""
     for path in files:
-        folder = os.path.join(os.path.splitext(path)[0], "subagents")
+        folder = usage.subagents_folder(path)
         if os.path.isdir(folder):
             for agent in sorted(glob.glob(os.path.join(glob.escape(folder), "agent-*.jsonl"))):
                 yield agent, None, True

@@ -36,11 +36,12 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 
 from recorder.hook.events import META, SUBAGENT_TOOLS
 from recorder.hook.keep import stamp
 from recorder.hook.notification import parse as notifications
+from recorder.timespan import iso_z
 
 # Item kinds (what a payload does to its node; see backfill.keep for the rules).
 PRE = "pre"  # PreToolUse
@@ -93,10 +94,7 @@ def iso_utc(value: object) -> str | None:
         moment = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return iso_z(moment)
 
 
 class Counters:
