@@ -12,6 +12,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -131,20 +132,33 @@ def test_claims_of_a_killed_replay_are_taken_over_by_the_next_hook(db, hook, mon
     hook(post("toolu_seed"))
     events = [post(f"toolu_spooled_{n:03d}", session=f"sess-{n % 7}") for n in range(300)]
     spool_file(db).write_text("".join(json.dumps(e) + "\n" for e in events))
-    for _ in range(3):  # each replay is killed after it claimed the files
-        replay = subprocess.Popen(
-            [CLI, "replay", "--db", str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 60
-        while not list(db.parent.glob("*.claimed")) and replay.poll() is None:
-            assert time.monotonic() < deadline, "replay never claimed the spool"
-            time.sleep(0.005)
-        time.sleep(rng.uniform(0, 0.2))
-        kill(replay)
-        assert integrity(db) == "ok"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # a replay claims the files, then waits for the lock
+    try:
+        for _ in range(3):  # each replay is killed after it claimed the files
+            replay = subprocess.Popen(
+                [CLI, "replay", "--db", str(db)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            deadline = time.monotonic() + 60
+            while not list(db.parent.glob("*.claimed")) and replay.poll() is None:
+                assert time.monotonic() < deadline, "replay never claimed the spool"
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, 0.2))
+            kill(replay)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert integrity(db) == "ok"
     hook(post("toolu_next"))  # takes the claims over, keeps a batch, puts the rest back
     assert not list(db.parent.glob("*.claimed"))
-    assert len(tool_use_ids(db)) == 2 + REPLAY_BATCH
+    assert len(tool_use_ids(db)) == 1 + REPLAY_BATCH  # its own event waits behind the rest
+    [rest] = db.parent.glob("*.waiting")
+    assert len(rest.read_text().splitlines()) == len(events) - REPLAY_BATCH
+    assert [
+        json.loads(line)["tool_use_id"] for line in spool_file(db).read_text().splitlines()
+    ] == ["toolu_next"]
     assert run_cli("replay", "--db", str(db)).returncode == 0  # what a worker would do
     expected = sorted(["toolu_seed", "toolu_next", *(e["tool_use_id"] for e in events)])
     assert tool_use_ids(db) == expected
@@ -171,7 +185,8 @@ def test_a_live_replay_keeps_its_claim(db, hook, monkeypatch):
     try:
         assert ".claimed" in holder.stdout.readline()
         hook(post("toolu_meanwhile"))  # finds the claim, leaves it to its live owner
-        assert tool_use_ids(db) == ["toolu_meanwhile", "toolu_seed"]
+        assert tool_use_ids(db) == ["toolu_seed"]  # and waits behind it, in the spool
+        assert "toolu_meanwhile" in spool_file(db).read_text()
     finally:
         kill(holder)  # the owner dies without finishing
         holder.stdout.close()
@@ -233,9 +248,13 @@ def test_the_spool_is_claimed_and_replayed_under_windows_rules(db, as_on_windows
     assert spool.claim(str(db), paths.SPOOL) == []  # held by its live owner
     ids = [record["tool_use_id"] for record, _ in spool.read_records(claimed)]
     assert ids == ["toolu_win_0", "toolu_win_1", "toolu_win_2"]
-    spool.release(claimed, paths.SPOOL, ["{}"])  # one line not ingested goes back
-    assert [p.name for p in db.parent.glob("agent-runs-spool*")] == [spool_file(db).name]
-    assert spool_file(db).read_text() == "{}\n"
+    spool.release(claimed, paths.SPOOL, ["{}"])  # one line not ingested stays, in its place
+    [waiting] = db.parent.glob("agent-runs-spool*")
+    assert waiting.name.endswith(spool.WAITING_SUFFIX)
+    assert paths.received_rank(str(waiting), paths.SPOOL) == paths.received_rank(
+        claimed, paths.SPOOL
+    )
+    assert waiting.read_text() == "{}\n"
 
     conn = database.connect(str(db))
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import HOOK, event, post, pre, query, run_cli, run_hook, settle, unprivileged
 
-from recorder.hook import database, replay, spool
+from recorder.hook import database, paths, replay, spool
 from recorder.hook.handle import REPLAY_BATCH
 
 SPOOL = "agent-runs-spool.ndjson"
@@ -341,15 +341,20 @@ def large_spool(db: Path, count: int) -> list[bytes]:
 def test_a_hook_keeps_a_batch_of_a_large_spool_and_puts_the_rest_back_as_it_was(
     db, hook, monkeypatch
 ):
-    """Before its own event the hook keeps REPLAY_BATCH spooled ones; the rest goes back to
-    the spool byte for byte, for the derivation worker (off Claude Code's wait)."""
+    """Before its own event the hook keeps REPLAY_BATCH spooled ones; the rest goes back
+    byte for byte, in its place before the queue, for the derivation worker (off Claude
+    Code's wait), and the hook's own event waits behind it."""
     monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # no worker: what the hook left stays
     hook(pre("toolu_first"))
     spooled = large_spool(db, REPLAY_BATCH + 300)
     result = hook(post("toolu_own"))
     assert result.returncode == 0 and result.stdout == b""
-    assert (db.parent / SPOOL).read_bytes() == b"".join(spooled[REPLAY_BATCH:])
-    assert query(db, "SELECT count(*) AS n FROM kept_events")[0]["n"] == 1 + REPLAY_BATCH + 1
+    rest, queue = paths.pending(str(db), SPOOL)
+    assert Path(rest).read_bytes() == b"".join(spooled[REPLAY_BATCH:])
+    assert [json.loads(line)["tool_use_id"] for line in Path(queue).read_text().splitlines()] == [
+        "toolu_own"
+    ]
+    assert query(db, "SELECT count(*) AS n FROM kept_events")[0]["n"] == 1 + REPLAY_BATCH
 
 
 def test_a_replay_that_stops_after_its_batch_parses_no_more(db, hook, monkeypatch):
@@ -365,7 +370,8 @@ def test_a_replay_that_stops_after_its_batch_parses_no_more(db, hook, monkeypatc
         conn.close()
     assert (report.recorded, report.left_for_later) == (100, 901)
     assert len(parsed) == 101  # the batch and the line that ended it
-    assert (db.parent / SPOOL).read_bytes() == b"".join(spooled[100:])
+    [rest] = paths.pending(str(db), SPOOL)
+    assert Path(rest).read_bytes() == b"".join(spooled[100:])
 
 
 def test_missing_directory_that_cannot_be_created_spools_to_the_fallback(open_tmp):

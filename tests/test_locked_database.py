@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 
 import pytest
-from conftest import HOOK, post, pre, query, run_cli
+from conftest import HOOK, event, post, pre, query, run_cli, run_hook
 from test_hook_resilience import tool_use_ids
 
 BUDGET = {"AGENT_RUNS_HOOK_TIMEOUT": "0.5"}
@@ -119,3 +120,83 @@ def test_hooks_spool_under_a_held_lock_and_all_is_ingested_once(db, hook, drain,
     assert f"{len(spooled)} recorded" in again.stdout, again.stderr
     assert whole_tables(db) == before
     assert query(db, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+
+
+def kept_in_order(db) -> list[tuple[str, str | None]]:
+    """(hook event, tool_use_id) of every kept event, in the order derivation applies them."""
+    from recorder.derive.compaction import Reader
+
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT id, event, block_id FROM kept_events ORDER BY id").fetchall()
+        payloads = [Reader(conn).payload(*row) for row in rows]
+    finally:
+        conn.close()
+    return [(p["hook_event_name"], p.get("tool_use_id")) for p in payloads]
+
+
+@pytest.mark.parametrize("drain", ["next hook", "agent-runs replay"])
+def test_events_spooled_under_a_lock_are_kept_in_the_order_they_came(db, hook, drain, monkeypatch):
+    """Each hook under the lock finds the spool, claims it, fails and lets it go (so the
+    claimed files are taken over and renamed again and again) and spools its own event in
+    a new queue: the replay still keeps them oldest first, so the turn and the session end
+    after the subagent, and the run is completed, not left running."""
+    monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # no worker takes the spool before `drain`
+    hook(event("SessionStart", source="startup"))
+    story = [
+        event("UserPromptSubmit", prompt="Review the checkout"),
+        pre("toolu_ordered"),
+        event("SubagentStart", agent_id="agent-toolu_ordered", agent_type="Explore"),
+        post("toolu_ordered"),
+        event("Stop"),
+        event("SessionEnd", reason="logout"),
+    ]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        for payload in story:  # one after another: the order they came is known
+            result = run_hook(db, payload, dict(os.environ, **BUDGET))
+            assert (result.returncode, result.stdout) == (0, b"")
+            assert b"spooled" in result.stderr
+        assert len(list(db.parent.glob("agent-runs-spool*.claimed"))) > 1
+    finally:
+        holder.communicate("release\n", timeout=60)
+
+    if drain == "next hook":
+        story.append(pre("toolu_after", session="sess-2"))
+        hook(story[-1])
+    else:
+        assert f"{len(story)} recorded" in run_cli("replay", "--db", str(db)).stdout
+    sent = [(p["hook_event_name"], p.get("tool_use_id")) for p in story]
+    assert kept_in_order(db)[1:] == sent
+    assert spooled_lines(db) == []
+    [run] = query(db, "SELECT status, completed_at FROM workflow_runs WHERE session_id = 'sess-1'")
+    assert run["status"] == "completed" and run["completed_at"]
+    [node] = query(db, "SELECT status FROM node_executions WHERE tool_use_id = 'toolu_ordered'")
+    assert node["status"] == "completed"
+
+
+def test_a_hook_queues_its_event_behind_a_spool_longer_than_its_batch(db, monkeypatch):
+    """A hook keeps one batch of a long spool (its time is Claude Code's) and puts its own
+    event behind the rest, which stays in its place in the order: nothing overtakes."""
+    from recorder.hook import handle, keep
+
+    monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")
+    waiting = [pre(f"toolu_spooled_{i:03d}") for i in range(handle.REPLAY_BATCH + 30)]
+    db.parent.mkdir(parents=True)
+    (db.parent / "agent-runs-spool.ndjson").write_text(
+        "".join(json.dumps(keep.stamp(p)) + "\n" for p in waiting)
+    )
+    result = run_hook(db, pre("toolu_own"))
+    assert (result.returncode, result.stdout) == (0, b"")
+    ids = [tool_use_id for _, tool_use_id in kept_in_order(db)]
+    assert ids == [p["tool_use_id"] for p in waiting[: handle.REPLAY_BATCH]]
+    assert len(spooled_lines(db)) == 31
+    assert run_cli("replay", "--db", str(db)).returncode == 0
+    ids = [tool_use_id for _, tool_use_id in kept_in_order(db)]
+    assert ids == [p["tool_use_id"] for p in waiting] + ["toolu_own"]

@@ -37,6 +37,8 @@ from test_redact import (
     STRIPE_LIVE,
 )
 
+from recorder.hook import paths
+
 OPENAI_ENV = "sk-proj-" + "Qm4Rt8Yu2Io6Pa0Sd4Fg8Hj2Kl6Zx0Cv4Bn8Mq2We6Rt0Yu4"
 URL_PASSWORD_PARAM = "Tr0ub4dor" + "-x9QvZ"
 URL_TOKEN_PARAM = "9f8e7d6c5b4a" + "3f2e1d0c"
@@ -247,7 +249,7 @@ def test_no_secret_is_written_anywhere_by_any_path(tmp_path, db, env):
     assert all("[REDACTED:" in n["prompt"] and "[REDACTED:" in n["node_name"] for n in nodes)
     assert all("[REDACTED:custom]" in (n["result_text"] or n["error_message"]) for n in nodes)
     assert query(db, "SELECT count(*) AS n FROM sessions")[0]["n"] == 2
-    dead = (db.parent / "agent-runs-dead-letters.ndjson").read_text()
+    dead = "".join(Path(p).read_text() for p in paths.pending(str(db), paths.DEAD_LETTERS))
     assert dead.count("\n") == 3 and "[REDACTED:" in dead
 
     assert leaks(db.parent) == [] and leaks(home) == []

@@ -25,7 +25,8 @@ from recorder.redaction import configured as redaction
 BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
 DEFAULT_BUDGET_SECONDS = 2.0
 # Spooled events one hook run keeps before its own (about 0.6 ms each, inside Claude Code's
-# wait); the derivation worker the hook starts keeps the rest, off that path.
+# wait); the derivation worker the hook starts keeps the rest, off that path (the hook's own
+# event then waits in the spool behind them).
 REPLAY_BATCH = 100
 
 
@@ -184,16 +185,27 @@ def keep_with_spooled(db: str, payload: dict) -> None:
         # Checkpointing the WAL is the derivation worker's job (its commits run it), not a
         # cost the session waits for.
         conn.execute("PRAGMA wal_autocheckpoint = 0")
-        if paths.pending(db, paths.SPOOL):
-            from recorder.hook import replay  # only when the spool holds events: off the path
+        if paths.pending(db, paths.SPOOL) and not keep_spooled_first(conn, db):
+            from recorder.hook import spool
 
-            replay.replay(conn, db, limit=REPLAY_BATCH, dead_letters=False)
-        database.write(conn, lambda c: keep.append(c, [payload], "hook"))
+            spool.spool(db, payload)  # after the older events still waiting
+        else:
+            database.write(conn, lambda c: keep.append(c, [payload], "hook"))
     except BaseException:
         conn.close()  # a retry must not share this connection's read-only index
         raise
     if not leave_open:
         conn.close()
+
+
+def keep_spooled_first(conn: sqlite3.Connection, db: str) -> bool:
+    """Keep a batch of the spooled events; whether none waits any more (else the hook's
+    own event goes to the spool behind them: more than a batch waited, or another
+    process's replay holds some), so events are kept in the order they came."""
+    from recorder.hook import replay  # only when the spool holds events: off the path
+
+    replay.replay(conn, db, limit=REPLAY_BATCH, dead_letters=False)
+    return not paths.pending(db, paths.SPOOL)
 
 
 def keep_dead_letter(db: str, error: str, payload: dict | None = None, raw: str | None = None):

@@ -116,7 +116,8 @@ def existing(db: str, name: str) -> list[str]:
 
 
 def pending(db: str, name: str) -> list[str]:
-    """The files holding events of ``name`` waiting for replay (cheap when there are none)."""
+    """The files holding events of ``name`` waiting for replay (cheap when there are none),
+    oldest events first: claimed files by their rank (``received_rank``), the queue last."""
     found = []
     for path in existing(db, name):  # a fallback folder not ours is never read
         directory, base = os.path.split(path)
@@ -125,7 +126,20 @@ def pending(db: str, name: str) -> list[str]:
         except OSError:
             continue
         found.extend(os.path.join(directory, e) for e in entries if e.startswith(base))
-    return sorted(found)
+    return sorted(found, key=lambda path: (received_rank(path, name), path))
+
+
+def received_rank(path: str, name: str) -> str:
+    """Where the events of a file of ``name`` come in the order of receipt, as a sortable
+    string: a claimed file is named ``<name>.r<ns>.<pid>.<ns>.claimed`` (``r<ns>``: when
+    its events left the queue, kept when the file is claimed again or what a replay leaves
+    of it is put back, as ``.waiting``); an older agent-runs' claim
+    (``<name>.<pid>.<ns>.claimed``) comes first, the queue itself (the newest) last."""
+    rest = os.path.basename(path)[len(name) :]
+    if not rest:
+        return "~"  # after every rank
+    rank = rest[1:].split(".", 1)[0]
+    return rank if rank[:1] == "r" and rank[1:].isdigit() else ""
 
 
 def refused(db: str, name: str) -> list[str]:

@@ -5,7 +5,9 @@ database); dead letters hold events the normaliser rejected or our own code
 failed on. Both are newline-delimited JSON, appended one whole line per write,
 and taken for replay by an atomic rename so two processes never ingest the
 same file. When the database's directory is not writable the files go to a
-per-database fallback directory (see ``paths.fallback_dir``).
+per-database fallback directory (see ``paths.fallback_dir``). Events are replayed in the
+order they came: a claimed file's name carries its rank in that order (``paths.pending``
+sorts by it, the queue last), and what a replay leaves keeps its file's rank.
 
 Appends and claims meet on a lock of the file (flock on POSIX, msvcrt.locking of one
 byte far past its end on Windows, where a lock on data would stop readers; without
@@ -33,6 +35,7 @@ LOG_LIMIT = 1_000_000
 RENAMES_OPEN_FILES = os.name != "nt"
 LOCK_OFFSET = 1 << 40  # the byte msvcrt locks: past the end of any spool file
 CLAIM_SUFFIX = ".claimed"
+WAITING_SUFFIX = ".waiting"  # lines a replay put back, in their place: the next one claims them
 # How long an append waits for other writers of the same file before trying the next place.
 APPEND_PATIENCE_SECONDS = 2.0
 # Locks of the files this process has claimed, by path; held until release or let_go.
@@ -183,9 +186,10 @@ def claim(db: str, name: str) -> list[str]:
     """
     claimed = []
     for path in paths.pending(db, name):
-        target = os.path.join(
-            os.path.dirname(path), f"{name}.{os.getpid()}.{time.monotonic_ns()}{CLAIM_SUFFIX}"
-        )
+        rank = paths.received_rank(path, name)
+        if not rank.startswith("r"):  # the queue (or an older agent-runs' claim)
+            rank = "r" + (f"{time.time_ns():020d}" if rank == "~" else "0" * 20)
+        target = claimed_path(os.path.dirname(path), name, rank)
         fd = -1
         try:
             if RENAMES_OPEN_FILES:
@@ -206,6 +210,12 @@ def claim(db: str, name: str) -> list[str]:
             if fd >= 0:
                 os.close(fd)
     return claimed
+
+
+def claimed_path(folder: str, name: str, rank: str, suffix: str = CLAIM_SUFFIX) -> str:
+    """A new claimed (or put back, ``WAITING_SUFFIX``) file's path: its rank (see
+    ``paths.received_rank``), then this process's own part, so a rename to it is a claim."""
+    return os.path.join(folder, f"{name}.{rank}.{os.getpid()}.{time.monotonic_ns()}{suffix}")
 
 
 def let_go(path: str) -> None:
@@ -254,6 +264,29 @@ class Records:
         return rest
 
 
+def put_back(path: str, name: str, data: bytes) -> None:
+    """Leave ``data`` waiting ahead of what came after the claimed file ``path``: a file of
+    the same rank, which the next replay claims. Written whole under a name no replay
+    reads, then renamed: a replay never sees half of it."""
+    folder = os.path.dirname(path)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        rank = paths.received_rank(path, name)
+        os.rename(temporary, claimed_path(folder, name, rank, WAITING_SUFFIX))
+    except BaseException:  # the claimed file stays whole: the next replay takes it over
+        if fd >= 0:
+            os.close(fd)
+        os.remove(temporary)
+        raise
+
+
 def lines_in(data: bytes) -> int:
     """How many lines ``data`` holds (a last one without its newline counts)."""
     return data.count(b"\n") + (not data.endswith(b"\n"))
@@ -261,12 +294,12 @@ def lines_in(data: bytes) -> int:
 
 def release(path: str, name: str, leftovers: list[str], unread: bytes = b"") -> None:
     """Finish a claimed file: lines not ingested (``leftovers``, then the ``unread`` rest
-    of the file) go back to its queue, then the file goes."""
+    of the file) stay waiting in its place in the order of receipt, then the file goes."""
     data = "".join(line + "\n" for line in leftovers).encode("utf-8", "surrogatepass")
     if unread:
         data += unread if unread.endswith(b"\n") else unread + b"\n"
     if data:
-        append_to_queue(os.path.join(os.path.dirname(path), name), data)
+        put_back(path, name, data)
     if RENAMES_OPEN_FILES:
         os.remove(path)
         let_go(path)
