@@ -406,6 +406,7 @@ def summary(db: str) -> Iterator[str]:
         for label, query in (("runs", "summary_runs"), ("nodes", "summary_nodes")):
             rows = conn.execute(sql(query)).fetchall()
             total = sum(n for _, n in rows)
-            yield f"{label}: {total} (" + ", ".join(f"{s} {n}" for s, n in rows) + ")"
+            by_status = ", ".join(f"{s} {n}" for s, n in rows)
+            yield f"{label}: {total}" + (f" ({by_status})" if by_status else "")
     finally:
         conn.close()
