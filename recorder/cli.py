@@ -82,13 +82,23 @@ def database_path(db: str | None, *, must_exist: bool) -> str:
     """The database path of ``--db``, refused with one line when it cannot be one.
 
     Commands that only read (or replay into) a database pass ``must_exist``: a mistyped
-    path must not become a new, empty database.
+    path must not become a new, empty database. Such a command reading the default database
+    while the registered hooks write another says so (in its error, else on stderr).
     """
     path = paths.database(db)
+    elsewhere = [] if explicit(db) or not must_exist else diagnostics.written_elsewhere(path)
+    hooks = f"the registered hooks write {', '.join(elsewhere)}"
     why = dbfile.problem(path, must_exist=must_exist)
     if why:
-        raise click.ClickException(why)
+        raise click.ClickException(why + (f"; {hooks}" if elsewhere else ""))
+    if elsewhere:
+        click.echo(f"reading {path}; {hooks} (--db to read that)", err=True)
     return path
+
+
+def explicit(db: str | None) -> bool:
+    """Whether the database was chosen (``--db`` or ``$AGENT_RUNS_DB``), not the default."""
+    return bool(db or os.environ.get(paths.ENV_DB))
 
 
 def sync_first(path: str, label: str = "Deriving kept events", *, reading: bool = False) -> int:

@@ -120,7 +120,7 @@ def test_init_stats_and_default_path(tmp_path):
     result = run_cli("init", env={"AGENT_RUNS_DB": str(db)})
     assert result.returncode == 0 and str(db) in result.stdout
     stats = run_cli("stats", "--db", str(db))
-    assert "nodes: 0" in stats.stdout
+    assert stats.stdout.splitlines() == ["sessions: 0", "runs: 0", "nodes: 0"]
     missing = run_cli("stats", "--db", str(tmp_path / "nope.db"))
     assert missing.returncode == 1 and "does not exist" in missing.stderr
 

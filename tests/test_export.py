@@ -233,6 +233,13 @@ def test_export_to_path_writes_through_a_link_and_into_a_pipe(known, tmp_path):
     assert leftovers(tmp_path) == []
 
 
+def test_cli_output_dev_stdout_writes_into_the_pipe_it_is(known, tmp_path):
+    """``-o /dev/stdout`` when stdout is a pipe (``| jq``): its real path names no file."""
+    done = run_cli("export", "--db", str(known), "--format", "ndjson", "-o", "/dev/stdout")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == exported(known, "ndjson")
+
+
 def test_cli_output_dash_is_stdout_and_otlp_takes_no_file_options(known, tmp_path):
     done = run_cli("export", "--db", str(known), "--format", "ndjson", "-o", "-", cwd=tmp_path)
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 6

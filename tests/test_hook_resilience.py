@@ -36,7 +36,7 @@ def tool_use_ids(db: Path) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("stdin", [b"", b"{not json", b"[1, 2, 3]", b"\x00\x01\x02", b"null"])
+@pytest.mark.parametrize("stdin", [b"{not json", b"[1, 2, 3]", b"\x00\x01\x02", b"null"])
 def test_junk_is_kept_as_a_dead_letter(db, hook, stdin):
     result = hook(stdin)
     assert b"dead letter" in result.stderr
@@ -486,16 +486,24 @@ def paths_of_spool(db: Path, tmp_path: Path) -> list[Path]:
     return [*db.parent.glob(SPOOL), *(tmp_path / "state").rglob(SPOOL)]
 
 
-def test_help_is_for_a_person_and_keeps_nothing(tmp_path):
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--help"], b"usage: agent-runs-hook"),
+        (["--version"], b"agent-runs-hook 0."),
+        ([], b"agent-runs-hook: no event on stdin, nothing kept"),  # tried by hand
+    ],
+)
+def test_a_person_trying_the_hook_gets_an_answer_and_nothing_is_kept(tmp_path, args, said):
     home = tmp_path / "home"
     home.mkdir()
     done = subprocess.run(
-        [HOOK, "--help"],
-        input=b"",
+        [HOOK, *args],
+        input=b" \n",
         capture_output=True,
         timeout=60,
-        env=dict(os.environ, HOME=str(home)),
+        env=dict(os.environ, HOME=str(home), AGENT_RUNS_DB=str(home / "index.db")),
     )
     assert done.returncode == 0 and done.stdout == b""
-    assert done.stderr.startswith(b"usage: agent-runs-hook")
+    assert done.stderr.startswith(said)
     assert list(home.rglob("*")) == []  # no dead letter, no log, no folder

@@ -987,3 +987,24 @@ def test_doctor_on_a_database_the_hooks_do_not_write_says_so(tmp_path: Path) -> 
     assert f"ok    database: {default} does not exist yet" in doctor.stdout, doctor.stdout
     doctor = run_cli("doctor", "--db", str(typo), env=env, cwd=project)
     assert f"the registered hooks write {default}, {mine}, so nothing" in doctor.stdout
+
+
+def test_reading_commands_name_the_database_the_hooks_write(tmp_path: Path, monkeypatch) -> None:
+    """Hooks installed with --db write there; a command reading the default database (no
+    --db, no $AGENT_RUNS_DB) says where the hooks write instead of reading silently."""
+    monkeypatch.delenv("AGENT_RUNS_DB", raising=False)
+    env = claude_home(tmp_path)
+    mine = tmp_path / "mine" / "runs.db"
+    assert run_cli("install-hooks", "--db", str(mine), env=env).returncode == 0
+    assert run_cli("init", "--db", str(mine), env=env).returncode == 0
+    default = Path(env["HOME"]) / ".claude" / "emergent-learning" / "memory" / "index.db"
+    missing = run_cli("stats", env=env, cwd=env["HOME"])
+    assert missing.returncode == 1
+    assert f"{default} does not exist" in missing.stderr
+    assert f"the registered hooks write {mine}" in missing.stderr
+    assert run_cli("init", env=env, cwd=env["HOME"]).returncode == 0  # an old default one
+    stale = run_cli("stats", env=env, cwd=env["HOME"])
+    assert stale.returncode == 0
+    assert f"reading {default}; the registered hooks write {mine}" in stale.stderr
+    chosen = run_cli("stats", "--db", str(mine), env=env, cwd=env["HOME"])
+    assert chosen.returncode == 0 and "registered hooks" not in chosen.stderr

@@ -22,8 +22,11 @@ reads one event as JSON on stdin, keeps it in the database, prints nothing and e
 
 def run() -> None:
     """Record one event from stdin, then exit 0 at once whatever happened."""
-    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):  # a person, not Claude Code
-        sys.stderr.write(USAGE)  # stdout stays empty, as the hook promises
+    if any(arg in ("-h", "--help", "--version") for arg in sys.argv[1:]):  # a person
+        import recorder
+
+        said = USAGE if "--version" not in sys.argv else f"agent-runs-hook {recorder.__version__}\n"
+        sys.stderr.write(said)  # stdout stays empty, as the hook promises
         sys.stderr.flush()
         os._exit(0)
     raw = b""

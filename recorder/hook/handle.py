@@ -73,6 +73,9 @@ def handle(db: str, raw: bytes) -> None:
     """Parse, keep or record one event."""
     received_at = clock.now()
     text = raw.decode("utf-8", "replace").lstrip("\ufeff")  # a byte-order mark is no JSON
+    if not text.strip():  # a person trying the hook by hand: there is nothing to keep
+        sys.stderr.write("agent-runs-hook: no event on stdin, nothing kept\n")
+        return
     try:
         payload = json.loads(text)
     except (ValueError, RecursionError) as exc:

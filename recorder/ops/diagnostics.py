@@ -280,6 +280,12 @@ def hooks_databases() -> list[str]:
     return sorted(paths.database(db) for db in found)
 
 
+def written_elsewhere(db: str) -> list[str]:
+    """The databases the registered hooks write, when ``db`` is none of them (else none)."""
+    written = hooks_databases()
+    return [] if _same_file(db) in {_same_file(w) for w in written} else written
+
+
 def _same_file(path: str) -> str:
     """``path`` as the file it names (links followed; Windows' case ignored)."""
     return os.path.normcase(os.path.realpath(path))
@@ -355,11 +361,11 @@ def creation_check(db: str) -> tuple[bool, str]:
     while not os.path.isdir(existing):
         existing = os.path.dirname(existing)
     if os.access(existing, os.W_OK):
-        written = hooks_databases()
-        if written and _same_file(db) not in {_same_file(w) for w in written}:
+        elsewhere = written_elsewhere(db)
+        if elsewhere:
             return False, (
                 f"database: {db} does not exist, and the registered hooks write "
-                f"{', '.join(written)}, so nothing will create it (another --db meant?)"
+                f"{', '.join(elsewhere)}, so nothing will create it (another --db meant?)"
             )
         return True, f"database: {db} does not exist yet (it will be created on the first event)"
     if existing == directory:
@@ -400,6 +406,7 @@ def summary(db: str) -> Iterator[str]:
         for label, query in (("runs", "summary_runs"), ("nodes", "summary_nodes")):
             rows = conn.execute(sql(query)).fetchall()
             total = sum(n for _, n in rows)
-            yield f"{label}: {total} (" + ", ".join(f"{s} {n}" for s, n in rows) + ")"
+            by_status = ", ".join(f"{s} {n}" for s, n in rows)
+            yield f"{label}: {total}" + (f" ({by_status})" if by_status else "")
     finally:
         conn.close()

@@ -281,17 +281,18 @@ def export_to_path(
     that is no regular file (``/dev/stdout``, a named pipe) is written into, as a shell's
     ``>`` would. Keywords as for :func:`export`.
     """
-    target = os.path.realpath(os.fspath(path))
+    given = os.fspath(path)
     try:
-        special = not stat.S_ISREG(os.stat(target).st_mode)
+        special = not stat.S_ISREG(os.stat(given).st_mode)
     except OSError:
         special = False  # absent: created
-    if special:
+    if special:  # opened by the name given: /dev/stdout resolves to no path when it is a pipe
         try:
-            with open(target, "w", encoding="utf-8", newline="") as out:
+            with open(given, "w", encoding="utf-8", newline="") as out:
                 return export(db, out, **kw)
         except OSError as exc:
-            raise ExportError(f"cannot write {os.fspath(path)}: {exc.strerror or exc}") from None
+            raise ExportError(f"cannot write {given}: {exc.strerror or exc}") from None
+    target = os.path.realpath(given)
     directory = os.path.dirname(target)
     try:
         fd, temporary = tempfile.mkstemp(
