@@ -204,6 +204,7 @@ def env(tmp_path: Path) -> dict:
         "XDG_STATE_HOME": str(tmp_path / "home" / "state"),
         "TMPDIR": str(tmp_path / "home" / "tmp"),
         "AGENT_RUNS_HOOK_TIMEOUT": "0.3",
+        "AGENT_RUNS_DERIVE": "off",  # no worker keeps the spool before `agent-runs replay` does
     }
 
 

@@ -23,9 +23,11 @@ reads one event as JSON on stdin, keeps it in the database, prints nothing and e
 def run() -> None:
     """Record one event from stdin, then exit 0 at once whatever happened."""
     if any(arg in ("-h", "--help", "--version") for arg in sys.argv[1:]):  # a person
-        import recorder
+        from importlib.metadata import version  # its import costs: only for a person
 
-        said = USAGE if "--version" not in sys.argv else f"agent-runs-hook {recorder.__version__}\n"
+        said = (
+            USAGE if "--version" not in sys.argv else f"agent-runs-hook {version('agent-runs')}\n"
+        )
         sys.stderr.write(said)  # stdout stays empty, as the hook promises
         sys.stderr.flush()
         os._exit(0)
