@@ -1,8 +1,9 @@
 """After an outage: the hook run that finds a large spool, and the worker that drains it.
 
 While the database cannot be written (locked, read-only, a full disk) the hook spools
-its events. The first hook run after that keeps a batch of them before its own event,
-inside Claude Code's wait, and puts the rest back unread for the derivation worker.
+its events. The first hook run after that keeps a batch of them, inside Claude Code's
+wait, puts the rest back unread in its place for the derivation worker, and queues its own
+event behind it (so events are kept in the order they came).
 This measures, for a spool of ``--events`` PreToolUse/PostToolUse events with varied
 reports of 1 to 3 KB, in the same run:
 

@@ -358,6 +358,7 @@ def test_a_hook_keeps_a_batch_of_a_large_spool_and_puts_the_rest_back_as_it_was(
 
 
 def test_a_replay_that_stops_after_its_batch_parses_no_more(db, hook, monkeypatch):
+    monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # no lingering worker keeps the spool
     hook(pre("toolu_first"))
     spooled = large_spool(db, 1000)
     parsed = []
