@@ -6,7 +6,7 @@ import json
 
 import pytest
 from claude_code_fixtures import NAMES, feed, stream
-from conftest import query
+from conftest import event, post, pre, query, task_input
 
 from recorder.derive.outcome import classify
 
@@ -280,3 +280,36 @@ def test_the_real_hook_records_every_fixture_alike(tmp_path, hook, db, name):
         by_hook = untimed(db, table)
         assert by_hook, (name, table)
         assert by_hook == untimed(replayed, table), (name, table)
+
+
+def test_a_subagents_own_stop_failure_and_session_start_touch_only_it(db, hook):
+    """Claude Code 2.1.337 sends StopFailure and SessionStart (after a compaction) from
+    inside a subagent too, with its agent_id: that subagent failed (a background one, whose
+    agent id its launch told; a foreground one's PostToolUse tells its end), and the main
+    agent's other subagent, its turn and the session's model are untouched."""
+    hook(event("SessionStart", source="startup", model="claude-opus-4-6"))
+    hook(event("UserPromptSubmit", prompt="Review and test"))
+    hook(pre("toolu_SFA", tool_input=task_input(run_in_background=True)))
+    launched = {"status": "async_launched", "isAsync": True, "agentId": "agent-SFA"}
+    hook(post("toolu_SFA", response=launched, tool_input=task_input(run_in_background=True)))
+    hook(pre("toolu_SFB"))
+    hook(event("SubagentStart", agent_id="agent-SFB", agent_type="Explore"))
+    compacted = dict(agent_id="agent-SFB", agent_type="Explore", model="claude-haiku-4-5")
+    hook(event("SessionStart", source="compact", **compacted))
+    hook(event("StopFailure", agent_id="agent-SFA", error="rate_limit"))
+    hook(event("StopFailure", agent_id="agent-SFB", error="overloaded"))
+    failed, running = node(db, "toolu_SFA"), node(db, "toolu_SFB")
+    assert (failed["status"], failed["outcome"], failed["error_type"]) == (
+        "failed",
+        "failure",
+        "api_error",
+    )
+    assert "rate_limit" in failed["error_message"]
+    assert running["status"] == "running"
+    assert runs(db)[0]["status"] == "running"
+    [session] = query(db, "SELECT model, source FROM sessions")
+    assert (session["model"], session["source"]) == ("claude-opus-4-6", "startup")
+    hook(post("toolu_SFB"))
+    assert node(db, "toolu_SFB")["status"] == "completed"
+    hook(event("StopFailure", error="overloaded"))  # the main agent's own: its turn ends
+    assert runs(db)[0]["status"] == "failed"

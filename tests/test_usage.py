@@ -602,3 +602,35 @@ def test_the_sidecar_search_stays_in_the_session_folder(project, tmp_path):
     hostile = f"../projects/-home-u-proj/{SESSION}"
     assert usage.agent_of_call("toolu_a5", hostile, str(outside)) is None
     assert usage.agent_of_call("toolu_a5", SESSION, None) is None
+
+
+def test_us_only_inference_web_searches_and_unmetered_lines_are_priced_as_billed(project):
+    """As Claude Code 2.1.337 prices a response: US-only inference costs 1.1 times the
+    tokens' price, each server web search $0.01; a line Claude Code wrote itself with a
+    copied usage (``isUnmetered``) is no API call."""
+    t = AgentTranscript(agent_path(project, "g1"), "g1", SESSION)
+    t.finish(SONNET, "Searched.", input=1000, output=2000, cache_read=50000)
+    t.finish(SONNET, "Done.", input=10, output=300, cache_read=52000)
+    tokens_only = t.cost
+    searched = json.loads(t.lines[-2])
+    searched["message"]["usage"].update(
+        inference_geo="us", server_tool_use={"web_search_requests": 3, "web_fetch_requests": 1}
+    )
+    t.lines[-2] = json.dumps(searched)
+    copied = json.loads(t.lines[-1])
+    copied["isUnmetered"] = True
+    copied["message"]["id"] = "msg_written_by_claude_code"
+    t.lines.append(json.dumps(copied))
+    record = usage.read(str(t.write()))
+    assert len(record["responses"]) == 2
+    cost, why = usage.price(record["responses"], prices.load())
+    us_part = (1000 * PRICE[SONNET]["input"] + 2000 * PRICE[SONNET]["output"]) / 1e6
+    us_part += 50000 * PRICE[SONNET]["cache_read"] / 1e6
+    assert why is None
+    assert cost == pytest.approx(tokens_only + 0.1 * us_part + 3 * 0.01, abs=1e-6)
+    plain = AgentTranscript(agent_path(project, "g2"), "g2", SESSION)
+    plain.finish(SONNET, "Done.", input=10, output=300, cache_read=52000)
+    assert usage.price(usage.read(str(plain.write()))["responses"], prices.load()) == (
+        pytest.approx(plain.cost, abs=1e-6),
+        None,
+    )

@@ -13,6 +13,7 @@ else ``~/.config/agent-runs/prices.toml`` (or ``prices.json``)::
     cache_write_5m = 3.75
     cache_write_1h = 6.0
 
+Besides tokens: US-only inference and the server's web searches (see ``US_ONLY_INFERENCE``).
 Standard library only (derivation runs on the hook path until the event log lands).
 """
 
@@ -25,6 +26,11 @@ import re
 SHIPPED = os.path.join(os.path.dirname(__file__), "prices.json")
 USER_ENV = "AGENT_RUNS_PRICES"
 KINDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h")
+# What a response's price depends on besides its tokens, as Anthropic bills it and Claude Code
+# 2.1.337 prices it: US-only inference (usage.inference_geo "us") costs 1.1 times the token
+# price; each web search the server ran (usage.server_tool_use.web_search_requests) $0.01.
+US_ONLY_INFERENCE = 1.1
+WEB_SEARCH_USD = 0.01
 _cache: dict[tuple, PriceTable] = {}
 
 
@@ -99,7 +105,9 @@ def response_cost(entry: dict, response: dict) -> tuple[float | None, str | None
         if rate is None:
             return None, f"no {kind.replace('_', ' ')} price for {entry['id']}"
         total += count * rate
-    return total / 1_000_000, None
+    if response.get("geo") == "us":
+        total *= US_ONLY_INFERENCE
+    return total / 1_000_000 + response.get("web_searches", 0) * WEB_SEARCH_USD, None
 
 
 def user_file() -> str | None:

@@ -137,6 +137,11 @@ def prompt_hash(prompt: str | None) -> str | None:
 
 
 def session_start(conn: sqlite3.Connection, event: dict) -> None:
+    """A session starts (or resumes, or compacted its context). One sent from inside a
+    subagent (Claude Code 2.1.337, after a subagent's compaction: its ``agent_id``,
+    ``agent_type`` and model) says nothing of the session's own model or source."""
+    if event["agent_id"]:
+        return
     conn.execute(sql("start_session"), event)
 
 
@@ -198,10 +203,17 @@ def stop(conn: sqlite3.Connection, event: dict) -> None:
 
 
 def stop_failure(conn: sqlite3.Connection, event: dict) -> None:
-    """The turn ended on an API error: its foreground nodes still running failed with it."""
+    """The turn ended on an API error: its foreground nodes still running failed with it.
+
+    Claude Code 2.1.337 sends StopFailure from inside a subagent too (with its
+    ``agent_id``): then that subagent failed, and the main agent's turn goes on.
+    """
     error = event["error"] or "API error"
     if event["error_details"]:
         error = f"{error}: {event['error_details']}"
+    if event["agent_id"]:
+        subagent_failed(conn, event, error)
+        return
     for node in unlaunched_nodes(conn, event, foreground=True):
         finish_node(
             conn,
@@ -215,6 +227,25 @@ def stop_failure(conn: sqlite3.Connection, event: dict) -> None:
         )
     conn.execute(sql("end_turn"), event)
     close_runs(conn, event)
+
+
+def subagent_failed(conn: sqlite3.Connection, event: dict, error: str) -> None:
+    """A subagent's own turn ended on an API error: its node failed, if still running."""
+    row = conn.execute(sql("select_node_by_agent"), event).fetchone()
+    if row is None or row["session_id"] != event["session_id"]:
+        return
+    node = dict(row, _stored=dict(row))
+    if not finished(node):
+        finish_node(
+            conn,
+            node,
+            event,
+            status="failed",
+            outcome="failure",
+            reason=f"the subagent's turn ended on an API error ({error})",
+            error_message=error,
+            error_type="api_error",
+        )
 
 
 def unlaunched_nodes(conn: sqlite3.Connection, event: dict, foreground: bool = False) -> list:

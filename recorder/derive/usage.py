@@ -139,11 +139,19 @@ def _count(value: object) -> int:
 
 
 def _response_usage(message: dict) -> dict:
+    """The response's token counts by kind, and what else its price depends on when present:
+    US-only inference (``geo``) and web searches the server ran (``web_searches``)."""
     usage = message.get("usage") if isinstance(message.get("usage"), dict) else {}
     found = {kind: _count(usage.get(field)) for kind, field in _USAGE_FIELDS}
     split = usage.get("cache_creation")
     one_hour = _count(split.get("ephemeral_1h_input_tokens")) if isinstance(split, dict) else 0
     found["cache_write_1h"] = min(one_hour, found["cache_write"])
+    if usage.get("inference_geo") == "us":
+        found["geo"] = "us"
+    server = usage.get("server_tool_use")
+    searches = _count(server.get("web_search_requests")) if isinstance(server, dict) else 0
+    if searches:
+        found["web_searches"] = searches
     return found
 
 
@@ -177,8 +185,8 @@ class _Reading:
 
     def assistant(self, line: dict, message: dict, content: object) -> None:
         model = message.get("model")
-        if model == SYNTHETIC:
-            return  # written by Claude Code itself: no API call
+        if model == SYNTHETIC or line.get("isUnmetered") is True:
+            return  # written by Claude Code itself: no API call (nor a billed one)
         has_text = False
         for block in content if isinstance(content, list) else ():
             if not isinstance(block, dict):
@@ -208,6 +216,7 @@ class _Reading:
         else:
             for kind in TOKEN_KINDS:
                 response[kind] = max(response[kind], found[kind])
+            response.update((k, v) for k, v in found.items() if k in ("geo", "web_searches"))
             if not placeholder:
                 response.pop("placeholder", None)  # a line written with the final count
 
