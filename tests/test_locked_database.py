@@ -32,6 +32,18 @@ print("released", flush=True)
 """
 
 
+def lock_holder(db) -> subprocess.Popen:
+    """A process holding ``db``'s exclusive lock until it reads a line on its stdin."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline() == "locked\n"
+    return holder
+
+
 def whole_tables(db) -> dict[str, list[dict]]:
     return {
         table: query(db, f"SELECT * FROM {table} ORDER BY 1")
@@ -71,14 +83,8 @@ def hooks_at_once(db, payloads: list[dict]) -> list[subprocess.CompletedProcess]
 def test_hooks_spool_under_a_held_lock_and_all_is_ingested_once(db, hook, drain, monkeypatch):
     monkeypatch.setenv("AGENT_RUNS_DERIVE", "off")  # no worker takes the spool before `drain`
     hook(pre("toolu_before"))
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(db)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = lock_holder(db)
     try:
-        assert holder.stdout.readline() == "locked\n"
         waves = [
             [
                 (pre if i % 2 else post)(f"toolu_locked_{wave}_{i}", session=f"sess-{i % 2}")
@@ -151,14 +157,8 @@ def test_events_spooled_under_a_lock_are_kept_in_the_order_they_came(db, hook, d
         event("Stop"),
         event("SessionEnd", reason="logout"),
     ]
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(db)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = lock_holder(db)
     try:
-        assert holder.stdout.readline() == "locked\n"
         for payload in story:  # one after another: the order they came is known
             result = run_hook(db, payload, dict(os.environ, **BUDGET))
             assert (result.returncode, result.stdout) == (0, b"")

@@ -215,16 +215,7 @@ def stop_failure(conn: sqlite3.Connection, event: dict) -> None:
         subagent_failed(conn, event, error)
         return
     for node in unlaunched_nodes(conn, event, foreground=True):
-        finish_node(
-            conn,
-            node,
-            event,
-            status="failed",
-            outcome="failure",
-            reason=f"the turn ended on an API error ({error})",
-            error_message=error,
-            error_type="api_error",
-        )
+        failed_on_api_error(conn, node, event, error, "the turn")
     conn.execute(sql("end_turn"), event)
     close_runs(conn, event)
 
@@ -236,16 +227,22 @@ def subagent_failed(conn: sqlite3.Connection, event: dict, error: str) -> None:
         return
     node = dict(row, _stored=dict(row))
     if not finished(node):
-        finish_node(
-            conn,
-            node,
-            event,
-            status="failed",
-            outcome="failure",
-            reason=f"the subagent's turn ended on an API error ({error})",
-            error_message=error,
-            error_type="api_error",
-        )
+        failed_on_api_error(conn, node, event, error, "the subagent's turn")
+
+
+def failed_on_api_error(
+    conn: sqlite3.Connection, node: dict, event: dict, error: str, whose: str
+) -> None:
+    finish_node(
+        conn,
+        node,
+        event,
+        status="failed",
+        outcome="failure",
+        reason=f"{whose} ended on an API error ({error})",
+        error_message=error,
+        error_type="api_error",
+    )
 
 
 def unlaunched_nodes(conn: sqlite3.Connection, event: dict, foreground: bool = False) -> list:
