@@ -19,7 +19,6 @@ from recorder.derive import compaction
 from recorder.derive import sync as derive
 from recorder.hook import database, deriver, paths, replay, spool
 from recorder.plugins import calls as plugin_calls
-from recorder.schema import version
 
 LINGER_SECONDS = 1.0
 SPOOL_BATCH = 2000  # spooled events kept per transaction (about half a second)
@@ -70,18 +69,10 @@ def keep_spooled(conn: sqlite3.Connection, db: str) -> None:
         spool.log(db, f"derivation worker left the spool for later: {type(exc).__name__}: {exc}")
 
 
-def still_ours(conn: sqlite3.Connection) -> bool:
-    """Whether the database is still at this code's schema (a newer agent-runs may have
-    upgraded it since this worker connected: then what it writes is not ours to write)."""
-    return conn.execute("PRAGMA user_version").fetchone()[0] == version.LATEST
-
-
 def derive_while_busy(conn, db: str) -> None:
     """Sync until no event has come for ``LINGER_SECONDS``."""
     quiet_since = time.monotonic()
     while time.monotonic() - quiet_since < LINGER_SECONDS:
-        if paths.pending(db, paths.SPOOL) and still_ours(conn):  # a hook queued its event
-            keep_spooled(conn, db)  # behind spooled ones
         if derive.sync(conn, db):
             quiet_since = time.monotonic()
         else:

@@ -26,7 +26,7 @@ BUDGET_ENV = "AGENT_RUNS_HOOK_TIMEOUT"
 DEFAULT_BUDGET_SECONDS = 2.0
 # Spooled events one hook run keeps before its own (about 0.6 ms each, inside Claude Code's
 # wait); the derivation worker the hook starts keeps the rest, off that path (the hook's own
-# event then waits in the spool behind them).
+# event then waits in the spool behind them, for that worker or the next hook run).
 REPLAY_BATCH = 100
 
 
