@@ -88,10 +88,7 @@ def append_to_queue(path: str, data: bytes) -> None:
                 if end and last_byte(fd, end) != b"\n":
                     data = b"\n" + data  # after a line cut off by a killed writer
                 try:
-                    written = os.write(fd, data)
-                    while written < len(data):
-                        written += os.write(fd, data[written:])
-                    os.fsync(fd)
+                    write_all(fd, data)
                 except OSError:
                     os.ftruncate(fd, end)  # no half line (disk full): the next place gets it all
                     raise
@@ -101,6 +98,14 @@ def append_to_queue(path: str, data: bytes) -> None:
         if time.monotonic() > deadline:
             raise OSError(f"{path} stayed locked by other writers")
         time.sleep(0.001)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (a write may take part of it) and sync it to disk."""
+    written = 0
+    while written < len(data):
+        written += os.write(fd, data[written:])
+    os.fsync(fd)
 
 
 def last_byte(fd: int, size: int) -> bytes:
@@ -272,10 +277,7 @@ def put_back(path: str, name: str, data: bytes) -> None:
     temporary = os.path.join(folder, f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        written = 0
-        while written < len(data):
-            written += os.write(fd, data[written:])
-        os.fsync(fd)
+        write_all(fd, data)
         os.close(fd)
         fd = -1
         rank = paths.received_rank(path, name)
