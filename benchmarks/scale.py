@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fnmatch
 import math
 import os
 import sqlite3
@@ -715,18 +716,40 @@ def rollup_cost(days: int = 4, nodes: int = 4000, rounds: int = 3) -> None:
     )
 
 
-def rollup_size(path: str) -> str:
-    """The rollup tables' and their indexes' bytes, as a share of the file."""
+SIZE_PARTS = (  # (label, GLOB on the dbstat name), the first that matches counts
+    ("kept event blocks", "kept_blocks"),
+    ("kept event rows", "*kept_events*"),
+    ("full-text index", "*_fts*"),
+    ("rollups", "*rollup*"),
+    ("file touches", "*file_touches*"),
+    ("node indexes", "idx_node*"),
+    ("node rows", "node_executions"),
+)
+TEXT_BYTES = (
+    "SELECT sum(length(CAST(prompt AS BLOB)) + length(CAST(result_text AS BLOB)))"
+    " FROM node_executions"
+)
+
+
+def size_parts(path: str, nodes: int) -> str:
+    """Bytes per node of each part of the file (``SIZE_PARTS``, then the rest), and of the
+    prompt and report texts inside the node rows: where the size goes."""
     conn = sqlite3.connect(path)
     try:
-        found = conn.execute(
-            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE '%rollup%'"
-        ).fetchone()[0]
+        pages = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
+        text = conn.execute(TEXT_BYTES).fetchone()[0] or 0
     except sqlite3.Error:
-        return "rollups: size unknown (no dbstat)"
+        return "size by part unknown (no dbstat)"
     finally:
         conn.close()
-    return f"rollups: {found / 1e6:,.1f} MB ({found / os.path.getsize(path):.1%} of the file)"
+    parts = dict.fromkeys([label for label, _ in SIZE_PARTS] + ["the rest"], 0)
+    for name, size in pages:
+        label = next((lbl for lbl, glob in SIZE_PARTS if fnmatch.fnmatchcase(name, glob)), None)
+        parts[label or "the rest"] += size
+    shown = ", ".join(f"{label} {size / nodes:,.0f}" for label, size in parts.items())
+    return (
+        f"bytes per node: {shown} (prompt and report texts in the node rows: {text / nodes:,.0f})"
+    )
 
 
 def upgrade(path: str) -> int:
@@ -779,7 +802,7 @@ def main() -> int:
         size = os.path.getsize(path)
         print(
             f"size: {size / 1e9:,.2f} GB for {nodes:,} nodes = "
-            f"{size / nodes * 1000 / 1e6:,.2f} MB per 1,000 nodes; {rollup_size(path)}"
+            f"{size / nodes * 1000 / 1e6:,.2f} MB per 1,000 nodes\n{size_parts(path, nodes)}"
         )
         failures = asyncio.run(measure(path, args.repeat))
         rollup_cost()
