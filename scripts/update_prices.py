@@ -6,6 +6,10 @@ genai-prices (Pydantic) is a maintained, dated table of providers' published pri
 with the cache-write 5-minute and 1-hour rates and long-context tiers; it is checked
 against Anthropic's pricing page. Only Anthropic's models are kept, as plain JSON
 (USD per million tokens), so the recorder prices offline with the standard library.
+
+genai-prices has no fast-mode rates: ``FAST_MODE`` holds Anthropic's, as Claude Code
+2.1.337 bills a response whose ``usage.speed`` is ``"fast"`` (every token kind at its own
+rate, no long-context tier); they are added to the models they name.
 """
 
 from __future__ import annotations
@@ -25,6 +29,22 @@ KINDS = {
     "cache_write_5m": "cache_write_mtok",
     "cache_write_1h": "cache_write_1h_mtok",
 }
+
+
+FAST_MODE = {  # model ids -> USD per million tokens in fast mode
+    ("claude-opus-4-6", "claude-opus-4-7"): (30.0, 150.0, 3.0, 37.5, 60.0),
+    ("claude-opus-4-8", "claude-opus-5"): (10.0, 50.0, 1.0, 12.5, 20.0),
+    ("claude-opus-5-5",): (8.0, 40.0, 0.4, 10.0, 16.0),
+    ("claude-fable-5-2", "claude-mythos-5-2"): (16.0, 80.0, 0.4, 20.0, 32.0),
+}
+
+
+def with_fast_mode(entry: dict) -> dict:
+    """The entry with its fast-mode rates (in ``KINDS`` order), when Anthropic has them."""
+    for ids, fast in FAST_MODE.items():
+        if entry["id"] in ids:
+            return dict(entry, fast=dict(zip(KINDS, fast, strict=True)))
+    return entry
 
 
 def number(value: Decimal | None) -> float | None:
@@ -75,9 +95,10 @@ def main() -> None:
         "date": datetime.date.today().isoformat(),
         "source": "genai-prices "
         + __import__("importlib.metadata").metadata.version("genai-prices")
-        + " (github.com/pydantic/genai-prices), from Anthropic's published prices",
+        + " (github.com/pydantic/genai-prices), from Anthropic's published prices;"
+        " fast mode from Anthropic's fast-mode prices as Claude Code 2.1.337 bills them",
         "unit": "USD per million tokens",
-        "models": [model_entry(m) for m in anthropic.models],
+        "models": [with_fast_mode(model_entry(m)) for m in anthropic.models],
     }
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(table, f, indent=1)

@@ -634,3 +634,34 @@ def test_us_only_inference_web_searches_and_unmetered_lines_are_priced_as_billed
         pytest.approx(plain.cost, abs=1e-6),
         None,
     )
+
+
+def test_fast_mode_responses_are_priced_at_fast_rates_or_not_at_all(project, tmp_path, monkeypatch):
+    """A response with ``usage.speed: "fast"`` costs fast mode's own rates (Opus 4.6: six
+    times the standard ones, every token kind); a model without fast-mode rates gets no
+    cost and a reason, never the standard price; a user's file can give them."""
+    opus = "claude-opus-4-6"
+    t = AgentTranscript(agent_path(project, "f1"), "f1", SESSION)
+    t.finish(opus, "Quick.", input=1000, output=2000, cache_read=40000, w5m=6000, w1h=2000)
+    standard = usage.price(usage.read(str(t.write()))["responses"], prices.load())[0]
+    fast = json.loads(t.lines[-1])
+    fast["message"]["usage"]["speed"] = "fast"
+    t.lines[-1] = json.dumps(fast)
+    record = usage.read(str(t.write()))
+    assert record["responses"][0]["speed"] == "fast"
+    assert usage.price(record["responses"], prices.load()) == (pytest.approx(6 * standard), None)
+    (response,) = record["responses"]
+    haiku = dict(response, model=HAIKU)
+    assert usage.price([haiku], prices.load()) == (
+        None,
+        "no fast-mode price for claude-haiku-4-5",
+    )
+    own = tmp_path / "prices.toml"
+    own.write_text(
+        f'[models."{HAIKU}"]\ninput = 1.0\noutput = 5.0\n'
+        f'[models."{HAIKU}".fast]\ninput = 10.0\noutput = 10.0\ncache_read = 1.0\n'
+        "cache_write_5m = 1.0\ncache_write_1h = 1.0\n"
+    )
+    monkeypatch.setenv("AGENT_RUNS_PRICES", str(own))
+    expected = (1000 * 10.0 + 2000 * 10.0 + 40000 * 1.0 + 8000 * 1.0) / 1e6
+    assert usage.price([haiku], prices.load()) == (pytest.approx(expected), None)

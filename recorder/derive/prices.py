@@ -12,8 +12,12 @@ else ``~/.config/agent-runs/prices.toml`` (or ``prices.json``)::
     cache_read = 0.3
     cache_write_5m = 3.75
     cache_write_1h = 6.0
+    [models."claude-foo-1".fast]     # optional: fast mode's rates (usage.speed "fast")
+    input = 18.0                     # ... and the four other kinds
 
 Besides tokens: US-only inference and the server's web searches (see ``US_ONLY_INFERENCE``).
+A response in fast mode is priced at the entry's ``fast`` rates; a model without them has
+no fast-mode price (NULL and a reason, never the standard rates).
 Standard library only (derivation runs on the hook path until the event log lands).
 """
 
@@ -93,6 +97,10 @@ def response_cost(entry: dict, response: dict) -> tuple[float | None, str | None
     }
     rates = entry
     tier = entry.get("tier")
+    if response.get("speed") == "fast":
+        rates, tier = entry.get("fast"), None  # fast mode has no long-context tier
+        if rates is None:
+            return None, f"no fast-mode price for {entry['id']}"
     if tier:
         prompt = counts["input"] + counts["cache_read"] + response.get("cache_write", 0)
         if prompt > tier["above"]:
@@ -147,13 +155,25 @@ def read_user(path: str) -> dict:
         prefixes = spec.get("match")
         if isinstance(prefixes, list):
             entry["match"] = {"equals": [model_id], "prefixes": [str(p) for p in prefixes]}
-        for kind in KINDS:
-            value = spec.get(kind)
-            if value is not None and not isinstance(value, (int, float)):
-                raise PriceError(f"price file {path}: models.{model_id}.{kind} is not a number")
-            entry[kind] = None if value is None else float(value)
+        entry.update(rates(spec, f"price file {path}: models.{model_id}"))
+        fast = spec.get("fast")
+        if fast is not None:
+            if not isinstance(fast, dict):
+                raise PriceError(f"price file {path}: models.{model_id}.fast is not a table")
+            entry["fast"] = rates(fast, f"price file {path}: models.{model_id}.fast")
         entries.append(entry)
     return {"models": entries}
+
+
+def rates(spec: dict, where: str) -> dict[str, float | None]:
+    """The USD per million tokens of each kind in a user's table; PriceError if not numbers."""
+    found: dict[str, float | None] = {}
+    for kind in KINDS:
+        value = spec.get(kind)
+        if value is not None and not isinstance(value, (int, float)):
+            raise PriceError(f"{where}.{kind} is not a number")
+        found[kind] = None if value is None else float(value)
+    return found
 
 
 def load() -> PriceTable:

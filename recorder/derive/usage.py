@@ -134,13 +134,17 @@ def placeholder_output(version: object) -> bool:
     return found
 
 
+PRICE_FACTORS = ("geo", "speed", "web_searches")  # a response's price depends on them too
+
+
 def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def _response_usage(message: dict) -> dict:
     """The response's token counts by kind, and what else its price depends on when present:
-    US-only inference (``geo``) and web searches the server ran (``web_searches``)."""
+    US-only inference (``geo``), fast mode (``speed``) and web searches the server ran
+    (``web_searches``)."""
     usage = message.get("usage") if isinstance(message.get("usage"), dict) else {}
     found = {kind: _count(usage.get(field)) for kind, field in _USAGE_FIELDS}
     split = usage.get("cache_creation")
@@ -148,6 +152,8 @@ def _response_usage(message: dict) -> dict:
     found["cache_write_1h"] = min(one_hour, found["cache_write"])
     if usage.get("inference_geo") == "us":
         found["geo"] = "us"
+    if usage.get("speed") == "fast":
+        found["speed"] = "fast"
     server = usage.get("server_tool_use")
     searches = _count(server.get("web_search_requests")) if isinstance(server, dict) else 0
     if searches:
@@ -216,7 +222,7 @@ class _Reading:
         else:
             for kind in TOKEN_KINDS:
                 response[kind] = max(response[kind], found[kind])
-            response.update((k, v) for k, v in found.items() if k in ("geo", "web_searches"))
+            response.update((k, v) for k, v in found.items() if k in PRICE_FACTORS)
             if not placeholder:
                 response.pop("placeholder", None)  # a line written with the final count
 
