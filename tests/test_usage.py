@@ -665,3 +665,37 @@ def test_fast_mode_responses_are_priced_at_fast_rates_or_not_at_all(project, tmp
     monkeypatch.setenv("AGENT_RUNS_PRICES", str(own))
     expected = (1000 * 10.0 + 2000 * 10.0 + 40000 * 1.0 + 8000 * 1.0) / 1e6
     assert usage.price([haiku], prices.load()) == (pytest.approx(expected), None)
+
+
+@pytest.mark.parametrize("started", [True, False], ids=["SubagentStart", "SubagentStop only"])
+def test_a_resumed_subagent_s_second_run_is_counted_on_its_node(db, hook, project, started):
+    """A finished subagent resumed (SendMessage to it) starts again under its id and appends
+    to the same transcript: its node's spend is the whole file's, not the first run's, and a
+    rebuild without the file gives the same rows. Its stop alone is enough to read on."""
+    t = typical(agent_path(project, "r1"), "r1", SESSION)
+    t.write()
+    launch_and_start(hook, project, "toolu_r1", "r1")
+    stop(hook, project, "r1", t.path)
+    finish(hook, project, "toolu_r1", "r1")
+    first = node(db, "toolu_r1")
+    assert_usage(first, t)
+    assert first["usage_complete"] == 1
+    send(hook, "UserPromptSubmit", project, prompt="ask the explorer about c.py too")
+    if started:
+        send(hook, "SubagentStart", project, agent_id="r1", agent_type="Explore")
+    t.add("user", {"role": "user", "content": "And c.py?"})
+    t.tool(SONNET, "tu_r1_9", "Read", {"file_path": "/home/u/proj/c.py"}, input=40, cache_read=9000)
+    t.result("tu_r1_9")
+    t.finish(SONNET, "c.py only re-exports b.py.", input=25, output=700, cache_read=9500)
+    t.write()
+    stop(hook, project, "r1", t.path)
+    row = node(db, "toolu_r1")
+    assert_usage(row, t)
+    assert row["api_calls"] == first["api_calls"] + 2 and row["usage_complete"] == 1
+    assert row["cost_usd"] > first["cost_usd"]
+    touched = query(db, "SELECT file_path FROM file_touches WHERE node_id = ?", (row["id"],))
+    assert {"file_path": "/home/u/proj/c.py"} in touched
+    before = query(db, "SELECT * FROM node_executions")
+    t.path.unlink()  # the kept reads are all a rebuild needs
+    assert run_cli("rebuild", "--db", str(db)).returncode == 0
+    assert query(db, "SELECT * FROM node_executions") == before

@@ -74,7 +74,8 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
     """Read the finished node's transcript and keep the record, unless one is settled.
 
     A record is settled when it was complete, or read at the session's end (which
-    accepts what is there). A new record is kept only when it differs from the last one
+    accepts what is there), and the file has not grown since (a resumed subagent writes
+    on in the same file). A new record is kept only when it differs from the last one
     kept; with nothing readable and nothing kept, the node keeps its fallback numbers.
     """
     path = transcript_path(conn, node)
@@ -86,7 +87,8 @@ def read_and_keep(conn: sqlite3.Connection, node: dict, event: dict) -> None:
         node["usage_complete"] = 1
     records = conn.execute(sql("kept_transcript_records"), node)
     kept = [payload[META] for _, payload in Reader(conn).rows(records)]
-    if any(settled(meta) for meta in kept):
+    if kept and settled(kept[0]) and not grown(path, kept[0]):
+        node["usage_complete"] = 1
         return
     record = usage.read(path) if path else None
     if record is None or not record["responses"]:
@@ -158,6 +160,15 @@ def keepable(envelope: dict, record: dict, at: str) -> dict:
 def same_record(payload: dict, kept: dict) -> bool:
     """Whether a stamped read holds the record a kept read's META holds (as stored)."""
     return keep.unpack(keep.pack(payload))[META]["usage"] == kept["usage"]
+
+
+def grown(path: str | None, meta: dict) -> bool:
+    """Whether the transcript is longer than when the kept read was made (its subagent was
+    resumed and wrote more); a file that is gone has not grown (a rebuild reads no file)."""
+    try:
+        return path is not None and os.path.getsize(path) > meta["usage"].get("bytes", 0)
+    except OSError:
+        return False
 
 
 def settled(meta: dict) -> bool:

@@ -445,6 +445,7 @@ def notified(conn: sqlite3.Connection, event: dict, note: dict) -> None:
 
 
 def subagent_start(conn: sqlite3.Connection, event: dict) -> None:
+    """A subagent starts, or a finished one is resumed (its spend is read again)."""
     if event["agent_id"]:
         conn.execute(
             sql("upsert_subagent"),
@@ -452,6 +453,7 @@ def subagent_start(conn: sqlite3.Connection, event: dict) -> None:
                 event, started_at=event["received_at"], stopped_at=None, last_assistant_message=None
             ),
         )
+        conn.execute(sql("usage_reopen"), event)
 
 
 def subagent_stop(conn: sqlite3.Connection, event: dict) -> None:
@@ -471,6 +473,8 @@ def subagent_stop(conn: sqlite3.Connection, event: dict) -> None:
     else:
         if node["is_background"]:
             clear_subagent_message(conn, node)
+        if finished(node):
+            node["usage_complete"] = 0  # stopped again after it finished (resumed): read on
         save_node(conn, node, event)
 
 
