@@ -699,3 +699,40 @@ def test_a_resumed_subagent_s_second_run_is_counted_on_its_node(db, hook, projec
     t.path.unlink()  # the kept reads are all a rebuild needs
     assert run_cli("rebuild", "--db", str(db)).returncode == 0
     assert query(db, "SELECT * FROM node_executions") == before
+
+
+def test_a_reply_resumed_after_a_pause_counts_its_earlier_requests(project):
+    """A reply whose stream paused and was resumed is written once, with the earlier
+    requests' usage in ``message.pausedResponses`` (Claude Code 2.1.337 adds them to the
+    reply's): they are spent too, on every line of the reply alike (counted once)."""
+    t = AgentTranscript(agent_path(project, "p1"), "p1", SESSION)
+    t.tool(SONNET, "tu_p1", "WebSearch", {"query": "x"}, input=300, output=120, cache_read=9000)
+    t.result("tu_p1")
+    t.finish(SONNET, "Found it.", input=20, output=400, cache_read=9400)
+    earlier = [
+        {"usage": {"input_tokens": 500, "output_tokens": 80, "cache_read_input_tokens": 7000}},
+        {
+            "usage": {
+                "input_tokens": 40,
+                "output_tokens": 60,
+                "cache_creation_input_tokens": 2000,
+                "cache_creation": {"ephemeral_1h_input_tokens": 2000},
+            }
+        },
+    ]
+    for i in (1, 2):  # both lines of the tool call's reply (thinking, then the tool_use)
+        line = json.loads(t.lines[i])
+        line["message"]["pausedResponses"] = earlier
+        t.lines[i] = json.dumps(line)
+    record = usage.read(str(t.write()))
+    assert len(record["responses"]) == 2
+    paused = record["responses"][0]
+    assert (paused["input"], paused["output"], paused["cache_read"]) == (840, 260, 16000)
+    assert (paused["cache_write"], paused["cache_write_1h"]) == (2000, 2000)
+    rates = PRICE[SONNET]
+    extra = (540 * rates["input"] + 140 * rates["output"] + 7000 * rates["cache_read"]) / 1e6
+    extra += 2000 * rates["w1h"] / 1e6
+    assert usage.price(record["responses"], prices.load()) == (
+        pytest.approx(t.cost + extra, abs=1e-9),
+        None,
+    )

@@ -141,15 +141,27 @@ def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
-def _response_usage(message: dict) -> dict:
-    """The response's token counts by kind, and what else its price depends on when present:
-    US-only inference (``geo``), fast mode (``speed``) and web searches the server ran
-    (``web_searches``)."""
-    usage = message.get("usage") if isinstance(message.get("usage"), dict) else {}
+def _tokens(usage: dict) -> dict:
+    """Token counts by kind of one API request's ``usage``."""
     found = {kind: _count(usage.get(field)) for kind, field in _USAGE_FIELDS}
     split = usage.get("cache_creation")
     one_hour = _count(split.get("ephemeral_1h_input_tokens")) if isinstance(split, dict) else 0
     found["cache_write_1h"] = min(one_hour, found["cache_write"])
+    return found
+
+
+def _response_usage(message: dict) -> dict:
+    """The response's token counts by kind, and what else its price depends on when present:
+    US-only inference (``geo``), fast mode (``speed``) and web searches the server ran
+    (``web_searches``). A reply whose stream was paused and resumed carries the earlier
+    requests' usage in ``message.pausedResponses``: they are part of its tokens."""
+    usage = message.get("usage") if isinstance(message.get("usage"), dict) else {}
+    found = _tokens(usage)
+    paused = message.get("pausedResponses")
+    for earlier in paused if isinstance(paused, list) else ():
+        if isinstance(earlier, dict) and isinstance(earlier.get("usage"), dict):
+            for kind, count in _tokens(earlier["usage"]).items():
+                found[kind] += count
     if usage.get("inference_geo") == "us":
         found["geo"] = "us"
     if usage.get("speed") == "fast":
