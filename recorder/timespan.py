@@ -53,3 +53,15 @@ def parse_since(value: object, now: datetime | None = None, option: str = "--sin
             "nor an ISO 8601 time (like 2026-11-01T09:00:00Z)"
         ) from None
     return iso_z(moment)
+
+
+def parse_since_past(
+    value: object, now: datetime | None = None, option: str = "--since"
+) -> str | None:
+    """``parse_since`` for a filter: a time still to come is refused (it would match nothing,
+    silently), with a one-line ValueError."""
+    now = now or datetime.now(timezone.utc)
+    moment = parse_since(value, now, option)
+    if moment is not None and moment > iso_z(now):
+        raise ValueError(f"{option} {str(value).strip()!r} is in the future: nothing is after it")
+    return moment

@@ -429,3 +429,23 @@ def test_a_bad_since_reads_the_same_in_every_command(tmp_path):
     )
     assert len(set(said.values())) == 1, said
     assert "'last tuesday' is neither a duration (like 7d, 24h, 90m)" in said["export"]
+
+
+def test_a_since_in_the_future_is_refused_where_it_would_match_nothing(tmp_path):
+    """export, backfill and doctor --coverage would find nothing after a time still to
+    come: each says so in one line and exits non-zero (prune keeps its own answer)."""
+    db = tmp_path / "index.db"
+    assert run_cli("init", "--db", str(db)).returncode == 0
+    runs = [
+        run_cli(command, "--db", str(db), "--since", "2999-01-01")
+        for command in ("export", "backfill")
+    ]
+    runs.append(run_cli("doctor", "--coverage", "--db", str(db), "--since", "2999-01-01"))
+    for done in runs:
+        assert done.returncode != 0
+        assert one_error_line(done).endswith(
+            "--since '2999-01-01' is in the future: nothing is after it"
+        )
+    assert run_cli("export", "--db", str(db), "--since", "7d").returncode == 0
+    pruned = run_cli("prune", "--db", str(db), "--older-than", "2999-01-01")
+    assert "is not in the past: it would delete all" in one_error_line(pruned)

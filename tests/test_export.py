@@ -128,7 +128,8 @@ def test_since_accepts_an_iso_time(known):
     same_in_berlin = cutoff.astimezone(timezone(timedelta(hours=2))).isoformat()
     assert ids(known, since=same_in_berlin) == [1, 2, 3, 4, 6]
     assert ids(known, since=cutoff) == [1, 2, 3, 4, 6]
-    assert ids(known, since=(NOW + timedelta(days=1)).date().isoformat()) == []
+    with pytest.raises(export.ExportError, match="is in the future: nothing is after it"):
+        ids(known, since=(NOW + timedelta(days=1)).date().isoformat())  # not silently empty
 
 
 def test_run_filters(known):

@@ -38,8 +38,7 @@ from recorder.derive import compaction, sync
 from recorder.hook import database
 from recorder.schema import migrations
 from recorder.schema.queries import split_statements, sql
-from recorder.sinks.export import parse_since
-from recorder.timespan import iso_z
+from recorder.timespan import iso_z, parse_since
 
 BATCH_RUNS = 200
 _TABLE = re.compile(r"^\s*DELETE\s+FROM\s+([A-Za-z_][A-Za-z0-9_]*)\s", re.IGNORECASE)

@@ -53,9 +53,9 @@ class ExportError(ValueError):
 def parse_since(
     value: str | datetime | None, now: datetime | None = None, option: str = "--since"
 ) -> str | None:
-    """``timespan.parse_since``, its ValueError an ExportError."""
+    """``timespan.parse_since_past``, its ValueError an ExportError."""
     try:
-        return timespan.parse_since(value, now, option)
+        return timespan.parse_since_past(value, now, option)
     except ValueError as exc:
         raise ExportError(str(exc)) from None
 

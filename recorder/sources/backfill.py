@@ -57,7 +57,7 @@ from recorder.sources.transcripts import (
     read_file,
     stamped,
 )
-from recorder.timespan import parse_since
+from recorder.timespan import parse_since_past as parse_since
 
 __all__ = [
     "BackfillReport",
