@@ -473,7 +473,7 @@ def subagent_stop(conn: sqlite3.Connection, event: dict) -> None:
     else:
         if node["is_background"]:
             clear_subagent_message(conn, node)
-        if finished(node):
+        if finished(node) and node["usage_source"] == node_usage.TRANSCRIPT:
             node["usage_complete"] = 0  # stopped again after it finished (resumed): read on
         save_node(conn, node, event)
 
