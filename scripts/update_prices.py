@@ -39,6 +39,28 @@ FAST_MODE = {  # model ids -> USD per million tokens in fast mode
 }
 
 
+# Models genai-prices does not list yet, at Anthropic's prices as Claude Code 2.1.337's
+# model catalog bills them (the tiers of Fable 5 and 5.1): id -> (name, rates in KINDS order).
+MISSING = {
+    "claude-mythos-5": ("Claude Mythos 5", (10.0, 50.0, 1.0, 12.5, 20.0)),
+    "claude-mythos-5-1": ("Claude Mythos 5.1", (10.0, 50.0, 0.25, 12.5, 20.0)),
+}
+
+
+def missing_entries(known: set[str]) -> list[dict]:
+    """Entries for the ``MISSING`` models the table does not have."""
+    return [
+        {
+            "id": model_id,
+            "name": name,
+            "match": {"equals": [model_id], "regex": [f"^{model_id}-\\d{{8}}$"]},
+            **dict(zip(KINDS, rates, strict=True)),
+        }
+        for model_id, (name, rates) in MISSING.items()
+        if model_id not in known
+    ]
+
+
 def with_fast_mode(entry: dict) -> dict:
     """The entry with its fast-mode rates (in ``KINDS`` order), when Anthropic has them."""
     for ids, fast in FAST_MODE.items():
@@ -91,14 +113,18 @@ def model_entry(model: types.ModelInfo) -> dict:
 
 def main() -> None:
     anthropic = next(p for p in data.providers if p.id == "anthropic")
+    models = [with_fast_mode(model_entry(m)) for m in anthropic.models]
     table = {
         "date": datetime.date.today().isoformat(),
         "source": "genai-prices "
         + __import__("importlib.metadata").metadata.version("genai-prices")
         + " (github.com/pydantic/genai-prices), from Anthropic's published prices;"
-        " fast mode from Anthropic's fast-mode prices as Claude Code 2.1.337 bills them",
+        " fast mode, and the models it lacks, at Anthropic's prices as Claude Code 2.1.337"
+        " bills them",
         "unit": "USD per million tokens",
-        "models": [with_fast_mode(model_entry(m)) for m in anthropic.models],
+        "models": sorted(
+            models + missing_entries({m["id"] for m in models}), key=lambda m: m["id"]
+        ),
     }
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(table, f, indent=1)

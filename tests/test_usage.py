@@ -736,3 +736,16 @@ def test_a_reply_resumed_after_a_pause_counts_its_earlier_requests(project):
         pytest.approx(t.cost + extra, abs=1e-9),
         None,
     )
+
+
+def test_models_the_maintained_table_lacks_are_priced_as_claude_code_bills_them():
+    """Mythos 5 and 5.1 (not in genai-prices yet): Claude Code 2.1.337's catalog tiers."""
+    table = prices.load()
+    for model, cache_read in (
+        ("claude-mythos-5", 1.0),
+        ("claude-mythos-5-20260901", 1.0),
+        ("claude-mythos-5-1-20261015", 0.25),
+    ):
+        entry = table.find(model)
+        assert (entry["input"], entry["output"], entry["cache_read"]) == (10.0, 50.0, cache_read)
+    assert table.find("claude-mythos-5-2-20261101")["input"] == 8.0
