@@ -619,6 +619,10 @@ def main() -> int:
         f"{lines / fill:,.0f} records/s  {size / 1e6 / fill:,.0f} MB/s  "
         f"{nodes / fill:,.0f} executions/s  {report.events / fill:,.0f} events/s"
     )
+    runs = ", ".join(
+        f"{f:.2f} s / {b:.2f} s = {f / b:.2f}" for b, f in zip(base_times, fill_times, strict=True)
+    )
+    print(f"each run  backfill / baseline: {runs}")
     print(f"ratio     {ratio:.2f}  (bar: {BAR} or lower) -> {'PASS' if ratio <= BAR else 'FAIL'}")
     if not ok:
         print(f"MISMATCH: expected {stats['executions']} executions, recorded {nodes}")

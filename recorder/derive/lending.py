@@ -28,6 +28,10 @@ class Lent:
         finally:
             self._blocks.pop()
 
+    def lending(self) -> bool:
+        """Whether some block lends results now."""
+        return bool(self._blocks)
+
     def get(self, key: Hashable) -> Any:
         """The result lent for ``key``, else None."""
         return self._blocks[-1].get(key) if self._blocks else None

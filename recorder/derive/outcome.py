@@ -356,13 +356,44 @@ _AHEAD = lending.Lent()
 
 def judge_ahead(texts: Iterable[str | None]) -> dict[str, Verdict]:
     """The text model's verdicts on the texts that :func:`classify` would hand to it, keyed
-    by that text; another process can judge them and :func:`judged` lends them here."""
+    by that text; another process can judge them and :func:`judged` lends them here.
+
+    A text this process judged ahead before (the same report in another file, a forked
+    session's copy) is not judged again: the shipped model is the same all along."""
     found: dict[str, Verdict] = {}
+    earlier = _judged_before()
     for text in texts:
         settled = _signals(text, None, None, False)
         if isinstance(settled, str) and settled not in found:
-            found[settled] = judge_text(settled)
+            verdict = earlier.get(settled)
+            if verdict is None:
+                verdict = judge_text(settled)
+                if len(earlier) >= JUDGED_AHEAD_KEPT:
+                    earlier.clear()
+                earlier[settled] = verdict
+            found[settled] = verdict
     return found
+
+
+# The verdicts judge_ahead gave in this process with the shipped model, by text (at most
+# JUDGED_AHEAD_KEPT): (the model they are of, verdicts).
+JUDGED_AHEAD_KEPT = 4096
+_JUDGED_AHEAD: list = [None, {}]
+
+
+def _judged_before() -> dict[str, Verdict]:
+    """The verdicts judge_ahead gave before with the model :func:`judge_text` uses now; an
+    empty dictionary to fill when that is another model, and one left unkept when there is
+    no model or verdicts are lent (those are not judged here)."""
+    try:
+        model = outcome_model.model()
+    except (OSError, ValueError, KeyError):
+        return {}
+    if _AHEAD.lending():
+        return {}
+    if _JUDGED_AHEAD[0] is not model:
+        _JUDGED_AHEAD[:] = [model, {}]
+    return _JUDGED_AHEAD[1]
 
 
 def judged(verdicts: dict[str, Verdict]) -> AbstractContextManager[None]:

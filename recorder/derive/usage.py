@@ -53,7 +53,7 @@ _THINKING_ONLY = b'"content":[{"type":"thinking"'
 _TOOL_USE_BLOCK, _TEXT_BLOCK = b'"type":"tool_use"', b'"type":"text"'
 _MESSAGE_ID = b'"message":{"model":"'
 _ID = b'","id":"'
-BLOCK = 1 << 22
+BUFFER = 1 << 20  # bytes read at a time
 TOKEN_KINDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
 _USAGE_FIELDS = (
     ("input", "input_tokens"),
@@ -385,18 +385,15 @@ def read(path: str, sidechain_only: bool | None = None) -> dict | None:
     try:
         if not path.endswith(".jsonl") or not stat.S_ISREG(os.stat(path).st_mode):
             return None  # only a transcript file (never a FIFO or a device)
-        with open(path, "rb") as f:
-            while True:  # in blocks: constant memory, and faster than line by line
-                block = f.read(BLOCK)
-                if not block:
-                    break
-                size += len(block)
-                lines = (rest + block).split(b"\n")
-                rest = lines.pop()
-                for raw in lines:
-                    reading.raw_line(raw, sidechain_only)
-        if rest:
-            reading.raw_line(rest, sidechain_only)  # a last line still being written
+        # Line by line through a large buffer: long lines cost one copy each (the default
+        # buffer reads them in small pieces), and no block is allocated and split again.
+        with open(path, "rb", buffering=BUFFER) as f:
+            line = reading.raw_line
+            for raw in f:  # each with its newline, which is JSON white space
+                size += len(raw)
+                line(raw, sidechain_only)
+            if size and raw[-1:] != b"\n":
+                rest = raw  # a last line still being written
         reading.finish(sidechain_only)
     except (OSError, ValueError):  # ValueError: a path with a NUL in it
         return None

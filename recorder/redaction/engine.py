@@ -526,13 +526,29 @@ def _redact_keyed(key: str, value: str, extra: "Sequence[re.Pattern[str]]") -> s
     return MARKER.format(kind=kind)
 
 
-def _keys_may_hold_secret(keys: list[str]) -> bool:
+# The first look of recent key sets: most dicts of the payloads have the same keys as
+# many others (a usage, a tool_response, the payload itself), each looked at once per
+# process. At most REMEMBERED key sets.
+_KEYS_LOOKED: dict[tuple, bool] = {}
+
+
+def _keys_may_hold_secret(keys: "Sequence[str]") -> bool:
     """One first look for all keys of a dict (a key's secret is in the joined text).
 
     An identifier (``totalTokens``, ``api_key``) holds no separator, so no ``name=value``,
     header or URL pattern can match in it: only a token with a known prefix can, which
     keeps the usual keys of a payload from compiling the combined pattern.
     """
+    keys = tuple(keys)
+    found = _KEYS_LOOKED.get(keys)
+    if found is None:
+        if len(_KEYS_LOOKED) >= REMEMBERED:
+            _KEYS_LOOKED.clear()
+        found = _KEYS_LOOKED[keys] = _keys_look(keys)
+    return found
+
+
+def _keys_look(keys: tuple[str, ...]) -> bool:
     names = [k for k in keys if not k.isidentifier()]
     if names and _may_hold_secret("\n".join(names)):
         return True
@@ -545,7 +561,7 @@ def _keys_may_hold_secret(keys: list[str]) -> bool:
 def _clean_keys(mapping: dict, extra: "Sequence[re.Pattern[str]]") -> dict:
     """A copy of ``mapping`` with its string keys redacted (a token used as a key is
     still a token). Keys that become equal get a numbered suffix, so no value is lost."""
-    if not extra and not _keys_may_hold_secret([k for k in mapping if isinstance(k, str)]):
+    if not extra and not _keys_may_hold_secret(tuple(k for k in mapping if isinstance(k, str))):
         return dict(mapping)
     copy = {}
     for key, value in mapping.items():

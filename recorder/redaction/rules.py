@@ -272,6 +272,13 @@ _SHAPES = {
     "cookie": _B + r"(?i:(?:set-)?cookie)\\*[\"']?[ \t]*:[ \t]*(?P<s>[^\r\n\"'\\]+)",
     "cookie_pair": r"(?P<n>[^=;\s]+)=(?P<v>[^;\s]*)",
     "key_gate": r"(?i:key)\\*[\"']?[ \t]*(?:=|:(?!:))",
+    # what every match of a rule with a hint ordinary text holds also holds (its pattern
+    # starts with a look-behind, which a search tries at every character; these are found
+    # by their literal start)
+    "discord_gate": r"\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27}",
+    "docker_auth_gate": r"auth\\*[\"'][ \t]*:",
+    "mailchimp_gate": r"-us\d",
+    "login_gate": r"login",
     "names": r"(?i)(?:^|[_.-])(?:signing|encryption|encrypt|app|master|access|account|client"
     r"|shared|session|hmac|jwt|cookie|license|admin|service|root|server|webhook|deploy|ssh"
     r"|sign|enc|cipher|aes|dd|secret|private)[_.-]?key$"
@@ -292,7 +299,13 @@ def _shape(name: str) -> re.Pattern[str]:
 # A hint that ordinary prose holds ("key") would run its rule's pattern over most texts;
 # such a rule also needs its gate (a helper pattern above): every match holds it, and it
 # is quick to look for.
-_GATES = {"key": "key_gate"}
+_GATES = {
+    "key": "key_gate",
+    "MT": "discord_gate",
+    "auth": "docker_auth_gate",
+    "-us": "mailchimp_gate",
+    "password": "login_gate",
+}
 
 # Short hints that words hold ("gl" in "global", "pat" in "path", "bot" in "both"): every
 # match of their rule starts with the hint, followed by at least this many characters

@@ -18,12 +18,14 @@ time is spent differs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
+import multiprocessing
 import os
 from collections.abc import Iterator
 
-from recorder.derive import judging, outcome, usage
+from recorder.derive import judging, outcome, outcome_model, usage
 from recorder.sources.pool import ordered_map, per_cpu
 from recorder.sources.transcripts import ORPHAN, Counters, Unit, read_file, stamped
 
@@ -86,4 +88,14 @@ def read_ahead(job: Job, since: str | None) -> FileAhead:
 
 def in_order(files: list[str], since: str | None, workers: int) -> Iterator[FileAhead]:
     """:func:`read_ahead` of every job of ``files``, by ``workers`` processes, in order."""
+    shared()
     return ordered_map(functools.partial(read_ahead, since=since), jobs(files), workers, AHEAD)
+
+
+def shared() -> None:
+    """Load the text model here, before the workers start, when they are forked from this
+    process: each has it then without loading it again."""
+    chosen = multiprocessing.get_start_method(allow_none=True)
+    if (chosen or multiprocessing.get_all_start_methods()[0]) == "fork":  # [0]: the default
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            outcome_model.model()

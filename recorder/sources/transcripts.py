@@ -82,6 +82,7 @@ _TOOL_USE_ID, _USER = b'"tool_use_id"', b'"user"'
 _NOTIFICATION = b"<task-notification>"
 _API_ERROR = b'"isApiErrorMessage":true'
 _PROGRESS_EVERY = 1 << 20
+_BUFFER = 1 << 20
 
 
 def iso_utc(value: object) -> str | None:
@@ -773,7 +774,8 @@ def read_file(
     """
     reader = Reader(path, since, counters)
     try:
-        f = open(path, "rb")  # noqa: SIM115 (closed below; a generator must not hold a with)
+        # a large buffer: a long line is read in one piece, not in the default's small ones
+        f = open(path, "rb", buffering=_BUFFER)  # noqa: SIM115 (closed below; a generator must not hold a with)
     except OSError:
         counters.unreadable_files += 1
         return
