@@ -85,6 +85,13 @@ NODE_COLUMNS = [
     "created_at",
     "updated_at",
 ]
+# What an update may change: not the node's identity (id, node_id, tool_use_id) or its
+# creation; updated_at is always written.
+UPDATED_COLUMNS = [
+    c
+    for c in dict.fromkeys(NODE_COLUMNS)
+    if c not in {"node_id", "tool_use_id", "created_at", "updated_at"}
+]
 
 
 def apply(conn: sqlite3.Connection, event: dict) -> None:
@@ -698,7 +705,7 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict, read_usage: boo
         node["id"] = conn.execute(sql("insert_node"), node).lastrowid
         node_facts.first_saved(conn, node, event)
     else:
-        conn.execute(sql("update_node"), node)
+        conn.execute(update_statement(stored, node), node)
         if node["agent_type"] and stored is not None and not stored["agent_type"]:
             node_facts.agent_type_known(conn, node, event)
     if node["agent_id"] and (stored is None or stored["agent_id"] != node["agent_id"]):
@@ -706,6 +713,13 @@ def save_node(conn: sqlite3.Connection, node: dict, event: dict, read_usage: boo
     refresh_run(conn, node["run_id"], node["updated_at"], parallelism.span_changed(stored, node))
     if node_usage.spend_changed(stored, node):
         node_usage.refresh_session(conn, node["session_id"])
+
+
+def update_statement(stored: dict | None, node: dict) -> str:
+    """The UPDATE of the node's columns that differ from ``stored`` (all without it)."""
+    changed = [c for c in UPDATED_COLUMNS if stored is None or stored[c] != node[c]]
+    assignments = ", ".join(f"{column} = :{column}" for column in [*changed, "updated_at"])
+    return sql("update_node").format(assignments=assignments)
 
 
 HANDLERS = {

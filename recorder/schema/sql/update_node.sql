@@ -1,46 +1,5 @@
--- Write the merged state of a node that exists (an upsert would use up an id each time).
-UPDATE node_executions SET
-    run_id = :run_id,
-    node_name = :node_name,
-    node_type = :node_type,
-    tool_name = :tool_name,
-    session_id = :session_id,
-    project = :project,
-    agent_id = :agent_id,
-    agent_type = :agent_type,
-    parent_agent_id = :parent_agent_id,
-    model = :model,
-    prompt = :prompt,
-    prompt_hash = :prompt_hash,
-    is_background = :is_background,
-    status = :status,
-    outcome = :outcome,
-    outcome_reason = :outcome_reason,
-    failure_kind = :failure_kind,
-    outcome_classifier = :outcome_classifier,
-    result_text = :result_text,
-    result_json = :result_json,
-    error_message = :error_message,
-    error_type = :error_type,
-    duration_ms = :duration_ms,
-    token_count = :token_count,
-    input_tokens = :input_tokens,
-    output_tokens = :output_tokens,
-    cache_read_tokens = :cache_read_tokens,
-    cache_creation_tokens = :cache_creation_tokens,
-    tool_use_count = :tool_use_count,
-    agent_transcript_path = :agent_transcript_path,
-    api_calls = :api_calls,
-    cost_usd = :cost_usd,
-    cost_note = :cost_note,
-    context_tokens = :context_tokens,
-    usage_source = :usage_source,
-    usage_complete = :usage_complete,
-    output_file = :output_file,
-    lines_added = :lines_added,
-    lines_removed = :lines_removed,
-    tool_stats_json = :tool_stats_json,
-    started_at = :started_at,
-    completed_at = :completed_at,
-    updated_at = :updated_at
-WHERE id = :id;
+-- Write the columns of a node that changed (an upsert would use up an id each time).
+-- ``{assignments}`` is ``column = :column, ...`` for the changed columns among
+-- ``store.UPDATED_COLUMNS`` and updated_at: only the indexes and triggers that read them are
+-- touched, so the full-text index is written again only when a text changed.
+UPDATE node_executions SET {assignments} WHERE id = :id;
