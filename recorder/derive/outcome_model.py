@@ -549,6 +549,7 @@ def _telling(words: list[str]) -> bool:
     """Whether a phrase tells a person something: a lone word only when it is a cue or a
     negation ("fixed", "blocked", "?", "not"), more words when one of them is a word of
     three letters or more that is not filler (so not "py", "k", "now" or "of the")."""
+    words = [word for word in words if word != PART_OF]  # a reason does not show it
     if len(words) == 1:
         return words[0] in _CUE_GROUPS or words[0] in _NEGATORS
     return any(len(word) > 2 and word not in _FILLER for word in words)
