@@ -154,11 +154,14 @@ def test_stop_failure_fails_running_foreground_nodes(db, hook):
 
 
 def test_nested_agent_has_its_parent(db, hook):
-    feed(db, "nested")
+    payloads = feed(db, "nested")
     parent, child = node(db, "toolu_10PARENT"), node(db, "toolu_10CHILD")
     assert child["parent_agent_id"] == parent["agent_id"] == "aparent00000000a"
     assert parent["parent_agent_id"] is None
-    assert child["status"] == parent["status"] == "completed"
+    # each ends as its report reads ("4 of 6 auth paths tested." reads as incomplete)
+    for n, tool_use_id in ((parent, "toolu_10PARENT"), (child, "toolu_10CHILD")):
+        report = response_of(payloads, tool_use_id)["content"][0]["text"]
+        assert n["status"] == ending(classify(report))
     assert parent["model"] == "claude-opus-4-6" and parent["lines_added"] == 18
 
 

@@ -55,7 +55,8 @@ def test_reasons_quote_phrases_a_person_can_read() -> None:
     report = (
         "Moved the CI matrix to the native parallel manual runners in ci/k8s.py and "
         "ci/build.js; the jobs now take 6 minutes instead of 14. Summary: the runners "
-        "infra is ready for the monorepo story, but caching is not set up yet."
+        "infra is ready for the monorepo story, but caching is not set up yet, I ran out "
+        "of time."  # a verdict, not "too vague": a reason with phrases to read
     )
     reason = classify(report).reason
     quoted = reason.split("): ", 1)[1].split(" \u2014 ")[0]

@@ -425,11 +425,13 @@ def judge_text(text: str, model: outcome_model.Model | None = None) -> Verdict:
     if features.words < MIN_WORDS and _too_short(text):  # the words counted are the same
         return too_short  # unless the text is long: then all of it is counted
     judge = f"{RULES_VERSION}+{m.version}"
-    p = m.probability(features)
+    p, said = m.judge(features)
     if m.unknown_below < p < m.threshold:
         return Verdict(UNKNOWN, f"too vague to judge (p(failure)={p:.2f})", None, judge)
     failed = p >= m.threshold
-    phrases = m.phrases(features, failed)
+    # a failure's reason draws also on its sentence the sentence model scores highest
+    top = max(range(len(said)), key=said.__getitem__) if failed and said else None
+    phrases = m.phrases(features, failed, sentence=top)
     said = ", ".join(f"'{outcome_model.shown(phrase)}'" for phrase in phrases)
     if not failed:
         return Verdict(SUCCESS, f"reads as done (p(failure)={p:.2f}): {said}", None, judge)

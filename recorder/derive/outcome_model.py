@@ -1,11 +1,15 @@
-"""The text half of the outcome classifier: a linear model over hashed n-grams.
+"""The text half of the outcome classifier: linear models over hashed n-grams.
 
 Standard library only (it may run in the hook process). The features are made
 here and nowhere else, so training (benchmarks/outcome.py, with scikit-learn) and
 judging (this module, pure Python) see exactly the same numbers. The weights ship
 in ``outcome_model.json`` beside this file: a logistic regression for
-failure-versus-success and a multinomial one for the kind of failure, both
-quantised to 16-bit integers and zlib-compressed.
+failure-versus-success of the whole report, a second one that scores each of its
+sentences on its own, a handful of weights that combine the report's score with
+its sentences' highest (``pooled``: one sentence that admits a failure inside a
+long, otherwise normal report is not diluted by the rest), and a multinomial
+regression for the kind of failure; the large weights quantised to 16-bit integers
+and zlib-compressed.
 
 Features of a report, each hashed with CRC-32 into ``2**bits`` buckets:
 - word 1-, 2- and 3-grams of the whole text (``w:``), and again of its opening
@@ -19,6 +23,10 @@ Features of a report, each hashed with CRC-32 into ``2**bits`` buckets:
 - its length in words, as a power-of-two bucket (``z:``);
 - word 2-grams of its last paragraph (``p:``), the closing summary however long.
 Values are log(1 + count), and every family is scaled to unit length.
+
+Each sentence (or line) of three words or more is also read on its own (``e:``): its
+word 1- to 3-grams, cue groups, negation scope, and whether it opens the report or is
+one of its closing sentences; scaled to unit length per sentence.
 """
 
 from __future__ import annotations
@@ -39,14 +47,25 @@ KEEP_HEAD = 3000
 KEEP_TAIL = 6000
 MODEL_PATH = Path(__file__).with_name("outcome_model.json")
 
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|[0-9]+|[!?]")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|[0-9]+|[!?\u274c\u2705\u26a0]")
 _NUMBER = re.compile(r"\d+")
+# "5 of the 9", "3 out of 12": a part of the whole, when the first is the smaller
+_FRACTION = re.compile(r"\b(\d+) (?:out )?of (?:the |all )?(\d+)\b")
+PART_OF = "partof"  # the token that follows such a fraction
+
+
+def _part_of(match: re.Match) -> str:
+    whole = match.group(0)
+    return f"{whole} {PART_OF}" if int(match.group(1)) < int(match.group(2)) else whole
 
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens (numbers collapse to one token; typographic apostrophes
-    are plain ones)."""
+    are plain ones; a fraction of a whole, "5 of the 9", is followed by ``PART_OF``;
+    the marks \u274c, \u2705 and \u26a0 are words of their own)."""
     plain = text.lower().replace("\u2019", "'").replace("\u2018", "'")  # translate is slower
+    if " of " in plain:
+        plain = _FRACTION.sub(_part_of, plain)
     return _WORD.findall(_NUMBER.sub("0", plain))
 
 
@@ -71,27 +90,34 @@ def _cue(listed: str) -> frozenset[str]:
 CUES: dict[str, frozenset[str]] = {
     "ask": _cue(
         "? should shall which confirm clarify clarification decide decision prefer "
-        "want wants let know advise approve approval go-ahead guidance"
+        "want wants let know advise approve approval ahead guidance "
+        "ok okay signoff preference choose pick option options whether "
+        "waiting awaiting input"
     ),
     "block": _cue(
         "access denied permission permissions credentials credential token unauthorized "
         "forbidden vpn login password blocked network offline unreachable refused "
         "expired missing install installed sandbox read-only readonly locked quota "
-        "limit limited"
+        "limit limited 401 403 rbac role roles licence license provisioned enabled "
+        "admin rights grant granted secret secrets key keys unavailable down"
     ),
     "partial": _cue(
         "still remaining remains remain partial partially halfway part todo todos "
         "yet pending unfinished incomplete stubbed left rest outstanding only "
-        "next"
+        f"next {PART_OF} open draft wip placeholder placeholders skipped skip "
+        "unverified untested half most some"
     ),
     "unable": _cue(
         "couldn't can't cannot unable gave give giving stuck reverted revert rolled "
         "undid undone luck idea inconclusive unclear unknown persists impossible "
-        "couldnt cant won't wasn't didn't"
+        "couldnt cant won't wasn't didn't haven't hasn't stopped abandoned "
+        "lead leads short failed nowhere"
     ),
     "wrong": _cue(
         "wrong instead mistake mistakenly accidentally mistook misread stale "
-        "deprecated legacy old previous vendored generated"
+        "deprecated legacy old previous vendored generated realise realize realised "
+        "realized noticed turns turned actually correction archived copy staging "
+        "afterwards only"
     ),
     "error": _cue(
         "error errors errored exception traceback crash crashed crashes panic "
@@ -153,9 +179,20 @@ def _negated(tokens: list[str], out: Counter[str]) -> None:
             left -= 1
 
 
+_ERROR_CUES = CUES["error"]
+_FIRST_LINE_ERROR = re.compile(
+    r"\W{0,4}(?:[\w.:/-]*(?:error|exception|fatal|panic|failed|failure|denied)\b|fail\b|err\b)",
+    re.I,
+)
+
+
 def _shape(text: str, tokens: list[str], out: Counter[str]) -> None:
     if not _PERSON.intersection(tokens[:200]):
         out["s:no-person"] = 1.0
+        if not _ERROR_CUES.isdisjoint(tokens):  # a pasted error output, not a report
+            out["s:no-person-error"] = 1.0
+    if _FIRST_LINE_ERROR.match(text):
+        out["s:opens-with-error"] = 1.0
     lines = [line for line in text.splitlines() if line.strip()]
     logged = sum(1 for line in lines if _LOG_LINE.match(line))
     out[f"s:log-lines-{min(4, 5 * logged // max(1, len(lines)))}"] = 1.0
@@ -245,17 +282,70 @@ Terms = list[tuple[list[int], list[float], float]]
 _HASHED = frozenset("c")  # families counted by their features' hashes, not their names
 
 
+# A report's sentences (and lines: a bullet, a heading, a log line each count as one).
+_CLAUSE = re.compile(r"(?<=[.!?;])\s+|\n+")
+SENTENCE_WORDS = 3  # a sentence of fewer words is not scored on its own
+SENTENCE_CAP = 60  # words of a sentence read (a long one is cut, not skipped)
+
+
+def sentences(text: str) -> list[tuple[str, list[str]]]:
+    """(sentence, its words) of each sentence of ``text`` with enough words to judge."""
+    found = []
+    for part in _CLAUSE.split(text):
+        said = words(part)
+        if len(said) >= SENTENCE_WORDS:
+            found.append((part, said[:SENTENCE_CAP]))
+    return found
+
+
+CLOSING_SENTENCES = 3  # the last sentences of a report, where a verdict usually is
+
+
+def sentence_features(tokens: list[str], out: Counter[str], where: str = "") -> None:
+    """The ``e:`` features of one sentence: its word 1- to 3-grams, cue groups and the
+    words in a negation's scope (``e:!tested``); and, for the first sentence or one of
+    the closing ones (``where``: ``e:@first`` or ``e:@end``), that place, alone and with
+    each cue group (``e:@end~unable``)."""
+    _ngrams(tokens, "e:", out)
+    _cues(tokens, "e:~", out)
+    if where:
+        out[where] += 1
+        _cues(tokens, where + "~", out)
+    left = 0
+    for token in tokens:
+        if token in _NEGATORS:
+            left = NEGATION_SCOPE
+        elif left:
+            out["e:!" + token] += 1
+            left -= 1
+
+
 class Features:
     """A report's features, family by family: their names, log(1 + count) values, buckets
     (hashed with CRC-32 into ``2**bits``) and the family's Euclidean length, by which its
-    values are divided so no family drowns another."""
+    values are divided so no family drowns another; and the same of each of its sentences
+    (``e:`` features, one family each), which a second model scores one by one."""
 
-    __slots__ = ("families", "words")
+    __slots__ = ("families", "sentences", "words")
 
     def __init__(self, text: str, bits: int) -> None:
         mask = (1 << bits) - 1
-        every = words(kept(text))
+        text = kept(text)
+        every = words(text)
         self.words = len(every)  # of the text read (a long one's opening and closing)
+        self.sentences: list[tuple[list[str], list[float], list[int], float]] = []
+        found = sentences(text)
+        closing = len(found) - CLOSING_SENTENCES
+        for i, (_, tokens) in enumerate(found):
+            counts: Counter[str] = Counter()
+            sentence_features(
+                tokens, counts, "e:@first" if i == 0 else "e:@end" if i >= closing else ""
+            )
+            names = list(counts)
+            values = list(map(math.log1p, counts.values()))
+            where = list(map(mask.__and__, map(zlib.crc32, map(str.encode, names))))
+            length = math.sqrt(sum(map(operator.mul, values, values)))
+            self.sentences.append((names, values, where, length))
         self.families: dict[str, tuple[list[str], list[float], list[int], float]] = {}
         for tag, counts in counted_features(text, every).items():
             names = list(counts)
@@ -277,11 +367,19 @@ class Features:
 
     def vector(self) -> dict[int, float]:
         """The scaled features as one hashed vector: bucket -> summed value (for training)."""
-        vec: dict[int, float] = {}
-        for where, values, length in self.terms():
-            for b, value in zip(where, values, strict=True):
-                vec[b] = vec.get(b, 0.0) + value / length
-        return vec
+        return _vector(self.terms())
+
+    def sentence_vectors(self) -> list[dict[int, float]]:
+        """Each sentence's scaled features as a hashed vector (for training)."""
+        return [_vector([(w, v, n)]) for _, v, w, n in self.sentences]
+
+
+def _vector(terms: Terms) -> dict[int, float]:
+    vec: dict[int, float] = {}
+    for where, values, length in terms:
+        for b, value in zip(where, values, strict=True):
+            vec[b] = vec.get(b, 0.0) + value / length
+    return vec
 
 
 def fold(vec: dict[int, float], bits: int) -> dict[int, float]:
@@ -341,6 +439,12 @@ class Model:
         weights = unpack(kinds["weights"])
         self.per_kind = [weights[k * size : (k + 1) * size] for k in range(len(self.kind_bias))]
         self.benchmark: dict = data.get("benchmark", {})
+        sentence = data["sentence"]
+        self.sentence_bias: float = sentence["bias"]
+        self.sentence_scale: float = sentence["scale"]
+        self.sentence_weights = unpack(sentence["weights"])
+        self.pool_bias: float = data["pool"]["bias"]
+        self.pool_weights: list[float] = data["pool"]["weights"]
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Model:
@@ -350,8 +454,27 @@ class Model:
 
     def probability(self, features: Features) -> float:
         """P(failure) of a report's features."""
-        z = self.bias + self.scale * _dots([self.weights], features.terms())[0]
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        return self.judge(features)[0]
+
+    def judge(self, features: Features) -> tuple[float, list[float]]:
+        """P(failure) of a report's features, and the failure score of each sentence.
+
+        The whole report's score and its sentences' highest scores (``pooled``) are
+        weighed together, so one sentence that admits a failure inside a long, otherwise
+        normal report counts for more than its share of the report's words.
+        """
+        doc = self.bias + self.scale * _dots([self.weights], features.terms())[0]
+        said = self.sentence_scores(features)
+        z = self.pool_bias + sum(map(operator.mul, self.pool_weights, pooled(doc, said)))
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))), said
+
+    def sentence_scores(self, features: Features) -> list[float]:
+        """The sentence model's failure score (log-odds) of each sentence of a report."""
+        weights, bias, scale = self.sentence_weights, self.sentence_bias, self.sentence_scale
+        return [
+            bias + scale * sum(map(operator.mul, _gatherer(where)(weights), values)) / length
+            for _, values, where, length in features.sentences
+        ]
 
     def kind(self, features: Features) -> str:
         """The most likely failure_kind of a report judged a failure."""
@@ -361,15 +484,29 @@ class Model:
         ]
         return self.kind_labels[max(range(len(scores)), key=scores.__getitem__)]
 
-    def phrases(self, features: Features, toward_failure: bool, limit: int = 3) -> list[str]:
-        """The word n-grams that pushed the verdict hardest, most decisive first."""
-        against = -self.scale if toward_failure else self.scale  # the push, negated
+    def phrases(
+        self,
+        features: Features,
+        toward_failure: bool,
+        limit: int = 3,
+        sentence: int | None = None,
+    ) -> list[str]:
+        """The word n-grams that pushed the verdict hardest, most decisive first: of the
+        whole report, and of its sentence ``sentence`` (by its index), each push weighed
+        as the final score weighs the report's score and its top sentence's."""
+        sign = -1.0 if toward_failure else 1.0  # the push, negated
         ranked: list[tuple[float, str]] = []
+        factor = sign * self.scale * self.pool_weights[0]
         for tag in _PHRASE_FAMILIES:
             if tag in features.families:
                 names, values, where, _ = features.families[tag]
                 pushes = map(operator.mul, _gathered(self.weights, where), values)
-                ranked.extend(zip(map(against.__mul__, pushes), map(_PHRASE, names), strict=True))
+                ranked.extend(zip(map(factor.__mul__, pushes), map(_PHRASE, names), strict=True))
+        if sentence is not None:
+            names, values, where, length = features.sentences[sentence]
+            factor = sign * self.sentence_scale * self.pool_weights[1] / length
+            pushes = map(operator.mul, _gathered(self.sentence_weights, where), values)
+            ranked.extend(zip(map(factor.__mul__, pushes), map(_PHRASE, names), strict=True))
         heapq.heapify(ranked)  # popped strongest push first, then alphabetical
         chosen: list[str] = []
         seen: set[str] = set()
@@ -377,8 +514,8 @@ class Model:
             negated, phrase = heapq.heappop(ranked)
             if negated >= 0:
                 break  # the rest pushed the other way
-            if phrase in seen or phrase[0] == "~":  # a cue group, not words of the report
-                continue
+            if phrase in seen or phrase[0] in "~!@":  # a cue group, negation scope, place:
+                continue  # not words of the report
             seen.add(phrase)
             if not _telling(phrase.split()):
                 continue
@@ -387,16 +524,32 @@ class Model:
         return chosen
 
 
+POOLED = ("report", "top sentence", "second sentence", "soft maximum")
+
+
+def pooled(doc: float, said: list[float]) -> list[float]:
+    """What the final score weighs (``POOLED``): the whole report's score, its two highest
+    sentence scores and their soft maximum (log of the mean of exp), from the report's
+    score and its sentences' (none: the report's score stands in for them)."""
+    if not said:
+        return [doc, doc, doc, doc]
+    top = heapq.nlargest(2, said)
+    peak = top[0]
+    soft = peak + math.log(sum(math.exp(max(-60.0, z - peak)) for z in said) / len(said))
+    return [doc, peak, top[-1], soft]
+
+
 def shown(phrase: str) -> str:
     """A phrase as a reason quotes it: every number is the token "0" (``words``), which
     would misquote "found 3" as "found 0"; it reads "found #"."""
-    return " ".join("#" if word == "0" else word for word in phrase.split())
+    return " ".join("#" if word == "0" else word for word in phrase.split() if word != PART_OF)
 
 
 def _telling(words: list[str]) -> bool:
     """Whether a phrase tells a person something: a lone word only when it is a cue or a
     negation ("fixed", "blocked", "?", "not"), more words when one of them is a word of
     three letters or more that is not filler (so not "py", "k", "now" or "of the")."""
+    words = [word for word in words if word != PART_OF]  # a reason does not show it
     if len(words) == 1:
         return words[0] in _CUE_GROUPS or words[0] in _NEGATORS
     return any(len(word) > 2 and word not in _FILLER for word in words)

@@ -1,8 +1,8 @@
 """Build tests/outcomes/corpus.jsonl: the labelled corpus of subagent final reports.
 
 Sources, each line tagged in ``source``:
-- ``written``: reports written one by one for this project (JSONL files given on the
-  command line, e.g. /work/corpus/writer-*.jsonl), validated and deduplicated;
+- ``written``: reports written one by one for this project (written.jsonl here, and any
+  JSONL files given on the command line), validated and deduplicated;
 - ``real``: final reports from public Claude Code transcripts (real.jsonl here);
 - ``legacy``: the 73 labelled reports the old text rules were tested with (legacy.jsonl);
 - ``composed``: reports assembled from the hand-written sentence pools in pools.py;
@@ -14,7 +14,7 @@ text under a fixed seed (adding reports never moves old ones); a composed report
 made only of even-indexed pool sentences (train/dev) or only of odd-indexed ones
 (test), so the test split shares no sentence with training.
 
-    python tests/outcomes/build.py /work/corpus/writer-*.jsonl
+    python tests/outcomes/build.py [more-written.jsonl ...]
 """
 
 from __future__ import annotations
@@ -226,7 +226,12 @@ def main(paths: list[str]) -> None:
     rows: list[dict] = []
     bad = 0
     named = {"real.jsonl": "real", "legacy.jsonl": "legacy"}
-    for path in [HERE / "real.jsonl", HERE / "legacy.jsonl", *map(Path, paths)]:
+    for path in [
+        HERE / "real.jsonl",
+        HERE / "legacy.jsonl",
+        HERE / "written.jsonl",
+        *map(Path, paths),
+    ]:
         got, skipped = read_rows(path, named.get(path.name, "written"))
         rows += got
         bad += skipped
