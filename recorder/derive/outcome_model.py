@@ -167,15 +167,19 @@ _LOG_LINE = re.compile(
 )
 
 
-def _negated(tokens: list[str], out: Counter[str]) -> None:
+def _negated(
+    tokens: list[str], out: Counter[str], prefix: str = "n:!", ends: tuple[str, ...] = ("?", "!")
+) -> None:
+    """Each word within ``NEGATION_SCOPE`` after a negator (``prefix`` + word); a word of
+    ``ends`` closes the scope."""
     left = 0
     for token in tokens:
         if token in _NEGATORS:
             left = NEGATION_SCOPE
-        elif token in ("?", "!"):
+        elif token in ends:
             left = 0
         elif left:
-            out[f"n:!{token}"] += 1
+            out[prefix + token] += 1
             left -= 1
 
 
@@ -311,13 +315,7 @@ def sentence_features(tokens: list[str], out: Counter[str], where: str = "") -> 
     if where:
         out[where] += 1
         _cues(tokens, where + "~", out)
-    left = 0
-    for token in tokens:
-        if token in _NEGATORS:
-            left = NEGATION_SCOPE
-        elif left:
-            out["e:!" + token] += 1
-            left -= 1
+    _negated(tokens, out, "e:!", ends=())
 
 
 class Features:
@@ -341,19 +339,11 @@ class Features:
             sentence_features(
                 tokens, counts, "e:@first" if i == 0 else "e:@end" if i >= closing else ""
             )
-            names = list(counts)
-            values = list(map(math.log1p, counts.values()))
-            where = list(map(mask.__and__, map(zlib.crc32, map(str.encode, names))))
-            length = math.sqrt(sum(map(operator.mul, values, values)))
-            self.sentences.append((names, values, where, length))
-        self.families: dict[str, tuple[list[str], list[float], list[int], float]] = {}
-        for tag, counts in counted_features(text, every).items():
-            names = list(counts)
-            values = list(map(math.log1p, counts.values()))
-            hashes = names if tag in _HASHED else map(zlib.crc32, map(str.encode, names))
-            where = list(map(mask.__and__, hashes))
-            length = math.sqrt(sum(map(operator.mul, values, values)))
-            self.families[tag] = (names, values, where, length)
+            self.sentences.append(_scaled(counts, mask))
+        self.families: dict[str, tuple[list[str], list[float], list[int], float]] = {
+            tag: _scaled(counts, mask, hashed=tag in _HASHED)
+            for tag, counts in counted_features(text, every).items()
+        }
 
     def terms(self, bits: int | None = None) -> Terms:
         """(buckets, values, length) of each family, the buckets folded into ``2**bits``."""
@@ -372,6 +362,18 @@ class Features:
     def sentence_vectors(self) -> list[dict[int, float]]:
         """Each sentence's scaled features as a hashed vector (for training)."""
         return [_vector([(w, v, n)]) for _, v, w, n in self.sentences]
+
+
+def _scaled(
+    counts: Counter, mask: int, hashed: bool = False
+) -> tuple[list[str], list[float], list[int], float]:
+    """A family's names, log(1 + count) values, buckets (its names' CRC-32, or the names
+    themselves when ``hashed``, masked) and Euclidean length."""
+    names = list(counts)
+    values = list(map(math.log1p, counts.values()))
+    hashes = names if hashed else map(zlib.crc32, map(str.encode, names))
+    where = list(map(mask.__and__, hashes))
+    return names, values, where, math.sqrt(sum(map(operator.mul, values, values)))
 
 
 def _vector(terms: Terms) -> dict[int, float]:
