@@ -155,17 +155,17 @@ def read_user(path: str) -> dict:
         prefixes = spec.get("match")
         if isinstance(prefixes, list):
             entry["match"] = {"equals": [model_id], "prefixes": [str(p) for p in prefixes]}
-        entry.update(rates(spec, f"price file {path}: models.{model_id}"))
+        entry.update(user_rates(spec, f"price file {path}: models.{model_id}"))
         fast = spec.get("fast")
         if fast is not None:
             if not isinstance(fast, dict):
                 raise PriceError(f"price file {path}: models.{model_id}.fast is not a table")
-            entry["fast"] = rates(fast, f"price file {path}: models.{model_id}.fast")
+            entry["fast"] = user_rates(fast, f"price file {path}: models.{model_id}.fast")
         entries.append(entry)
     return {"models": entries}
 
 
-def rates(spec: dict, where: str) -> dict[str, float | None]:
+def user_rates(spec: dict, where: str) -> dict[str, float | None]:
     """The USD per million tokens of each kind in a user's table; PriceError if not numbers."""
     found: dict[str, float | None] = {}
     for kind in KINDS:
