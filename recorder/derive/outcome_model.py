@@ -31,6 +31,7 @@ one of its closing sentences; scaled to unit length per sentence.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import operator
@@ -39,6 +40,7 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable
+from itertools import chain, repeat
 from pathlib import Path
 
 HEAD_CHARS = 300
@@ -69,15 +71,89 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_NUMBER.sub("0", plain))
 
 
-def _ngrams(tokens: list[str], tag: str, out: Counter[str]) -> None:
-    """Word 1-, 2- and 3-grams, each named ``tag`` + its words joined by spaces."""
-    add = operator.add
-    ones = [tag + t for t in tokens]
-    spaced = [" " + t for t in tokens]
-    twos = list(map(add, ones, spaced[1:]))
-    out.update(ones)
-    out.update(twos)
-    out.update(map(add, twos, spaced[2:]))
+class Family:
+    """One family's features as they are counted: the CRC-32 of each name, in order of
+    appearance, and what names them again when a reason quotes them.
+
+    A word n-gram's CRC-32 is the running CRC-32 of its words (the CRC-32 of "w:a b" is
+    that of " b" continued from the CRC-32 of "w:a"), so no name is built unless quoted.
+    """
+
+    __slots__ = ("hashes", "_parts", "_first", "keys")
+
+    def __init__(self) -> None:
+        self.hashes: list[int] = []
+        self._parts: list[tuple[int, Callable[[int], str]]] = []  # (first index, namer)
+        self._first: dict[int, int] | None = None
+        self.keys: list[int] = []
+
+    def ngrams(self, tokens: list[str], tag: str, lowest: int = 1, highest: int = 3) -> None:
+        """Word ``lowest``- to ``highest``-grams (at most 3), each named ``tag`` + its words
+        joined by spaces."""
+        plain = list(map(str.encode, tokens))
+        spaced = list(map(str.encode, map(" ".__add__, tokens)))
+        ones = list(map(zlib.crc32, plain, repeat(_seed(tag))))
+        twos = list(map(zlib.crc32, spaced[1:], ones))
+        threes = list(map(zlib.crc32, spaced[2:], twos))
+        grams = [ones, twos, threes][lowest - 1 : highest]
+        self._parts.append((len(self.hashes), _Grams(tokens, tag, lowest, grams)))
+        for found in grams:
+            self.hashes += found
+
+    def named(self, names: list[str]) -> None:
+        """Features given by their names."""
+        if names:
+            self._parts.append((len(self.hashes), names.__getitem__))
+            self.hashes += map(zlib.crc32, map(str.encode, names))
+
+    def scaled(self, mask: int) -> tuple[list[int], list[float], list[int], float]:
+        """The family's distinct features (their CRC-32s), log(1 + count) values, buckets
+        (the CRC-32s masked) and Euclidean length."""
+        counts = Counter(self.hashes)
+        self.keys = list(counts)
+        values = list(map(math.log1p, counts.values()))
+        where = list(map(mask.__and__, self.keys))
+        return self.keys, values, where, math.sqrt(sum(map(operator.mul, values, values)))
+
+    def name(self, key: int) -> str:
+        """The name of the distinct feature ``key`` (its index in ``keys``)."""
+        if self._first is None:  # where each feature was first counted
+            hashes = self.hashes
+            self._first = dict(zip(reversed(hashes), range(len(hashes) - 1, -1, -1), strict=True))
+        at = self._first[self.keys[key]]
+        start, namer = self._parts[bisect.bisect_right(self._parts, at, key=_START) - 1]
+        return namer(at - start)
+
+
+_START = operator.itemgetter(0)
+_SEEDS: dict[str, int] = {}
+
+
+def _seed(tag: str) -> int:
+    """The CRC-32 of a feature name's prefix, from which its words' running CRC-32 goes on."""
+    seed = _SEEDS.get(tag)
+    if seed is None:
+        seed = _SEEDS[tag] = zlib.crc32(tag.encode())
+    return seed
+
+
+class _Grams:
+    """The names of a run of word n-grams: all the ``lowest``-grams, then the next order's."""
+
+    __slots__ = ("tokens", "tag", "lowest", "sizes")
+
+    def __init__(self, tokens: list[str], tag: str, lowest: int, grams: list[list]) -> None:
+        self.tokens, self.tag, self.lowest = tokens, tag, lowest
+        self.sizes = [len(found) for found in grams]
+
+    def __call__(self, at: int) -> str:
+        n = self.lowest
+        for size in self.sizes:
+            if at < size:
+                return self.tag + " ".join(self.tokens[at : at + n])
+            at -= size
+            n += 1
+        raise IndexError(at)
 
 
 def _cue(listed: str) -> frozenset[str]:
@@ -145,13 +221,13 @@ for _group, _cue_words in CUES.items():
         _CUE_GROUPS.setdefault(_word, []).append(_group)
 
 
-def _cues(tokens: list[str], tag: str, out: Counter[str]) -> None:
+def _cues(tokens: list[str], tag: str) -> list[str]:
     found: list[str] = []
     negated = tag + "not-"
     for i in [i for i, token in enumerate(tokens) if token in _CUE_GROUPS]:
         prefix = tag if _NEGATIONS.isdisjoint(tokens[max(0, i - 3) : i]) else negated
         found += [prefix + group for group in _CUE_GROUPS[tokens[i]]]
-    out.update(found)
+    return found
 
 
 # A negation's scope: the next few words, up to a question or exclamation mark.
@@ -168,10 +244,11 @@ _LOG_LINE = re.compile(
 
 
 def _negated(
-    tokens: list[str], out: Counter[str], prefix: str = "n:!", ends: tuple[str, ...] = ("?", "!")
-) -> None:
+    tokens: list[str], prefix: str = "n:!", ends: tuple[str, ...] = ("?", "!")
+) -> list[str]:
     """Each word within ``NEGATION_SCOPE`` after a negator (``prefix`` + word); a word of
     ``ends`` closes the scope."""
+    found = []
     left = 0
     for token in tokens:
         if token in _NEGATORS:
@@ -179,8 +256,9 @@ def _negated(
         elif token in ends:
             left = 0
         elif left:
-            out[prefix + token] += 1
+            found.append(prefix + token)
             left -= 1
+    return found
 
 
 _ERROR_CUES = CUES["error"]
@@ -190,16 +268,18 @@ _FIRST_LINE_ERROR = re.compile(
 )
 
 
-def _shape(text: str, tokens: list[str], out: Counter[str]) -> None:
+def _shape(text: str, tokens: list[str]) -> list[str]:
+    found = []
     if not _PERSON.intersection(tokens[:200]):
-        out["s:no-person"] = 1.0
+        found.append("s:no-person")
         if not _ERROR_CUES.isdisjoint(tokens):  # a pasted error output, not a report
-            out["s:no-person-error"] = 1.0
+            found.append("s:no-person-error")
     if _FIRST_LINE_ERROR.match(text):
-        out["s:opens-with-error"] = 1.0
+        found.append("s:opens-with-error")
     lines = [line for line in text.splitlines() if line.strip()]
     logged = sum(1 for line in lines if _LOG_LINE.match(line))
-    out[f"s:log-lines-{min(4, 5 * logged // max(1, len(lines)))}"] = 1.0
+    found.append(f"s:log-lines-{min(4, 5 * logged // max(1, len(lines)))}")
+    return found
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+|\n+")
@@ -221,33 +301,32 @@ def _last_paragraph(text: str) -> str:
     return paras[-1] if paras else ""
 
 
-def counted_features(text: str, every: list[str] | None = None) -> dict[str, Counter[str]]:
-    """Feature family (the name's prefix, ``w`` of ``w:done``) -> feature name -> count.
+def counted_features(text: str, every: list[str] | None = None) -> dict[str, Family]:
+    """Feature family (the name's prefix, ``w`` of ``w:done``) -> its features, counted.
 
     A report longer than ``KEEP_HEAD + KEEP_TAIL`` characters is read from its
     opening and its closing only, so judging costs the same for any size. ``every``:
     the words of the text so read, when the caller has them.
     """
     text = kept(text)
-    family: dict[str, Counter[str]] = {tag: Counter() for tag in "wnszphtlc"}
+    family: dict[str, Family] = {tag: Family() for tag in "wnszphtlc"}
     if every is None:
         every = words(text)
-    _ngrams(every, "w:", family["w"])
-    _cues(every, "w:~", family["w"])
-    _negated(every, family["n"])
-    _shape(text, every, family["s"])
-    family["z"][f"z:len-{min(LENGTH_BUCKETS, len(every).bit_length())}"] = 1
-    closing = words(_last_paragraph(text))
-    family["p"].update([f"p:{a} {b}" for a, b in zip(closing, closing[1:], strict=False)])
-    _ngrams(words(text[:HEAD_CHARS]), "h:", family["h"])
+    family["w"].ngrams(every, "w:")
+    family["w"].named(_cues(every, "w:~"))
+    family["n"].named(_negated(every))
+    family["s"].named(_shape(text, every))
+    family["z"].named([f"z:len-{min(LENGTH_BUCKETS, len(every).bit_length())}"])
+    family["p"].ngrams(words(_last_paragraph(text)), "p:", lowest=2, highest=2)
+    family["h"].ngrams(words(text[:HEAD_CHARS]), "h:")
     tail = words(text[-TAIL_CHARS:])
-    _ngrams(tail, "t:", family["t"])
-    _cues(tail, "t:~", family["t"])
+    family["t"].ngrams(tail, "t:")
+    family["t"].named(_cues(tail, "t:~"))
     last = words(_last_sentences(text))
-    _ngrams(last, "l:", family["l"])
-    _cues(last, "l:~", family["l"])
-    family["c"].update(_char_grams(tail))
-    return {tag: counts for tag, counts in family.items() if counts}
+    family["l"].ngrams(last, "l:")
+    family["l"].named(_cues(last, "l:~"))
+    family["c"].hashes = _char_grams(tail)
+    return {tag: found for tag, found in family.items() if found.hashes}
 
 
 def kept(text: str) -> str:
@@ -283,7 +362,6 @@ def _char_grams(tokens: list[str]) -> list[int]:
 
 
 Terms = list[tuple[list[int], list[float], float]]
-_HASHED = frozenset("c")  # families counted by their features' hashes, not their names
 
 
 # A report's sentences (and lines: a bullet, a heading, a log line each count as one).
@@ -292,58 +370,97 @@ SENTENCE_WORDS = 3  # a sentence of fewer words is not scored on its own
 SENTENCE_CAP = 60  # words of a sentence read (a long one is cut, not skipped)
 
 
-def sentences(text: str) -> list[tuple[str, list[str]]]:
-    """(sentence, its words) of each sentence of ``text`` with enough words to judge."""
+def sentences(text: str) -> list[list[str]]:
+    """The words of each sentence of ``text`` with enough words to judge."""
     found = []
     for part in _CLAUSE.split(text):
         said = words(part)
         if len(said) >= SENTENCE_WORDS:
-            found.append((part, said[:SENTENCE_CAP]))
+            found.append(said[:SENTENCE_CAP])
     return found
 
 
 CLOSING_SENTENCES = 3  # the last sentences of a report, where a verdict usually is
 
 
-def sentence_features(tokens: list[str], out: Counter[str], where: str = "") -> None:
+def _place(i: int, count: int) -> str:
+    """Where the sentence ``i`` of ``count`` is, as a feature (none in the middle)."""
+    return "e:@first" if i == 0 else "e:@end" if i >= count - CLOSING_SENTENCES else ""
+
+
+def sentence_features(tokens: list[str], where: str = "") -> Family:
     """The ``e:`` features of one sentence: its word 1- to 3-grams, cue groups and the
     words in a negation's scope (``e:!tested``); and, for the first sentence or one of
     the closing ones (``where``: ``e:@first`` or ``e:@end``), that place, alone and with
     each cue group (``e:@end~unable``)."""
-    _ngrams(tokens, "e:", out)
-    _cues(tokens, "e:~", out)
+    found = Family()
+    found.ngrams(tokens, "e:")
+    found.named(_cues(tokens, "e:~"))
     if where:
-        out[where] += 1
-        _cues(tokens, where + "~", out)
-    _negated(tokens, out, "e:!", ends=())
+        found.named([where, *_cues(tokens, where + "~")])
+    found.named(_negated(tokens, "e:!", ends=()))
+    return found
+
+
+def _sentence_hashes(found: list[list[str]]) -> list[list[int]]:
+    """The CRC-32s of each sentence's features, as :func:`sentence_features` counts them
+    (the n-grams of all sentences hashed together, then each sentence's cut out)."""
+    every = list(chain.from_iterable(found))
+    ones = list(map(zlib.crc32, map(str.encode, every), repeat(_seed("e:"))))
+    spaced = list(map(str.encode, map(" ".__add__, every)))
+    twos = list(map(zlib.crc32, spaced[1:], ones))
+    threes = list(map(zlib.crc32, spaced[2:], twos))
+    hashed = []
+    start = 0
+    for i, said in enumerate(found):
+        end = start + len(said)  # at least SENTENCE_WORDS: every order has one
+        hashes = ones[start:end] + twos[start : end - 1] + threes[start : end - 2]
+        named = _cues(said, "e:~")
+        where = _place(i, len(found))
+        if where:
+            named += [where, *_cues(said, where + "~")]
+        named += _negated(said, "e:!", ends=())
+        hashes += map(zlib.crc32, map(str.encode, named))
+        hashed.append(hashes)
+        start = end
+    return hashed
+
+
+Scaled = tuple[list[int], list[float], list[int], float]
 
 
 class Features:
-    """A report's features, family by family: their names, log(1 + count) values, buckets
-    (hashed with CRC-32 into ``2**bits``) and the family's Euclidean length, by which its
-    values are divided so no family drowns another; and the same of each of its sentences
-    (``e:`` features, one family each), which a second model scores one by one."""
+    """A report's features, family by family: their CRC-32s, log(1 + count) values,
+    buckets (the CRC-32s masked to ``2**bits``) and the family's Euclidean length, by which
+    its values are divided so no family drowns another; and the same of each of its
+    sentences (``e:`` features, one family each), which a second model scores one by one.
+    ``named`` and ``sentence_named`` name the features again (``Family.name``)."""
 
-    __slots__ = ("families", "sentences", "words")
+    __slots__ = ("families", "named", "said", "sentences", "words")
 
     def __init__(self, text: str, bits: int) -> None:
         mask = (1 << bits) - 1
         text = kept(text)
         every = words(text)
         self.words = len(every)  # of the text read (a long one's opening and closing)
-        self.sentences: list[tuple[list[str], list[float], list[int], float]] = []
-        found = sentences(text)
-        closing = len(found) - CLOSING_SENTENCES
-        for i, (_, tokens) in enumerate(found):
-            counts: Counter[str] = Counter()
-            sentence_features(
-                tokens, counts, "e:@first" if i == 0 else "e:@end" if i >= closing else ""
-            )
-            self.sentences.append(_scaled(counts, mask))
-        self.families: dict[str, tuple[list[str], list[float], list[int], float]] = {
-            tag: _scaled(counts, mask, hashed=tag in _HASHED)
-            for tag, counts in counted_features(text, every).items()
+        self.said = sentences(text)
+        self.sentences: list[Scaled] = []
+        log1p, masked, mul = math.log1p, mask.__and__, operator.mul
+        for hashes in _sentence_hashes(self.said):
+            counts = Counter(hashes)
+            values = list(map(log1p, counts.values()))
+            length = math.sqrt(sum(map(mul, values, values)))
+            self.sentences.append((list(counts), values, list(map(masked, counts)), length))
+        self.named = counted_features(text, every)
+        self.families: dict[str, Scaled] = {
+            tag: family.scaled(mask) for tag, family in self.named.items()
         }
+
+    def sentence_named(self, i: int, mask: int) -> Family:
+        """The features of the sentence ``i``, to be named."""
+        found = sentence_features(self.said[i], _place(i, len(self.said)))
+        found.scaled(mask)
+        return found
 
     def terms(self, bits: int | None = None) -> Terms:
         """(buckets, values, length) of each family, the buckets folded into ``2**bits``."""
@@ -362,18 +479,6 @@ class Features:
     def sentence_vectors(self) -> list[dict[int, float]]:
         """Each sentence's scaled features as a hashed vector (for training)."""
         return [_vector([(w, v, n)]) for _, v, w, n in self.sentences]
-
-
-def _scaled(
-    counts: Counter, mask: int, hashed: bool = False
-) -> tuple[list[str], list[float], list[int], float]:
-    """A family's names, log(1 + count) values, buckets (its names' CRC-32, or the names
-    themselves when ``hashed``, masked) and Euclidean length."""
-    names = list(counts)
-    values = list(map(math.log1p, counts.values()))
-    hashes = names if hashed else map(zlib.crc32, map(str.encode, names))
-    where = list(map(mask.__and__, hashes))
-    return names, values, where, math.sqrt(sum(map(operator.mul, values, values)))
 
 
 def _vector(terms: Terms) -> dict[int, float]:
@@ -418,7 +523,6 @@ def unpack(blob: str) -> array:
 
 
 _PHRASE_FAMILIES = ("w", "h", "t", "l", "p")  # word n-grams a person reads
-_PHRASE = operator.itemgetter(slice(2, None))  # "w:not done" -> "not done"
 
 
 class Model:
@@ -497,33 +601,57 @@ class Model:
         whole report, and of its sentence ``sentence`` (by its index), each push weighed
         as the final score weighs the report's score and its top sentence's."""
         sign = -1.0 if toward_failure else 1.0  # the push, negated
-        ranked: list[tuple[float, str]] = []
+        pushes: list[float] = []  # of every feature, negated, family after family
+        sources: list[tuple[int, Family]] = []  # (its first push, family)
+
+        def rank(family: Family, scaled: Scaled, weights: array, factor: float) -> None:
+            _, values, where, _ = scaled
+            sources.append((len(pushes), family))
+            pushes.extend(map(factor.__mul__, map(operator.mul, _gathered(weights, where), values)))
+
         factor = sign * self.scale * self.pool_weights[0]
         for tag in _PHRASE_FAMILIES:
             if tag in features.families:
-                names, values, where, _ = features.families[tag]
-                pushes = map(operator.mul, _gathered(self.weights, where), values)
-                ranked.extend(zip(map(factor.__mul__, pushes), map(_PHRASE, names), strict=True))
+                rank(features.named[tag], features.families[tag], self.weights, factor)
         if sentence is not None:
-            names, values, where, length = features.sentences[sentence]
-            factor = sign * self.sentence_scale * self.pool_weights[1] / length
-            pushes = map(operator.mul, _gathered(self.sentence_weights, where), values)
-            ranked.extend(zip(map(factor.__mul__, pushes), map(_PHRASE, names), strict=True))
-        heapq.heapify(ranked)  # popped strongest push first, then alphabetical
+            scaled = features.sentences[sentence]
+            factor = sign * self.sentence_scale * self.pool_weights[1] / scaled[3]
+            rank(
+                features.sentence_named(sentence, (1 << self.bits) - 1),
+                scaled,
+                self.sentence_weights,
+                factor,
+            )
+
+        def phrase(at: int) -> str:
+            first, family = sources[bisect.bisect_right(sources, at, key=_START) - 1]
+            return family.name(at - first)[2:]  # "w:not done" -> "not done"
+
+        ranked = sorted(range(len(pushes)), key=pushes.__getitem__)  # strongest first
         chosen: list[str] = []
         seen: set[str] = set()
-        while ranked and len(chosen) < limit:
-            negated, phrase = heapq.heappop(ranked)
-            if negated >= 0:
-                break  # the rest pushed the other way
-            if phrase in seen or phrase[0] in "~!@":  # a cue group, negation scope, place:
-                continue  # not words of the report
-            seen.add(phrase)
-            if not _telling(phrase.split()):
-                continue
-            if not any(phrase in c or c in phrase for c in chosen):
-                chosen.append(phrase)
+        at = 0
+        while at < len(ranked) and len(chosen) < limit and pushes[ranked[at]] < 0:
+            push = pushes[ranked[at]]  # >= 0: the rest pushed the other way
+            tied = []  # features of the same push: their phrases alphabetically
+            while at < len(ranked) and pushes[ranked[at]] == push:
+                tied.append(phrase(ranked[at]))
+                at += 1
+            for said in sorted(tied):
+                if len(chosen) < limit and _quotable(said, seen, chosen):
+                    chosen.append(said)
         return chosen
+
+
+def _quotable(phrase: str, seen: set[str], chosen: list[str]) -> bool:
+    """Whether a reason quotes ``phrase``, after the ``chosen`` ones (``seen``: phrases
+    looked at before, to which it is added)."""
+    if phrase in seen or phrase[0] in "~!@":  # a cue group, negation scope, place:
+        return False  # not words of the report
+    seen.add(phrase)
+    if not _telling(phrase.split()):
+        return False
+    return not any(phrase in c or c in phrase for c in chosen)
 
 
 POOLED = ("report", "top sentence", "second sentence", "soft maximum")
