@@ -395,11 +395,16 @@ def sentence_features(tokens: list[str], where: str = "") -> Family:
     each cue group (``e:@end~unable``)."""
     found = Family()
     found.ngrams(tokens, "e:")
-    found.named(_cues(tokens, "e:~"))
-    if where:
-        found.named([where, *_cues(tokens, where + "~")])
-    found.named(_negated(tokens, "e:!", ends=()))
+    found.named(_sentence_named(tokens, where))
     return found
+
+
+def _sentence_named(tokens: list[str], where: str) -> list[str]:
+    """A sentence's features other than its n-grams, by name."""
+    named = _cues(tokens, "e:~")
+    if where:
+        named += [where, *_cues(tokens, where + "~")]
+    return named + _negated(tokens, "e:!", ends=())
 
 
 def _sentence_hashes(found: list[list[str]]) -> list[list[int]]:
@@ -415,11 +420,7 @@ def _sentence_hashes(found: list[list[str]]) -> list[list[int]]:
     for i, said in enumerate(found):
         end = start + len(said)  # at least SENTENCE_WORDS: every order has one
         hashes = ones[start:end] + twos[start : end - 1] + threes[start : end - 2]
-        named = _cues(said, "e:~")
-        where = _place(i, len(found))
-        if where:
-            named += [where, *_cues(said, where + "~")]
-        named += _negated(said, "e:!", ends=())
+        named = _sentence_named(said, _place(i, len(found)))
         hashes += map(zlib.crc32, map(str.encode, named))
         hashed.append(hashes)
         start = end
