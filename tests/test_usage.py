@@ -701,6 +701,38 @@ def test_a_resumed_subagent_s_second_run_is_counted_on_its_node(db, hook, projec
     assert query(db, "SELECT * FROM node_executions") == before
 
 
+def test_a_background_agent_that_outlives_its_session_s_end_is_counted_whole(db, hook, project):
+    """A background subagent still running when its session ends is abandoned, and what its
+    transcript held then is accepted; when it stops later (after /clear, or in a resumed
+    session), its node completes and counts the whole file, not the part read at the end."""
+    t = typical(agent_path(project, "bg1"), "bg1", SESSION)
+    cut = len(t.lines) - 6
+    t.write(upto=cut)
+    ack = {"isAsync": True, "status": "async_launched", "agentId": "bg1"}
+    launch(hook, project, "toolu_bg1", tool_input={"prompt": "Map it", "run_in_background": True})
+    hook(
+        dict(
+            post("toolu_bg1", "", "Agent", SESSION, response=ack),
+            transcript_path=main_path(project),
+        )
+    )
+    send(hook, "SubagentStart", project, agent_id="bg1", agent_type="Explore")
+    send(hook, "SessionEnd", project, reason="clear")
+    ended = node(db, "toolu_bg1")
+    assert ended["status"] == "abandoned" and ended["usage_complete"] == 1
+    assert 0 < ended["api_calls"] < t.calls
+    t.write()
+    stop(hook, project, "bg1", t.path)
+    row = node(db, "toolu_bg1")
+    assert row["status"] == "completed" and row["result_text"] == "Changed b.py."
+    assert_usage(row, t)
+    assert row["usage_complete"] == 1
+    before = query(db, "SELECT * FROM node_executions")
+    t.path.unlink()
+    assert run_cli("rebuild", "--db", str(db)).returncode == 0
+    assert query(db, "SELECT * FROM node_executions") == before
+
+
 def test_a_reply_resumed_after_a_pause_counts_its_earlier_requests(project):
     """A reply whose stream paused and was resumed is written once, with the earlier
     requests' usage in ``message.pausedResponses`` (Claude Code 2.1.337 adds them to the

@@ -475,13 +475,13 @@ def subagent_stop(conn: sqlite3.Connection, event: dict) -> None:
         return
     node = dict(row, _stored=dict(row))
     subagent = linked_subagent(conn, node)
+    if node["status"] in node_usage.FINAL and node["usage_source"] == node_usage.TRANSCRIPT:
+        node["usage_complete"] = 0  # stopped after it ended (resumed, or outlived its session)
     if node["is_background"] and not finished(node) and event["last_assistant_message"]:
         finish_background(conn, node, event, subagent)
     else:
         if node["is_background"]:
             clear_subagent_message(conn, node)
-        if finished(node) and node["usage_source"] == node_usage.TRANSCRIPT:
-            node["usage_complete"] = 0  # stopped again after it finished (resumed): read on
         save_node(conn, node, event)
 
 
