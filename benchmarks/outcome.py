@@ -76,9 +76,10 @@ def csr(vectors: list[dict[int, float]], bits: int):
     return csr_matrix((data, indices, indptr), shape=(len(vectors), 1 << bits))
 
 
-def matrix(rows: list[dict], bits: int = BITS):
-    """The reports' whole-text features, one row each, folded into ``2**bits`` columns."""
-    return csr([outcome_model.fold(features(r["text"]).vector(), bits) for r in rows], bits)
+def matrix(rows: list[dict], bits: int = BITS, tags: str | None = None):
+    """The reports' whole-text features (of the families ``tags``, if given), one row each,
+    folded into ``2**bits`` columns."""
+    return csr([outcome_model.fold(features(r["text"]).vector(tags), bits) for r in rows], bits)
 
 
 class Corpus:
@@ -264,7 +265,7 @@ def fit(data: Corpus, idx, c: float, c_sent: float) -> dict:
     rows = [data.rows[i] for i in idx]
     failed = [r for r in rows if r["label"] == "failure"]
     kinds = LogisticRegression(C=c, max_iter=2000).fit(
-        matrix(failed, KIND_BITS), [r["failure_kind"] for r in failed]
+        matrix(failed, KIND_BITS, outcome_model.KIND_FAMILIES), [r["failure_kind"] for r in failed]
     )
     scale, blob = outcome_model.pack([float(w) for w in clf.coef_[0]])
     sent_scale, sent_blob = outcome_model.pack([float(w) for w in sent.coef_[0]])

@@ -8,13 +8,14 @@ failure-versus-success of the whole report, a second one that scores each of its
 sentences on its own, a handful of weights that combine the report's score with
 its sentences' highest (``pooled``: one sentence that admits a failure inside a
 long, otherwise normal report is not diluted by the rest), and a multinomial
-regression for the kind of failure; the large weights quantised to 16-bit integers
-and zlib-compressed.
+regression for the kind of failure (of the ``KIND_FAMILIES`` only); the large weights
+quantised to 16-bit integers and zlib-compressed.
 
 Features of a report, each hashed with CRC-32 into ``2**bits`` buckets:
-- word 1-, 2- and 3-grams of the whole text (``w:``), and again of its opening
-  (``h:``) and its closing (``t:``), where a verdict is usually written;
-- character 3- to 5-grams of the closing words (``c:``), for spelling variants;
+- word 1- and 2-grams of the whole text (``w:``), and again of its opening
+  (``h:``) and its closing (``t:``), where a verdict is usually written (3-grams
+  cost a third more features and judged no better);
+- character 4-grams of the closing words (``c:``), for spelling variants;
 - cue groups (``~unable``, ``~not-done``...: see ``CUES``), counted inside the
   whole-text, closing and last-sentence families so they weigh like one more word;
 - the words in a negation's scope, marked (``n:!tested`` in "not tested yet");
@@ -25,7 +26,7 @@ Features of a report, each hashed with CRC-32 into ``2**bits`` buckets:
 Values are log(1 + count), and every family is scaled to unit length.
 
 Each sentence (or line) of three words or more is also read on its own (``e:``): its
-word 1- to 3-grams, cue groups, negation scope, and whether it opens the report or is
+word 1- and 2-grams, cue groups, negation scope, and whether it opens the report or is
 one of its closing sentences; scaled to unit length per sentence.
 """
 
@@ -87,15 +88,13 @@ class Family:
         self._first: dict[int, int] | None = None
         self.keys: list[int] = []
 
-    def ngrams(self, tokens: list[str], tag: str, lowest: int = 1, highest: int = 3) -> None:
-        """Word ``lowest``- to ``highest``-grams (at most 3), each named ``tag`` + its words
-        joined by spaces."""
+    def ngrams(self, tokens: list[str], tag: str, lowest: int = 1) -> None:
+        """Word ``lowest``- to 2-grams, each named ``tag`` + its words joined by spaces."""
         plain = list(map(str.encode, tokens))
         spaced = list(map(str.encode, map(" ".__add__, tokens)))
         ones = list(map(zlib.crc32, plain, repeat(_seed(tag))))
         twos = list(map(zlib.crc32, spaced[1:], ones))
-        threes = list(map(zlib.crc32, spaced[2:], twos))
-        grams = [ones, twos, threes][lowest - 1 : highest]
+        grams = [ones, twos][lowest - 1 :]
         self._parts.append((len(self.hashes), _Grams(tokens, tag, lowest, grams)))
         for found in grams:
             self.hashes += found
@@ -317,7 +316,7 @@ def counted_features(text: str, every: list[str] | None = None) -> dict[str, Fam
     family["n"].named(_negated(every))
     family["s"].named(_shape(text, every))
     family["z"].named([f"z:len-{min(LENGTH_BUCKETS, len(every).bit_length())}"])
-    family["p"].ngrams(words(_last_paragraph(text)), "p:", lowest=2, highest=2)
+    family["p"].ngrams(words(_last_paragraph(text)), "p:", lowest=2)
     family["h"].ngrams(words(text[:HEAD_CHARS]), "h:")
     tail = words(text[-TAIL_CHARS:])
     family["t"].ngrams(tail, "t:")
@@ -336,15 +335,15 @@ def kept(text: str) -> str:
     return text
 
 
-# word -> the CRC-32s of its character 3- to 5-grams: words recur from report to report,
+# word -> the CRC-32s of its character 4-grams: words recur from report to report,
 # so each is cut and hashed once per process (at most CACHED_WORDS kept).
 _GRAMS: dict[str, list[int]] = {}
 CACHED_WORDS = 50_000
 
 
 def _char_grams(tokens: list[str]) -> list[int]:
-    """The ``c:`` features of ``tokens``, hashed: each word's character 3-, 4- and 5-grams,
-    padded with a space each side (the feature ``c: wo`` of "word"), as their CRC-32s."""
+    """The ``c:`` features of ``tokens``, hashed: each word's character 4-grams, padded
+    with a space each side (the feature ``c: wor`` of "word"), as their CRC-32s."""
     found: list[int] = []
     for token in tokens:
         grams = _GRAMS.get(token)
@@ -353,9 +352,7 @@ def _char_grams(tokens: list[str]) -> list[int]:
                 _GRAMS.clear()
             padded = f" {token} "
             grams = _GRAMS[token] = [
-                zlib.crc32(f"c:{padded[i : i + n]}".encode())
-                for n in (3, 4, 5)
-                for i in range(len(padded) - n + 1)
+                zlib.crc32(f"c:{padded[i : i + 4]}".encode()) for i in range(len(padded) - 3)
             ]
         found += grams
     return found
@@ -389,7 +386,7 @@ def _place(i: int, count: int) -> str:
 
 
 def sentence_features(tokens: list[str], where: str = "") -> Family:
-    """The ``e:`` features of one sentence: its word 1- to 3-grams, cue groups and the
+    """The ``e:`` features of one sentence: its word 1- and 2-grams, cue groups and the
     words in a negation's scope (``e:!tested``); and, for the first sentence or one of
     the closing ones (``where``: ``e:@first`` or ``e:@end``), that place, alone and with
     each cue group (``e:@end~unable``)."""
@@ -414,12 +411,11 @@ def _sentence_hashes(found: list[list[str]]) -> list[list[int]]:
     ones = list(map(zlib.crc32, map(str.encode, every), repeat(_seed("e:"))))
     spaced = list(map(str.encode, map(" ".__add__, every)))
     twos = list(map(zlib.crc32, spaced[1:], ones))
-    threes = list(map(zlib.crc32, spaced[2:], twos))
     hashed = []
     start = 0
     for i, said in enumerate(found):
         end = start + len(said)  # at least SENTENCE_WORDS: every order has one
-        hashes = ones[start:end] + twos[start : end - 1] + threes[start : end - 2]
+        hashes = ones[start:end] + twos[start : end - 1]
         named = _sentence_named(said, _place(i, len(found)))
         hashes += map(zlib.crc32, map(str.encode, named))
         hashed.append(hashes)
@@ -463,19 +459,19 @@ class Features:
         found.scaled(mask)
         return found
 
-    def terms(self, bits: int | None = None) -> Terms:
-        """(buckets, values, length) of each family, the buckets folded into ``2**bits``."""
+    def terms(self, bits: int | None = None, tags: str | None = None) -> Terms:
+        """(buckets, values, length) of each family (of the ``tags`` only, if given), the
+        buckets folded into ``2**bits``."""
+        chosen = [found for tag, found in self.families.items() if tags is None or tag in tags]
         if bits is None:
-            return [(where, values, n) for _, values, where, n in self.families.values()]
+            return [(where, values, n) for _, values, where, n in chosen]
         mask = (1 << bits) - 1
-        return [
-            (list(map(mask.__and__, where)), values, n)
-            for _, values, where, n in self.families.values()
-        ]
+        return [(list(map(mask.__and__, where)), values, n) for _, values, where, n in chosen]
 
-    def vector(self) -> dict[int, float]:
-        """The scaled features as one hashed vector: bucket -> summed value (for training)."""
-        return _vector(self.terms())
+    def vector(self, tags: str | None = None) -> dict[int, float]:
+        """The scaled features (of the families ``tags``, if given) as one hashed vector:
+        bucket -> summed value (for training)."""
+        return _vector(self.terms(tags=tags))
 
     def sentence_vectors(self) -> list[dict[int, float]]:
         """Each sentence's scaled features as a hashed vector (for training)."""
@@ -524,6 +520,9 @@ def unpack(blob: str) -> array:
 
 
 _PHRASE_FAMILIES = ("w", "h", "t", "l", "p")  # word n-grams a person reads
+# the families the failure_kind model reads: the whole text's and the last sentences'
+# (all of them are about three times as many features to score, for a few more kinds right)
+KIND_FAMILIES = "wnszl"
 
 
 class Model:
@@ -585,7 +584,7 @@ class Model:
 
     def kind(self, features: Features) -> str:
         """The most likely failure_kind of a report judged a failure."""
-        dots = _dots(self.per_kind, features.terms(self.kind_bits))
+        dots = _dots(self.per_kind, features.terms(self.kind_bits, KIND_FAMILIES))
         scores = [
             bias + self.kind_scale * dot for bias, dot in zip(self.kind_bias, dots, strict=True)
         ]
