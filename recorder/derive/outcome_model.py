@@ -80,21 +80,17 @@ class Family:
     that of " b" continued from the CRC-32 of "w:a"), so no name is built unless quoted.
     """
 
-    __slots__ = ("hashes", "_parts", "_first", "keys")
+    __slots__ = ("hashes", "_parts", "_first", "_keys")
 
     def __init__(self) -> None:
         self.hashes: list[int] = []
         self._parts: list[tuple[int, Callable[[int], str]]] = []  # (first index, namer)
         self._first: dict[int, int] | None = None
-        self.keys: list[int] = []
+        self._keys: list[int] = []
 
     def ngrams(self, tokens: list[str], tag: str, lowest: int = 1) -> None:
         """Word ``lowest``- to 2-grams, each named ``tag`` + its words joined by spaces."""
-        plain = list(map(str.encode, tokens))
-        spaced = list(map(str.encode, map(" ".__add__, tokens)))
-        ones = list(map(zlib.crc32, plain, repeat(_seed(tag))))
-        twos = list(map(zlib.crc32, spaced[1:], ones))
-        grams = [ones, twos][lowest - 1 :]
+        grams = _gram_hashes(tokens, tag)[lowest - 1 :]
         self._parts.append((len(self.hashes), _Grams(tokens, tag, lowest, grams)))
         for found in grams:
             self.hashes += found
@@ -109,19 +105,29 @@ class Family:
         """The family's distinct features (their CRC-32s), log(1 + count) values, buckets
         (the CRC-32s masked) and Euclidean length."""
         counts = Counter(self.hashes)
-        self.keys = list(counts)
+        keys = list(counts)
         values = list(map(math.log1p, counts.values()))
-        where = list(map(mask.__and__, self.keys))
-        return self.keys, values, where, math.sqrt(sum(map(operator.mul, values, values)))
+        where = list(map(mask.__and__, keys))
+        return keys, values, where, math.sqrt(sum(map(operator.mul, values, values)))
 
     def name(self, key: int) -> str:
-        """The name of the distinct feature ``key`` (its index in ``keys``)."""
+        """The name of the distinct feature ``key`` (its index in ``scaled``'s CRC-32s,
+        which are in order of first appearance)."""
         if self._first is None:  # where each feature was first counted
             hashes = self.hashes
+            self._keys = list(dict.fromkeys(hashes))
             self._first = dict(zip(reversed(hashes), range(len(hashes) - 1, -1, -1), strict=True))
-        at = self._first[self.keys[key]]
+        at = self._first[self._keys[key]]
         start, namer = self._parts[bisect.bisect_right(self._parts, at, key=_START) - 1]
         return namer(at - start)
+
+
+def _gram_hashes(tokens: list[str], tag: str) -> list[list[int]]:
+    """The CRC-32s of the word 1-grams and of the 2-grams of ``tokens``, each named ``tag``
+    + its words joined by spaces."""
+    ones = list(map(zlib.crc32, map(str.encode, tokens), repeat(_seed(tag))))
+    twos = list(map(zlib.crc32, map(str.encode, map(" ".__add__, tokens[1:])), ones))
+    return [ones, twos]
 
 
 _START = operator.itemgetter(0)
@@ -407,10 +413,7 @@ def _sentence_named(tokens: list[str], where: str) -> list[str]:
 def _sentence_hashes(found: list[list[str]]) -> list[list[int]]:
     """The CRC-32s of each sentence's features, as :func:`sentence_features` counts them
     (the n-grams of all sentences hashed together, then each sentence's cut out)."""
-    every = list(chain.from_iterable(found))
-    ones = list(map(zlib.crc32, map(str.encode, every), repeat(_seed("e:"))))
-    spaced = list(map(str.encode, map(" ".__add__, every)))
-    twos = list(map(zlib.crc32, spaced[1:], ones))
+    ones, twos = _gram_hashes(list(chain.from_iterable(found)), "e:")
     hashed = []
     start = 0
     for i, said in enumerate(found):
@@ -453,11 +456,9 @@ class Features:
             tag: family.scaled(mask) for tag, family in self.named.items()
         }
 
-    def sentence_named(self, i: int, mask: int) -> Family:
+    def sentence_named(self, i: int) -> Family:
         """The features of the sentence ``i``, to be named."""
-        found = sentence_features(self.said[i], _place(i, len(self.said)))
-        found.scaled(mask)
-        return found
+        return sentence_features(self.said[i], _place(i, len(self.said)))
 
     def terms(self, bits: int | None = None, tags: str | None = None) -> Terms:
         """(buckets, values, length) of each family (of the ``tags`` only, if given), the
@@ -616,12 +617,7 @@ class Model:
         if sentence is not None:
             scaled = features.sentences[sentence]
             factor = sign * self.sentence_scale * self.pool_weights[1] / scaled[3]
-            rank(
-                features.sentence_named(sentence, (1 << self.bits) - 1),
-                scaled,
-                self.sentence_weights,
-                factor,
-            )
+            rank(features.sentence_named(sentence), scaled, self.sentence_weights, factor)
 
         def phrase(at: int) -> str:
             first, family = sources[bisect.bisect_right(sources, at, key=_START) - 1]
